@@ -1,0 +1,79 @@
+/**
+ * The config file's schema (DESIGN §3.2). Types are inferred from it, so the
+ * file, the embedded `createGateway({ config })` object and the code agree.
+ */
+import { z } from "zod";
+
+const secretRef = z.string().min(1, "expected a secret reference such as env:NAME or file:/path");
+
+const positiveInt = z.number().int().positive();
+
+export const serverSchema = z.strictObject({
+  host: z.string().default("127.0.0.1"),
+  port: z.number().int().min(0).max(65535).default(4000),
+  master_key: secretRef.optional(),
+  /** Request bodies larger than this get 413. */
+  max_body_bytes: positiveInt.default(10 * 1024 * 1024),
+  /** Seconds an idle keep-alive client connection is kept. */
+  keep_alive_timeout_ms: positiveInt.default(65_000),
+  /** Time a client has to send the request headers. */
+  headers_timeout_ms: positiveInt.default(60_000),
+});
+
+export const providerSchema = z.strictObject({
+  type: z.string().min(1),
+  api_key: z.union([secretRef, z.array(secretRef).min(1)]).optional(),
+  base_url: z.url({ message: "expected an http(s) URL" }).optional(),
+  /** Azure OpenAI `api-version` query parameter. */
+  api_version: z.string().optional(),
+  /** Extra headers sent upstream on every request (values may be secret references). */
+  headers: z.record(z.string(), z.string()).optional(),
+  /** Models this provider offers, listed by GET /v1/models without asking the upstream. */
+  models: z.array(z.string().min(1)).optional(),
+  /** Upper bound on pooled connections to this provider. */
+  max_connections: positiveInt.optional(),
+  timeout_ms: positiveInt.optional(),
+  first_token_timeout_ms: positiveInt.optional(),
+  /** Longest silence allowed between two stream events. */
+  stream_idle_timeout_ms: positiveInt.optional(),
+});
+
+export const deploymentSchema = z.strictObject({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  weight: z.number().positive().optional(),
+});
+
+export const aliasSchema = z.strictObject({
+  strategy: z.enum(["ordered", "weighted", "lowest-latency", "least-busy", "lowest-cost"]).default("ordered"),
+  deployments: z.array(deploymentSchema).min(1, "an alias needs at least one deployment"),
+  fallbacks: z.array(z.string().min(1)).optional(),
+  retries: z.number().int().min(0).max(10).optional(),
+  timeout_ms: positiveInt.optional(),
+  first_token_timeout_ms: positiveInt.optional(),
+});
+
+export const priceSchema = z.strictObject({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  cached_input: z.number().nonnegative().optional(),
+  cache_write: z.number().nonnegative().optional(),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema.default(serverSchema.parse({})),
+  storage: z.strictObject({ url: z.string().default("sqlite://./switchyard.db") }).default({ url: "sqlite://./switchyard.db" }),
+  state: z.strictObject({ url: z.string().default("memory://") }).default({ url: "memory://" }),
+  log: z.strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") }).default({ level: "info" }),
+  providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "provider names use letters, digits, '_', '-', '.'"), providerSchema).default({}),
+  models: z.record(z.string().min(1), aliasSchema).default({}),
+  pricing: z.record(z.string().regex(/^[^/]+\/.+$/, "expected a 'provider/model' key"), priceSchema).default({}),
+});
+
+/** The config as written by a user (defaults not yet applied). */
+export type SwitchyardConfigInput = z.input<typeof configSchema>;
+/** The validated config with defaults applied; secrets are still references. */
+export type SwitchyardConfig = z.output<typeof configSchema>;
+export type ProviderConfig = z.output<typeof providerSchema>;
+export type AliasConfig = z.output<typeof aliasSchema>;
+export type DeploymentConfig = z.output<typeof deploymentSchema>;

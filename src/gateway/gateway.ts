@@ -1,0 +1,81 @@
+/**
+ * The embedded API (DESIGN §3.4). The HTTP server is a thin layer over the same object.
+ */
+import type { Logger } from "pino";
+import type { ChatChunk, ChatCompletion } from "../core/chat.js";
+import type { EmbeddingsResponse, ModelCard } from "../core/embeddings.js";
+import { validateConfig } from "../config/load.js";
+import type { SwitchyardConfig, SwitchyardConfigInput } from "../config/schema.js";
+import { completeChat, streamChat } from "./chat.js";
+import { createEmbeddings } from "./embeddings.js";
+import { createFetchAdapter, type FetchFunction } from "./http/fetch-adapter.js";
+import { handleHttp } from "./http/handler.js";
+import type { GatewayHttpRequest, GatewayReply } from "./http/types.js";
+import { parseChatRequest, parseEmbeddingsRequest } from "./http/wire-schemas.js";
+import { createLogger } from "./logger.js";
+import { listModels } from "./models.js";
+import { buildRuntime, closeRuntime, type Runtime } from "./runtime.js";
+
+export interface GatewayOptions {
+  /** The same object as the YAML file (validated here), or an already validated config. */
+  config?: SwitchyardConfigInput | SwitchyardConfig;
+  logger?: Logger;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface Gateway {
+  readonly config: SwitchyardConfig;
+  readonly logger: Logger;
+  chat(request: unknown, options?: CallOptions): Promise<ChatCompletion>;
+  stream(request: unknown, options?: CallOptions): AsyncIterable<ChatChunk>;
+  embed(request: unknown, options?: CallOptions): Promise<EmbeddingsResponse>;
+  models(): Promise<ModelCard[]>;
+  /** A fetch-compatible function serving the HTTP API in-process. */
+  fetch: FetchFunction;
+  /** Serves one framework-free HTTP request (used by the server and `fetch`). */
+  handle(request: GatewayHttpRequest): Promise<GatewayReply>;
+  /** Providers that are configured but unusable, with the reason. */
+  disabledProviders(): Array<{ provider: string; reason: string }>;
+  close(): Promise<void>;
+}
+
+const NEVER_ABORTED = new AbortController().signal;
+
+export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const config = validateConfig(options.config ?? {});
+  const logger = options.logger ?? createLogger(config.log.level);
+  const runtime: Runtime = buildRuntime(config, logger);
+  const handle = (request: GatewayHttpRequest) => handleHttp(runtime, request);
+  let closed = false;
+
+  return {
+    config,
+    logger,
+    async chat(request, callOptions) {
+      const body = parseChatRequest(request);
+      if (body.stream === true) body.stream = false;
+      return (await completeChat(runtime, body, callOptions?.signal ?? NEVER_ABORTED)).completion;
+    },
+    async *stream(request, callOptions) {
+      const body = { ...parseChatRequest(request), stream: true };
+      const session = await streamChat(runtime, body, callOptions?.signal ?? NEVER_ABORTED);
+      yield* session.chunks;
+    },
+    async embed(request, callOptions) {
+      return (await createEmbeddings(runtime, parseEmbeddingsRequest(request), callOptions?.signal ?? NEVER_ABORTED)).response;
+    },
+    models: () => listModels(runtime),
+    fetch: createFetchAdapter(handle),
+    handle,
+    disabledProviders: () => runtime.disabled,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await closeRuntime(runtime);
+      logger.flush?.();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * A fetch-compatible function over the gateway handler, so SDK clients run
+ * in-process (`new OpenAI({ fetch: gw.fetch })`) with no socket in between.
+ */
+import type { GatewayHttpRequest, GatewayReply } from "./types.js";
+
+export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+function toStream(body: AsyncIterable<string>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const iterator = body[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { value, done } = await iterator.next();
+      if (done) controller.close();
+      else controller.enqueue(encoder.encode(value));
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+}
+
+export function createFetchAdapter(handle: (request: GatewayHttpRequest) => Promise<GatewayReply>): FetchFunction {
+  return async (input, init) => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    const headers: Record<string, string> = {};
+    request.headers.forEach((value, key) => {
+      headers[key] = value;
+    });
+    const bytes = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+    const reply = await handle({
+      method: request.method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers,
+      body: bytes,
+      signal: request.signal,
+    });
+    const body = typeof reply.body === "string" ? reply.body : toStream(reply.body);
+    return new Response(body, { status: reply.status, headers: reply.headers });
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Routes HTTP requests to the gateway's operations. Thin: parse, validate,
+ * call, shape the reply. No provider or routing knowledge lives here.
+ */
+import { randomUUID } from "node:crypto";
+import { GatewayError } from "../../core/errors.js";
+import { completeChat, streamChat } from "../chat.js";
+import { createEmbeddings } from "../embeddings.js";
+import { listModels } from "../models.js";
+import type { Runtime } from "../runtime.js";
+import { errorReply, jsonReply, routeHeaders } from "./reply.js";
+import { encodeChatSse } from "./sse-encode.js";
+import type { GatewayHttpRequest, GatewayReply } from "./types.js";
+import { parseChatRequest, parseEmbeddingsRequest } from "./wire-schemas.js";
+
+type Route = (runtime: Runtime, request: GatewayHttpRequest, requestId: string) => Promise<GatewayReply>;
+
+const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
+
+function readJson(request: GatewayHttpRequest): unknown {
+  if (!request.body || request.body.length === 0) {
+    throw new GatewayError("bad_request", "Request body is empty; expected a JSON object", { code: "invalid_request_body" });
+  }
+  try {
+    return JSON.parse(request.body.toString("utf8"));
+  } catch (error) {
+    const detail = error instanceof SyntaxError ? `: ${error.message}` : "";
+    throw new GatewayError("bad_request", `Request body is not valid JSON${detail}`, { code: "invalid_json" });
+  }
+}
+
+const chatCompletions: Route = async (runtime, request, requestId) => {
+  const body = parseChatRequest(readJson(request));
+  if (body.stream === true) {
+    const session = await streamChat(runtime, body, request.signal);
+    return {
+      status: 200,
+      headers: { ...SSE_HEADERS, ...routeHeaders(requestId, session) },
+      body: encodeChatSse(session.chunks, runtime.redactor),
+    };
+  }
+  const done = await completeChat(runtime, body, request.signal);
+  return jsonReply(200, done.completion, routeHeaders(requestId, done));
+};
+
+const embeddings: Route = async (runtime, request, requestId) => {
+  const body = parseEmbeddingsRequest(readJson(request));
+  const done = await createEmbeddings(runtime, body, request.signal);
+  return jsonReply(200, done.response, routeHeaders(requestId, done));
+};
+
+const models: Route = async (runtime, _request, requestId) =>
+  jsonReply(200, { object: "list", data: await listModels(runtime) }, { "x-request-id": requestId });
+
+const health: Route = async (runtime, _request, requestId) =>
+  jsonReply(200, { status: "ok", providers: runtime.providers.size }, { "x-request-id": requestId });
+
+const ROUTES: Record<string, Route> = {
+  "POST /v1/chat/completions": chatCompletions,
+  "POST /chat/completions": chatCompletions,
+  "POST /v1/embeddings": embeddings,
+  "POST /embeddings": embeddings,
+  "GET /v1/models": models,
+  "GET /models": models,
+  "GET /health": health,
+};
+
+const KNOWN_PATHS = new Set(Object.keys(ROUTES).map((key) => key.slice(key.indexOf(" ") + 1)));
+
+function requestIdOf(request: GatewayHttpRequest): string {
+  const given = request.headers["x-request-id"];
+  return typeof given === "string" && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+export async function handleHttp(runtime: Runtime, request: GatewayHttpRequest): Promise<GatewayReply> {
+  const requestId = requestIdOf(request);
+  const route = ROUTES[`${request.method} ${request.path}`];
+  try {
+    if (!route) {
+      if (KNOWN_PATHS.has(request.path)) {
+        throw new GatewayError("bad_request", `Method ${request.method} is not allowed on ${request.path}`, { status: 405, code: "method_not_allowed" });
+      }
+      throw new GatewayError("not_found", `No route for ${request.method} ${request.path}`, { code: "unknown_url" });
+    }
+    return await route(runtime, request, requestId);
+  } catch (error) {
+    return errorReply(error, requestId, runtime.redactor);
+  }
+}

@@ -1,0 +1,39 @@
+import { asGatewayError, type GatewayError } from "../../core/errors.js";
+import type { Redactor } from "../../core/redact.js";
+import { formatRoute, type AttemptTrace } from "../../router/run-attempts.js";
+import type { RouteInfo } from "../chat.js";
+import type { GatewayReply } from "./types.js";
+
+export const JSON_TYPE = "application/json";
+
+export function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): GatewayReply {
+  return { status, headers: { "content-type": JSON_TYPE, ...headers }, body: JSON.stringify(body) };
+}
+
+/** Headers that say what the router did: provider, upstream model, attempts, route trace. */
+export function routeHeaders(requestId: string, route: RouteInfo): Record<string, string> {
+  return {
+    "x-request-id": requestId,
+    "x-switchyard-provider": route.deployment.provider,
+    "x-switchyard-model": route.deployment.model,
+    "x-switchyard-attempts": String(route.attempts.length),
+    "x-switchyard-route": formatRoute(route.attempts),
+  };
+}
+
+/** The OpenAI error shape with a truthful status; messages pass the redactor once more. */
+export function errorReply(error: unknown, requestId: string, redactor: Redactor): GatewayReply {
+  const failure: GatewayError & { attempts?: AttemptTrace[] } = asGatewayError(error);
+  const headers: Record<string, string> = { "x-request-id": requestId };
+  if (failure.attempts && failure.attempts.length > 0) {
+    const last = failure.attempts[failure.attempts.length - 1]!;
+    headers["x-switchyard-provider"] = last.deployment.provider;
+    headers["x-switchyard-model"] = last.deployment.model;
+    headers["x-switchyard-attempts"] = String(failure.attempts.length);
+    headers["x-switchyard-route"] = formatRoute(failure.attempts);
+  }
+  if (failure.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.ceil(failure.retryAfterSeconds));
+  const body = failure.toJSON();
+  body.error.message = redactor.redact(body.error.message);
+  return jsonReply(failure.status, body, headers);
+}

@@ -1,0 +1,90 @@
+/**
+ * Validation of client requests. Known fields are type-checked so mistakes get a
+ * precise 400; unknown fields pass through to the provider untouched.
+ */
+import { z } from "zod";
+import type { ChatRequest } from "../../core/chat.js";
+import type { EmbeddingsRequest } from "../../core/embeddings.js";
+import { GatewayError } from "../../core/errors.js";
+
+const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+
+const contentPart = z.looseObject({ type: z.string() });
+
+const toolCall = z.looseObject({
+  id: z.string(),
+  type: z.literal("function"),
+  function: z.looseObject({ name: z.string(), arguments: z.string() }),
+});
+
+const message = z.looseObject({
+  role: z.enum(["system", "developer", "user", "assistant", "tool", "function"]),
+  content: nullable(z.union([z.string(), z.array(contentPart)])),
+  name: z.string().optional(),
+  tool_calls: z.array(toolCall).optional(),
+  tool_call_id: z.string().optional(),
+});
+
+const tool = z.looseObject({
+  type: z.string(),
+  function: z.looseObject({ name: z.string().min(1), description: z.string().optional() }).optional(),
+});
+
+const toolChoice = z.union([
+  z.enum(["none", "auto", "required"]),
+  z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }).optional() }),
+]);
+
+export const chatRequestSchema = z.looseObject({
+  model: z.string().min(1, "model must not be empty"),
+  messages: z.array(message).min(1, "messages must contain at least one message"),
+  stream: nullable(z.boolean()),
+  stream_options: nullable(z.looseObject({ include_usage: z.boolean().optional() })),
+  max_tokens: nullable(z.number().int().positive()),
+  max_completion_tokens: nullable(z.number().int().positive()),
+  temperature: nullable(z.number().min(0).max(2)),
+  top_p: nullable(z.number().min(0).max(1)),
+  n: nullable(z.number().int().min(1).max(128)),
+  stop: nullable(z.union([z.string(), z.array(z.string())])),
+  seed: nullable(z.number().int()),
+  presence_penalty: nullable(z.number()),
+  frequency_penalty: nullable(z.number()),
+  logprobs: nullable(z.boolean()),
+  top_logprobs: nullable(z.number().int().min(0).max(20)),
+  tools: z.array(tool).optional(),
+  tool_choice: toolChoice.optional(),
+  parallel_tool_calls: z.boolean().optional(),
+  response_format: z.looseObject({ type: z.string() }).optional(),
+  user: z.string().optional(),
+  metadata: nullable(z.record(z.string(), z.unknown())),
+  models: z.array(z.string().min(1)).optional(),
+});
+
+export const embeddingsRequestSchema = z.looseObject({
+  model: z.string().min(1, "model must not be empty"),
+  input: z.union([z.string(), z.array(z.string()), z.array(z.number()), z.array(z.array(z.number()))]),
+  dimensions: z.number().int().positive().optional(),
+  encoding_format: z.enum(["float", "base64"]).optional(),
+  user: z.string().optional(),
+});
+
+function paramPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = "";
+  for (const part of path) out += typeof part === "number" ? `[${part}]` : out ? `.${String(part)}` : String(part);
+  return out;
+}
+
+function parseWith<T>(schema: z.ZodType, value: unknown): T {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new GatewayError("bad_request", "Request body must be a JSON object", { code: "invalid_request_body" });
+  }
+  const result = schema.safeParse(value);
+  if (result.success) return result.data as T;
+  const issue = result.error.issues[0]!;
+  const param = paramPath(issue.path);
+  const message = issue.code === "invalid_type" && issue.input === undefined ? `'${param}' is required` : `Invalid '${param}': ${issue.message}`;
+  throw new GatewayError("bad_request", message, { code: "invalid_request_body", param: param || null });
+}
+
+export const parseChatRequest = (value: unknown): ChatRequest => parseWith<ChatRequest>(chatRequestSchema, value);
+export const parseEmbeddingsRequest = (value: unknown): EmbeddingsRequest => parseWith<EmbeddingsRequest>(embeddingsRequestSchema, value);

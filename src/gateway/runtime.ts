@@ -1,0 +1,135 @@
+/**
+ * Turns a validated config into what the hot path needs: one adapter and one
+ * pooled client per enabled provider, and the route table. Built once per
+ * config, never per request.
+ */
+import type { Logger } from "pino";
+import { Redactor } from "../core/redact.js";
+import type { RateLimitState } from "../core/rate-limit.js";
+import type { ProviderConfig, SwitchyardConfig } from "../config/schema.js";
+import { resolveSecret } from "../config/secrets.js";
+import type { ProviderAdapter, ProviderSettings } from "../providers/adapter.js";
+import { providerType } from "../providers/registry.js";
+import type { AliasRoute, RouteTable } from "../router/plan.js";
+import { UpstreamClient } from "../transport/upstream-client.js";
+
+export interface Timeouts {
+  /** Whole non-stream request. */
+  totalMs: number;
+  /** Until a stream's response headers arrive. */
+  firstTokenMs: number;
+  /** Longest silence inside a stream. */
+  streamIdleMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { totalMs: 600_000, firstTokenMs: 120_000, streamIdleMs: 120_000 };
+
+export interface ProviderRuntime {
+  name: string;
+  type: string;
+  settings: ProviderSettings;
+  adapter: ProviderAdapter;
+  client: UpstreamClient;
+  timeouts: Timeouts;
+  /** Models declared in config for GET /v1/models. */
+  declaredModels: string[];
+  /** Round-robins across the provider's keys. */
+  nextKey(): string | undefined;
+  /** Latest rate-limit state per upstream model. */
+  rateLimits: Map<string, RateLimitState>;
+}
+
+export interface Runtime {
+  config: SwitchyardConfig;
+  providers: Map<string, ProviderRuntime>;
+  routes: RouteTable;
+  aliasTimeouts: Map<string, Partial<Timeouts>>;
+  redactor: Redactor;
+  /** Why configured providers are not available (missing secrets, …). */
+  disabled: Array<{ provider: string; reason: string }>;
+}
+
+function splitBaseUrl(url: string): { origin: string; basePath: string } {
+  const parsed = new URL(url);
+  return { origin: parsed.origin, basePath: parsed.pathname.replace(/\/+$/, "") };
+}
+
+function buildProvider(name: string, config: ProviderConfig, redactor: Redactor, log: Logger): ProviderRuntime | string {
+  const type = providerType(config.type);
+  if (!type) return `unknown provider type '${config.type}'`;
+  const references = config.api_key === undefined ? [] : Array.isArray(config.api_key) ? config.api_key : [config.api_key];
+  const apiKeys: string[] = [];
+  for (const [index, reference] of references.entries()) {
+    const secret = resolveSecret(reference);
+    if (!secret.ok) {
+      log.warn({ provider: name }, `provider '${name}': api_key${references.length > 1 ? `[${index}]` : ""} skipped: ${secret.reason}`);
+      continue;
+    }
+    if (secret.literal) log.warn({ provider: name }, `provider '${name}': api_key is a literal value; prefer env:NAME or file:/path`);
+    apiKeys.push(secret.value);
+  }
+  if (type.keyRequired && apiKeys.length === 0) return "no usable api_key";
+  const headers: Record<string, string> = {};
+  for (const [header, reference] of Object.entries(config.headers ?? {})) {
+    const secret = resolveSecret(reference);
+    if (!secret.ok) return `header '${header}': ${secret.reason}`;
+    headers[header.toLowerCase()] = secret.value;
+    if (!secret.literal) redactor.add(secret.value);
+  }
+  redactor.add(...apiKeys);
+  const { origin, basePath } = splitBaseUrl(config.base_url ?? type.baseUrl!);
+  const settings: ProviderSettings = { name, type: config.type, origin, basePath, apiKeys, apiVersion: config.api_version, headers };
+  let turn = 0;
+  return {
+    name,
+    type: config.type,
+    settings,
+    adapter: type.create(settings),
+    client: new UpstreamClient(name, origin, config.max_connections),
+    timeouts: {
+      totalMs: config.timeout_ms ?? DEFAULT_TIMEOUTS.totalMs,
+      firstTokenMs: config.first_token_timeout_ms ?? DEFAULT_TIMEOUTS.firstTokenMs,
+      streamIdleMs: config.stream_idle_timeout_ms ?? DEFAULT_TIMEOUTS.streamIdleMs,
+    },
+    declaredModels: config.models ?? [],
+    nextKey: () => (apiKeys.length === 0 ? undefined : apiKeys[turn++ % apiKeys.length]),
+    rateLimits: new Map(),
+  };
+}
+
+export function buildRuntime(config: SwitchyardConfig, log: Logger): Runtime {
+  const redactor = new Redactor();
+  const providers = new Map<string, ProviderRuntime>();
+  const disabled: Runtime["disabled"] = [];
+  for (const [name, providerConfig] of Object.entries(config.providers)) {
+    const built = buildProvider(name, providerConfig, redactor, log);
+    if (typeof built === "string") {
+      disabled.push({ provider: name, reason: built });
+      log.warn({ provider: name }, `provider '${name}' disabled: ${built}`);
+    } else {
+      providers.set(name, built);
+    }
+  }
+  const aliases = new Map<string, AliasRoute>();
+  const aliasTimeouts = new Map<string, Partial<Timeouts>>();
+  for (const [alias, entry] of Object.entries(config.models)) {
+    aliases.set(alias, { deployments: entry.deployments, fallbacks: entry.fallbacks ?? [] });
+    aliasTimeouts.set(alias, { totalMs: entry.timeout_ms, firstTokenMs: entry.first_token_timeout_ms });
+  }
+  const declaredModels = new Map<string, string>();
+  for (const provider of providers.values()) {
+    for (const model of provider.declaredModels) if (!declaredModels.has(model)) declaredModels.set(model, provider.name);
+  }
+  return {
+    config,
+    providers,
+    routes: { aliases, providers: new Set(providers.keys()), declaredModels },
+    aliasTimeouts,
+    redactor,
+    disabled,
+  };
+}
+
+export async function closeRuntime(runtime: Runtime): Promise<void> {
+  await Promise.all([...runtime.providers.values()].map((provider) => provider.client.close()));
+}

@@ -1,0 +1,125 @@
+/**
+ * One attempt against one provider: send, enforce timeouts, normalize errors,
+ * and record the provider's rate-limit headers. Shared by chat and embeddings.
+ */
+import { GatewayError } from "../core/errors.js";
+import type { Redactor } from "../core/redact.js";
+import type { SseEvent, UpstreamRequest } from "../providers/adapter.js";
+import { readSseEvents } from "../transport/sse.js";
+import type { UpstreamResponse } from "../transport/upstream-client.js";
+import type { ProviderRuntime, Timeouts } from "./runtime.js";
+
+/** An AbortSignal that fires on the client's abort or after `ms`, whichever comes first. */
+export class Deadline {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onClientAbort = () => this.controller.abort(this.clientSignal.reason);
+
+  constructor(private readonly clientSignal: AbortSignal, ms: number, provider: string, what: string) {
+    if (clientSignal.aborted) this.controller.abort(clientSignal.reason);
+    else clientSignal.addEventListener("abort", this.onClientAbort, { once: true });
+    this.timer = setTimeout(() => {
+      this.controller.abort(new GatewayError("timeout", `Provider '${provider}' ${what} within ${ms} ms`, { provider }));
+    }, ms);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Stops the timer; the client's abort still propagates. */
+  disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  dispose(): void {
+    this.disarm();
+    this.clientSignal.removeEventListener("abort", this.onClientAbort);
+  }
+}
+
+async function checkStatus(provider: ProviderRuntime, model: string, response: UpstreamResponse, redactor: Redactor): Promise<void> {
+  const state = provider.adapter.rateLimit(response.headers, Date.now());
+  if (state) provider.rateLimits.set(model, state);
+  if (response.status < 400) return;
+  const text = await response.body.text().catch(() => "");
+  throw provider.adapter.error(response.status, response.headers, redactor.redact(text));
+}
+
+function parseJson(provider: ProviderRuntime, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GatewayError("upstream_error", `Provider '${provider.name}' returned a body that is not JSON`, { provider: provider.name });
+  }
+}
+
+/** Sends a request and returns the parsed JSON body of a 2xx answer. */
+export async function callJson(
+  provider: ProviderRuntime,
+  model: string,
+  request: UpstreamRequest,
+  timeouts: Timeouts,
+  clientSignal: AbortSignal,
+  redactor: Redactor,
+): Promise<unknown> {
+  const deadline = new Deadline(clientSignal, timeouts.totalMs, provider.name, "did not answer");
+  try {
+    const response = await provider.client.send(request, {
+      signal: deadline.signal,
+      headersTimeoutMs: timeouts.totalMs,
+      bodyTimeoutMs: timeouts.totalMs,
+    });
+    await checkStatus(provider, model, response, redactor);
+    const text = redactor.scrubKnown(await response.body.text());
+    return parseJson(provider, text);
+  } catch (error) {
+    throw provider.client.transportError(error, deadline.signal);
+  } finally {
+    deadline.dispose();
+  }
+}
+
+export interface OpenedStream {
+  /** Batches of events in arrival order. */
+  events: AsyncGenerator<SseEvent[]>;
+  /** Call once the first chunk reached the gateway: from then on only the idle timeout applies. */
+  firstTokenArrived(): void;
+  /** Releases timers and listeners; aborts the upstream if still open. */
+  close(): void;
+  signal: AbortSignal;
+}
+
+/** Opens a streaming request; resolves once the upstream answered 2xx. */
+export async function openStream(
+  provider: ProviderRuntime,
+  model: string,
+  request: UpstreamRequest,
+  timeouts: Timeouts,
+  clientSignal: AbortSignal,
+  redactor: Redactor,
+): Promise<OpenedStream> {
+  const deadline = new Deadline(clientSignal, timeouts.firstTokenMs, provider.name, "sent no first token");
+  try {
+    const response = await provider.client.send(request, {
+      signal: deadline.signal,
+      headersTimeoutMs: timeouts.firstTokenMs,
+      bodyTimeoutMs: timeouts.streamIdleMs,
+    });
+    await checkStatus(provider, model, response, redactor);
+    const body = response.body;
+    return {
+      events: readSseEvents(body, (text) => redactor.scrubKnown(text)),
+      firstTokenArrived: () => deadline.disarm(),
+      close: () => {
+        deadline.dispose();
+        if (!body.destroyed) body.destroy();
+      },
+      signal: deadline.signal,
+    };
+  } catch (error) {
+    deadline.dispose();
+    throw provider.client.transportError(error, deadline.signal);
+  }
+}

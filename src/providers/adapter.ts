@@ -1,0 +1,92 @@
+/**
+ * The provider adapter contract: pure translation between the canonical
+ * (OpenAI-shaped) types and one provider's wire format, plus auth headers and
+ * error / rate-limit normalization. Adapters never do I/O; the shared transport does.
+ */
+import type { ChatChunk, ChatCompletion, ChatRequest } from "../core/chat.js";
+import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
+import type { GatewayError } from "../core/errors.js";
+import type { MappedFinishReason } from "../core/finish-reason.js";
+import type { RateLimitState } from "../core/rate-limit.js";
+import type { Usage } from "../core/usage.js";
+
+export type HeaderBag = Record<string, string | string[] | undefined>;
+
+/** An HTTP request to send upstream; `path` is relative to the provider's origin and includes any query. */
+export interface UpstreamRequest {
+  method: "GET" | "POST";
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** A provider as configured, with secrets already resolved. */
+export interface ProviderSettings {
+  /** The name used in config and in `provider/model` ids. */
+  name: string;
+  type: string;
+  /** Origin only, e.g. `https://api.openai.com`. */
+  origin: string;
+  /** Path prefix under the origin, e.g. `/v1` (no trailing slash; may be empty). */
+  basePath: string;
+  apiKeys: string[];
+  apiVersion?: string;
+  /** Extra headers sent on every upstream request (e.g. OpenAI-Organization). */
+  headers: Record<string, string>;
+}
+
+/** What one attempt needs to know besides the request. */
+export interface CallContext {
+  /** The upstream model id (after alias resolution). */
+  model: string;
+  /** The credential chosen for this attempt, if the provider takes one. */
+  apiKey: string | undefined;
+}
+
+export interface ChatResult {
+  completion: ChatCompletion;
+  /** Canonical usage, when the upstream reported it. */
+  usage: Usage | undefined;
+  finishReason: MappedFinishReason | undefined;
+}
+
+export interface EmbeddingsResult {
+  response: EmbeddingsResponse;
+  usage: Usage | undefined;
+}
+
+/** One server-sent event as framed by the transport. */
+export interface SseEvent {
+  event?: string | undefined;
+  data: string;
+}
+
+/**
+ * Translates one upstream stream into canonical chunks, one event at a time.
+ * Usage is collected, not emitted: the gateway writes the single final usage chunk.
+ */
+export interface StreamTranslator {
+  /** Chunks produced by this event (often none). Throws a GatewayError for an in-stream error. */
+  push(event: SseEvent): ChatChunk[];
+  /** The upstream body ended: remaining chunks. Throws when the stream was cut short. */
+  end(): ChatChunk[];
+  readonly usage: Usage | undefined;
+  readonly finishReason: MappedFinishReason | undefined;
+}
+
+export interface ProviderAdapter {
+  readonly type: string;
+  chatRequest(request: ChatRequest, context: CallContext): UpstreamRequest;
+  chatResponse(body: unknown, context: CallContext): ChatResult;
+  chatStream(request: ChatRequest, context: CallContext): StreamTranslator;
+  /** Optional capability: embeddings. */
+  embeddingsRequest?(request: EmbeddingsRequest, context: CallContext): UpstreamRequest;
+  embeddingsResponse?(body: unknown, context: CallContext): EmbeddingsResult;
+  /** Optional capability: list the upstream's models. */
+  modelsRequest?(): UpstreamRequest;
+  modelsResponse?(body: unknown): string[];
+  /** Normalizes a non-2xx upstream answer. `bodyText` is already redacted. */
+  error(status: number, headers: HeaderBag, bodyText: string): GatewayError;
+  /** Reads rate-limit headers; undefined when the provider sent none. */
+  rateLimit(headers: HeaderBag, now: number): RateLimitState | undefined;
+}

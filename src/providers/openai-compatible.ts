@@ -1,0 +1,127 @@
+import type { ChatCompletion, ChatRequest } from "../core/chat.js";
+import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
+import { GatewayError } from "../core/errors.js";
+import { mapOpenAILikeFinishReason, type MappedFinishReason } from "../core/finish-reason.js";
+import type {
+  CallContext, ChatResult, EmbeddingsResult, ProviderAdapter, ProviderSettings, UpstreamRequest,
+} from "./adapter.js";
+import { upstreamError } from "./openai-error.js";
+import { OpenAIStreamTranslator } from "./openai-stream.js";
+import { usageFromOpenAI } from "./openai-usage.js";
+import type { OpenAIPreset } from "./presets.js";
+import { parseOpenAIRateLimit } from "./rate-limit-headers.js";
+
+/** Body fields that steer Switchyard itself and must not reach an upstream. */
+const GATEWAY_FIELDS = ["models", "provider"] as const;
+
+const DEFAULT_AZURE_API_VERSION = "2024-10-21";
+
+function authHeaders(preset: OpenAIPreset, apiKey: string | undefined): Record<string, string> {
+  if (!apiKey || preset.auth === "none") return {};
+  return preset.auth === "api-key" ? { "api-key": apiKey } : { authorization: `Bearer ${apiKey}` };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** The adapter shared by every OpenAI-compatible provider; `preset` carries the differences. */
+export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset, settings: ProviderSettings): ProviderAdapter {
+  const retryableFinish = new Set(preset.retryableFinishReasons ?? []);
+  // Azure's classic endpoints put the deployment in the path; its v1 surface does not.
+  const azureDeploymentPaths = type === "azure" && !/\/openai\/v1$/.test(settings.basePath);
+  const apiVersion = settings.apiVersion ?? DEFAULT_AZURE_API_VERSION;
+
+  function path(operation: "chat/completions" | "embeddings" | "models", model: string): string {
+    if (azureDeploymentPaths) {
+      const query = `?api-version=${encodeURIComponent(apiVersion)}`;
+      if (operation === "models") return `${settings.basePath}/openai/models${query}`;
+      return `${settings.basePath}/openai/deployments/${encodeURIComponent(model)}/${operation}${query}`;
+    }
+    return `${settings.basePath}/${operation}`;
+  }
+
+  function headers(context: CallContext): Record<string, string> {
+    return { "content-type": "application/json", ...settings.headers, ...authHeaders(preset, context.apiKey) };
+  }
+
+  function parseFailure(what: string): GatewayError {
+    return new GatewayError("upstream_error", `Provider '${settings.name}' returned an unparsable ${what}`, {
+      provider: settings.name,
+    });
+  }
+
+  return {
+    type,
+
+    chatRequest(request: ChatRequest, context: CallContext): UpstreamRequest {
+      const body: ChatRequest = { ...request, model: context.model };
+      for (const field of GATEWAY_FIELDS) delete body[field];
+      if (body.stream === true && preset.streamUsage) {
+        // Always ask for usage so streamed requests are priced; the gateway strips it if the client did not ask.
+        body.stream_options = { ...(body.stream_options ?? {}), include_usage: true };
+      }
+      preset.adjustRequest?.(body);
+      return { method: "POST", path: path("chat/completions", context.model), headers: headers(context), body: JSON.stringify(body) };
+    },
+
+    chatResponse(body: unknown): ChatResult {
+      if (!isObject(body) || !Array.isArray(body.choices)) throw parseFailure("chat completion");
+      const completion = body as unknown as ChatCompletion;
+      let finishReason: MappedFinishReason | undefined;
+      for (const choice of completion.choices) {
+        const raw = choice.finish_reason as string | null;
+        if (raw === null || raw === undefined) continue;
+        if (retryableFinish.has(raw)) {
+          throw new GatewayError("upstream_unavailable", `Provider '${settings.name}' ended the response with '${raw}'`, {
+            provider: settings.name,
+          });
+        }
+        const mapped = mapOpenAILikeFinishReason(raw);
+        choice.finish_reason = mapped.unified;
+        if (choice.index === 0 || finishReason === undefined) finishReason = mapped;
+      }
+      return { completion, usage: usageFromOpenAI(completion.usage), finishReason };
+    },
+
+    chatStream() {
+      return new OpenAIStreamTranslator(settings.name, retryableFinish);
+    },
+
+    ...(preset.embeddings && {
+      embeddingsRequest(request: EmbeddingsRequest, context: CallContext): UpstreamRequest {
+        const body = { ...request, model: context.model };
+        return { method: "POST", path: path("embeddings", context.model), headers: headers(context), body: JSON.stringify(body) };
+      },
+      embeddingsResponse(body: unknown): EmbeddingsResult {
+        if (!isObject(body) || !Array.isArray(body.data)) throw parseFailure("embeddings response");
+        const response = body as unknown as EmbeddingsResponse;
+        const usage = usageFromOpenAI({ completion_tokens: 0, ...response.usage });
+        return { response, usage };
+      },
+    }),
+
+    ...(preset.modelList !== "none" && {
+      modelsRequest(): UpstreamRequest {
+        const listPath = preset.modelList === "ollama-tags" ? "/api/tags" : path("models", "");
+        return { method: "GET", path: listPath, headers: headers({ model: "", apiKey: settings.apiKeys[0] }) };
+      },
+      modelsResponse(body: unknown): string[] {
+        if (!isObject(body)) return [];
+        const list = preset.modelList === "ollama-tags" ? body.models : body.data;
+        if (!Array.isArray(list)) return [];
+        return list
+          .map((entry) => (isObject(entry) ? (entry.id ?? entry.name ?? entry.model) : undefined))
+          .filter((id): id is string => typeof id === "string");
+      },
+    }),
+
+    error(status, headers, bodyText) {
+      return upstreamError(settings.name, status, headers, bodyText);
+    },
+
+    rateLimit(headers, now) {
+      return parseOpenAIRateLimit(headers, now);
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * OpenAI-compatible providers are presets of one adapter: a default base URL,
+ * how the key is sent, and a few quirks. Adding a host is one entry here.
+ */
+import type { ChatRequest } from "../core/chat.js";
+
+export type AuthStyle = "bearer" | "api-key" | "none";
+
+export interface OpenAIPreset {
+  /** Default base URL including the version prefix; undefined means `base_url` is required. */
+  baseUrl?: string;
+  auth: AuthStyle;
+  /** Whether requests fail without a key (local servers such as Ollama need none). */
+  keyRequired: boolean;
+  /** The environment variable the no-config default reads the key from. */
+  envKey?: string;
+  /** Accepts `stream_options.include_usage` (so streamed usage can be priced). */
+  streamUsage: boolean;
+  embeddings: boolean;
+  /** How to list models: OpenAI's `GET /models`, or Ollama's `GET /api/tags` at the origin. */
+  modelList: "openai" | "ollama-tags" | "none";
+  /** Finish reasons that mean "the provider failed, try again", not a real end. */
+  retryableFinishReasons?: string[];
+  /** Request quirks applied after the generic translation (the body is a fresh copy). */
+  adjustRequest?(body: ChatRequest): void;
+}
+
+export const OPENAI_PRESETS = {
+  openai: { baseUrl: "https://api.openai.com/v1", auth: "bearer", keyRequired: true, envKey: "OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "openai" },
+  // Azure: base_url is the resource (`https://{res}.openai.azure.com`); paths name the deployment.
+  azure: { auth: "api-key", keyRequired: true, envKey: "AZURE_OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "none" },
+  deepseek: {
+    baseUrl: "https://api.deepseek.com/v1", auth: "bearer", keyRequired: true, envKey: "DEEPSEEK_API_KEY",
+    streamUsage: true, embeddings: false, modelList: "openai",
+    // Capacity cut on DeepSeek's side: the answer is incomplete, so it is a failure.
+    retryableFinishReasons: ["insufficient_system_resource"],
+  },
+  qwen: { baseUrl: "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", auth: "bearer", keyRequired: true, envKey: "DASHSCOPE_API_KEY", streamUsage: true, embeddings: true, modelList: "openai" },
+  mistral: {
+    baseUrl: "https://api.mistral.ai/v1", auth: "bearer", keyRequired: true, envKey: "MISTRAL_API_KEY",
+    // Mistral reports usage in the last chunk on its own and has rejected stream_options.
+    streamUsage: false, embeddings: true, modelList: "openai",
+    retryableFinishReasons: ["error"],
+    adjustRequest(body) {
+      if (body.seed !== undefined && body.random_seed === undefined) {
+        body.random_seed = body.seed;
+        delete body.seed;
+      }
+      delete body.stream_options;
+    },
+  },
+  groq: { baseUrl: "https://api.groq.com/openai/v1", auth: "bearer", keyRequired: true, envKey: "GROQ_API_KEY", streamUsage: true, embeddings: false, modelList: "openai" },
+  together: { baseUrl: "https://api.together.ai/v1", auth: "bearer", keyRequired: true, envKey: "TOGETHER_API_KEY", streamUsage: true, embeddings: true, modelList: "openai" },
+  fireworks: { baseUrl: "https://api.fireworks.ai/inference/v1", auth: "bearer", keyRequired: true, envKey: "FIREWORKS_API_KEY", streamUsage: true, embeddings: true, modelList: "openai" },
+  xai: { baseUrl: "https://api.x.ai/v1", auth: "bearer", keyRequired: true, envKey: "XAI_API_KEY", streamUsage: true, embeddings: false, modelList: "openai" },
+  openrouter: { baseUrl: "https://openrouter.ai/api/v1", auth: "bearer", keyRequired: true, envKey: "OPENROUTER_API_KEY", streamUsage: true, embeddings: true, modelList: "openai" },
+  ollama: { baseUrl: "http://127.0.0.1:11434/v1", auth: "bearer", keyRequired: false, streamUsage: true, embeddings: true, modelList: "ollama-tags" },
+  // vLLM, llama.cpp server, LM Studio and any other OpenAI-compatible server.
+  "openai-compatible": { auth: "bearer", keyRequired: false, streamUsage: true, embeddings: true, modelList: "openai" },
+} satisfies Record<string, OpenAIPreset>;
+
+export type OpenAIPresetName = keyof typeof OPENAI_PRESETS;
+
+export function isOpenAIPreset(type: string): type is OpenAIPresetName {
+  return Object.hasOwn(OPENAI_PRESETS, type);
+}

@@ -1,0 +1,37 @@
+import type { RateLimitState } from "../core/rate-limit.js";
+import type { HeaderBag } from "./adapter.js";
+import { headerValue, parseDurationMs, parseRetryAfter } from "./retry-after.js";
+
+function numberHeader(headers: HeaderBag, name: string): number | undefined {
+  const value = headerValue(headers, name);
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+function resetAt(headers: HeaderBag, name: string, now: number): number | undefined {
+  const value = headerValue(headers, name);
+  if (value === undefined) return undefined;
+  const ms = parseDurationMs(value);
+  return ms === undefined ? undefined : now + ms;
+}
+
+/** OpenAI dialect (also Groq, Azure, Together, xAI, …): `x-ratelimit-*` with duration resets. */
+export function parseOpenAIRateLimit(headers: HeaderBag, now: number): RateLimitState | undefined {
+  const state: RateLimitState = {
+    requestsLimit: numberHeader(headers, "x-ratelimit-limit-requests"),
+    requestsRemaining: numberHeader(headers, "x-ratelimit-remaining-requests"),
+    requestsResetAt: resetAt(headers, "x-ratelimit-reset-requests", now),
+    tokensLimit: numberHeader(headers, "x-ratelimit-limit-tokens"),
+    tokensRemaining: numberHeader(headers, "x-ratelimit-remaining-tokens"),
+    tokensResetAt: resetAt(headers, "x-ratelimit-reset-tokens", now),
+    observedAt: now,
+  };
+  const retryAfter = parseRetryAfter(headers, now);
+  if (retryAfter !== undefined) state.retryAfterAt = now + retryAfter * 1000;
+  return hasAny(state) ? state : undefined;
+}
+
+export function hasAny(state: RateLimitState): boolean {
+  return Object.entries(state).some(([key, value]) => key !== "observedAt" && value !== undefined);
+}

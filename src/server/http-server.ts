@@ -1,0 +1,139 @@
+/**
+ * The node:http front: reads bodies within the size limit, hands a framework-free
+ * request to the gateway, and writes replies with backpressure. A client that
+ * disconnects aborts its upstream request at once.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { GatewayError } from "../core/errors.js";
+import type { Gateway } from "../gateway/gateway.js";
+import { errorReply } from "../gateway/http/reply.js";
+import type { GatewayReply } from "../gateway/http/types.js";
+import { Redactor } from "../core/redact.js";
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  /** Stops accepting connections and waits for in-flight requests (up to `graceMs`). */
+  close(graceMs?: number): Promise<void>;
+}
+
+const plainRedactor = new Redactor();
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on("data", (part: Buffer) => {
+      size += part.length;
+      if (size > limit) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(tooLarge(limit));
+        return;
+      }
+      parts.push(part);
+    });
+    req.on("end", () => resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size)));
+    req.on("error", reject);
+  });
+}
+
+function tooLarge(limit: number): GatewayError {
+  return new GatewayError("payload_too_large", `Request body exceeds the limit of ${limit} bytes`, { code: "request_too_large" });
+}
+
+function waitForDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+async function writeReply(res: ServerResponse, reply: GatewayReply): Promise<void> {
+  if (typeof reply.body === "string") {
+    reply.headers["content-length"] = String(Buffer.byteLength(reply.body));
+    res.writeHead(reply.status, reply.headers);
+    res.end(reply.body);
+    return;
+  }
+  res.writeHead(reply.status, reply.headers);
+  res.flushHeaders();
+  for await (const piece of reply.body) {
+    if (res.destroyed) break;
+    if (!res.write(piece)) await waitForDrain(res);
+  }
+  res.end();
+}
+
+export function startServer(gateway: Gateway, options: ServerOptions): Promise<RunningServer> {
+  const limit = gateway.config.server.max_body_bytes;
+  const inFlight = new Set<Promise<void>>();
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const controller = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) controller.abort(new GatewayError("client_closed", "Client closed the connection"));
+    });
+    const url = req.url ?? "/";
+    const queryAt = url.indexOf("?");
+    let reply: GatewayReply;
+    try {
+      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req, limit);
+      reply = await gateway.handle({
+        method: req.method ?? "GET",
+        path: queryAt === -1 ? url : url.slice(0, queryAt),
+        query: new URLSearchParams(queryAt === -1 ? "" : url.slice(queryAt + 1)),
+        headers: req.headers,
+        body,
+        signal: controller.signal,
+      });
+    } catch (error) {
+      reply = errorReply(error, "-", plainRedactor);
+      if ((error as GatewayError).kind === "payload_too_large") reply.headers.connection = "close";
+    }
+    await writeReply(res, reply);
+  }
+
+  const server = createServer({ keepAliveTimeout: gateway.config.server.keep_alive_timeout_ms, headersTimeout: gateway.config.server.headers_timeout_ms, requestTimeout: 0 }, (req, res) => {
+    const task = serve(req, res).catch((error) => {
+      gateway.logger.error({ err: (error as Error).message }, "failed to write a reply");
+      res.destroy();
+    });
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      const address = server.address() as AddressInfo;
+      const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+      resolve({
+        server,
+        url: `http://${host}:${address.port}`,
+        async close(graceMs = 30_000) {
+          const stopped = new Promise<void>((done) => server.close(() => done()));
+          server.closeIdleConnections();
+          const drained = Promise.allSettled([...inFlight]);
+          await Promise.race([drained, new Promise((done) => setTimeout(done, graceMs).unref())]);
+          server.closeAllConnections();
+          await stopped;
+        },
+      });
+    });
+  });
+}

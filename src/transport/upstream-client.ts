@@ -1,0 +1,79 @@
+/**
+ * One pooled keep-alive connection set per provider. Timeouts are explicit:
+ * `headersTimeout` bounds the wait for a response (or first byte of a stream),
+ * `bodyTimeout` is the longest silence between body chunks (a stream's idle timeout).
+ */
+import { Pool, errors as undiciErrors, type Dispatcher } from "undici";
+import { GatewayError } from "../core/errors.js";
+import type { HeaderBag, UpstreamRequest } from "../providers/adapter.js";
+
+export interface UpstreamResponse {
+  status: number;
+  headers: HeaderBag;
+  body: Dispatcher.ResponseData["body"];
+}
+
+export interface SendOptions {
+  signal: AbortSignal;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+}
+
+export class UpstreamClient {
+  private readonly pool: Pool;
+
+  constructor(
+    readonly provider: string,
+    origin: string,
+    maxConnections = 256,
+  ) {
+    this.pool = new Pool(origin, {
+      connections: maxConnections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      connect: { timeout: 10_000 },
+    });
+  }
+
+  async send(request: UpstreamRequest, options: SendOptions): Promise<UpstreamResponse> {
+    try {
+      const response = await this.pool.request({
+        method: request.method,
+        path: request.path,
+        headers: request.headers,
+        body: request.body,
+        signal: options.signal,
+        headersTimeout: options.headersTimeoutMs,
+        bodyTimeout: options.bodyTimeoutMs,
+      });
+      return { status: response.statusCode, headers: response.headers, body: response.body };
+    } catch (error) {
+      throw this.transportError(error, options.signal);
+    }
+  }
+
+  /** Maps connection-level failures to gateway errors without leaking internals. */
+  transportError(error: unknown, signal: AbortSignal): GatewayError {
+    if (error instanceof GatewayError) return error;
+    if (signal.aborted && signal.reason instanceof GatewayError) return signal.reason;
+    const provider = this.provider;
+    if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+      return new GatewayError("timeout", `Provider '${provider}' did not answer in time`, { provider, cause: error });
+    }
+    if (error instanceof undiciErrors.ConnectTimeoutError) {
+      return new GatewayError("upstream_unavailable", `Cannot connect to provider '${provider}' (connect timeout)`, { provider, cause: error });
+    }
+    const code = (error as { code?: string }).code;
+    const reason = code ?? (error instanceof Error ? error.name : "error");
+    return new GatewayError("upstream_unavailable", `Connection to provider '${provider}' failed (${reason})`, { provider, cause: error });
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  destroy(): Promise<void> {
+    return this.pool.destroy();
+  }
+}
