@@ -14,12 +14,9 @@ export interface ProviderType {
   create(settings: ProviderSettings): ProviderAdapter;
 }
 
-const NATIVE: Record<string, ProviderType> = {};
-
-/** Registers a provider type with its own wire format (Anthropic, Gemini, …). */
-export function registerProviderType(type: string, definition: ProviderType): void {
-  NATIVE[type] = definition;
-}
+/** Provider types with their own wire format, one line each. */
+const NATIVE: Record<string, ProviderType> = {
+};
 
 export function providerType(type: string): ProviderType | undefined {
   if (Object.hasOwn(NATIVE, type)) return NATIVE[type];
