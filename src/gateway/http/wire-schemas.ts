@@ -82,7 +82,8 @@ function parseWith<T>(schema: z.ZodType, value: unknown): T {
   if (result.success) return result.data as T;
   const issue = result.error.issues[0]!;
   const param = paramPath(issue.path);
-  const message = issue.code === "invalid_type" && issue.input === undefined ? `'${param}' is required` : `Invalid '${param}': ${issue.message}`;
+  const missing = issue.code === "invalid_type" && issue.message.endsWith("received undefined");
+  const message = missing ? `'${param}' is required` : `Invalid '${param}': ${issue.message}`;
   throw new GatewayError("bad_request", message, { code: "invalid_request_body", param: param || null });
 }
 

@@ -1,0 +1,121 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, defaultConfigInput, loadConfigFile, validateConfig } from "./load.js";
+import { resolveSecret } from "./secrets.js";
+
+function writeConfig(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), "sy-config-")), "switchyard.yaml");
+  writeFileSync(file, text);
+  return file;
+}
+
+function problemsOf(action: () => unknown): string[] {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("config loading", () => {
+  it("loads the documented example", () => {
+    const file = writeConfig(`
+server:   { host: 127.0.0.1, port: 4000, master_key: env:SWITCHYARD_MASTER_KEY }
+storage:  { url: sqlite://./switchyard.db }
+state:    { url: memory:// }
+providers:
+  openai:    { type: openai,    api_key: env:OPENAI_API_KEY }
+  deepseek:  { type: deepseek,  api_key: [env:DEEPSEEK_KEY_1, env:DEEPSEEK_KEY_2] }
+  local:     { type: ollama,    base_url: http://127.0.0.1:11434/v1 }
+models:
+  smart:
+    strategy: ordered
+    deployments:
+      - { provider: openai, model: gpt-4o, weight: 1 }
+    fallbacks: [cheap]
+    retries: 2
+    timeout_ms: 60000
+  cheap:
+    deployments: [{ provider: deepseek, model: deepseek-chat }]
+pricing:
+  deepseek/deepseek-chat: { input: 0.27, output: 1.10, cached_input: 0.07 }
+`);
+    const config = loadConfigFile(file);
+    expect(config.server.port).toBe(4000);
+    expect(config.server.max_body_bytes).toBe(10 * 1024 * 1024);
+    expect(config.models.smart!.deployments[0]!.model).toBe("gpt-4o");
+    expect(config.pricing["deepseek/deepseek-chat"]!.cached_input).toBe(0.07);
+  });
+
+  it("names the file, the key path and the expectation", () => {
+    const file = writeConfig(`
+server: { port: "eighty" }
+providers:
+  openai: { type: openai, api_key: env:X, colour: blue }
+models:
+  smart: { deployments: [] }
+`);
+    const error = (() => {
+      try {
+        loadConfigFile(file);
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })()!;
+    expect(error.message).toContain(file);
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^server\.port: .*expected number/),
+        "providers.openai: unknown key 'colour'",
+        expect.stringMatching(/^models\.smart\.deployments: an alias needs at least one deployment/),
+      ]),
+    );
+  });
+
+  it("reports YAML syntax errors with a line", () => {
+    const file = writeConfig("providers:\n  openai: { type: openai\n");
+    expect(problemsOf(() => loadConfigFile(file))[0]).toMatch(/^line \d+/);
+  });
+
+  it("checks references between sections", () => {
+    const problems = problemsOf(() =>
+      validateConfig({
+        providers: { x: { type: "martian" }, y: { type: "openai-compatible" } },
+        models: { a: { deployments: [{ provider: "nobody", model: "m" }], fallbacks: ["ghost"] }, "b/c": { deployments: [{ provider: "x", model: "m" }] } },
+      }),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "providers.x.type: unknown provider type 'martian'",
+        "providers.y.base_url: required for type 'openai-compatible'",
+        "models.a.deployments[0].provider: no provider named 'nobody'",
+        "models.a.fallbacks: no alias named 'ghost'",
+        "models.b/c: alias names cannot contain '/' (reserved for provider/model)",
+      ]),
+    );
+  });
+
+  it("enables providers whose key variables are set, plus local Ollama", () => {
+    const input = defaultConfigInput({ OPENAI_API_KEY: "sk-1", MISTRAL_API_KEY: "m-1" });
+    expect(Object.keys(input.providers!)).toEqual(expect.arrayContaining(["openai", "mistral", "ollama"]));
+    expect(input.providers!.openai).toEqual({ type: "openai", api_key: "env:OPENAI_API_KEY" });
+    expect(input.providers!.deepseek).toBeUndefined();
+    expect(() => validateConfig(input)).not.toThrow();
+  });
+});
+
+describe("secret references", () => {
+  it("reads env: and file: and flags literals", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sy-secret-"));
+    writeFileSync(join(dir, "key"), "from-file\n");
+    expect(resolveSecret("env:K", { K: "v" })).toEqual({ ok: true, value: "v", literal: false });
+    expect(resolveSecret(`file:${join(dir, "key")}`)).toEqual({ ok: true, value: "from-file", literal: false });
+    expect(resolveSecret("plain-text")).toEqual({ ok: true, value: "plain-text", literal: true });
+    expect(resolveSecret("env:MISSING", {})).toEqual({ ok: false, reason: "environment variable MISSING is not set" });
+    expect(resolveSecret(`file:${join(dir, "nope")}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/ENOENT/) });
+  });
+});

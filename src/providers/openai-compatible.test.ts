@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import type { ProviderSettings } from "./adapter.js";
+import { createOpenAICompatibleAdapter } from "./openai-compatible.js";
+import { usageFromOpenAI } from "./openai-usage.js";
+import { OPENAI_PRESETS, type OpenAIPresetName } from "./presets.js";
+import { parseOpenAIRateLimit } from "./rate-limit-headers.js";
+import { parseDurationMs, parseRetryAfter } from "./retry-after.js";
+import { providerType } from "./registry.js";
+
+function adapterFor(type: OpenAIPresetName, overrides: Partial<ProviderSettings> = {}) {
+  const base = new URL(providerType(type)!.baseUrl ?? "https://example.test/v1");
+  const settings: ProviderSettings = { name: type, type, origin: base.origin, basePath: base.pathname.replace(/\/$/, ""), apiKeys: ["k1"], headers: {}, ...overrides };
+  return createOpenAICompatibleAdapter(type, OPENAI_PRESETS[type], settings);
+}
+
+const request = { model: "alias", messages: [{ role: "user" as const, content: "hi" }] };
+
+describe("OpenAI-compatible presets", () => {
+  it.each([
+    ["openai", "https://api.openai.com", "/v1/chat/completions"],
+    ["deepseek", "https://api.deepseek.com", "/v1/chat/completions"],
+    ["qwen", "https://dashscope-intl.aliyuncs.com", "/compatible-mode/v1/chat/completions"],
+    ["mistral", "https://api.mistral.ai", "/v1/chat/completions"],
+    ["groq", "https://api.groq.com", "/openai/v1/chat/completions"],
+    ["together", "https://api.together.ai", "/v1/chat/completions"],
+    ["fireworks", "https://api.fireworks.ai", "/inference/v1/chat/completions"],
+    ["xai", "https://api.x.ai", "/v1/chat/completions"],
+    ["openrouter", "https://openrouter.ai", "/api/v1/chat/completions"],
+    ["ollama", "http://127.0.0.1:11434", "/v1/chat/completions"],
+  ] as const)("%s posts to %s%s with a bearer key", (type, origin, path) => {
+    expect(new URL(providerType(type)!.baseUrl!).origin).toBe(origin);
+    const upstream = adapterFor(type).chatRequest(request, { model: "m", apiKey: "k1" });
+    expect(upstream.path).toBe(path);
+    expect(upstream.headers.authorization).toBe("Bearer k1");
+    expect(JSON.parse(upstream.body!).model).toBe("m");
+  });
+
+  it("generic openai-compatible needs a base_url", () => {
+    expect(providerType("openai-compatible")!.baseUrl).toBeUndefined();
+  });
+
+  it("azure uses deployment URLs, api-version and the api-key header", () => {
+    const azure = adapterFor("azure", { origin: "https://res.openai.azure.com", basePath: "", apiVersion: "2025-01-01-preview" });
+    const upstream = azure.chatRequest(request, { model: "my-gpt4o", apiKey: "az-key" });
+    expect(upstream.path).toBe("/openai/deployments/my-gpt4o/chat/completions?api-version=2025-01-01-preview");
+    expect(upstream.headers["api-key"]).toBe("az-key");
+    expect(upstream.headers.authorization).toBeUndefined();
+    const v1 = adapterFor("azure", { origin: "https://res.openai.azure.com", basePath: "/openai/v1" });
+    expect(v1.chatRequest(request, { model: "d", apiKey: "k" }).path).toBe("/openai/v1/chat/completions");
+  });
+
+  it("asks for stream usage, strips gateway-only fields, keeps the rest", () => {
+    const upstream = adapterFor("openai").chatRequest({ ...request, stream: true, models: ["a"], provider: { order: ["x"] }, foo: 1 }, { model: "m", apiKey: "k" });
+    expect(JSON.parse(upstream.body!)).toEqual({ model: "m", messages: request.messages, stream: true, stream_options: { include_usage: true }, foo: 1 });
+  });
+
+  it("mistral sends random_seed and no stream_options", () => {
+    const body = JSON.parse(adapterFor("mistral").chatRequest({ ...request, seed: 3, stream: true }, { model: "m", apiKey: "k" }).body!);
+    expect(body.random_seed).toBe(3);
+    expect(body.seed).toBeUndefined();
+    expect(body.stream_options).toBeUndefined();
+  });
+
+  it("deepseek: cache hit tokens become cached tokens; insufficient_system_resource is a failure", () => {
+    expect(usageFromOpenAI({ prompt_tokens: 100, completion_tokens: 10, prompt_cache_hit_tokens: 60, prompt_cache_miss_tokens: 40, completion_tokens_details: { reasoning_tokens: 4 } })).toEqual({
+      input: { total: 100, cacheRead: 60, cacheWrite: 0 },
+      output: { total: 10, reasoning: 4 },
+    });
+    const deepseek = adapterFor("deepseek");
+    const body = { id: "x", object: "chat.completion", created: 1, model: "deepseek-chat", choices: [{ index: 0, message: { role: "assistant", content: "", reasoning_content: "think" }, finish_reason: "insufficient_system_resource" }] };
+    expect(() => deepseek.chatResponse(body, { model: "m", apiKey: "k" })).toThrow(/insufficient_system_resource/);
+    const ok = deepseek.chatResponse({ ...body, choices: [{ ...body.choices[0], finish_reason: "stop" }] }, { model: "m", apiKey: "k" });
+    expect(ok.completion.choices[0]!.message.reasoning_content).toBe("think");
+  });
+
+  it("together's eos and mistral's model_length are unified, raw kept", () => {
+    const together = adapterFor("together").chatResponse({ choices: [{ index: 0, message: { role: "assistant", content: "x" }, finish_reason: "eos" }] }, { model: "m", apiKey: "k" });
+    expect(together.completion.choices[0]!.finish_reason).toBe("stop");
+    expect(together.finishReason).toEqual({ unified: "stop", raw: "eos" });
+    const mistral = adapterFor("mistral").chatResponse({ choices: [{ index: 0, message: { role: "assistant", content: "x" }, finish_reason: "model_length" }] }, { model: "m", apiKey: "k" });
+    expect(mistral.finishReason).toEqual({ unified: "length", raw: "model_length" });
+  });
+
+  it("groq stream usage arrives in x_groq and is collected", () => {
+    const translator = adapterFor("groq").chatStream(request, { model: "m", apiKey: "k" });
+    const out = translator.push({ data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: {}, finish_reason: "stop" }], x_groq: { usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } } }) });
+    expect(out).toHaveLength(1);
+    expect(translator.usage).toEqual({ input: { total: 9, cacheRead: 0, cacheWrite: 0 }, output: { total: 2, reasoning: 0 } });
+    expect(translator.push({ data: "[DONE]" })).toEqual([]);
+    expect(translator.end()).toEqual([]);
+  });
+
+  it("lists Ollama models from /api/tags", () => {
+    const ollama = adapterFor("ollama");
+    expect(ollama.modelsRequest!().path).toBe("/api/tags");
+    expect(ollama.modelsResponse!({ models: [{ name: "llama3.2:latest", model: "llama3.2:latest" }] })).toEqual(["llama3.2:latest"]);
+  });
+
+  it("normalizes error dialects", () => {
+    const openai = adapterFor("openai");
+    expect(openai.error(422, {}, JSON.stringify({ detail: [{ loc: ["body", "n"], msg: "bad" }] }))).toMatchObject({ kind: "bad_request", status: 422 });
+    expect(openai.error(404, {}, JSON.stringify({ error: "model 'x' not found" }))).toMatchObject({ kind: "not_found", message: "model 'x' not found" });
+    expect(openai.error(503, {}, "upstream connect error")).toMatchObject({ kind: "upstream_unavailable", status: 503 });
+    expect(openai.error(429, { "retry-after-ms": "1500" }, "{}")).toMatchObject({ kind: "rate_limit", retryAfterSeconds: 1.5 });
+  });
+});
+
+describe("rate-limit headers", () => {
+  it("parses Go durations", () => {
+    expect(parseDurationMs("1s")).toBe(1000);
+    expect(parseDurationMs("6m0s")).toBe(360_000);
+    expect(parseDurationMs("12ms")).toBe(12);
+    expect(parseDurationMs("2m59.56s")).toBe(179_560);
+    expect(parseDurationMs("1h2m")).toBe(3_720_000);
+    expect(parseDurationMs("soon")).toBeUndefined();
+  });
+
+  it("parses Retry-After as seconds or a date", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(parseRetryAfter({ "retry-after": "20" }, now)).toBe(20);
+    expect(parseRetryAfter({ "retry-after": "Thu, 01 Jan 2026 00:00:30 GMT" }, now)).toBe(30);
+    expect(parseRetryAfter({}, now)).toBeUndefined();
+  });
+
+  it("reads the OpenAI dialect into absolute times", () => {
+    const now = 1_000_000;
+    expect(parseOpenAIRateLimit({ "x-ratelimit-limit-requests": "60", "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "1.5s", "x-ratelimit-remaining-tokens": "999", "x-ratelimit-reset-tokens": "6m0s" }, now)).toEqual({
+      requestsLimit: 60,
+      requestsRemaining: 0,
+      requestsResetAt: now + 1500,
+      tokensLimit: undefined,
+      tokensRemaining: 999,
+      tokensResetAt: now + 360_000,
+      observedAt: now,
+    });
+    expect(parseOpenAIRateLimit({}, now)).toBeUndefined();
+  });
+});
