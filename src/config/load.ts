@@ -45,10 +45,17 @@ function checkReferences(config: SwitchyardConfig): string[] {
         problems.push(`models.${alias}.deployments[${index}].provider: no provider named '${deployment.provider}'`);
       }
     });
-    for (const fallback of entry.fallbacks ?? []) {
-      if (!Object.hasOwn(config.models, fallback)) problems.push(`models.${alias}.fallbacks: no alias named '${fallback}'`);
+    for (const key of ["fallbacks", "context_window_fallbacks"] as const) {
+      for (const fallback of entry[key] ?? []) {
+        if (!Object.hasOwn(config.models, fallback)) problems.push(`models.${alias}.${key}: no alias named '${fallback}'`);
+      }
     }
   }
+  config.routing.rules.forEach((rule, index) => {
+    if (!Object.hasOwn(config.models, rule.model) && !config.providers[rule.model.split("/")[0]!]) {
+      problems.push(`routing.rules[${index}].model: '${rule.model}' is neither an alias nor provider/model of a configured provider`);
+    }
+  });
   return problems;
 }
 

@@ -48,6 +48,8 @@ export const aliasSchema = z.strictObject({
   strategy: z.enum(["ordered", "weighted", "lowest-latency", "least-busy", "lowest-cost"]).default("ordered"),
   deployments: z.array(deploymentSchema).min(1, "an alias needs at least one deployment"),
   fallbacks: z.array(z.string().min(1)).optional(),
+  /** Aliases with a larger context window, used when a prompt does not fit. */
+  context_window_fallbacks: z.array(z.string().min(1)).optional(),
   retries: z.number().int().min(0).max(10).optional(),
   timeout_ms: positiveInt.optional(),
   first_token_timeout_ms: positiveInt.optional(),
@@ -60,6 +62,30 @@ export const priceSchema = z.strictObject({
   cache_write: z.number().nonnegative().optional(),
 });
 
+export const tagRuleSchema = z.strictObject({
+  tags: z.array(z.string().min(1)).min(1).optional(),
+  min_prompt_tokens: z.number().int().nonnegative().optional(),
+  max_prompt_tokens: z.number().int().nonnegative().optional(),
+  from: z.array(z.string().min(1)).optional(),
+  model: z.string().min(1),
+});
+
+export const routingSchema = z.strictObject({
+  /** First matching rule picks the model (alias or provider/model). */
+  rules: z.array(tagRuleSchema).default([]),
+  cooldown: z.strictObject({
+    failures: positiveInt.default(3),
+    initial_ms: positiveInt.default(30_000),
+    max_ms: positiveInt.default(300_000),
+  }).default({ failures: 3, initial_ms: 30_000, max_ms: 300_000 }),
+  backoff: z.strictObject({
+    base_ms: positiveInt.default(200),
+    max_ms: positiveInt.default(5_000),
+    /** A Retry-After longer than this moves on to the next deployment instead of waiting. */
+    max_wait_ms: positiveInt.default(10_000),
+  }).default({ base_ms: 200, max_ms: 5_000, max_wait_ms: 10_000 }),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   storage: z.strictObject({ url: z.string().default("sqlite://./switchyard.db") }).default({ url: "sqlite://./switchyard.db" }),
@@ -67,6 +93,7 @@ export const configSchema = z.strictObject({
   log: z.strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") }).default({ level: "info" }),
   providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "provider names use letters, digits, '_', '-', '.'"), providerSchema).default({}),
   models: z.record(z.string().min(1), aliasSchema).default({}),
+  routing: routingSchema.default(routingSchema.parse({})),
   pricing: z.record(z.string().regex(/^[^/]+\/.+$/, "expected a 'provider/model' key"), priceSchema).default({}),
 });
 

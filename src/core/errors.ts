@@ -114,3 +114,8 @@ export function statusToKind(status: number): ErrorKind {
   if (status === 503 || status === 529 || status === 498) return "upstream_unavailable";
   return "upstream_error";
 }
+
+/** An upstream answer that cannot be understood (not JSON, wrong shape, garbled event). */
+export function invalidResponse(provider: string, what: string): GatewayError {
+  return new GatewayError("upstream_error", `Provider '${provider}' returned ${what}`, { code: "invalid_response", provider });
+}

@@ -8,10 +8,11 @@ import { GatewayError } from "../core/errors.js";
 import type { MappedFinishReason } from "../core/finish-reason.js";
 import { toOpenAIUsage, type Usage } from "../core/usage.js";
 import type { CallContext, StreamTranslator } from "../providers/adapter.js";
-import { resolvePlan, type Deployment } from "../router/plan.js";
-import { runAttempts, type AttemptTrace } from "../router/run-attempts.js";
+import type { Deployment } from "../router/plan.js";
+import type { AttemptTrace } from "../router/run-attempts.js";
+import { routeRequestOf, type RequestMeta, NO_META } from "./route-request.js";
 import type { ProviderRuntime, Runtime, Timeouts } from "./runtime.js";
-import { callJson, openStream } from "./upstream-call.js";
+import { callJson, openStream, type RateLimitObserver } from "./upstream-call.js";
 
 export interface RouteInfo {
   deployment: Deployment;
@@ -37,6 +38,10 @@ export function providerFor(runtime: Runtime, deployment: Deployment): ProviderR
   return provider;
 }
 
+export function observerFor(runtime: Runtime, deployment: Deployment): RateLimitObserver {
+  return (state) => runtime.router.health.observeRateLimit(deployment.id, state);
+}
+
 export function timeoutsFor(runtime: Runtime, provider: ProviderRuntime, deployment: Deployment): Timeouts {
   const alias = deployment.alias ? runtime.aliasTimeouts.get(deployment.alias) : undefined;
   return {
@@ -54,18 +59,19 @@ function completeChoiceShape(completion: ChatCompletion): void {
   }
 }
 
-export async function completeChat(runtime: Runtime, request: ChatRequest, signal: AbortSignal): Promise<CompletedChat> {
-  const plan = resolvePlan(runtime.routes, request.model);
-  const run = await runAttempts(
+export async function completeChat(runtime: Runtime, request: ChatRequest, signal: AbortSignal, meta: RequestMeta = NO_META): Promise<CompletedChat> {
+  const plan = runtime.router.plan(routeRequestOf(request, meta, false));
+  const run = await runtime.router.run(
     plan,
     async (deployment) => {
       const provider = providerFor(runtime, deployment);
       const context: CallContext = { model: deployment.model, apiKey: provider.nextKey() };
       const upstream = provider.adapter.chatRequest(request, context);
-      const body = await callJson(provider, deployment.model, upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
+      const body = await callJson(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
       return provider.adapter.chatResponse(body, context);
     },
     signal,
+    false,
   );
   const { completion, usage, finishReason } = run.value;
   if (usage) completion.usage = { ...completion.usage, ...toOpenAIUsage(usage) };
@@ -77,16 +83,16 @@ export async function completeChat(runtime: Runtime, request: ChatRequest, signa
  * Opens a stream and waits for its first chunk before committing: until a byte
  * has been produced for the client, a failing deployment can still fail over.
  */
-export async function streamChat(runtime: Runtime, request: ChatRequest, signal: AbortSignal): Promise<ChatStreamSession> {
-  const plan = resolvePlan(runtime.routes, request.model);
+export async function streamChat(runtime: Runtime, request: ChatRequest, signal: AbortSignal, meta: RequestMeta = NO_META): Promise<ChatStreamSession> {
+  const plan = runtime.router.plan(routeRequestOf(request, meta, true));
   const includeUsage = request.stream_options?.include_usage === true;
-  const run = await runAttempts(
+  const run = await runtime.router.run(
     plan,
     async (deployment) => {
       const provider = providerFor(runtime, deployment);
       const context: CallContext = { model: deployment.model, apiKey: provider.nextKey() };
       const upstream = provider.adapter.chatRequest({ ...request, stream: true }, context);
-      const opened = await openStream(provider, deployment.model, upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
+      const opened = await openStream(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
       const translator = provider.adapter.chatStream(request, context);
       const chunks = translateEvents(provider, opened, translator);
       try {
@@ -99,6 +105,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
       }
     },
     signal,
+    true,
   );
   const { translator, chunks, first, opened } = run.value;
 
@@ -112,6 +119,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
       }
     } finally {
       opened.close();
+      run.release();
     }
     if (includeUsage && translator.usage) {
       yield {

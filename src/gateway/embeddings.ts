@@ -1,9 +1,8 @@
 import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
 import { GatewayError } from "../core/errors.js";
 import type { Usage } from "../core/usage.js";
-import { resolvePlan } from "../router/plan.js";
-import { runAttempts } from "../router/run-attempts.js";
-import { providerFor, timeoutsFor, type RouteInfo } from "./chat.js";
+import { observerFor, providerFor, timeoutsFor, type RouteInfo } from "./chat.js";
+import { NO_META, routeRequestOf, type RequestMeta } from "./route-request.js";
 import type { Runtime } from "./runtime.js";
 import { callJson } from "./upstream-call.js";
 
@@ -12,9 +11,9 @@ export interface CompletedEmbeddings extends RouteInfo {
   usage: Usage | undefined;
 }
 
-export async function createEmbeddings(runtime: Runtime, request: EmbeddingsRequest, signal: AbortSignal): Promise<CompletedEmbeddings> {
-  const plan = resolvePlan(runtime.routes, request.model);
-  const run = await runAttempts(
+export async function createEmbeddings(runtime: Runtime, request: EmbeddingsRequest, signal: AbortSignal, meta: RequestMeta = NO_META): Promise<CompletedEmbeddings> {
+  const plan = runtime.router.plan(routeRequestOf(request, meta, false));
+  const run = await runtime.router.run(
     plan,
     async (deployment) => {
       const provider = providerFor(runtime, deployment);
@@ -27,10 +26,11 @@ export async function createEmbeddings(runtime: Runtime, request: EmbeddingsRequ
       }
       const context = { model: deployment.model, apiKey: provider.nextKey() };
       const upstream = embeddingsRequest(request, context);
-      const body = await callJson(provider, deployment.model, upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
+      const body = await callJson(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
       return embeddingsResponse(body, context);
     },
     signal,
+    false,
   );
   return { ...run.value, deployment: run.deployment, attempts: run.attempts };
 }

@@ -15,11 +15,14 @@ import { parseChatRequest, parseEmbeddingsRequest } from "./http/wire-schemas.js
 import { createLogger } from "./logger.js";
 import { listModels } from "./models.js";
 import { buildRuntime, closeRuntime, type Runtime } from "./runtime.js";
+import type { RouterClock } from "../router/clock.js";
 
 export interface GatewayOptions {
   /** The same object as the YAML file (validated here), or an already validated config. */
   config?: SwitchyardConfigInput | SwitchyardConfig;
   logger?: Logger;
+  /** Injectable time for the router (tests of cooldowns and backoff). */
+  clock?: RouterClock;
 }
 
 export interface CallOptions {
@@ -47,7 +50,7 @@ const NEVER_ABORTED = new AbortController().signal;
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const config = validateConfig(options.config ?? {});
   const logger = options.logger ?? createLogger(config.log.level);
-  const runtime: Runtime = buildRuntime(config, logger);
+  const runtime: Runtime = buildRuntime(config, logger, { clock: options.clock });
   const handle = (request: GatewayHttpRequest) => handleHttp(runtime, request);
   let closed = false;
 

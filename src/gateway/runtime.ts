@@ -5,12 +5,13 @@
  */
 import type { Logger } from "pino";
 import { Redactor } from "../core/redact.js";
-import type { RateLimitState } from "../core/rate-limit.js";
 import type { ProviderConfig, SwitchyardConfig } from "../config/schema.js";
 import { resolveSecret } from "../config/secrets.js";
 import type { ProviderAdapter, ProviderSettings } from "../providers/adapter.js";
 import { providerType } from "../providers/registry.js";
-import type { AliasRoute, RouteTable } from "../router/plan.js";
+import type { RouterClock } from "../router/clock.js";
+import { DEFAULT_RETRIES, type AliasRoute, type RouteTable } from "../router/plan.js";
+import { Router } from "../router/router.js";
 import { UpstreamClient } from "../transport/upstream-client.js";
 
 export interface Timeouts {
@@ -35,14 +36,13 @@ export interface ProviderRuntime {
   declaredModels: string[];
   /** Round-robins across the provider's keys. */
   nextKey(): string | undefined;
-  /** Latest rate-limit state per upstream model. */
-  rateLimits: Map<string, RateLimitState>;
 }
 
 export interface Runtime {
   config: SwitchyardConfig;
   providers: Map<string, ProviderRuntime>;
   routes: RouteTable;
+  router: Router;
   aliasTimeouts: Map<string, Partial<Timeouts>>;
   redactor: Redactor;
   /** Why configured providers are not available (missing secrets, …). */
@@ -93,11 +93,15 @@ function buildProvider(name: string, config: ProviderConfig, redactor: Redactor,
     },
     declaredModels: config.models ?? [],
     nextKey: () => (apiKeys.length === 0 ? undefined : apiKeys[turn++ % apiKeys.length]),
-    rateLimits: new Map(),
   };
 }
 
-export function buildRuntime(config: SwitchyardConfig, log: Logger): Runtime {
+export interface RuntimeOptions {
+  /** Injectable time for tests of cooldowns and backoff. */
+  clock?: RouterClock;
+}
+
+export function buildRuntime(config: SwitchyardConfig, log: Logger, options: RuntimeOptions = {}): Runtime {
   const redactor = new Redactor();
   const providers = new Map<string, ProviderRuntime>();
   const disabled: Runtime["disabled"] = [];
@@ -113,17 +117,32 @@ export function buildRuntime(config: SwitchyardConfig, log: Logger): Runtime {
   const aliases = new Map<string, AliasRoute>();
   const aliasTimeouts = new Map<string, Partial<Timeouts>>();
   for (const [alias, entry] of Object.entries(config.models)) {
-    aliases.set(alias, { deployments: entry.deployments, fallbacks: entry.fallbacks ?? [] });
+    aliases.set(alias, {
+      strategy: entry.strategy,
+      deployments: entry.deployments,
+      fallbacks: entry.fallbacks ?? [],
+      contextWindowFallbacks: entry.context_window_fallbacks ?? [],
+      retries: entry.retries ?? DEFAULT_RETRIES,
+    });
     aliasTimeouts.set(alias, { totalMs: entry.timeout_ms, firstTokenMs: entry.first_token_timeout_ms });
   }
   const declaredModels = new Map<string, string>();
   for (const provider of providers.values()) {
     for (const model of provider.declaredModels) if (!declaredModels.has(model)) declaredModels.set(model, provider.name);
   }
+  const routes: RouteTable = { aliases, providers: new Set(providers.keys()), declaredModels };
+  const { cooldown, backoff, rules } = config.routing;
+  const router = new Router(routes, {
+    clock: options.clock,
+    cooldown: { failures: cooldown.failures, initialMs: cooldown.initial_ms, maxMs: cooldown.max_ms },
+    backoff: { baseMs: backoff.base_ms, maxMs: backoff.max_ms, maxWaitMs: backoff.max_wait_ms },
+    tagRules: rules,
+  });
   return {
     config,
     providers,
-    routes: { aliases, providers: new Set(providers.keys()), declaredModels },
+    routes,
+    router,
     aliasTimeouts,
     redactor,
     disabled,

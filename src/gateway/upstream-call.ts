@@ -2,7 +2,8 @@
  * One attempt against one provider: send, enforce timeouts, normalize errors,
  * and record the provider's rate-limit headers. Shared by chat and embeddings.
  */
-import { GatewayError } from "../core/errors.js";
+import { GatewayError, invalidResponse } from "../core/errors.js";
+import type { RateLimitState } from "../core/rate-limit.js";
 import type { Redactor } from "../core/redact.js";
 import type { SseEvent, UpstreamRequest } from "../providers/adapter.js";
 import { readSseEvents } from "../transport/sse.js";
@@ -39,9 +40,12 @@ export class Deadline {
   }
 }
 
-async function checkStatus(provider: ProviderRuntime, model: string, response: UpstreamResponse, redactor: Redactor): Promise<void> {
+/** Receives the rate-limit state each upstream answer reports. */
+export type RateLimitObserver = (state: RateLimitState) => void;
+
+async function checkStatus(provider: ProviderRuntime, observe: RateLimitObserver, response: UpstreamResponse, redactor: Redactor): Promise<void> {
   const state = provider.adapter.rateLimit(response.headers, Date.now());
-  if (state) provider.rateLimits.set(model, state);
+  if (state) observe(state);
   if (response.status < 400) return;
   const text = await response.body.text().catch(() => "");
   throw provider.adapter.error(response.status, response.headers, redactor.redact(text));
@@ -51,14 +55,14 @@ function parseJson(provider: ProviderRuntime, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new GatewayError("upstream_error", `Provider '${provider.name}' returned a body that is not JSON`, { provider: provider.name });
+    throw invalidResponse(provider.name, "a body that is not JSON");
   }
 }
 
 /** Sends a request and returns the parsed JSON body of a 2xx answer. */
 export async function callJson(
   provider: ProviderRuntime,
-  model: string,
+  observe: RateLimitObserver,
   request: UpstreamRequest,
   timeouts: Timeouts,
   clientSignal: AbortSignal,
@@ -71,7 +75,7 @@ export async function callJson(
       headersTimeoutMs: timeouts.totalMs,
       bodyTimeoutMs: timeouts.totalMs,
     });
-    await checkStatus(provider, model, response, redactor);
+    await checkStatus(provider, observe, response, redactor);
     const text = redactor.scrubKnown(await response.body.text());
     return parseJson(provider, text);
   } catch (error) {
@@ -94,7 +98,7 @@ export interface OpenedStream {
 /** Opens a streaming request; resolves once the upstream answered 2xx. */
 export async function openStream(
   provider: ProviderRuntime,
-  model: string,
+  observe: RateLimitObserver,
   request: UpstreamRequest,
   timeouts: Timeouts,
   clientSignal: AbortSignal,
@@ -107,7 +111,7 @@ export async function openStream(
       headersTimeoutMs: timeouts.firstTokenMs,
       bodyTimeoutMs: timeouts.streamIdleMs,
     });
-    await checkStatus(provider, model, response, redactor);
+    await checkStatus(provider, observe, response, redactor);
     const body = response.body;
     return {
       events: readSseEvents(body, (text) => redactor.scrubKnown(text)),

@@ -1,6 +1,6 @@
 import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
-import { GatewayError } from "../core/errors.js";
+import { GatewayError, invalidResponse } from "../core/errors.js";
 import { mapOpenAILikeFinishReason, type MappedFinishReason } from "../core/finish-reason.js";
 import type {
   CallContext, ChatResult, EmbeddingsResult, ProviderAdapter, ProviderSettings, UpstreamRequest,
@@ -19,6 +19,14 @@ const DEFAULT_AZURE_API_VERSION = "2024-10-21";
 function authHeaders(preset: OpenAIPreset, apiKey: string | undefined): Record<string, string> {
   if (!apiKey || preset.auth === "none") return {};
   return preset.auth === "api-key" ? { "api-key": apiKey } : { authorization: `Bearer ${apiKey}` };
+}
+
+/** `metadata.tags` steers tag routing; OpenAI's metadata takes string values only. */
+function stripRoutingTags(body: ChatRequest): void {
+  if (!body.metadata || !("tags" in body.metadata)) return;
+  const { tags: _tags, ...rest } = body.metadata;
+  if (Object.keys(rest).length > 0) body.metadata = rest;
+  else delete body.metadata;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -45,11 +53,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
     return { "content-type": "application/json", ...settings.headers, ...authHeaders(preset, context.apiKey) };
   }
 
-  function parseFailure(what: string): GatewayError {
-    return new GatewayError("upstream_error", `Provider '${settings.name}' returned an unparsable ${what}`, {
-      provider: settings.name,
-    });
-  }
+  const parseFailure = (what: string) => invalidResponse(settings.name, `an unparsable ${what}`);
 
   return {
     type,
@@ -57,6 +61,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
     chatRequest(request: ChatRequest, context: CallContext): UpstreamRequest {
       const body: ChatRequest = { ...request, model: context.model };
       for (const field of GATEWAY_FIELDS) delete body[field];
+      stripRoutingTags(body);
       if (body.stream === true && preset.streamUsage) {
         // Always ask for usage so streamed requests are priced; the gateway strips it if the client did not ask.
         body.stream_options = { ...(body.stream_options ?? {}), include_usage: true };

@@ -1,5 +1,5 @@
 import type { ChatChunk } from "../core/chat.js";
-import { GatewayError } from "../core/errors.js";
+import { GatewayError, invalidResponse } from "../core/errors.js";
 import { mapOpenAILikeFinishReason, type MappedFinishReason } from "../core/finish-reason.js";
 import type { Usage } from "../core/usage.js";
 import type { SseEvent, StreamTranslator } from "./adapter.js";
@@ -32,9 +32,7 @@ export class OpenAIStreamTranslator implements StreamTranslator {
     try {
       chunk = JSON.parse(data);
     } catch {
-      throw new GatewayError("upstream_error", `Provider '${this.provider}' sent an unparsable stream event`, {
-        provider: this.provider,
-      });
+      throw invalidResponse(this.provider, "an unparsable stream event");
     }
     if (chunk.error !== undefined) {
       const parsed = parseErrorBody(JSON.stringify({ error: chunk.error }));
@@ -65,9 +63,7 @@ export class OpenAIStreamTranslator implements StreamTranslator {
 
   end(): ChatChunk[] {
     if (!this.done && this.finishReason === undefined) {
-      throw new GatewayError("upstream_error", `Provider '${this.provider}' ended the stream before it finished`, {
-        provider: this.provider,
-      });
+      throw invalidResponse(this.provider, "a stream that ended before it finished");
     }
     return [];
   }

@@ -1,9 +1,11 @@
 /**
- * Resolves a requested model name to an ordered plan of deployments: an alias's
- * deployments followed by its fallback aliases (recursively, without cycles), a
- * `provider/model` id, or a bare model a configured provider declares.
+ * Resolves a requested model name to groups of deployments: an alias's
+ * deployments followed by its fallback aliases (recursively, without cycles),
+ * a `provider/model` id, or a bare model a configured provider declares.
  */
 import { GatewayError } from "../core/errors.js";
+
+export type Strategy = "ordered" | "weighted" | "lowest-latency" | "least-busy" | "lowest-cost";
 
 export interface Deployment {
   /** Configured provider name. */
@@ -13,11 +15,18 @@ export interface Deployment {
   weight: number;
   /** The alias this deployment came from, if any. */
   alias: string | undefined;
+  /** Retries on the same deployment for retryable errors. */
+  retries: number;
+  /** `provider/model`, the key of its health record. */
+  id: string;
 }
 
 export interface AliasRoute {
+  strategy: Strategy;
   deployments: Array<{ provider: string; model: string; weight?: number | undefined }>;
   fallbacks: string[];
+  contextWindowFallbacks: string[];
+  retries: number;
 }
 
 export interface RouteTable {
@@ -27,17 +36,30 @@ export interface RouteTable {
   declaredModels: ReadonlyMap<string, string>;
 }
 
-export function resolvePlan(table: RouteTable, requested: string): Deployment[] {
-  if (table.aliases.has(requested)) return expandAlias(table, requested, new Set());
+/** Deployments that share one alias (and so one strategy). */
+export interface DeploymentGroup {
+  alias: string | undefined;
+  strategy: Strategy;
+  deployments: Deployment[];
+}
+
+export const DEFAULT_RETRIES = 2;
+
+export function deployment(provider: string, model: string, alias: string | undefined, retries: number, weight = 1): Deployment {
+  return { provider, model, weight, alias, retries, id: `${provider}/${model}` };
+}
+
+export function resolveGroups(table: RouteTable, requested: string, seen: Set<string> = new Set()): DeploymentGroup[] {
+  if (table.aliases.has(requested)) return expandAlias(table, requested, seen);
   const slash = requested.indexOf("/");
   if (slash > 0) {
     const provider = requested.slice(0, slash);
     if (table.providers.has(provider)) {
-      return [{ provider, model: requested.slice(slash + 1), weight: 1, alias: undefined }];
+      return [{ alias: undefined, strategy: "ordered", deployments: [deployment(provider, requested.slice(slash + 1), undefined, DEFAULT_RETRIES)] }];
     }
   }
   const owner = table.declaredModels.get(requested);
-  if (owner) return [{ provider: owner, model: requested, weight: 1, alias: undefined }];
+  if (owner) return [{ alias: undefined, strategy: "ordered", deployments: [deployment(owner, requested, undefined, DEFAULT_RETRIES)] }];
   throw new GatewayError(
     "not_found",
     `The model '${requested}' does not exist: use an alias from GET /v1/models or 'provider/model' with a configured provider (${[...table.providers].join(", ") || "none configured"})`,
@@ -45,19 +67,21 @@ export function resolvePlan(table: RouteTable, requested: string): Deployment[] 
   );
 }
 
-function expandAlias(table: RouteTable, alias: string, seen: Set<string>): Deployment[] {
+function expandAlias(table: RouteTable, alias: string, seen: Set<string>): DeploymentGroup[] {
+  if (seen.has(alias)) return [];
   seen.add(alias);
   const route = table.aliases.get(alias)!;
-  const plan: Deployment[] = route.deployments
+  const own = route.deployments
     .filter((d) => table.providers.has(d.provider))
-    .map((d) => ({ provider: d.provider, model: d.model, weight: d.weight ?? 1, alias }));
+    .map((d) => deployment(d.provider, d.model, alias, route.retries, d.weight ?? 1));
+  const groups: DeploymentGroup[] = own.length > 0 ? [{ alias, strategy: route.strategy, deployments: own }] : [];
   for (const fallback of route.fallbacks) {
-    if (!seen.has(fallback) && table.aliases.has(fallback)) plan.push(...expandAlias(table, fallback, seen));
+    if (table.aliases.has(fallback)) groups.push(...expandAlias(table, fallback, seen));
   }
-  if (plan.length === 0 && seen.size === 1) {
+  if (groups.length === 0 && seen.size === 1) {
     throw new GatewayError("upstream_unavailable", `No provider of alias '${alias}' is available (missing credentials?)`, {
       code: "no_available_deployment",
     });
   }
-  return plan;
+  return groups;
 }

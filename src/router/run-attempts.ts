@@ -1,14 +1,17 @@
 /**
- * Runs a plan: one attempt per deployment in order, moving on when an error
- * says another deployment may succeed. Knows nothing of wire formats; it sees
- * only GatewayErrors and keeps a compact trace of what happened.
+ * Runs a plan: attempts per deployment with retries, backoff and failover as
+ * the error table says, honouring Retry-After and recording health. Knows
+ * nothing of wire formats; it sees only GatewayErrors.
  */
 import { asGatewayError, GatewayError } from "../core/errors.js";
+import { classifyError } from "./classify.js";
+import type { RouterClock } from "./clock.js";
+import type { HealthBoard } from "./health.js";
 import type { Deployment } from "./plan.js";
 
 export interface AttemptTrace {
   deployment: Deployment;
-  /** HTTP status of the attempt (200 for success), or the error kind when none. */
+  /** HTTP status of the attempt (200 for success), or the error kind when there was none. */
   outcome: string;
 }
 
@@ -16,7 +19,18 @@ export interface RunResult<T> {
   value: T;
   deployment: Deployment;
   attempts: AttemptTrace[];
+  /** Marks the deployment's request finished (streams call it when the stream ends). */
+  release(): void;
 }
+
+export interface BackoffPolicy {
+  baseMs: number;
+  maxMs: number;
+  /** A Retry-After longer than this moves to the next deployment instead of waiting. */
+  maxWaitMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 200, maxMs: 5_000, maxWaitMs: 10_000 };
 
 /** Thrown when every attempt failed; carries the trace for headers and the ledger. */
 export class AttemptsExhausted extends GatewayError {
@@ -32,29 +46,71 @@ export class AttemptsExhausted extends GatewayError {
   }
 }
 
-export async function runAttempts<T>(
-  plan: Deployment[],
-  attempt: (deployment: Deployment) => Promise<T>,
-  signal?: AbortSignal,
-): Promise<RunResult<T>> {
+export interface RunContext {
+  health: HealthBoard;
+  clock: RouterClock;
+  backoff: BackoffPolicy;
+  signal: AbortSignal;
+  /** Whether the caller releases the deployment itself (streams: when the stream ends). */
+  holdUntilReleased: boolean;
+  /** Plan to switch to when a deployment reports the context window was exceeded. */
+  contextFallback?: () => Deployment[];
+}
+
+export async function runAttempts<T>(plan: Deployment[], attempt: (deployment: Deployment) => Promise<T>, context: RunContext): Promise<RunResult<T>> {
+  const { health, clock, backoff, signal } = context;
   const attempts: AttemptTrace[] = [];
   let last: GatewayError | undefined;
-  for (const deployment of plan) {
-    if (signal?.aborted) break;
-    try {
-      const value = await attempt(deployment);
-      attempts.push({ deployment, outcome: "200" });
-      return { value, deployment, attempts };
-    } catch (error) {
-      last = asGatewayError(error);
-      attempts.push({ deployment, outcome: String(last.upstreamStatus ?? last.kind) });
-      if (!last.failover) break;
+  let queue = plan;
+  let switchedForContext = false;
+  outer: for (let index = 0; index < queue.length; index++) {
+    const deployment = queue[index]!;
+    for (let retry = 0; retry <= deployment.retries; retry++) {
+      if (signal.aborted) throw new AttemptsExhausted(asGatewayError(signal.reason), attempts);
+      const started = clock.now();
+      health.start(deployment.id);
+      let released = false;
+      const release = () => {
+        if (!released) health.finish(deployment.id);
+        released = true;
+      };
+      try {
+        const value = await attempt(deployment);
+        health.success(deployment.id, clock.now() - started, context.holdUntilReleased ? clock.now() - started : undefined);
+        attempts.push({ deployment, outcome: "200" });
+        if (!context.holdUntilReleased) release();
+        return { value, deployment, attempts, release };
+      } catch (error) {
+        release();
+        last = asGatewayError(error);
+        if (last.kind === "client_closed") throw new AttemptsExhausted(last, attempts);
+        attempts.push({ deployment, outcome: String(last.upstreamStatus ?? last.kind) });
+        const action = classifyError(last);
+        if (action === "stop") break outer;
+        if (action === "context") {
+          const fallback = switchedForContext ? undefined : context.contextFallback?.();
+          if (!fallback || fallback.length === 0) break outer;
+          switchedForContext = true;
+          queue = fallback;
+          index = -1;
+          continue outer;
+        }
+        health.failure(deployment.id, `${last.kind}${last.upstreamStatus ? ` ${last.upstreamStatus}` : ""}`);
+        const retryAfterMs = last.retryAfterSeconds !== undefined ? last.retryAfterSeconds * 1000 : 0;
+        if (last.kind === "rate_limit" && retryAfterMs > 0) health.skipUntil(deployment.id, clock.now() + retryAfterMs);
+        if (action !== "retry" || retry === deployment.retries) continue outer;
+        // Full jitter, but never sooner than the upstream asked.
+        const jitter = clock.random() * Math.min(backoff.maxMs, backoff.baseMs * 2 ** retry);
+        const wait = Math.max(jitter, retryAfterMs);
+        if (wait > backoff.maxWaitMs) continue outer;
+        await clock.sleep(wait, signal);
+      }
     }
   }
-  throw new AttemptsExhausted(last ?? new GatewayError("upstream_unavailable", "No deployment was attempted"), attempts);
+  throw new AttemptsExhausted(last ?? new GatewayError("upstream_unavailable", "No deployment was available for this request", { code: "no_available_deployment" }), attempts);
 }
 
 /** `openai/gpt-4o:429>anthropic/claude-sonnet-4-5:200` */
 export function formatRoute(attempts: AttemptTrace[]): string {
-  return attempts.map((a) => `${a.deployment.provider}/${a.deployment.model}:${a.outcome}`).join(">");
+  return attempts.map((a) => `${a.deployment.id}:${a.outcome}`).join(">");
 }

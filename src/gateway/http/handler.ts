@@ -4,9 +4,11 @@
  */
 import { randomUUID } from "node:crypto";
 import { GatewayError } from "../../core/errors.js";
+import { anthropicMessages } from "../anthropic-front/route.js";
 import { completeChat, streamChat } from "../chat.js";
 import { createEmbeddings } from "../embeddings.js";
 import { listModels } from "../models.js";
+import { tagsFromHeader, type RequestMeta } from "../route-request.js";
 import type { Runtime } from "../runtime.js";
 import { errorReply, jsonReply, routeHeaders } from "./reply.js";
 import { encodeChatSse } from "./sse-encode.js";
@@ -29,23 +31,27 @@ function readJson(request: GatewayHttpRequest): unknown {
   }
 }
 
+function metaOf(request: GatewayHttpRequest): RequestMeta {
+  return { tags: tagsFromHeader(request.headers["x-switchyard-tags"]) };
+}
+
 const chatCompletions: Route = async (runtime, request, requestId) => {
   const body = parseChatRequest(readJson(request));
   if (body.stream === true) {
-    const session = await streamChat(runtime, body, request.signal);
+    const session = await streamChat(runtime, body, request.signal, metaOf(request));
     return {
       status: 200,
       headers: { ...SSE_HEADERS, ...routeHeaders(requestId, session) },
       body: encodeChatSse(session.chunks, runtime.redactor),
     };
   }
-  const done = await completeChat(runtime, body, request.signal);
+  const done = await completeChat(runtime, body, request.signal, metaOf(request));
   return jsonReply(200, done.completion, routeHeaders(requestId, done));
 };
 
 const embeddings: Route = async (runtime, request, requestId) => {
   const body = parseEmbeddingsRequest(readJson(request));
-  const done = await createEmbeddings(runtime, body, request.signal);
+  const done = await createEmbeddings(runtime, body, request.signal, metaOf(request));
   return jsonReply(200, done.response, routeHeaders(requestId, done));
 };
 
@@ -63,6 +69,7 @@ const ROUTES: Record<string, Route> = {
   "GET /v1/models": models,
   "GET /models": models,
   "GET /health": health,
+  "POST /v1/messages": anthropicMessages,
 };
 
 const KNOWN_PATHS = new Set(Object.keys(ROUTES).map((key) => key.slice(key.indexOf(" ") + 1)));

@@ -35,6 +35,18 @@ const toolChoice = z.union([
   z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }).optional() }),
 ]);
 
+const names = z.array(z.string().min(1)).optional();
+
+/** OpenRouter-style provider preferences (DESIGN §3.3). */
+const providerPreferences = z.looseObject({
+  order: names,
+  only: names,
+  ignore: names,
+  allow_fallbacks: z.boolean().optional(),
+  sort: z.enum(["price", "latency"]).optional(),
+  max_price: z.looseObject({ prompt: z.number().nonnegative().optional(), completion: z.number().nonnegative().optional() }).optional(),
+});
+
 export const chatRequestSchema = z.looseObject({
   model: z.string().min(1, "model must not be empty"),
   messages: z.array(message).min(1, "messages must contain at least one message"),
@@ -58,6 +70,7 @@ export const chatRequestSchema = z.looseObject({
   user: z.string().optional(),
   metadata: nullable(z.record(z.string(), z.unknown())),
   models: z.array(z.string().min(1)).optional(),
+  provider: providerPreferences.optional(),
 });
 
 export const embeddingsRequestSchema = z.looseObject({

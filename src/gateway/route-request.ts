@@ -1,0 +1,42 @@
+/**
+ * What the router needs to know about a request, taken from the body (OpenRouter
+ * fields, `metadata.tags`) and the HTTP layer (`x-switchyard-tags`).
+ */
+import type { ChatRequest } from "../core/chat.js";
+import type { ProviderPreferences } from "../router/provider-preferences.js";
+import type { RouteRequest } from "../router/router.js";
+
+/** Request facts the HTTP layer knows and the body does not. */
+export interface RequestMeta {
+  tags: string[];
+}
+
+export const NO_META: RequestMeta = { tags: [] };
+
+export function tagsFromHeader(value: string | string[] | undefined): string[] {
+  const text = Array.isArray(value) ? value.join(",") : value;
+  return text ? text.split(",").map((tag) => tag.trim()).filter(Boolean) : [];
+}
+
+function metadataTags(request: { metadata?: unknown }): string[] {
+  const tags = (request.metadata as { tags?: unknown } | null | undefined)?.tags;
+  return Array.isArray(tags) ? tags.filter((tag): tag is string => typeof tag === "string") : [];
+}
+
+/** Rough token count (4 characters a token) for routing decisions. */
+export function approximatePromptTokens(request: { messages?: unknown; input?: unknown }): number {
+  return Math.ceil(JSON.stringify(request.messages ?? request.input ?? "").length / 4);
+}
+
+export function routeRequestOf(request: ChatRequest | { model: string; input: unknown }, meta: RequestMeta, stream: boolean): RouteRequest {
+  let estimate: number | undefined;
+  const body = request as ChatRequest;
+  return {
+    model: request.model,
+    models: Array.isArray(body.models) ? (body.models as string[]) : undefined,
+    provider: body.provider as ProviderPreferences | undefined,
+    tags: [...meta.tags, ...metadataTags(body)],
+    promptTokens: () => (estimate ??= approximatePromptTokens(body)),
+    stream,
+  };
+}

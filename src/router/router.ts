@@ -1,0 +1,120 @@
+/**
+ * The router: turns a request into an ordered plan (aliases, fallbacks, tag
+ * rules, strategies, OpenRouter preferences, health) and runs it. Built once
+ * per config; holds the health board that outlives single requests.
+ */
+import { systemClock, type RouterClock } from "./clock.js";
+import { DEFAULT_COOLDOWN, HealthBoard, type CooldownPolicy } from "./health.js";
+import { resolveGroups, type Deployment, type RouteTable } from "./plan.js";
+import { applyPreferences, type PriceLookup, type ProviderPreferences } from "./provider-preferences.js";
+import { DEFAULT_BACKOFF, runAttempts, type BackoffPolicy, type RunResult } from "./run-attempts.js";
+import { orderDeployments } from "./strategies.js";
+import { applyTagRules, type TagRule } from "./tag-rules.js";
+
+export interface RouteRequest {
+  model: string;
+  /** OpenRouter-style fallback models, tried after `model`'s plan. */
+  models?: string[];
+  provider?: ProviderPreferences;
+  tags: string[];
+  /** Estimated prompt tokens (lazy: only computed when a rule or window needs it). */
+  promptTokens: () => number;
+  stream: boolean;
+}
+
+export interface RouterOptions {
+  clock?: RouterClock;
+  cooldown?: CooldownPolicy;
+  backoff?: BackoffPolicy;
+  tagRules?: TagRule[];
+  prices?: PriceLookup;
+  /** Context window (input + output tokens) of a deployment, when known. */
+  contextWindowOf?: (deployment: Deployment) => number | undefined;
+}
+
+export interface Plan {
+  /** The model after tag rules. */
+  model: string;
+  deployments: Deployment[];
+  /** Deployments with a larger context window, for `context_length_exceeded`. */
+  contextFallback: () => Deployment[];
+}
+
+const NO_PRICES: PriceLookup = { pricesOf: () => undefined, costOf: () => undefined };
+
+export class Router {
+  readonly health: HealthBoard;
+  private readonly clock: RouterClock;
+  private readonly backoff: BackoffPolicy;
+  private readonly prices: PriceLookup;
+  private readonly weightState = new Map<string, Map<string, number>>();
+
+  constructor(private readonly table: RouteTable, private readonly options: RouterOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.health = new HealthBoard(this.clock, options.cooldown ?? DEFAULT_COOLDOWN);
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.prices = options.prices ?? NO_PRICES;
+  }
+
+  plan(request: RouteRequest): Plan {
+    const model = applyTagRules(this.options.tagRules ?? [], { model: request.model, tags: request.tags, promptTokens: request.promptTokens });
+    const seen = new Set<string>();
+    let ordered = this.order(model, request, seen);
+    for (const extra of request.models ?? []) {
+      if (extra !== model && !seen.has(extra)) ordered.push(...this.order(extra, request, seen));
+    }
+    ordered = dedupe(ordered);
+    if (request.provider) ordered = applyPreferences(ordered, request.provider, this.prices, this.health);
+    const fitting = this.fitContextWindow(ordered, request);
+    return {
+      model,
+      deployments: this.healthyFirst(fitting.length > 0 ? fitting : ordered),
+      contextFallback: () => this.healthyFirst(this.contextFallbacks(model, request, ordered)),
+    };
+  }
+
+  run<T>(plan: Plan, attempt: (deployment: Deployment) => Promise<T>, signal: AbortSignal, stream: boolean): Promise<RunResult<T>> {
+    return runAttempts(plan.deployments, attempt, {
+      health: this.health,
+      clock: this.clock,
+      backoff: this.backoff,
+      signal,
+      holdUntilReleased: stream,
+      contextFallback: plan.contextFallback,
+    });
+  }
+
+  private order(model: string, request: RouteRequest, seen: Set<string>): Deployment[] {
+    const groups = resolveGroups(this.table, model, seen);
+    const context = { health: this.health, costOf: (d: Deployment) => this.prices.costOf(d), weightState: this.weightState, stream: request.stream };
+    return groups.flatMap((group) => orderDeployments(group.strategy, group.alias, group.deployments, context));
+  }
+
+  /** Deployments known to be too small for the prompt are left out (when any other fits). */
+  private fitContextWindow(plan: Deployment[], request: RouteRequest): Deployment[] {
+    const windowOf = this.options.contextWindowOf;
+    if (!windowOf || !plan.some((d) => windowOf(d) !== undefined)) return plan;
+    const needed = request.promptTokens();
+    return plan.filter((d) => (windowOf(d) ?? Number.POSITIVE_INFINITY) > needed);
+  }
+
+  private contextFallbacks(model: string, request: RouteRequest, tried: Deployment[]): Deployment[] {
+    const route = this.table.aliases.get(model);
+    const seen = new Set<string>([model]);
+    const candidates = (route?.contextWindowFallbacks ?? []).flatMap((alias) => this.order(alias, request, seen));
+    const triedIds = new Set(tried.map((d) => d.id));
+    return dedupe(candidates.filter((d) => !triedIds.has(d.id)));
+  }
+
+  /** Cooling-down and rate-limited deployments go last: tried only when nothing healthy is left. */
+  private healthyFirst(plan: Deployment[]): Deployment[] {
+    const healthy = plan.filter((d) => this.health.isAvailable(d.id));
+    if (healthy.length === plan.length) return plan;
+    return [...healthy, ...plan.filter((d) => !this.health.isAvailable(d.id))];
+  }
+}
+
+function dedupe(plan: Deployment[]): Deployment[] {
+  const seen = new Set<string>();
+  return plan.filter((d) => !seen.has(d.id) && seen.add(d.id));
+}

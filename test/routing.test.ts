@@ -1,0 +1,157 @@
+/**
+ * Failover across two OpenAI-format fakes: for each fault, stream and
+ * non-stream, the right number of upstream calls, final status and route.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createGateway, type Gateway } from "../src/gateway/gateway.js";
+import { createLogger } from "../src/gateway/logger.js";
+import { chunk, echoHandler, sendJson, sendSse, startFakeUpstream, type FakeHandler, type FakeUpstream } from "./helpers/fake-upstream.js";
+
+let primary: FakeUpstream;
+let secondary: FakeUpstream;
+let big: FakeUpstream;
+let gateway: Gateway;
+
+beforeAll(async () => {
+  [primary, secondary, big] = await Promise.all([startFakeUpstream(), startFakeUpstream(), startFakeUpstream()]);
+});
+afterAll(async () => {
+  await Promise.all([primary.close(), secondary.close(), big.close()]);
+});
+
+beforeEach(async () => {
+  await gateway?.close();
+  gateway = await createGateway({
+    logger: createLogger("silent"),
+    config: {
+      providers: {
+        p: { type: "openai-compatible", base_url: primary.baseUrl, api_key: "sk-p-000000000000", timeout_ms: 300, first_token_timeout_ms: 300 },
+        s: { type: "openai-compatible", base_url: secondary.baseUrl, api_key: "sk-s-000000000000" },
+        b: { type: "openai-compatible", base_url: big.baseUrl, api_key: "sk-b-000000000000" },
+      },
+      models: {
+        smart: { deployments: [{ provider: "p", model: "m1" }, { provider: "s", model: "m2" }], retries: 2, context_window_fallbacks: ["large"] },
+        large: { deployments: [{ provider: "b", model: "m-large" }] },
+      },
+      routing: { backoff: { base_ms: 1, max_ms: 5, max_wait_ms: 50 } },
+    },
+  });
+  primary.requests.length = 0;
+  secondary.requests.length = 0;
+  big.requests.length = 0;
+  primary.handle(echoHandler);
+  secondary.handle(echoHandler);
+  big.handle(echoHandler);
+});
+
+async function call(stream: boolean, headers: Record<string, string> = {}) {
+  const response = await gateway.fetch("http://gw/v1/chat/completions", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ model: "smart", stream, messages: [{ role: "user", content: "hi" }] }),
+  });
+  return { status: response.status, route: response.headers.get("x-switchyard-route"), attempts: response.headers.get("x-switchyard-attempts"), text: await response.text() };
+}
+
+const errorJson = (status: number, message: string, headers: Record<string, string> = {}): FakeHandler => (_, res) =>
+  sendJson(res, status, { error: { message, type: "server_error", code: null } }, headers);
+
+interface FaultCase {
+  name: string;
+  handler: FakeHandler;
+  primaryCalls: number;
+  status: number;
+  route: string;
+}
+
+const P = "p/m1";
+const S = "s/m2";
+const thrice = (code: string) => `${P}:${code}>${P}:${code}>${P}:${code}>${S}:200`;
+
+const faults: FaultCase[] = [
+  { name: "500", handler: errorJson(500, "boom"), primaryCalls: 3, status: 200, route: thrice("500") },
+  { name: "503", handler: errorJson(503, "overloaded"), primaryCalls: 3, status: 200, route: thrice("503") },
+  { name: "529", handler: errorJson(529, "Overloaded"), primaryCalls: 3, status: 200, route: thrice("529") },
+  { name: "429 with Retry-After", handler: errorJson(429, "slow down", { "retry-after": "20" }), primaryCalls: 1, status: 200, route: `${P}:429>${S}:200` },
+  { name: "429 with rate-limit headers", handler: errorJson(429, "limit", { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "30s" }), primaryCalls: 1, status: 200, route: `${P}:429>${S}:200` },
+  { name: "connection reset before headers", handler: (_, res) => void res.socket?.destroy(), primaryCalls: 3, status: 200, route: thrice("upstream_unavailable") },
+  { name: "hang", handler: () => undefined, primaryCalls: 1, status: 200, route: `${P}:timeout>${S}:200` },
+  { name: "non-JSON body", handler: (_, res) => { res.writeHead(200, { "content-type": "application/json" }); res.end("<html>"); }, primaryCalls: 1, status: 200, route: `${P}:upstream_error>${S}:200` },
+  { name: "400", handler: errorJson(400, "bad parameter"), primaryCalls: 1, status: 400, route: `${P}:400` },
+];
+
+describe("failover per fault", () => {
+  for (const fault of faults) {
+    for (const stream of [false, true]) {
+      it(`${fault.name} (${stream ? "stream" : "non-stream"})`, async () => {
+        primary.handle(fault.handler);
+        const result = await call(stream);
+        expect(result.status).toBe(fault.status);
+        const route = stream && fault.name === "non-JSON body" ? `${P}:upstream_error>${S}:200` : fault.route;
+        expect(result.route).toBe(route);
+        expect(primary.requests.length).toBe(fault.primaryCalls);
+        expect(secondary.requests.length).toBe(fault.status === 200 ? 1 : 0);
+        if (fault.status === 200) expect(result.text).toContain(stream ? "Hel" : "Hello!");
+      });
+    }
+  }
+
+  it("a 400 costs exactly one upstream call", async () => {
+    primary.handle(errorJson(400, "invalid"));
+    await call(false);
+    expect(primary.requests.length + secondary.requests.length).toBe(1);
+  });
+
+  it("a 429 with a reset time keeps the deployment out of rotation until then", async () => {
+    primary.handle(errorJson(429, "slow down", { "retry-after": "20" }));
+    await call(false);
+    primary.handle(echoHandler);
+    const next = await call(false);
+    expect(next.route).toBe(`${S}:200`);
+    expect(primary.requests.length).toBe(1);
+  });
+
+  it("remaining: 0 in rate-limit headers steers traffic away before a 429", async () => {
+    primary.handle((req, res) => sendJson(res, 200, { id: "x", object: "chat.completion", created: 1, model: "m1", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] }, { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "1m" }));
+    expect((await call(false)).route).toBe(`${P}:200`);
+    expect((await call(false)).route).toBe(`${S}:200`);
+  });
+
+  it("after the first byte, a stream failure ends with an error event and no failover", async () => {
+    primary.handle((_, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(`data: ${JSON.stringify(chunk("m1", { role: "assistant", content: "" }))}\n\n`);
+      res.write(`data: ${JSON.stringify(chunk("m1", { content: "part" }))}\n\n`);
+      setTimeout(() => res.socket?.destroy(), 10);
+    });
+    const result = await call(true);
+    expect(result.status).toBe(200);
+    expect(result.route).toBe(`${P}:200`);
+    expect(secondary.requests.length).toBe(0);
+    expect(result.text.match(/part/g)).toHaveLength(1);
+    expect(result.text).toMatch(/"error"/);
+    expect(result.text.trim().endsWith("data: [DONE]")).toBe(true);
+  });
+
+  it("a stream truncated before any chunk fails over", async () => {
+    primary.handle((_, res) => sendSse(res, []));
+    const result = await call(true);
+    expect(result.route).toBe(`${P}:upstream_error>${S}:200`);
+  });
+
+  it("a context-length error moves to the context-window fallback, once", async () => {
+    primary.handle(errorJson(400, "This model's maximum context length is 4096 tokens"));
+    const result = await call(false);
+    expect(result.status).toBe(200);
+    expect(result.route).toBe(`${P}:400>b/m-large:200`);
+    expect(secondary.requests.length).toBe(0);
+  });
+
+  it("fails with the last error when every deployment fails", async () => {
+    primary.handle(errorJson(500, "boom"));
+    secondary.handle(errorJson(503, "down"));
+    const result = await call(false);
+    expect(result.status).toBe(503);
+    expect(result.attempts).toBe("6");
+  });
+});
