@@ -3,6 +3,8 @@
  */
 import { Command } from "commander";
 import { ConfigError } from "../config/load.js";
+import { runDemo } from "./demo.js";
+import { runDoctor } from "./doctor.js";
 import { runModels } from "./models.js";
 import { runStart } from "./start.js";
 
@@ -22,6 +24,17 @@ export async function main(argv: string[]): Promise<void> {
     .option("-c, --config <file>", "config file")
     .option("--remote", "also ask each provider for its model list")
     .action((options) => runModels(options));
+  program
+    .command("doctor")
+    .description("check the config, secrets and provider reachability")
+    .option("-c, --config <file>", "config file")
+    .action((options) => runDoctor(options));
+  program
+    .command("demo")
+    .description("start the gateway with local simulated providers (no API key needed)")
+    .option("-p, --port <port>", "port to listen on", (value) => Number.parseInt(value, 10))
+    .option("-n, --requests <count>", "demo requests to send at start", (value) => Number.parseInt(value, 10))
+    .action((options) => runDemo(options));
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -13,7 +13,7 @@ import { handleHttp } from "./http/handler.js";
 import type { GatewayHttpRequest, GatewayReply } from "./http/types.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./http/wire-schemas.js";
 import { createLogger } from "./logger.js";
-import { listModels } from "./models.js";
+import { listModels, probeProvider, type ProbeResult } from "./models.js";
 import { buildRuntime, closeRuntime, type Runtime } from "./runtime.js";
 import type { RouterClock } from "../router/clock.js";
 
@@ -40,6 +40,8 @@ export interface Gateway {
   fetch: FetchFunction;
   /** Serves one framework-free HTTP request (used by the server and `fetch`). */
   handle(request: GatewayHttpRequest): Promise<GatewayReply>;
+  /** Checks that a provider answers and accepts its key. */
+  probe(provider: string, timeoutMs: number): Promise<ProbeResult>;
   /** Providers that are configured but unusable, with the reason. */
   disabledProviders(): Array<{ provider: string; reason: string }>;
   close(): Promise<void>;
@@ -74,6 +76,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     fetch: createFetchAdapter(handle),
     handle,
     disabledProviders: () => runtime.disabled,
+    async probe(name, timeoutMs) {
+      const provider = runtime.providers.get(name);
+      return provider ? probeProvider(provider, timeoutMs) : { ok: false, detail: "not configured or disabled", models: [] };
+    },
     async close() {
       if (closed) return;
       closed = true;

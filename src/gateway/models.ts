@@ -1,6 +1,7 @@
 /**
  * What GET /v1/models lists: aliases, then each provider's models as
- * `provider/model` (declared in config, else asked from the upstream, cached).
+ * `provider/model` (declared in config, else asked from the upstream, cached);
+ * and the reachability probe behind `switchyard doctor`.
  */
 import type { ModelCard } from "../core/embeddings.js";
 import type { ProviderRuntime, Runtime } from "./runtime.js";
@@ -11,27 +12,41 @@ const LIST_TTL_MS = 60_000;
 interface CachedList { at: number; models: string[] }
 const cache = new WeakMap<ProviderRuntime, CachedList>();
 
-async function upstreamModels(provider: ProviderRuntime): Promise<string[]> {
-  if (provider.declaredModels.length > 0) return provider.declaredModels;
+export interface ProbeResult {
+  ok: boolean;
+  detail: string;
+  models: string[];
+}
+
+/** Asks the provider for its model list: the cheapest authenticated call every provider offers. */
+export async function probeProvider(provider: ProviderRuntime, timeoutMs: number): Promise<ProbeResult> {
   const { modelsRequest, modelsResponse } = provider.adapter;
-  if (!modelsRequest || !modelsResponse) return [];
-  const cached = cache.get(provider);
-  if (cached && Date.now() - cached.at < LIST_TTL_MS) return cached.models;
+  if (!modelsRequest || !modelsResponse) return { ok: true, detail: "no model-list endpoint to probe", models: [] };
   try {
     const response = await provider.client.send(modelsRequest(), {
-      signal: AbortSignal.timeout(LIST_TIMEOUT_MS),
-      headersTimeoutMs: LIST_TIMEOUT_MS,
-      bodyTimeoutMs: LIST_TIMEOUT_MS,
+      signal: AbortSignal.timeout(timeoutMs),
+      headersTimeoutMs: timeoutMs,
+      bodyTimeoutMs: timeoutMs,
     });
     const text = await response.body.text();
-    const models = response.status < 300 ? modelsResponse(JSON.parse(text)) : [];
-    cache.set(provider, { at: Date.now(), models });
-    return models;
-  } catch {
-    // An unreachable provider (e.g. Ollama not running) simply lists nothing.
-    cache.set(provider, { at: Date.now(), models: [] });
-    return [];
+    if (response.status === 401 || response.status === 403) return { ok: false, detail: `the provider rejected the key (HTTP ${response.status})`, models: [] };
+    if (response.status >= 300) return { ok: false, detail: `HTTP ${response.status}`, models: [] };
+    const models = modelsResponse(JSON.parse(text));
+    return { ok: true, detail: `HTTP ${response.status}, ${models.length} models`, models };
+  } catch (error) {
+    const failure = provider.client.transportError(error, AbortSignal.abort());
+    return { ok: false, detail: failure.kind === "timeout" ? "timed out" : failure.message, models: [] };
   }
+}
+
+async function upstreamModels(provider: ProviderRuntime): Promise<string[]> {
+  if (provider.declaredModels.length > 0) return provider.declaredModels;
+  const cached = cache.get(provider);
+  if (cached && Date.now() - cached.at < LIST_TTL_MS) return cached.models;
+  // An unreachable provider (e.g. Ollama not running) simply lists nothing.
+  const { models } = await probeProvider(provider, LIST_TIMEOUT_MS);
+  cache.set(provider, { at: Date.now(), models });
+  return models;
 }
 
 export async function listModels(runtime: Runtime): Promise<ModelCard[]> {

@@ -5,6 +5,8 @@
 import type { ProviderAdapter, ProviderSettings } from "./adapter.js";
 import { createOpenAICompatibleAdapter } from "./openai-compatible.js";
 import { OPENAI_PRESETS, isOpenAIPreset } from "./presets.js";
+import { geminiProviderType } from "./gemini/index.js";
+import { anthropicProviderType } from "./anthropic/index.js";
 
 export interface ProviderType {
   /** Default base URL; undefined means the config must give `base_url`. */
@@ -16,6 +18,8 @@ export interface ProviderType {
 
 /** Provider types with their own wire format, one line each. */
 const NATIVE: Record<string, ProviderType> = {
+  anthropic: anthropicProviderType,
+  gemini: geminiProviderType,
 };
 
 export function providerType(type: string): ProviderType | undefined {

@@ -10,6 +10,7 @@ import { createEmbeddings } from "../embeddings.js";
 import { listModels } from "../models.js";
 import { tagsFromHeader, type RequestMeta } from "../route-request.js";
 import type { Runtime } from "../runtime.js";
+import { providersReport } from "./admin-providers.js";
 import { errorReply, jsonReply, routeHeaders } from "./reply.js";
 import { encodeChatSse } from "./sse-encode.js";
 import type { GatewayHttpRequest, GatewayReply } from "./types.js";
@@ -61,6 +62,8 @@ const models: Route = async (runtime, _request, requestId) =>
 const health: Route = async (runtime, _request, requestId) =>
   jsonReply(200, { status: "ok", providers: runtime.providers.size }, { "x-request-id": requestId });
 
+const adminProviders: Route = async (runtime, _request, requestId) => jsonReply(200, providersReport(runtime), { "x-request-id": requestId });
+
 const ROUTES: Record<string, Route> = {
   "POST /v1/chat/completions": chatCompletions,
   "POST /chat/completions": chatCompletions,
@@ -69,6 +72,7 @@ const ROUTES: Record<string, Route> = {
   "GET /v1/models": models,
   "GET /models": models,
   "GET /health": health,
+  "GET /admin/providers": adminProviders,
   "POST /v1/messages": anthropicMessages,
 };
 

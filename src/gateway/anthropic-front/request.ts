@@ -1,0 +1,197 @@
+/**
+ * Anthropic Messages request → canonical (OpenAI-shaped) ChatRequest.
+ *
+ * Only fields with an OpenAI meaning are carried over; Anthropic-only fields
+ * (cache_control, citations, thinking signatures, service_tier) have no
+ * canonical slot and are dropped rather than passed through to upstreams that
+ * would reject them.
+ */
+import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, TextPart, ToolCall, ToolChoice } from "../../core/chat.js";
+import { GatewayError } from "../../core/errors.js";
+import type {
+  AnthropicContentBlock, AnthropicDocumentParam, AnthropicImageParam, AnthropicMessageParam, AnthropicRequest,
+  AnthropicToolParam, AnthropicToolResultParam,
+} from "./schema.js";
+import type { ReplyOptions } from "./types.js";
+
+function unsupported(message: string, param: string): GatewayError {
+  return new GatewayError("bad_request", message, { code: "unsupported_content", param });
+}
+
+function imagePart(block: AnthropicImageParam, param: string): ContentPart {
+  const source = block.source;
+  if (source.type === "base64") return { type: "image_url", image_url: { url: `data:${source.media_type};base64,${source.data}` } };
+  if (source.type === "url") return { type: "image_url", image_url: { url: source.url } };
+  throw unsupported("Images by Files API id are not supported by this gateway; send base64 data or a URL", `${param}.source`);
+}
+
+function documentParts(block: AnthropicDocumentParam, param: string): ContentPart[] {
+  const source = block.source;
+  const title = block.title ? `${block.title}\n\n` : "";
+  switch (source.type) {
+    case "base64":
+      // OpenAI's file part carries a PDF as a data URL.
+      return [{ type: "file", file: { filename: block.title || "document.pdf", file_data: `data:${source.media_type};base64,${source.data}` } }];
+    case "text":
+      return [{ type: "text", text: title + source.data }];
+    case "content":
+      if (typeof source.content === "string") return [{ type: "text", text: title + source.content }];
+      return source.content.map((inner, index) => (inner.type === "text" ? { type: "text", text: inner.text } : imagePart(inner, `${param}.source.content[${index}]`)));
+    default:
+      throw unsupported(`Documents with a '${source.type}' source are not supported by this gateway; send base64 or text`, `${param}.source`);
+  }
+}
+
+/** OpenAI tool messages carry text only: text stays in place, images move to the user turn that follows. */
+function toolResultMessage(block: AnthropicToolResultParam, param: string, images: ContentPart[]): ChatMessage {
+  let content = "";
+  if (typeof block.content === "string") content = block.content;
+  else if (block.content) {
+    const texts: string[] = [];
+    block.content.forEach((inner, index) => {
+      const innerParam = `${param}.content[${index}]`;
+      if (inner.type === "text") texts.push(inner.text);
+      else if (inner.type === "image") images.push(imagePart(inner, innerParam));
+      else images.push(...documentParts(inner, innerParam));
+    });
+    content = texts.join("\n");
+  }
+  if (block.is_error) content = content ? `Error: ${content}` : "Error";
+  return { role: "tool", tool_call_id: block.tool_use_id, content };
+}
+
+/** Text-only content becomes a plain string: every OpenAI-compatible host accepts that, not all accept part arrays. */
+function userContent(parts: ContentPart[]): string | ContentPart[] {
+  if (parts.every((part) => part.type === "text")) return parts.map((part) => (part as TextPart).text).join("\n");
+  return parts;
+}
+
+function userMessages(blocks: AnthropicContentBlock[], param: string): ChatMessage[] {
+  const toolMessages: ChatMessage[] = [];
+  const parts: ContentPart[] = [];
+  const toolImages: ContentPart[] = [];
+  blocks.forEach((block, index) => {
+    const blockParam = `${param}[${index}]`;
+    switch (block.type) {
+      case "text":
+        parts.push({ type: "text", text: block.text });
+        break;
+      case "image":
+        parts.push(imagePart(block, blockParam));
+        break;
+      case "document":
+        parts.push(...documentParts(block, blockParam));
+        break;
+      case "tool_result":
+        toolMessages.push(toolResultMessage(block, blockParam, toolImages));
+        break;
+      case "thinking":
+      case "redacted_thinking":
+        break;
+      default:
+        throw unsupported(`A '${block.type}' block cannot appear in a user message`, `${blockParam}.type`);
+    }
+  });
+  // OpenAI wants tool messages right after the assistant's tool calls, before any user text.
+  const all = [...toolImages, ...parts];
+  return all.length === 0 ? toolMessages : [...toolMessages, { role: "user", content: userContent(all) }];
+}
+
+function assistantMessage(blocks: AnthropicContentBlock[], param: string): ChatMessage | undefined {
+  const texts: string[] = [];
+  const toolCalls: ToolCall[] = [];
+  blocks.forEach((block, index) => {
+    if (block.type === "text") texts.push(block.text);
+    else if (block.type === "tool_use") {
+      toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: JSON.stringify(block.input) } });
+    } else if (block.type !== "thinking" && block.type !== "redacted_thinking") {
+      // Thinking blocks are Anthropic's signed echo; no canonical slot, so they are dropped.
+      throw unsupported(`A '${block.type}' block cannot appear in an assistant message`, `${param}[${index}].type`);
+    }
+  });
+  if (texts.length === 0 && toolCalls.length === 0) return undefined;
+  const message: ChatMessage = { role: "assistant", content: texts.length > 0 ? texts.join("\n") : null };
+  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  return message;
+}
+
+function translateMessage(message: AnthropicMessageParam, index: number): ChatMessage[] {
+  const param = `messages[${index}].content`;
+  if (typeof message.content === "string") return [{ role: message.role, content: message.content }];
+  if (message.role === "user") return userMessages(message.content, param);
+  const assistant = assistantMessage(message.content, param);
+  return assistant ? [assistant] : [];
+}
+
+function systemMessage(system: AnthropicRequest["system"]): ChatMessage | undefined {
+  if (system === undefined) return undefined;
+  const content = typeof system === "string" ? system : system.map((block) => block.text).join("\n");
+  return content ? { role: "system", content } : undefined;
+}
+
+function functionTool(tool: AnthropicToolParam, index: number): FunctionTool {
+  if (tool.type && tool.type !== "custom") {
+    throw unsupported(`Anthropic server tool '${tool.type}' is not supported by this gateway; declare a client tool with an input_schema`, `tools[${index}].type`);
+  }
+  if (!tool.input_schema) throw new GatewayError("bad_request", `'tools[${index}].input_schema' is required`, { code: "invalid_request_body", param: `tools[${index}].input_schema` });
+  const fn: FunctionTool["function"] = { name: tool.name, parameters: tool.input_schema };
+  if (tool.description !== undefined) fn.description = tool.description;
+  if (tool.strict !== undefined) fn.strict = tool.strict;
+  return { type: "function", function: fn };
+}
+
+function toolChoice(choice: NonNullable<AnthropicRequest["tool_choice"]>): ToolChoice {
+  switch (choice.type) {
+    case "auto": return "auto";
+    case "any": return "required";
+    case "none": return "none";
+    case "tool": return { type: "function", function: { name: choice.name } };
+  }
+}
+
+/** Translates a validated Anthropic request; throws a 400 GatewayError for content with no canonical form. */
+export function toChatRequest(request: AnthropicRequest): ChatRequest {
+  const messages: ChatMessage[] = [];
+  const system = systemMessage(request.system);
+  if (system) messages.push(system);
+  request.messages.forEach((message, index) => messages.push(...translateMessage(message, index)));
+
+  const chat: ChatRequest = { model: request.model, messages, max_tokens: request.max_tokens };
+  if (request.stream === true) {
+    chat.stream = true;
+    // The pipeline emits the final usage chunk only on request; message_delta needs it.
+    chat.stream_options = { include_usage: true };
+  }
+  if (request.temperature !== undefined) chat.temperature = request.temperature;
+  if (request.top_p !== undefined) chat.top_p = request.top_p;
+  if (request.top_k !== undefined) chat.top_k = request.top_k;
+  if (request.stop_sequences && request.stop_sequences.length > 0) chat.stop = request.stop_sequences;
+  if (request.metadata?.user_id) chat.user = request.metadata.user_id;
+
+  // OpenAI rejects tool_choice and parallel_tool_calls without tools; Anthropic does not.
+  if (request.tools && request.tools.length > 0) {
+    chat.tools = request.tools.map(functionTool);
+    if (request.tool_choice) {
+      chat.tool_choice = toolChoice(request.tool_choice);
+      if ("disable_parallel_tool_use" in request.tool_choice && request.tool_choice.disable_parallel_tool_use === true) {
+        chat.parallel_tool_calls = false;
+      }
+    }
+  }
+
+  if (request.models) chat.models = request.models;
+  if (request.provider) chat.provider = request.provider;
+
+  const format = request.output_config?.format ?? request.output_format;
+  if (format) chat.response_format = { type: "json_schema", json_schema: { name: "response", schema: format.schema, strict: true } };
+  return chat;
+}
+
+/** What the reply translation needs from the request. */
+export function replyOptionsFor(request: AnthropicRequest): ReplyOptions {
+  return {
+    requestedModel: request.model,
+    thinking: request.thinking !== undefined && request.thinking.type !== "disabled",
+    stopSequences: request.stop_sequences ?? [],
+  };
+}

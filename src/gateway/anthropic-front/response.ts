@@ -1,0 +1,62 @@
+/**
+ * Canonical ChatCompletion → Anthropic Messages response.
+ */
+import type { ChatCompletion } from "../../core/chat.js";
+import { messageId, toolUseId } from "./ids.js";
+import { matchedStopSequence, toStopReason } from "./stop-reason.js";
+import type { AnthropicMessage, AnthropicResponseBlock, ReplyOptions } from "./types.js";
+import { toAnthropicUsage } from "./usage.js";
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * Tool arguments as the object Anthropic's `input` must be. Empty arguments
+ * are a no-argument call. Some models double-encode (a JSON string holding the
+ * object); that is unwrapped. Anything else (truncated or non-object JSON)
+ * becomes `{}`: the block must still be an object, and an empty input fails the
+ * client's own schema check, which reports back to the model instead of running
+ * a tool on a guess.
+ */
+export function toolInput(argumentsText: string | undefined): Record<string, unknown> {
+  if (!argumentsText || argumentsText.trim() === "") return {};
+  try {
+    let parsed: unknown = JSON.parse(argumentsText);
+    if (typeof parsed === "string") parsed = JSON.parse(parsed);
+    return isPlainObject(parsed) ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
+export function toAnthropicMessage(completion: ChatCompletion, options: ReplyOptions): AnthropicMessage {
+  const choice = completion.choices[0];
+  const message = choice?.message;
+  const content: AnthropicResponseBlock[] = [];
+
+  const reasoning = message?.reasoning_content;
+  if (options.thinking && typeof reasoning === "string" && reasoning !== "") {
+    content.push({ type: "thinking", thinking: reasoning, signature: "" });
+  }
+  const text = typeof message?.content === "string" && message.content !== "" ? message.content : message?.refusal;
+  if (typeof text === "string" && text !== "") content.push({ type: "text", text });
+  for (const call of message?.tool_calls ?? []) {
+    content.push({ type: "tool_use", id: toolUseId(call.id), name: call.function.name, input: toolInput(call.function.arguments) });
+  }
+
+  const usedTools = content.some((block) => block.type === "tool_use");
+  const refused = typeof message?.refusal === "string" && message.refusal !== "" && !message.content;
+  const stopSequence = choice?.finish_reason === "stop" ? matchedStopSequence(choice, options.stopSequences) : null;
+  const stopReason = refused ? "refusal" : toStopReason(choice?.finish_reason, usedTools, stopSequence);
+  return {
+    id: messageId(completion.id),
+    type: "message",
+    role: "assistant",
+    model: completion.model || options.requestedModel,
+    content,
+    stop_reason: stopReason,
+    stop_sequence: stopReason === "stop_sequence" ? stopSequence : null,
+    usage: toAnthropicUsage(completion.usage),
+  };
+}

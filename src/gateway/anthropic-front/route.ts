@@ -1,0 +1,43 @@
+/**
+ * `POST /v1/messages`: the Anthropic-compatible front. Any model Switchyard
+ * routes (aliases, `provider/model`) answers in Anthropic's format, so the
+ * Anthropic SDKs and Claude Code work by changing only the base URL.
+ *
+ * Auth headers (`x-api-key` or `Authorization: Bearer`) and `anthropic-version`
+ * / `anthropic-beta` are accepted and not interpreted here.
+ */
+import { completeChat, streamChat } from "../chat.js";
+import { readJson } from "../http/read-json.js";
+import { jsonReply, routeHeaders } from "../http/reply.js";
+import type { GatewayHttpRequest, GatewayReply } from "../http/types.js";
+import { tagsFromHeader } from "../route-request.js";
+import type { Runtime } from "../runtime.js";
+import { anthropicErrorReply } from "./errors.js";
+import { replyOptionsFor, toChatRequest } from "./request.js";
+import { toAnthropicMessage } from "./response.js";
+import { parseAnthropicRequest } from "./schema.js";
+import { encodeAnthropicSse } from "./stream.js";
+
+const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
+
+/** Errors are answered here, in Anthropic's shape, instead of the handler's OpenAI shape. */
+export async function anthropicMessages(runtime: Runtime, request: GatewayHttpRequest, requestId: string): Promise<GatewayReply> {
+  try {
+    const body = parseAnthropicRequest(readJson(request));
+    const chat = toChatRequest(body);
+    const options = replyOptionsFor(body);
+    const meta = { tags: tagsFromHeader(request.headers["x-switchyard-tags"]) };
+    if (chat.stream === true) {
+      const session = await streamChat(runtime, chat, request.signal, meta);
+      return {
+        status: 200,
+        headers: { ...SSE_HEADERS, ...routeHeaders(requestId, session), "request-id": requestId },
+        body: encodeAnthropicSse(session.chunks, options, runtime.redactor, requestId),
+      };
+    }
+    const done = await completeChat(runtime, chat, request.signal, meta);
+    return jsonReply(200, toAnthropicMessage(done.completion, options), { ...routeHeaders(requestId, done), "request-id": requestId });
+  } catch (error) {
+    return anthropicErrorReply(error, requestId, runtime.redactor);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Validation of Anthropic Messages requests (reference/providers.md §2). Fields
+ * the translation reads are type-checked so a mistake gets a 400 naming the
+ * exact path; fields it does not use (cache_control, citations, service_tier, …)
+ * are accepted and ignored, as a client written for Anthropic sends them freely.
+ */
+import { z } from "zod";
+import { GatewayError } from "../../core/errors.js";
+
+const text = z.looseObject({ type: z.literal("text"), text: z.string() });
+
+const imageSource = z.discriminatedUnion("type", [
+  z.looseObject({ type: z.literal("base64"), media_type: z.string().min(1), data: z.string() }),
+  z.looseObject({ type: z.literal("url"), url: z.string().min(1) }),
+  z.looseObject({ type: z.literal("file"), file_id: z.string() }),
+]);
+const image = z.looseObject({ type: z.literal("image"), source: imageSource });
+
+const documentSource = z.discriminatedUnion("type", [
+  z.looseObject({ type: z.literal("base64"), media_type: z.string().min(1), data: z.string() }),
+  z.looseObject({ type: z.literal("text"), data: z.string() }),
+  z.looseObject({ type: z.literal("content"), content: z.union([z.string(), z.array(z.discriminatedUnion("type", [text, image]))]) }),
+  z.looseObject({ type: z.literal("url"), url: z.string().min(1) }),
+  z.looseObject({ type: z.literal("file"), file_id: z.string() }),
+]);
+const document = z.looseObject({
+  type: z.literal("document"),
+  source: documentSource,
+  title: z.string().nullish(),
+  context: z.string().nullish(),
+});
+
+const toolUse = z.looseObject({
+  type: z.literal("tool_use"),
+  id: z.string().min(1),
+  name: z.string().min(1),
+  input: z.record(z.string(), z.unknown()),
+});
+
+const toolResult = z.looseObject({
+  type: z.literal("tool_result"),
+  tool_use_id: z.string().min(1),
+  content: z.union([z.string(), z.array(z.discriminatedUnion("type", [text, image, document]))]).optional(),
+  is_error: z.boolean().optional(),
+});
+
+const thinking = z.looseObject({ type: z.literal("thinking"), thinking: z.string(), signature: z.string().optional() });
+const redactedThinking = z.looseObject({ type: z.literal("redacted_thinking"), data: z.string() });
+
+const contentBlock = z.discriminatedUnion("type", [text, image, document, toolUse, toolResult, thinking, redactedThinking]);
+
+const message = z.looseObject({
+  role: z.enum(["user", "assistant"], { error: "expected 'user' or 'assistant' (the system prompt goes in the top-level 'system' field)" }),
+  content: z.union([z.string(), z.array(contentBlock)]),
+});
+
+const tool = z.looseObject({
+  /** Absent or "custom" for client tools; dated types (web_search_20250305, …) are Anthropic server tools. */
+  type: z.string().nullish(),
+  name: z.string().min(1),
+  description: z.string().optional(),
+  input_schema: z.record(z.string(), z.unknown()).optional(),
+  strict: z.boolean().optional(),
+});
+
+const toolChoice = z.discriminatedUnion("type", [
+  z.looseObject({ type: z.literal("auto"), disable_parallel_tool_use: z.boolean().optional() }),
+  z.looseObject({ type: z.literal("any"), disable_parallel_tool_use: z.boolean().optional() }),
+  z.looseObject({ type: z.literal("tool"), name: z.string().min(1), disable_parallel_tool_use: z.boolean().optional() }),
+  z.looseObject({ type: z.literal("none") }),
+]);
+
+const jsonSchemaFormat = z.looseObject({ type: z.literal("json_schema"), schema: z.record(z.string(), z.unknown()) });
+
+export const anthropicRequestSchema = z.looseObject({
+  model: z.string().min(1, "model must not be empty"),
+  max_tokens: z.number().int().positive(),
+  messages: z.array(message).min(1, "messages must contain at least one message"),
+  system: z.union([z.string(), z.array(text)]).optional(),
+  stream: z.boolean().optional(),
+  temperature: z.number().min(0).max(1).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  top_k: z.number().int().min(0).optional(),
+  stop_sequences: z.array(z.string()).optional(),
+  tools: z.array(tool).optional(),
+  tool_choice: toolChoice.optional(),
+  metadata: z.looseObject({ user_id: z.string().nullish() }).optional(),
+  thinking: z.looseObject({ type: z.string() }).optional(),
+  output_config: z.looseObject({ format: jsonSchemaFormat.optional() }).optional(),
+  /** The beta name of `output_config.format`. */
+  output_format: jsonSchemaFormat.optional(),
+  /** Switchyard's OpenRouter-style routing fields (DESIGN §3.3), accepted on this front too. */
+  models: z.array(z.string().min(1)).optional(),
+  provider: z.looseObject({}).optional(),
+});
+
+export type AnthropicRequest = z.infer<typeof anthropicRequestSchema>;
+export type AnthropicMessageParam = z.infer<typeof message>;
+export type AnthropicContentBlock = z.infer<typeof contentBlock>;
+export type AnthropicTextParam = z.infer<typeof text>;
+export type AnthropicImageParam = z.infer<typeof image>;
+export type AnthropicDocumentParam = z.infer<typeof document>;
+export type AnthropicToolResultParam = z.infer<typeof toolResult>;
+export type AnthropicToolParam = z.infer<typeof tool>;
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union's issue names only "Invalid input"; descend into the branch that
+ * matched the value's shape (the array branch for an array, the block whose
+ * `type` matched) so the message names the field that is actually wrong.
+ */
+function innermost(issue: Issue, prefix: PropertyKey[]): { issue: Issue; path: PropertyKey[] } {
+  const path = [...prefix, ...issue.path];
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return { issue, path };
+  const plausible = issue.errors.filter((branch) => !(branch.length === 1 && branch[0]!.code === "invalid_type" && branch[0]!.path.length === 0));
+  if (plausible.length !== 1) return { issue, path };
+  return innermost(plausible[0]![0]!, path);
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) value = value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
+function paramPath(path: PropertyKey[]): string {
+  let out = "";
+  for (const part of path) out += typeof part === "number" ? `[${part}]` : out ? `.${String(part)}` : String(part);
+  return out;
+}
+
+function describe(issue: Issue, path: PropertyKey[], body: unknown): string {
+  const param = paramPath(path);
+  if (issue.code === "invalid_union" && issue.discriminator !== undefined && "options" in issue && issue.options) {
+    const given = valueAt(body, path);
+    const allowed = issue.options.map(String).join(", ");
+    return given === undefined ? `'${param}' is required (one of: ${allowed})` : `Invalid '${param}': unsupported value ${JSON.stringify(given)} (expected one of: ${allowed})`;
+  }
+  if (issue.code === "invalid_type" && valueAt(body, path) === undefined) return `'${param}' is required`;
+  return `Invalid '${param}': ${issue.message}`;
+}
+
+/** Validates a parsed JSON body; throws a 400 GatewayError naming the first wrong field. */
+export function parseAnthropicRequest(body: unknown): AnthropicRequest {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw new GatewayError("bad_request", "Request body must be a JSON object", { code: "invalid_request_body" });
+  }
+  const result = anthropicRequestSchema.safeParse(body);
+  if (result.success) return result.data;
+  const { issue, path } = innermost(result.error.issues[0]!, []);
+  throw new GatewayError("bad_request", describe(issue, path, body), { code: "invalid_request_body", param: paramPath(path) || null });
+}

@@ -1,0 +1,166 @@
+/**
+ * Canonical chunks → Anthropic stream events, in Anthropic's order:
+ * message_start, then per content block start / deltas / stop (one block open
+ * at a time), then message_delta with the stop reason and cumulative usage,
+ * then message_stop.
+ */
+import type { ChatChunk, ChunkDelta, FinishReason } from "../../core/chat.js";
+import { asGatewayError } from "../../core/errors.js";
+import type { Redactor } from "../../core/redact.js";
+import type { OpenAIUsage } from "../../core/usage.js";
+import { anthropicErrorBody } from "./errors.js";
+import { messageId, toolUseId } from "./ids.js";
+import { matchedStopSequence, toStopReason } from "./stop-reason.js";
+import type { AnthropicStreamEvent, ReplyOptions } from "./types.js";
+import { toAnthropicUsage } from "./usage.js";
+
+type BlockKind = "text" | "thinking" | "tool_use";
+
+export class AnthropicStreamTranslator {
+  private started = false;
+  private nextIndex = 0;
+  private open: { index: number; kind: BlockKind } | undefined;
+  /** OpenAI tool-call index → Anthropic content block index. */
+  private readonly toolBlocks = new Map<number, number>();
+  private finishReason: FinishReason | null = null;
+  private stopSequence: string | null = null;
+  private wroteContent = false;
+  private refused = false;
+  private usage: OpenAIUsage | undefined;
+
+  constructor(private readonly options: ReplyOptions) {}
+
+  /** Events for one chunk; the first chunk also opens the message. */
+  push(chunk: ChatChunk): AnthropicStreamEvent[] {
+    const events: AnthropicStreamEvent[] = [];
+    if (!this.started) events.push(this.start(chunk));
+    if (chunk.usage) this.usage = chunk.usage;
+    // Only the first choice: Anthropic has no `n`, and the front never asks for more than one.
+    const choice = chunk.choices.find((candidate) => candidate.index === 0);
+    if (!choice) return events;
+    this.translateDelta(choice.delta ?? {}, events);
+    if (choice.finish_reason) {
+      this.finishReason = choice.finish_reason;
+      this.stopSequence = matchedStopSequence(choice, this.options.stopSequences);
+    }
+    return events;
+  }
+
+  /** The stream ended normally: close the open block and the message. */
+  finish(): AnthropicStreamEvent[] {
+    const events: AnthropicStreamEvent[] = [];
+    if (!this.started) events.push(this.start(undefined));
+    this.close(events);
+    const stopSequence = this.finishReason === "stop" ? this.stopSequence : null;
+    const stopReason = this.refused && !this.wroteContent ? "refusal" : toStopReason(this.finishReason, this.toolBlocks.size > 0, stopSequence);
+    events.push({
+      type: "message_delta",
+      delta: { stop_reason: stopReason, stop_sequence: stopReason === "stop_sequence" ? stopSequence : null },
+      usage: toAnthropicUsage(this.usage),
+    });
+    events.push({ type: "message_stop" });
+    return events;
+  }
+
+  private start(chunk: ChatChunk | undefined): AnthropicStreamEvent {
+    this.started = true;
+    return {
+      type: "message_start",
+      message: {
+        id: messageId(chunk?.id),
+        type: "message",
+        role: "assistant",
+        model: chunk?.model || this.options.requestedModel,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        // OpenAI-shaped streams report usage only at the end; message_delta repeats the real counts.
+        usage: toAnthropicUsage(chunk?.usage),
+      },
+    };
+  }
+
+  private translateDelta(delta: ChunkDelta, events: AnthropicStreamEvent[]): void {
+    const reasoning = delta.reasoning_content;
+    if (this.options.thinking && typeof reasoning === "string" && reasoning !== "") {
+      this.ensureOpen("thinking", events);
+      events.push({ type: "content_block_delta", index: this.open!.index, delta: { type: "thinking_delta", thinking: reasoning } });
+    }
+    const text = typeof delta.content === "string" && delta.content !== "" ? delta.content : undefined;
+    const refusal = typeof delta.refusal === "string" && delta.refusal !== "" ? delta.refusal : undefined;
+    if (text !== undefined) this.wroteContent = true;
+    if (refusal !== undefined) this.refused = true;
+    for (const piece of [text, refusal]) {
+      if (piece === undefined) continue;
+      this.ensureOpen("text", events);
+      events.push({ type: "content_block_delta", index: this.open!.index, delta: { type: "text_delta", text: piece } });
+    }
+    delta.tool_calls?.forEach((call, position) => {
+      const toolIndex = typeof call.index === "number" ? call.index : position;
+      let index = this.toolBlocks.get(toolIndex);
+      if (index === undefined) {
+        this.close(events);
+        index = this.nextIndex++;
+        this.toolBlocks.set(toolIndex, index);
+        this.open = { index, kind: "tool_use" };
+        events.push({
+          type: "content_block_start",
+          index,
+          content_block: { type: "tool_use", id: toolUseId(call.id), name: call.function?.name ?? "", input: {} },
+        });
+      }
+      // A host that interleaves parallel calls gets its late fragments under the right index (the SDKs accumulate by index).
+      const fragment = call.function?.arguments;
+      if (fragment) events.push({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: fragment } });
+    });
+  }
+
+  private ensureOpen(kind: "text" | "thinking", events: AnthropicStreamEvent[]): void {
+    if (this.open?.kind === kind) return;
+    this.close(events);
+    const index = this.nextIndex++;
+    this.open = { index, kind };
+    events.push({
+      type: "content_block_start",
+      index,
+      content_block: kind === "text" ? { type: "text", text: "" } : { type: "thinking", thinking: "", signature: "" },
+    });
+  }
+
+  private close(events: AnthropicStreamEvent[]): void {
+    if (!this.open) return;
+    events.push({ type: "content_block_stop", index: this.open.index });
+    this.open = undefined;
+  }
+}
+
+/** One server-sent event; Anthropic names each event after its `type`. */
+export function sseEvent(event: { type: string }): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+/**
+ * The whole reply body of a streamed request. A failure after the first byte
+ * ends the stream with an `error` event (as Anthropic does for overloads), never
+ * a half-finished message that looks complete.
+ */
+export async function* encodeAnthropicSse(
+  chunks: AsyncIterable<ChatChunk>,
+  options: ReplyOptions,
+  redactor: Redactor,
+  requestId: string,
+): AsyncGenerator<string> {
+  const translator = new AnthropicStreamTranslator(options);
+  try {
+    for await (const chunk of chunks) {
+      const events = translator.push(chunk);
+      if (events.length > 0) yield events.map(sseEvent).join("");
+    }
+  } catch (error) {
+    const failure = asGatewayError(error);
+    if (failure.kind === "client_closed") return;
+    yield sseEvent(anthropicErrorBody(failure, redactor, requestId, { midStream: true }));
+    return;
+  }
+  yield translator.finish().map(sseEvent).join("");
+}

@@ -1,0 +1,75 @@
+/**
+ * The Anthropic Messages API adapter (`type: anthropic`).
+ *
+ * @example
+ * ```yaml
+ * providers:
+ *   anthropic: { type: anthropic, api_key: env:ANTHROPIC_API_KEY }
+ * ```
+ */
+import type { ChatRequest } from "../../core/chat.js";
+import type { CallContext, ProviderAdapter, ProviderSettings, UpstreamRequest } from "../adapter.js";
+import type { ProviderType } from "../registry.js";
+import { anthropicError } from "./errors.js";
+import { parseAnthropicRateLimit } from "./rate-limit.js";
+import { toAnthropicRequest } from "./request.js";
+import { toChatResult } from "./response.js";
+import { AnthropicStreamTranslator } from "./stream.js";
+
+/** The API version every Messages feature used here is available under; `api_version` overrides it. */
+export const ANTHROPIC_VERSION = "2023-06-01";
+
+export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdapter {
+  function headers(apiKey: string | undefined): Record<string, string> {
+    const out: Record<string, string> = {
+      "content-type": "application/json",
+      "anthropic-version": settings.apiVersion ?? ANTHROPIC_VERSION,
+      // Configured headers may add `anthropic-beta` or override the version; never the key.
+      ...settings.headers,
+    };
+    if (apiKey) out["x-api-key"] = apiKey;
+    return out;
+  }
+
+  return {
+    type: "anthropic",
+
+    chatRequest(request: ChatRequest, context: CallContext): UpstreamRequest {
+      const body = toAnthropicRequest(request, context.model);
+      return { method: "POST", path: `${settings.basePath}/messages`, headers: headers(context.apiKey), body: JSON.stringify(body) };
+    },
+
+    chatResponse(body, context) {
+      return toChatResult(body, { provider: settings.name, model: context.model });
+    },
+
+    chatStream(_request, context) {
+      return new AnthropicStreamTranslator({ provider: settings.name, model: context.model });
+    },
+
+    modelsRequest(): UpstreamRequest {
+      return { method: "GET", path: `${settings.basePath}/models?limit=1000`, headers: headers(settings.apiKeys[0]) };
+    },
+
+    modelsResponse(body) {
+      const data = (body as { data?: unknown } | null)?.data;
+      if (!Array.isArray(data)) return [];
+      return data.map((entry) => (entry as { id?: unknown } | null)?.id).filter((id): id is string => typeof id === "string");
+    },
+
+    error(status, responseHeaders, bodyText) {
+      return anthropicError(settings.name, status, responseHeaders, bodyText);
+    },
+
+    rateLimit(responseHeaders, now) {
+      return parseAnthropicRateLimit(responseHeaders, now);
+    },
+  };
+}
+
+export const anthropicProviderType: ProviderType = {
+  baseUrl: "https://api.anthropic.com/v1",
+  keyRequired: true,
+  envKey: "ANTHROPIC_API_KEY",
+  create: createAnthropicAdapter,
+};

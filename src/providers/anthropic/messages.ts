@@ -1,0 +1,133 @@
+/**
+ * An OpenAI conversation → Anthropic's `system` + alternating `messages`.
+ *
+ * - system/developer messages are hoisted to the top-level `system`, wherever they appear;
+ * - `tool` messages become `tool_result` blocks of a user turn;
+ * - consecutive same-role turns are merged (Anthropic requires alternation), and
+ *   in a user turn the tool results come before any text, as Anthropic requires;
+ * - the conversation starts with a user turn.
+ */
+import type { ChatMessage } from "../../core/chat.js";
+import { badRequest, textOnlyBlocks, toolResultContent, userBlocks } from "./content.js";
+import type { ContentBlockParam, MessageParam, TextBlockParam, ToolUseBlockParam } from "./wire-types.js";
+
+/** Sent as the first user turn when a conversation has none (system-only, or assistant-first). */
+export const PLACEHOLDER_USER_TURN = "Continue.";
+
+export interface Conversation {
+  system: string | TextBlockParam[] | undefined;
+  messages: MessageParam[];
+}
+
+interface Turn {
+  role: "user" | "assistant";
+  blocks: ContentBlockParam[];
+}
+
+function parseArguments(text: string, param: string): Record<string, unknown> {
+  // Some clients send "" for tools without parameters.
+  if (text.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw badRequest("Tool call arguments are not valid JSON", param);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw badRequest("Tool call arguments must be a JSON object", param);
+  }
+  return value as Record<string, unknown>;
+}
+
+function assistantBlocks(message: ChatMessage, param: string): ContentBlockParam[] {
+  if (message.function_call !== undefined) {
+    throw badRequest("'function_call' is not supported by Anthropic; use 'tool_calls'", `${param}.function_call`);
+  }
+  const blocks: ContentBlockParam[] = textOnlyBlocks(message.content, `${param}.content`);
+  // reasoning_content is not sent back: Anthropic needs the thinking block's signature, which OpenAI clients never keep.
+  (message.tool_calls ?? []).forEach((call, j) => {
+    const tool: ToolUseBlockParam = {
+      type: "tool_use",
+      id: call.id,
+      name: call.function.name,
+      input: parseArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`),
+    };
+    blocks.push(tool);
+  });
+  return blocks;
+}
+
+function toolResult(message: ChatMessage, param: string): ContentBlockParam {
+  if (typeof message.tool_call_id !== "string" || message.tool_call_id === "") {
+    throw badRequest("A tool message needs the 'tool_call_id' it answers", `${param}.tool_call_id`);
+  }
+  const content = toolResultContent(message.content, `${param}.content`);
+  return content === undefined
+    ? { type: "tool_result", tool_use_id: message.tool_call_id }
+    : { type: "tool_result", tool_use_id: message.tool_call_id, content };
+}
+
+function append(turns: Turn[], role: Turn["role"], blocks: ContentBlockParam[]): void {
+  if (blocks.length === 0) return;
+  const last = turns.at(-1);
+  if (last?.role === role) last.blocks.push(...blocks);
+  else turns.push({ role, blocks: [...blocks] });
+}
+
+/** Anthropic rejects a final (prefill) assistant turn that ends in whitespace. */
+function trimFinalAssistant(turns: Turn[]): void {
+  const last = turns.at(-1);
+  if (last?.role !== "assistant") return;
+  const block = last.blocks.at(-1);
+  if (block?.type !== "text") return;
+  block.text = block.text.trimEnd();
+  if (block.text === "") last.blocks.pop();
+  if (last.blocks.length === 0) turns.pop();
+}
+
+function toMessageParam(turn: Turn): MessageParam {
+  let blocks = turn.blocks;
+  if (turn.role === "user") {
+    // Stable partition: results first, in their original order.
+    blocks = [...blocks.filter((b) => b.type === "tool_result"), ...blocks.filter((b) => b.type !== "tool_result")];
+  }
+  const only = blocks[0];
+  // A lone plain text block is sent as a string: same meaning, smaller body.
+  if (blocks.length === 1 && only?.type === "text" && only.cache_control === undefined) return { role: turn.role, content: only.text };
+  return { role: turn.role, content: blocks };
+}
+
+function systemOf(parts: TextBlockParam[], structured: boolean): Conversation["system"] {
+  if (parts.length === 0) return undefined;
+  return structured ? parts : parts.map((part) => part.text).join("\n\n");
+}
+
+export function toAnthropicConversation(messages: ChatMessage[]): Conversation {
+  const systemParts: TextBlockParam[] = [];
+  let structuredSystem = false;
+  const turns: Turn[] = [];
+  messages.forEach((message, i) => {
+    const param = `messages[${i}]`;
+    switch (message.role) {
+      case "system":
+      case "developer":
+        if (Array.isArray(message.content)) structuredSystem = true;
+        systemParts.push(...textOnlyBlocks(message.content, `${param}.content`));
+        break;
+      case "user":
+        append(turns, "user", userBlocks(message.content, `${param}.content`));
+        break;
+      case "assistant":
+        append(turns, "assistant", assistantBlocks(message, param));
+        break;
+      case "tool":
+        append(turns, "user", [toolResult(message, param)]);
+        break;
+      default:
+        throw badRequest(`Role '${String(message.role)}' is not supported by Anthropic; use 'tool' messages`, `${param}.role`);
+    }
+  });
+  trimFinalAssistant(turns);
+  if (turns[0]?.role !== "user") turns.unshift({ role: "user", blocks: [{ type: "text", text: PLACEHOLDER_USER_TURN }] });
+  return { system: systemOf(systemParts, structuredSystem), messages: turns.map(toMessageParam) };
+}

@@ -1,0 +1,80 @@
+/**
+ * An Anthropic message → an OpenAI chat completion. Text blocks are joined
+ * into `content`, `tool_use` blocks become `tool_calls`, thinking becomes
+ * `reasoning_content`; server-tool and other blocks have no OpenAI shape and
+ * are left out. Usage is returned canonically: the gateway renders it.
+ */
+import type { ChatCompletion, ToolCall } from "../../core/chat.js";
+import { GatewayError } from "../../core/errors.js";
+import type { ChatResult } from "../adapter.js";
+import { anthropicErrorEvent } from "./errors.js";
+import { mapAnthropicStopReason } from "./finish-reason.js";
+import { usageFromAnthropic } from "./usage.js";
+import { errorBodySchema, messageSchema, textBlockSchema, thinkingBlockSchema, toolUseBlockSchema } from "./wire-types.js";
+
+export interface TranslationContext {
+  provider: string;
+  /** The upstream model id requested; used when the answer does not name one. */
+  model: string;
+  /** Epoch milliseconds, for `created`. */
+  now?: number;
+}
+
+function unparsable(provider: string, what: string): GatewayError {
+  return new GatewayError("upstream_error", `Provider '${provider}' returned an unparsable ${what}`, { provider });
+}
+
+export function toChatResult(body: unknown, context: TranslationContext): ChatResult {
+  const { provider } = context;
+  const envelope = body as { type?: unknown; error?: unknown } | null;
+  if (envelope?.type === "error") {
+    const error = errorBodySchema.safeParse(envelope.error);
+    throw anthropicErrorEvent(provider, error.success ? error.data : undefined, "in its answer");
+  }
+  const parsed = messageSchema.safeParse(body);
+  if (!parsed.success) throw unparsable(provider, "message");
+  const message = parsed.data;
+
+  const text: string[] = [];
+  const reasoning: string[] = [];
+  const toolCalls: ToolCall[] = [];
+  for (const block of message.content) {
+    const schema =
+      block.type === "text" ? textBlockSchema
+      : block.type === "thinking" ? thinkingBlockSchema
+      : block.type === "tool_use" ? toolUseBlockSchema
+      : undefined;
+    if (!schema) continue;
+    const checked = schema.safeParse(block);
+    if (!checked.success) throw unparsable(provider, `${block.type} block`);
+    const known = checked.data;
+    if (known.type === "text") text.push(known.text);
+    else if (known.type === "thinking") reasoning.push(known.thinking);
+    else {
+      toolCalls.push({ id: known.id, type: "function", function: { name: known.name, arguments: JSON.stringify(known.input ?? {}) } });
+    }
+  }
+
+  const finishReason = mapAnthropicStopReason(message.stop_reason);
+  const completion: ChatCompletion = {
+    id: message.id,
+    object: "chat.completion",
+    created: Math.floor((context.now ?? Date.now()) / 1000),
+    model: message.model ?? context.model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: "assistant",
+          content: text.length > 0 ? text.join("") : null,
+          refusal: null,
+          ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
+          ...(reasoning.length > 0 && { reasoning_content: reasoning.join("") }),
+        },
+        finish_reason: finishReason.unified,
+        logprobs: null,
+      },
+    ],
+  };
+  return { completion, usage: usageFromAnthropic(message.usage), finishReason };
+}

@@ -1,0 +1,202 @@
+/**
+ * Anthropic SSE events → OpenAI chat chunks.
+ *
+ * One role chunk first; text → `delta.content`; thinking →
+ * `delta.reasoning_content`; each `tool_use` block → a tool call whose `index`
+ * counts tool blocks only (Anthropic's `index` counts every block), announced
+ * with its id and name and then fed `partial_json` as `arguments`; one
+ * finish chunk at `message_delta` (or `message_stop`). Usage is collected,
+ * never emitted: the gateway writes the single usage chunk.
+ */
+import { randomUUID } from "node:crypto";
+import type { ChatChunk, ChunkDelta, FinishReason } from "../../core/chat.js";
+import { GatewayError } from "../../core/errors.js";
+import type { MappedFinishReason } from "../../core/finish-reason.js";
+import type { Usage } from "../../core/usage.js";
+import type { SseEvent, StreamTranslator } from "../adapter.js";
+import { anthropicErrorEvent } from "./errors.js";
+import { mapAnthropicStopReason } from "./finish-reason.js";
+import type { TranslationContext } from "./response.js";
+import { mergeAnthropicUsage, usageFromAnthropic } from "./usage.js";
+import {
+  blockDeltaSchema, blockStartSchema, blockStopSchema, errorEventSchema, messageDeltaSchema, messageStartSchema,
+  textBlockSchema, thinkingBlockSchema, toolUseBlockSchema, type AnthropicUsage,
+} from "./wire-types.js";
+
+type Block =
+  | { kind: "text" | "thinking" | "other" }
+  /** `toolIndex` counts tool blocks only; `hasArguments` tracks whether any argument text was sent. */
+  | { kind: "tool"; toolIndex: number; hasArguments: boolean };
+
+export class AnthropicStreamTranslator implements StreamTranslator {
+  finishReason: MappedFinishReason | undefined;
+  private rawUsage: AnthropicUsage | undefined;
+  private id: string | undefined;
+  private model: string;
+  private readonly created: number;
+  private readonly blocks = new Map<number, Block>();
+  private toolCount = 0;
+  private finished = false;
+  private stopped = false;
+
+  constructor(private readonly context: TranslationContext) {
+    this.model = context.model;
+    this.created = Math.floor((context.now ?? Date.now()) / 1000);
+  }
+
+  get usage(): Usage | undefined {
+    return usageFromAnthropic(this.rawUsage);
+  }
+
+  push(event: SseEvent): ChatChunk[] {
+    if (this.stopped || event.data.trim() === "") return [];
+    const data = this.parse(event.data);
+    const type = typeof data.type === "string" ? data.type : event.event;
+    switch (type) {
+      case "message_start":
+        return this.onMessageStart(data);
+      case "content_block_start":
+        return this.onBlockStart(data);
+      case "content_block_delta":
+        return this.onBlockDelta(data);
+      case "content_block_stop":
+        return this.onBlockStop(data);
+      case "message_delta":
+        return this.onMessageDelta(data);
+      case "message_stop":
+        this.stopped = true;
+        return this.finish(undefined);
+      case "error": {
+        const parsed = errorEventSchema.safeParse(data);
+        throw anthropicErrorEvent(this.context.provider, parsed.success ? parsed.data.error : undefined, "mid-stream");
+      }
+      default:
+        // `ping`, and event types added after this was written.
+        return [];
+    }
+  }
+
+  end(): ChatChunk[] {
+    if (!this.stopped) {
+      throw new GatewayError("upstream_error", `Provider '${this.context.provider}' ended the stream before it finished`, {
+        provider: this.context.provider,
+      });
+    }
+    return [];
+  }
+
+  private parse(text: string): Record<string, unknown> {
+    try {
+      const value: unknown = JSON.parse(text);
+      if (value !== null && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+    } catch {
+      // fall through
+    }
+    throw this.unparsable("stream event");
+  }
+
+  private unparsable(what: string): GatewayError {
+    return new GatewayError("upstream_error", `Provider '${this.context.provider}' sent an unparsable ${what}`, { provider: this.context.provider });
+  }
+
+  private checked<T>(result: { success: true; data: T } | { success: false }, what: string): T {
+    if (!result.success) throw this.unparsable(what);
+    return result.data;
+  }
+
+  private chunk(delta: ChunkDelta, finishReason: FinishReason | null = null): ChatChunk {
+    this.id ??= `chatcmpl-${randomUUID()}`;
+    return {
+      id: this.id,
+      object: "chat.completion.chunk",
+      created: this.created,
+      model: this.model,
+      choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+    };
+  }
+
+  /** Every chunk goes through here so the role chunk is always first, and sent once. */
+  private emit(out: ChatChunk[], delta: ChunkDelta | undefined): ChatChunk[] {
+    if (this.id === undefined) out.unshift(this.chunk({ role: "assistant", content: "" }));
+    if (delta) out.push(this.chunk(delta));
+    return out;
+  }
+
+  private onMessageStart(data: unknown): ChatChunk[] {
+    const { message } = this.checked(messageStartSchema.safeParse(data), "message_start event");
+    const first = this.id === undefined;
+    if (first) this.id = message.id;
+    if (message.model) this.model = message.model;
+    this.rawUsage = mergeAnthropicUsage(this.rawUsage, message.usage);
+    return first ? [this.chunk({ role: "assistant", content: "" })] : [];
+  }
+
+  private onBlockStart(data: unknown): ChatChunk[] {
+    const { index, content_block: block } = this.checked(blockStartSchema.safeParse(data), "content_block_start event");
+    if (block.type === "text") {
+      const { text } = this.checked(textBlockSchema.safeParse(block), "text block");
+      this.blocks.set(index, { kind: "text" });
+      return this.emit([], text ? { content: text } : undefined);
+    }
+    if (block.type === "thinking") {
+      const { thinking } = this.checked(thinkingBlockSchema.safeParse(block), "thinking block");
+      this.blocks.set(index, { kind: "thinking" });
+      return this.emit([], thinking ? { reasoning_content: thinking } : undefined);
+    }
+    if (block.type === "tool_use") {
+      const tool = this.checked(toolUseBlockSchema.safeParse(block), "tool_use block");
+      const toolIndex = this.toolCount++;
+      // Input normally streams as partial_json from `{}`; a start that already carries input is sent whole.
+      const initial = tool.input && Object.keys(tool.input).length > 0 ? JSON.stringify(tool.input) : "";
+      this.blocks.set(index, { kind: "tool", toolIndex, hasArguments: initial !== "" });
+      return this.emit([], {
+        tool_calls: [{ index: toolIndex, id: tool.id, type: "function", function: { name: tool.name, arguments: initial } }],
+      });
+    }
+    // redacted_thinking, server tools and their results have no OpenAI shape.
+    this.blocks.set(index, { kind: "other" });
+    return [];
+  }
+
+  private onBlockDelta(data: unknown): ChatChunk[] {
+    const { index, delta } = this.checked(blockDeltaSchema.safeParse(data), "content_block_delta event");
+    const block = this.blocks.get(index);
+    if (delta.type === "text_delta" && block?.kind === "text") {
+      return delta.text ? this.emit([], { content: delta.text }) : [];
+    }
+    if (delta.type === "thinking_delta" && block?.kind === "thinking") {
+      return delta.thinking ? this.emit([], { reasoning_content: delta.thinking }) : [];
+    }
+    if (delta.type === "input_json_delta" && block?.kind === "tool") {
+      if (!delta.partial_json) return [];
+      block.hasArguments = true;
+      return this.emit([], { tool_calls: [{ index: block.toolIndex, function: { arguments: delta.partial_json } }] });
+    }
+    // signature_delta, citations_delta, deltas of skipped blocks.
+    return [];
+  }
+
+  private onBlockStop(data: unknown): ChatChunk[] {
+    const { index } = this.checked(blockStopSchema.safeParse(data), "content_block_stop event");
+    const block = this.blocks.get(index);
+    // A tool without parameters streams no JSON at all; OpenAI clients parse `arguments`, so send "{}" like the non-stream answer.
+    if (block?.kind !== "tool" || block.hasArguments) return [];
+    block.hasArguments = true;
+    return this.emit([], { tool_calls: [{ index: block.toolIndex, function: { arguments: "{}" } }] });
+  }
+
+  private onMessageDelta(data: unknown): ChatChunk[] {
+    const { delta, usage } = this.checked(messageDeltaSchema.safeParse(data), "message_delta event");
+    this.rawUsage = mergeAnthropicUsage(this.rawUsage, usage);
+    return delta?.stop_reason ? this.finish(delta.stop_reason) : [];
+  }
+
+  private finish(stopReason: string | undefined): ChatChunk[] {
+    if (this.finished) return [];
+    this.finished = true;
+    this.finishReason = mapAnthropicStopReason(stopReason);
+    const out = this.emit([], undefined);
+    out.push(this.chunk({}, this.finishReason.unified));
+    return out;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The slice of the Gemini API (v1beta) wire format Switchyard speaks. Upstream
+ * answers are untrusted input, so they are parsed with schemas (unknown fields
+ * ignored); request shapes are plain types because the gateway builds them.
+ * Field names follow `googleapis/js-genai` `types.ts` and ai.google.dev/api.
+ */
+import { z } from "zod";
+
+// ---- Request side (built by request.ts) ----
+
+export interface GeminiFunctionCall {
+  name: string;
+  args?: Record<string, unknown>;
+  id?: string;
+}
+
+export interface GeminiPart {
+  text?: string;
+  thought?: boolean;
+  /** Opaque; Gemini 3 requires it back on function-call turns. */
+  thoughtSignature?: string;
+  inlineData?: { mimeType: string; data: string };
+  fileData?: { mimeType?: string; fileUri: string };
+  functionCall?: GeminiFunctionCall;
+  functionResponse?: { name: string; response: Record<string, unknown>; id?: string };
+}
+
+export type GeminiRole = "user" | "model";
+
+export interface GeminiContent {
+  role: GeminiRole;
+  parts: GeminiPart[];
+}
+
+export interface GeminiFunctionDeclaration {
+  name: string;
+  description?: string;
+  parameters?: Record<string, unknown>;
+}
+
+export type FunctionCallingMode = "AUTO" | "ANY" | "NONE";
+
+export interface GeminiGenerationConfig {
+  maxOutputTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  stopSequences?: string[];
+  candidateCount?: number;
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  responseMimeType?: string;
+  responseSchema?: Record<string, unknown>;
+  thinkingConfig?: { thinkingBudget?: number; includeThoughts?: boolean };
+}
+
+export interface GeminiGenerateContentRequest {
+  contents: GeminiContent[];
+  systemInstruction?: { parts: GeminiPart[] };
+  tools?: Array<{ functionDeclarations: GeminiFunctionDeclaration[] }>;
+  toolConfig?: { functionCallingConfig: { mode: FunctionCallingMode; allowedFunctionNames?: string[] } };
+  generationConfig?: GeminiGenerationConfig;
+}
+
+// ---- Response side (parsed) ----
+
+const tokenCount = z.number().optional();
+
+export const usageMetadataSchema = z.object({
+  /** Includes cached tokens. */
+  promptTokenCount: tokenCount,
+  cachedContentTokenCount: tokenCount,
+  /** Excludes thought tokens. */
+  candidatesTokenCount: tokenCount,
+  toolUsePromptTokenCount: tokenCount,
+  thoughtsTokenCount: tokenCount,
+  totalTokenCount: tokenCount,
+});
+export type GeminiUsageMetadata = z.infer<typeof usageMetadataSchema>;
+
+const responsePartSchema = z.object({
+  text: z.string().optional(),
+  thought: z.boolean().optional(),
+  thoughtSignature: z.string().optional(),
+  functionCall: z
+    .object({
+      name: z.string(),
+      args: z.record(z.string(), z.unknown()).nullish(),
+      id: z.string().nullish(),
+    })
+    .optional(),
+});
+export type GeminiResponsePart = z.infer<typeof responsePartSchema>;
+
+const candidateSchema = z.object({
+  content: z.object({ role: z.string().optional(), parts: z.array(responsePartSchema).optional() }).optional(),
+  finishReason: z.string().optional(),
+  finishMessage: z.string().optional(),
+  index: z.number().int().nonnegative().optional(),
+});
+export type GeminiCandidate = z.infer<typeof candidateSchema>;
+
+export const generateContentResponseSchema = z.object({
+  candidates: z.array(candidateSchema).optional(),
+  promptFeedback: z.object({ blockReason: z.string().optional(), blockReasonMessage: z.string().optional() }).optional(),
+  usageMetadata: usageMetadataSchema.optional(),
+  modelVersion: z.string().optional(),
+  responseId: z.string().optional(),
+});
+export type GeminiGenerateContentResponse = z.infer<typeof generateContentResponseSchema>;
+
+export const errorPayloadSchema = z.object({
+  code: z.number().optional(),
+  message: z.string().optional(),
+  status: z.string().optional(),
+  details: z.array(z.record(z.string(), z.unknown())).optional(),
+});
+export type GeminiErrorPayload = z.infer<typeof errorPayloadSchema>;
