@@ -112,7 +112,7 @@ describe("bad upstreams", () => {
   });
 
   it("scrubs a secret an upstream echoes in a successful answer", async () => {
-    fixture.upstream.handle((req, res) => sendJson(res, 200, { id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: `key=${UPSTREAM_KEY}` }, finish_reason: "stop" }] }));
+    fixture.upstream.handle((_req, res) => sendJson(res, 200, { id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: `key=${UPSTREAM_KEY}` }, finish_reason: "stop" }] }));
     const result = await post("/v1/chat/completions", chat());
     expect(result.status).toBe(200);
     expect(result.text).not.toContain(UPSTREAM_KEY);
@@ -163,7 +163,7 @@ describe("bad upstreams", () => {
   });
 
   it("ends a stream that fails midway with an error event and [DONE]", async () => {
-    fixture.upstream.handle((req, res) => {
+    fixture.upstream.handle((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.write(`data: ${JSON.stringify(chunk("m", { role: "assistant", content: "" }))}\n\n`);
       res.write(`data: ${JSON.stringify(chunk("m", { content: "partial" }))}\n\n`);
@@ -198,7 +198,7 @@ describe("bad upstreams", () => {
 describe("client disconnects", () => {
   for (const stream of [false, true]) {
     it(`aborts the upstream request at once (${stream ? "stream" : "non-stream"})`, async () => {
-      fixture.upstream.handle((req, res) => {
+      fixture.upstream.handle((_req, res) => {
         if (stream) {
           res.writeHead(200, { "content-type": "text/event-stream" });
           res.write(`data: ${JSON.stringify(chunk("m", { role: "assistant", content: "" }))}\n\n`);

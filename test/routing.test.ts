@@ -112,7 +112,7 @@ describe("failover per fault", () => {
   });
 
   it("remaining: 0 in rate-limit headers steers traffic away before a 429", async () => {
-    primary.handle((req, res) => sendJson(res, 200, { id: "x", object: "chat.completion", created: 1, model: "m1", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] }, { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "1m" }));
+    primary.handle((_req, res) => sendJson(res, 200, { id: "x", object: "chat.completion", created: 1, model: "m1", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] }, { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "1m" }));
     expect((await call(false)).route).toBe(`${P}:200`);
     expect((await call(false)).route).toBe(`${S}:200`);
   });

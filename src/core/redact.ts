@@ -33,7 +33,7 @@ export class Redactor {
   redact(text: string): string {
     let out = this.scrubKnown(text);
     for (const shape of KEY_SHAPES) {
-      out = out.replace(shape, (match: string, prefix: string) =>
+      out = out.replace(shape, (_match: string, prefix: string) =>
         prefix && /^bearer\s+$/i.test(prefix) ? `${prefix}[REDACTED]` : "[REDACTED]",
       );
     }

@@ -27,7 +27,7 @@ export async function createEmbeddings(runtime: Runtime, request: EmbeddingsRequ
       const context = { model: deployment.model, apiKey: provider.nextKey() };
       const upstream = embeddingsRequest(request, context);
       const body = await callJson(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
-      return embeddingsResponse(body, context);
+      return embeddingsResponse(body, context, request);
     },
     signal,
     false,

@@ -1,6 +1,7 @@
 /**
  * The embedded API (DESIGN §3.4). The HTTP server is a thin layer over the same object.
  */
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { ChatChunk, ChatCompletion } from "../core/chat.js";
 import type { EmbeddingsResponse, ModelCard } from "../core/embeddings.js";
@@ -9,7 +10,7 @@ import type { SwitchyardConfig, SwitchyardConfigInput } from "../config/schema.j
 import { completeChat, streamChat } from "./chat.js";
 import { createEmbeddings } from "./embeddings.js";
 import { createFetchAdapter, type FetchFunction } from "./http/fetch-adapter.js";
-import { handleHttp } from "./http/handler.js";
+import { errorReplyFor, handleHttp } from "./http/handler.js";
 import type { GatewayHttpRequest, GatewayReply } from "./http/types.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./http/wire-schemas.js";
 import { createLogger } from "./logger.js";
@@ -40,6 +41,8 @@ export interface Gateway {
   fetch: FetchFunction;
   /** Serves one framework-free HTTP request (used by the server and `fetch`). */
   handle(request: GatewayHttpRequest): Promise<GatewayReply>;
+  /** An error reply for a request that never reached `handle` (e.g. a body over the limit). */
+  failure(path: string, error: unknown): GatewayReply;
   /** Checks that a provider answers and accepts its key. */
   probe(provider: string, timeoutMs: number): Promise<ProbeResult>;
   /** Providers that are configured but unusable, with the reason. */
@@ -75,6 +78,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     models: () => listModels(runtime),
     fetch: createFetchAdapter(handle),
     handle,
+    failure: (path, error) => errorReplyFor(path, error, randomUUID(), runtime.redactor),
     disabledProviders: () => runtime.disabled,
     async probe(name, timeoutMs) {
       const provider = runtime.providers.get(name);

@@ -81,7 +81,7 @@ export interface ProviderAdapter {
   chatStream(request: ChatRequest, context: CallContext): StreamTranslator;
   /** Optional capability: embeddings. */
   embeddingsRequest?(request: EmbeddingsRequest, context: CallContext): UpstreamRequest;
-  embeddingsResponse?(body: unknown, context: CallContext): EmbeddingsResult;
+  embeddingsResponse?(body: unknown, context: CallContext, request: EmbeddingsRequest): EmbeddingsResult;
   /** Optional capability: list the upstream's models. */
   modelsRequest?(): UpstreamRequest;
   modelsResponse?(body: unknown): string[];

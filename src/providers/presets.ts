@@ -25,10 +25,15 @@ export interface OpenAIPreset {
   adjustRequest?(body: ChatRequest): void;
 }
 
+/** OpenAI and Azure reject parameters they do not know; `top_k` arrives from Anthropic-format clients. */
+function dropTopK(body: ChatRequest): void {
+  delete body.top_k;
+}
+
 export const OPENAI_PRESETS = {
-  openai: { baseUrl: "https://api.openai.com/v1", auth: "bearer", keyRequired: true, envKey: "OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "openai" },
+  openai: { baseUrl: "https://api.openai.com/v1", auth: "bearer", keyRequired: true, envKey: "OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "openai", adjustRequest: dropTopK },
   // Azure: base_url is the resource (`https://{res}.openai.azure.com`); paths name the deployment.
-  azure: { auth: "api-key", keyRequired: true, envKey: "AZURE_OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "none" },
+  azure: { auth: "api-key", keyRequired: true, envKey: "AZURE_OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "none", adjustRequest: dropTopK },
   deepseek: {
     baseUrl: "https://api.deepseek.com/v1", auth: "bearer", keyRequired: true, envKey: "DEEPSEEK_API_KEY",
     streamUsage: true, embeddings: false, modelList: "openai",

@@ -7,9 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { GatewayError } from "../core/errors.js";
 import type { Gateway } from "../gateway/gateway.js";
-import { errorReply } from "../gateway/http/reply.js";
 import type { GatewayReply } from "../gateway/http/types.js";
-import { Redactor } from "../core/redact.js";
 
 export interface ServerOptions {
   host: string;
@@ -22,8 +20,6 @@ export interface RunningServer {
   /** Stops accepting connections and waits for in-flight requests (up to `graceMs`). */
   close(graceMs?: number): Promise<void>;
 }
-
-const plainRedactor = new Redactor();
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
@@ -89,19 +85,20 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
     });
     const url = req.url ?? "/";
     const queryAt = url.indexOf("?");
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
     let reply: GatewayReply;
     try {
       const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req, limit);
       reply = await gateway.handle({
         method: req.method ?? "GET",
-        path: queryAt === -1 ? url : url.slice(0, queryAt),
+        path,
         query: new URLSearchParams(queryAt === -1 ? "" : url.slice(queryAt + 1)),
         headers: req.headers,
         body,
         signal: controller.signal,
       });
     } catch (error) {
-      reply = errorReply(error, "-", plainRedactor);
+      reply = gateway.failure(path, error);
       if ((error as GatewayError).kind === "payload_too_large") reply.headers.connection = "close";
     }
     await writeReply(res, reply);

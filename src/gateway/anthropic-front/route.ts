@@ -7,10 +7,9 @@
  * / `anthropic-beta` are accepted and not interpreted here.
  */
 import { completeChat, streamChat } from "../chat.js";
-import { readJson } from "../http/read-json.js";
+import { metaOf, readJson, SSE_HEADERS } from "../http/common.js";
 import { jsonReply, routeHeaders } from "../http/reply.js";
 import type { GatewayHttpRequest, GatewayReply } from "../http/types.js";
-import { tagsFromHeader } from "../route-request.js";
 import type { Runtime } from "../runtime.js";
 import { anthropicErrorReply } from "./errors.js";
 import { replyOptionsFor, toChatRequest } from "./request.js";
@@ -18,15 +17,13 @@ import { toAnthropicMessage } from "./response.js";
 import { parseAnthropicRequest } from "./schema.js";
 import { encodeAnthropicSse } from "./stream.js";
 
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
-
 /** Errors are answered here, in Anthropic's shape, instead of the handler's OpenAI shape. */
 export async function anthropicMessages(runtime: Runtime, request: GatewayHttpRequest, requestId: string): Promise<GatewayReply> {
   try {
     const body = parseAnthropicRequest(readJson(request));
     const chat = toChatRequest(body);
     const options = replyOptionsFor(body);
-    const meta = { tags: tagsFromHeader(request.headers["x-switchyard-tags"]) };
+    const meta = metaOf(request);
     if (chat.stream === true) {
       const session = await streamChat(runtime, chat, request.signal, meta);
       return {

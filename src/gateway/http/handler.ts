@@ -4,37 +4,19 @@
  */
 import { randomUUID } from "node:crypto";
 import { GatewayError } from "../../core/errors.js";
+import type { Redactor } from "../../core/redact.js";
+import { anthropicErrorReply } from "../anthropic-front/errors.js";
 import { anthropicMessages } from "../anthropic-front/route.js";
 import { completeChat, streamChat } from "../chat.js";
 import { createEmbeddings } from "../embeddings.js";
 import { listModels } from "../models.js";
-import { tagsFromHeader, type RequestMeta } from "../route-request.js";
 import type { Runtime } from "../runtime.js";
 import { providersReport } from "./admin-providers.js";
+import { metaOf, readJson, SSE_HEADERS, type Route } from "./common.js";
 import { errorReply, jsonReply, routeHeaders } from "./reply.js";
 import { encodeChatSse } from "./sse-encode.js";
 import type { GatewayHttpRequest, GatewayReply } from "./types.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./wire-schemas.js";
-
-type Route = (runtime: Runtime, request: GatewayHttpRequest, requestId: string) => Promise<GatewayReply>;
-
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
-
-function readJson(request: GatewayHttpRequest): unknown {
-  if (!request.body || request.body.length === 0) {
-    throw new GatewayError("bad_request", "Request body is empty; expected a JSON object", { code: "invalid_request_body" });
-  }
-  try {
-    return JSON.parse(request.body.toString("utf8"));
-  } catch (error) {
-    const detail = error instanceof SyntaxError ? `: ${error.message}` : "";
-    throw new GatewayError("bad_request", `Request body is not valid JSON${detail}`, { code: "invalid_json" });
-  }
-}
-
-function metaOf(request: GatewayHttpRequest): RequestMeta {
-  return { tags: tagsFromHeader(request.headers["x-switchyard-tags"]) };
-}
 
 const chatCompletions: Route = async (runtime, request, requestId) => {
   const body = parseChatRequest(readJson(request));
@@ -83,6 +65,11 @@ function requestIdOf(request: GatewayHttpRequest): string {
   return typeof given === "string" && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
+/** Errors in the client's dialect: Anthropic's shape under /v1/messages, OpenAI's elsewhere. */
+export function errorReplyFor(path: string, error: unknown, requestId: string, redactor: Redactor): GatewayReply {
+  return path.startsWith("/v1/messages") ? anthropicErrorReply(error, requestId, redactor) : errorReply(error, requestId, redactor);
+}
+
 export async function handleHttp(runtime: Runtime, request: GatewayHttpRequest): Promise<GatewayReply> {
   const requestId = requestIdOf(request);
   const route = ROUTES[`${request.method} ${request.path}`];
@@ -95,6 +82,6 @@ export async function handleHttp(runtime: Runtime, request: GatewayHttpRequest):
     }
     return await route(runtime, request, requestId);
   } catch (error) {
-    return errorReply(error, requestId, runtime.redactor);
+    return errorReplyFor(request.path, error, requestId, runtime.redactor);
   }
 }

@@ -62,10 +62,11 @@ describe("gemini adapter", () => {
 
   it("embeds one input with embedContent", () => {
     const ctx = context("gemini-embedding-001");
-    const request = adapter.embeddingsRequest!({ model: "emb", input: "hello", dimensions: 768 }, ctx);
+    const input = { model: "emb", input: "hello", dimensions: 768 };
+    const request = adapter.embeddingsRequest!(input, ctx);
     expect(request.path).toBe("/v1beta/models/gemini-embedding-001:embedContent");
     expect(JSON.parse(request.body!)).toEqual({ content: { parts: [{ text: "hello" }] }, outputDimensionality: 768 });
-    const result = adapter.embeddingsResponse!(fixture("gemini-embed.json"), ctx);
+    const result = adapter.embeddingsResponse!(fixture("gemini-embed.json"), ctx, input);
     validateOpenAI("CreateEmbeddingResponse", result.response);
     expect(result.usage).toBeUndefined();
     expect(result.response).toEqual({
@@ -78,7 +79,8 @@ describe("gemini adapter", () => {
 
   it("embeds several inputs with batchEmbedContents and honours encoding_format base64", () => {
     const ctx = context("gemini-embedding-001");
-    const request = adapter.embeddingsRequest!({ model: "emb", input: ["a", "b"], encoding_format: "base64" }, ctx);
+    const input = { model: "emb", input: ["a", "b"], encoding_format: "base64" as const };
+    const request = adapter.embeddingsRequest!(input, ctx);
     expect(request.path).toBe("/v1beta/models/gemini-embedding-001:batchEmbedContents");
     expect(JSON.parse(request.body!)).toEqual({
       requests: [
@@ -87,7 +89,7 @@ describe("gemini adapter", () => {
       ],
     });
     // OpenAI's spec models only float arrays; base64 strings are what its API (and SDK default) really use.
-    const { response } = adapter.embeddingsResponse!(fixture("gemini-batch-embed.json"), ctx);
+    const { response } = adapter.embeddingsResponse!(fixture("gemini-batch-embed.json"), ctx, input);
     expect(response.data.map((item) => item.index)).toEqual([0, 1]);
     const raw = Buffer.from(response.data[1]!.embedding as string, "base64");
     const decoded = Array.from(new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4));
@@ -96,8 +98,9 @@ describe("gemini adapter", () => {
 
   it("returns float arrays for a batch when no encoding was asked for", () => {
     const ctx = context("gemini-embedding-001");
-    adapter.embeddingsRequest!({ model: "emb", input: ["a", "b"] }, ctx);
-    const { response } = adapter.embeddingsResponse!(fixture("gemini-batch-embed.json"), ctx);
+    const input = { model: "emb", input: ["a", "b"] };
+    adapter.embeddingsRequest!(input, ctx);
+    const { response } = adapter.embeddingsResponse!(fixture("gemini-batch-embed.json"), ctx, input);
     validateOpenAI("CreateEmbeddingResponse", response);
     expect(response.data[1]!.embedding).toEqual([-0.021555, 0.0137512, 0.0541285]);
   });

@@ -7,7 +7,6 @@
  *   gemini: { type: gemini, api_key: env:GEMINI_API_KEY }
  */
 import type { ChatRequest } from "../../core/chat.js";
-import type { EmbeddingsRequest } from "../../core/embeddings.js";
 import type { CallContext, ProviderAdapter, ProviderSettings, UpstreamRequest } from "../adapter.js";
 import type { ProviderType } from "../registry.js";
 import { fromGeminiEmbeddings, toGeminiEmbeddings } from "./embeddings.js";
@@ -22,9 +21,6 @@ function bareModel(model: string): string {
 }
 
 export function createGeminiAdapter(settings: ProviderSettings): ProviderAdapter {
-  // embeddingsResponse() is not handed the request; it needs encoding_format, so remember it per attempt.
-  const embeddingRequests = new WeakMap<CallContext, EmbeddingsRequest>();
-
   function headers(apiKey: string | undefined): Record<string, string> {
     return { "content-type": "application/json", ...settings.headers, ...(apiKey ? { "x-goog-api-key": apiKey } : {}) };
   }
@@ -52,12 +48,11 @@ export function createGeminiAdapter(settings: ProviderSettings): ProviderAdapter
 
     embeddingsRequest(request, context) {
       const call = toGeminiEmbeddings(request, bareModel(context.model));
-      embeddingRequests.set(context, request);
       return { method: "POST", path: modelPath(context.model, call.operation), headers: headers(context.apiKey), body: JSON.stringify(call.body) };
     },
 
-    embeddingsResponse(body, context) {
-      return fromGeminiEmbeddings(body, embeddingRequests.get(context), context.model, settings.name);
+    embeddingsResponse(body, context, request) {
+      return fromGeminiEmbeddings(body, request, context.model, settings.name);
     },
 
     modelsRequest() {
