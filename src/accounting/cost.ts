@@ -1,0 +1,98 @@
+/**
+ * Usage × price → USD.
+ *
+ * Exact arithmetic: each price (USD per 1M tokens) becomes an integer number
+ * of pico-dollars per token (× 1e6, so prices are exact to 1e-6 USD per 1M
+ * tokens), token counts are integers, and the products are summed as BigInt.
+ * The single division at the end yields the double nearest to the exact
+ * decimal cost, so 600 × 2.5 + 400 × 1.25 + 200 × 10 per 1M is exactly 0.004,
+ * not 0.0040000000000000001. Costs carry at most 12 decimals.
+ */
+import type { Usage } from "../core/usage.js";
+import type { PriceEntry, PriceQuote, PriceTier } from "./price-entry.js";
+
+const PICO_PER_USD = 1e12;
+
+/** A price with the request's tier applied and every cache price filled in. */
+export interface EffectivePrice {
+  input: number;
+  cached_input: number;
+  cache_write: number;
+  output: number;
+}
+
+/**
+ * The rates for a request with `inputTokens` of prompt: the highest tier whose
+ * `above_input_tokens` is exceeded overrides the base fields it defines; cache
+ * prices missing after that fall back to the (tiered) input price.
+ */
+export function effectivePrice(price: PriceEntry, inputTokens: number): EffectivePrice {
+  let tier: PriceTier | undefined;
+  for (const candidate of price.tiers ?? []) {
+    if (inputTokens > candidate.above_input_tokens && (!tier || candidate.above_input_tokens > tier.above_input_tokens)) tier = candidate;
+  }
+  const input = tier?.input ?? price.input;
+  return {
+    input,
+    cached_input: tier?.cached_input ?? price.cached_input ?? input,
+    cache_write: tier?.cache_write ?? price.cache_write ?? input,
+    output: tier?.output ?? price.output,
+  };
+}
+
+/**
+ * USD cost of one request. Uncached input = input.total − cacheRead −
+ * cacheWrite (clamped at 0 if a provider over-reports cache tokens; the cache
+ * counts are still charged). Reasoning tokens are inside output.total and are
+ * charged once.
+ */
+export function computeCost(usage: Usage, price: PriceEntry): number {
+  const total = tokens(usage.input.total);
+  const cacheRead = tokens(usage.input.cacheRead);
+  const cacheWrite = tokens(usage.input.cacheWrite);
+  const uncached = Math.max(0, total - cacheRead - cacheWrite);
+  const rate = effectivePrice(price, total);
+  const pico =
+    BigInt(uncached) * picoPerToken(rate.input) +
+    BigInt(cacheRead) * picoPerToken(rate.cached_input) +
+    BigInt(cacheWrite) * picoPerToken(rate.cache_write) +
+    BigInt(tokens(usage.output.total)) * picoPerToken(rate.output);
+  return Number(pico) / PICO_PER_USD;
+}
+
+/**
+ * Upper bound for a budget reservation before the request runs: every prompt
+ * token at the dearer of the input and cache-write rates (a cache write may
+ * cost more than plain input), the tier picked by `promptTokens`, and the full
+ * `maxOutputTokens`. Only as good as the prompt estimate it is given.
+ */
+export function worstCaseCost(promptTokens: number, maxOutputTokens: number, price: PriceEntry): number {
+  const rate = effectivePrice(price, tokens(promptTokens));
+  const pico =
+    BigInt(tokens(promptTokens)) * picoPerToken(Math.max(rate.input, rate.cache_write)) +
+    BigInt(tokens(maxOutputTokens)) * picoPerToken(rate.output);
+  return Number(pico) / PICO_PER_USD;
+}
+
+/** What the ledger and the response's `usage.cost` need from a quote. */
+export interface PricedUsage {
+  /** USD, or null when unpriced (never a silent 0). */
+  costUsd: number | null;
+  unpriced: boolean;
+  /** The price is an estimate (e.g. OpenRouter at the upstream's list price). */
+  estimate: boolean;
+}
+
+export function priceUsage(usage: Usage, quote: PriceQuote): PricedUsage {
+  if (!quote.priced) return { costUsd: null, unpriced: true, estimate: false };
+  return { costUsd: computeCost(usage, quote.price), unpriced: false, estimate: quote.estimate };
+}
+
+function picoPerToken(usdPerMillion: number): bigint {
+  return BigInt(Math.round(usdPerMillion * 1e6));
+}
+
+/** Token counts from upstreams are untrusted: negative, fractional or NaN become sane integers. */
+function tokens(count: number): number {
+  return Number.isFinite(count) && count > 0 ? Math.round(count) : 0;
+}

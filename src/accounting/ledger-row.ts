@@ -1,0 +1,59 @@
+/**
+ * One finished request in the ledger. Column names are the storage names
+ * (snake_case) so rows pass through SQL and the admin API unchanged.
+ */
+import type { Usage } from "../core/usage.js";
+
+export interface LedgerRow {
+  /** The request id (`x-request-id`); unique: a row written twice is kept once. */
+  id: string;
+  /** Epoch milliseconds when the request finished. */
+  ts: number;
+  /** Virtual key id; null for the master key or an open gateway. */
+  key_id: string | null;
+  /** Model the client asked for (alias, `provider/model`, ...). */
+  requested_model: string;
+  /** Configured provider name that served (or last failed); "" when no upstream was tried. */
+  provider: string;
+  /** Upstream model id; "" when no upstream was tried. */
+  model: string;
+  /** HTTP status returned to the client. */
+  status: number;
+  /** `GatewayError` kind on failure, else null. */
+  error_kind: string | null;
+  /** Upstream attempts made (retries and fallbacks included). */
+  attempts: number;
+  /** The endpoint served, e.g. "/v1/chat/completions". */
+  route: string;
+  stream: boolean;
+  /** All input tokens; cached_tokens and cache_write_tokens are subsets. */
+  input_tokens: number;
+  cached_tokens: number;
+  cache_write_tokens: number;
+  /** All output tokens; reasoning_tokens is a subset. */
+  output_tokens: number;
+  reasoning_tokens: number;
+  /** USD; null when the model has no price (then `unpriced` is true). */
+  cost_usd: number | null;
+  unpriced: boolean;
+  /** The cost is not exact: tokens were estimated locally, or the price is an estimate. */
+  estimated: boolean;
+  /** `PriceCatalog.version` the cost was computed with. */
+  price_version: string;
+  latency_ms: number;
+  /** Time to first token of a stream; null for non-streams or when none arrived. */
+  ttft_ms: number | null;
+}
+
+export type LedgerTokenColumns = Pick<LedgerRow, "input_tokens" | "cached_tokens" | "cache_write_tokens" | "output_tokens" | "reasoning_tokens">;
+
+/** Canonical usage as ledger columns. */
+export function usageColumns(usage: Usage): LedgerTokenColumns {
+  return {
+    input_tokens: usage.input.total,
+    cached_tokens: usage.input.cacheRead,
+    cache_write_tokens: usage.input.cacheWrite,
+    output_tokens: usage.output.total,
+    reasoning_tokens: usage.output.reasoning,
+  };
+}

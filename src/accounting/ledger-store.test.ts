@@ -1,0 +1,175 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { LedgerRow } from "./ledger-row.js";
+import type { LedgerStore } from "./ledger-store.js";
+import { MemoryLedgerStore } from "./memory-store.js";
+import { openLedgerStore } from "./open-store.js";
+import { openSqlite } from "./sqlite-driver.js";
+import { applyMigrations } from "./sqlite-migrations.js";
+import { SqliteLedgerStore } from "./sqlite-store.js";
+
+const DAY1 = Date.UTC(2026, 0, 1, 12);
+const DAY2 = Date.UTC(2026, 0, 2, 8);
+
+function ledgerRow(overrides: Partial<LedgerRow> = {}): LedgerRow {
+  return {
+    id: "req-1", ts: DAY1, key_id: "k1", requested_model: "smart", provider: "openai", model: "gpt-4o",
+    status: 200, error_kind: null, attempts: 1, route: "/v1/chat/completions", stream: false,
+    input_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, output_tokens: 0, reasoning_tokens: 0,
+    cost_usd: 0, unpriced: false, estimated: false, price_version: "2026-11-28.1", latency_ms: 100, ttft_ms: null,
+    ...overrides,
+  };
+}
+
+const ROWS: LedgerRow[] = [
+  ledgerRow({ id: "r1", ts: DAY1, key_id: "k1", provider: "openai", model: "gpt-4o", input_tokens: 1000, cached_tokens: 400, output_tokens: 200, cost_usd: 0.004 }),
+  ledgerRow({ id: "r2", ts: DAY1 + 1, key_id: "k1", provider: "anthropic", model: "claude-sonnet-4-5", input_tokens: 10_000, cached_tokens: 6000, cache_write_tokens: 2000, output_tokens: 500, reasoning_tokens: 100, cost_usd: 0.0228, stream: true, ttft_ms: 321 }),
+  ledgerRow({ id: "r3", ts: DAY2, key_id: "k2", provider: "openai", model: "gpt-4o", input_tokens: 500, output_tokens: 100, cost_usd: 0.00225 }),
+  ledgerRow({ id: "r4", ts: DAY2 + 1, key_id: null, provider: "local", model: "llama3", input_tokens: 300, output_tokens: 50, cost_usd: 0 }),
+  ledgerRow({ id: "r5", ts: DAY2 + 2, key_id: "k2", provider: "openai", model: "gpt-mystery", input_tokens: 100, output_tokens: 10, cost_usd: null, unpriced: true, status: 200, estimated: true }),
+];
+
+const tmp = mkdtempSync(join(tmpdir(), "switchyard-ledger-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const stores: Array<[string, () => Promise<LedgerStore>]> = [
+  ["memory", () => openLedgerStore("memory://")],
+  ["sqlite in memory", () => openLedgerStore("sqlite::memory:")],
+  ["sqlite file", () => openLedgerStore(`sqlite://${join(tmp, `ledger-${Math.random()}.db`)}`)],
+];
+
+describe.each(stores)("%s ledger store", (_name, open) => {
+  async function seeded(): Promise<LedgerStore> {
+    const store = await open();
+    await store.insert(ROWS.slice(0, 2));
+    await store.insert(ROWS.slice(2));
+    return store;
+  }
+
+  it("round-trips rows, newest first, with paging", async () => {
+    const store = await seeded();
+    const recent = await store.recent({ limit: 2 });
+    expect(recent.map((r) => r.id)).toEqual(["r5", "r4"]);
+    expect(recent[0]).toEqual(ROWS[4]);
+    expect((await store.recent({ before: DAY2 })).map((r) => r.id)).toEqual(["r2", "r1"]);
+    expect(await store.recent({ before: DAY1 })).toEqual([]);
+    expect((await store.recent()).find((r) => r.id === "r2")).toEqual(ROWS[1]);
+    await store.close();
+  });
+
+  it("ignores a row whose id already exists (retried batches are safe)", async () => {
+    const store = await seeded();
+    await store.insert([ROWS[0]!, ledgerRow({ id: "r1", cost_usd: 99 }), ledgerRow({ id: "r6", ts: DAY2 + 3 })]);
+    const all = await store.recent({ limit: 100 });
+    expect(all).toHaveLength(6);
+    expect(all.find((r) => r.id === "r1")?.cost_usd).toBe(0.004);
+    await store.close();
+  });
+
+  it("spend by key", async () => {
+    const store = await seeded();
+    expect(await store.spend({ groupBy: "key" })).toEqual([
+      { group: "k1", requests: 2, input_tokens: 11_000, cached_tokens: 6400, cache_write_tokens: 2000, output_tokens: 700, reasoning_tokens: 100, cost_usd: 0.0268, unpriced_requests: 0 },
+      { group: "k2", requests: 2, input_tokens: 600, cached_tokens: 0, cache_write_tokens: 0, output_tokens: 110, reasoning_tokens: 0, cost_usd: 0.00225, unpriced_requests: 1 },
+      { group: null, requests: 1, input_tokens: 300, cached_tokens: 0, cache_write_tokens: 0, output_tokens: 50, reasoning_tokens: 0, cost_usd: 0, unpriced_requests: 0 },
+    ]);
+    await store.close();
+  });
+
+  it("spend by model (provider/model), provider and day", async () => {
+    const store = await seeded();
+    const byModel = await store.spend({ groupBy: "model" });
+    expect(byModel.map((r) => [r.group, r.requests, r.input_tokens, r.cached_tokens, r.output_tokens, r.cost_usd, r.unpriced_requests])).toEqual([
+      ["anthropic/claude-sonnet-4-5", 1, 10_000, 6000, 500, 0.0228, 0],
+      ["openai/gpt-4o", 2, 1500, 400, 300, 0.00625, 0],
+      ["local/llama3", 1, 300, 0, 50, 0, 0],
+      ["openai/gpt-mystery", 1, 100, 0, 10, 0, 1],
+    ]);
+    const byProvider = await store.spend({ groupBy: "provider" });
+    expect(byProvider.map((r) => [r.group, r.requests, r.input_tokens, r.output_tokens, r.cost_usd, r.unpriced_requests])).toEqual([
+      ["anthropic", 1, 10_000, 500, 0.0228, 0],
+      ["openai", 3, 1600, 310, 0.00625, 1],
+      ["local", 1, 300, 50, 0, 0],
+    ]);
+    const byDay = await store.spend({ groupBy: "day" });
+    expect(byDay.map((r) => [r.group, r.requests, r.input_tokens, r.cost_usd, r.unpriced_requests])).toEqual([
+      ["2026-01-01", 2, 11_000, 0.0268, 0],
+      ["2026-01-02", 3, 900, 0.00225, 1],
+    ]);
+    await store.close();
+  });
+
+  it("spend honours from (inclusive) and to (exclusive)", async () => {
+    const store = await seeded();
+    const day2 = Date.UTC(2026, 0, 2);
+    expect((await store.spend({ groupBy: "day", from: day2 })).map((r) => r.group)).toEqual(["2026-01-02"]);
+    expect((await store.spend({ groupBy: "provider", from: day2, to: DAY2 + 1 })).map((r) => [r.group, r.requests])).toEqual([["openai", 1]]);
+    expect(await store.spend({ groupBy: "key", from: DAY2 + 10 })).toEqual([]);
+    await store.close();
+  });
+});
+
+describe("sqlite migrations", () => {
+  it("are idempotent: a second run applies nothing", () => {
+    const db = openSqlite(":memory:");
+    expect(applyMigrations(db)).toEqual([1]);
+    expect(applyMigrations(db)).toEqual([]);
+    expect(db.prepare("SELECT version, name FROM schema_migrations").all()).toEqual([{ version: 1, name: "ledger" }]);
+    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger' AND sql IS NOT NULL").all() as Array<{ name: string }>).map((r) => r.name);
+    expect(indexes.sort()).toEqual(["ledger_key_id_ts", "ledger_model_ts", "ledger_ts"]);
+    db.close();
+  });
+
+  it("survive reopening a file, and the data stays", async () => {
+    const path = join(tmp, "reopen.db");
+    const first = new SqliteLedgerStore(path);
+    await first.migrate();
+    await first.migrate();
+    await first.insert([ledgerRow({ id: "kept" })]);
+    await first.close();
+    const second = await openLedgerStore(`sqlite://${path}`);
+    expect((await second.recent()).map((r) => r.id)).toEqual(["kept"]);
+    await second.close();
+  });
+
+  it("uses WAL on files", async () => {
+    const store = await openLedgerStore(`sqlite://${join(tmp, "wal.db")}`);
+    const db = openSqlite(join(tmp, "wal.db"));
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    db.close();
+    await store.close();
+  });
+
+  it("refuses use before migrate()", async () => {
+    await expect(new SqliteLedgerStore(":memory:").insert([ledgerRow()])).rejects.toThrow(/migrate/);
+  });
+
+  it("stores a malformed row defensively instead of failing the batch", async () => {
+    const store = await openLedgerStore("sqlite::memory:");
+    await store.insert([ledgerRow({ id: "odd", latency_ms: Number.NaN, cost_usd: Number.POSITIVE_INFINITY, input_tokens: 1.6 })]);
+    expect(await store.recent()).toMatchObject([{ id: "odd", latency_ms: 0, cost_usd: null, input_tokens: 2 }]);
+    await store.close();
+  });
+});
+
+describe("openLedgerStore", () => {
+  it("opens memory and sqlite urls, creating the directory", async () => {
+    expect(await openLedgerStore("memory://")).toBeInstanceOf(MemoryLedgerStore);
+    const store = await openLedgerStore(`sqlite://${join(tmp, "nested", "dir", "x.db")}`);
+    expect(store).toBeInstanceOf(SqliteLedgerStore);
+    await store.close();
+  });
+
+  it("postgres is not supported yet, and the url (with its password) is not echoed", async () => {
+    const attempt = openLedgerStore("postgres://user:hunter2@db:5432/switchyard");
+    await expect(attempt).rejects.toThrow(/postgres:\/\/ is not supported yet/);
+    await expect(attempt).rejects.not.toThrow(/hunter2/);
+  });
+
+  it("rejects unknown schemes clearly", async () => {
+    await expect(openLedgerStore("mysql://x")).rejects.toThrow(/unsupported scheme "mysql:"/);
+    await expect(openLedgerStore("sqlite://")).rejects.toThrow(/expected a file/);
+  });
+});

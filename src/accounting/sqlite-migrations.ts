@@ -1,0 +1,71 @@
+/**
+ * Versioned SQLite schema. Append new migrations; never edit an applied one.
+ * Each runs once, inside the same transaction that records it in
+ * `schema_migrations`, so a crash mid-migration leaves nothing half-applied.
+ */
+import type { SqliteDatabase } from "./sqlite-driver.js";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "ledger",
+    sql: `
+      CREATE TABLE ledger (
+        id                 TEXT    PRIMARY KEY,
+        ts                 INTEGER NOT NULL,
+        key_id             TEXT,
+        requested_model    TEXT    NOT NULL,
+        provider           TEXT    NOT NULL,
+        model              TEXT    NOT NULL,
+        status             INTEGER NOT NULL,
+        error_kind         TEXT,
+        attempts           INTEGER NOT NULL,
+        route              TEXT    NOT NULL,
+        stream             INTEGER NOT NULL,
+        input_tokens       INTEGER NOT NULL,
+        cached_tokens      INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        output_tokens      INTEGER NOT NULL,
+        reasoning_tokens   INTEGER NOT NULL,
+        cost_usd           REAL,
+        unpriced           INTEGER NOT NULL,
+        estimated          INTEGER NOT NULL,
+        price_version      TEXT    NOT NULL,
+        latency_ms         INTEGER NOT NULL,
+        ttft_ms            INTEGER
+      );
+      CREATE INDEX ledger_ts ON ledger (ts);
+      CREATE INDEX ledger_key_id_ts ON ledger (key_id, ts);
+      CREATE INDEX ledger_model_ts ON ledger (model, ts);
+    `,
+  },
+];
+
+/** Applies the migrations not yet recorded; returns the versions it applied. */
+export function applyMigrations(db: SqliteDatabase, migrations: readonly Migration[] = MIGRATIONS, now: () => number = Date.now): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  const applied: number[] = [];
+  const isApplied = db.prepare("SELECT 1 FROM schema_migrations WHERE version = ?");
+  const record = db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+  const run = db.transaction(() => {
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (isApplied.get(migration.version)) continue;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, now());
+      applied.push(migration.version);
+    }
+  });
+  // Checked inside a write transaction, so two processes starting together cannot both apply one.
+  run.immediate();
+  return applied;
+}

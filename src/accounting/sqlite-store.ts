@@ -1,0 +1,134 @@
+/**
+ * The embedded ledger: one SQLite file in WAL mode (readers such as
+ * `switchyard spend` never block the gateway's writes). Statements are
+ * prepared once and take parameters only; the group-by expressions come from
+ * a fixed table, never from input.
+ */
+import type { LedgerRow } from "./ledger-row.js";
+import { recentLimit, roundUsd, sortSpendRows, type LedgerStore, type RecentQuery, type SpendGroupBy, type SpendQuery, type SpendRow } from "./ledger-store.js";
+import { openSqlite, type SqliteDatabase, type SqliteParams, type SqliteStatement, type SqliteTransaction } from "./sqlite-driver.js";
+import { applyMigrations } from "./sqlite-migrations.js";
+
+const COLUMNS = [
+  "id", "ts", "key_id", "requested_model", "provider", "model", "status", "error_kind", "attempts", "route", "stream",
+  "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
+  "cost_usd", "unpriced", "estimated", "price_version", "latency_ms", "ttft_ms",
+] as const;
+
+const GROUP_EXPRESSIONS: Record<SpendGroupBy, string> = {
+  key: "key_id",
+  model: "provider || '/' || model",
+  provider: "provider",
+  day: "strftime('%Y-%m-%d', ts / 1000, 'unixepoch')",
+};
+
+interface Statements {
+  insertMany: SqliteTransaction<[readonly LedgerRow[]]>;
+  recent: SqliteStatement;
+  spend: Record<SpendGroupBy, SqliteStatement>;
+}
+
+export class SqliteLedgerStore implements LedgerStore {
+  private readonly db: SqliteDatabase;
+  private statements: Statements | undefined;
+
+  /** `filename` is a path or ":memory:". */
+  constructor(filename: string) {
+    this.db = openSqlite(filename);
+    this.db.pragma("journal_mode = WAL");
+    // In WAL mode NORMAL loses no committed data on a process crash, only possibly on power loss.
+    this.db.pragma("synchronous = NORMAL");
+  }
+
+  async migrate(): Promise<void> {
+    applyMigrations(this.db);
+    this.statements ??= this.prepare();
+  }
+
+  async insert(rows: readonly LedgerRow[]): Promise<void> {
+    if (rows.length > 0) this.ready().insertMany(rows);
+  }
+
+  async recent(query: RecentQuery = {}): Promise<LedgerRow[]> {
+    const raw = this.ready().recent.all(query.before ?? Number.MAX_SAFE_INTEGER, recentLimit(query.limit));
+    return raw.map((row) => fromSql(row as Record<string, unknown>));
+  }
+
+  async spend(query: SpendQuery): Promise<SpendRow[]> {
+    const statement = this.ready().spend[query.groupBy];
+    if (!statement) throw new Error(`unknown spend grouping: ${String(query.groupBy)}`);
+    const raw = statement.all(query.from ?? Number.MIN_SAFE_INTEGER, query.to ?? Number.MAX_SAFE_INTEGER) as SpendRow[];
+    return sortSpendRows(raw.map((row) => ({ ...row, cost_usd: roundUsd(row.cost_usd) })), query.groupBy);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private ready(): Statements {
+    if (!this.statements) throw new Error("ledger store used before migrate()");
+    return this.statements;
+  }
+
+  private prepare(): Statements {
+    const insert = this.db.prepare(
+      `INSERT INTO ledger (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map((c) => `@${c}`).join(", ")}) ON CONFLICT (id) DO NOTHING`,
+    );
+    const spend = {} as Record<SpendGroupBy, SqliteStatement>;
+    for (const [groupBy, expression] of Object.entries(GROUP_EXPRESSIONS) as Array<[SpendGroupBy, string]>) {
+      spend[groupBy] = this.db.prepare(`
+        SELECT ${expression} AS "group", COUNT(*) AS requests,
+          SUM(input_tokens) AS input_tokens, SUM(cached_tokens) AS cached_tokens,
+          SUM(cache_write_tokens) AS cache_write_tokens, SUM(output_tokens) AS output_tokens,
+          SUM(reasoning_tokens) AS reasoning_tokens,
+          TOTAL(cost_usd) AS cost_usd, SUM(unpriced) AS unpriced_requests
+        FROM ledger WHERE ts >= ? AND ts < ? GROUP BY 1`);
+    }
+    return {
+      insertMany: this.db.transaction((rows: readonly LedgerRow[]) => {
+        for (const row of rows) insert.run(toSql(row));
+      }),
+      recent: this.db.prepare(`SELECT ${COLUMNS.join(", ")} FROM ledger WHERE ts < ? ORDER BY ts DESC, id DESC LIMIT ?`),
+      spend,
+    };
+  }
+}
+
+/**
+ * Binds a row defensively: one malformed value (NaN, undefined, a boolean)
+ * must not make its whole batch fail forever and block the ledger.
+ */
+function toSql(row: LedgerRow): SqliteParams {
+  return {
+    id: String(row.id),
+    ts: int(row.ts),
+    key_id: row.key_id == null ? null : String(row.key_id),
+    requested_model: String(row.requested_model ?? ""),
+    provider: String(row.provider ?? ""),
+    model: String(row.model ?? ""),
+    status: int(row.status),
+    error_kind: row.error_kind == null ? null : String(row.error_kind),
+    attempts: int(row.attempts),
+    route: String(row.route ?? ""),
+    stream: row.stream ? 1 : 0,
+    input_tokens: int(row.input_tokens),
+    cached_tokens: int(row.cached_tokens),
+    cache_write_tokens: int(row.cache_write_tokens),
+    output_tokens: int(row.output_tokens),
+    reasoning_tokens: int(row.reasoning_tokens),
+    cost_usd: typeof row.cost_usd === "number" && Number.isFinite(row.cost_usd) ? row.cost_usd : null,
+    unpriced: row.unpriced ? 1 : 0,
+    estimated: row.estimated ? 1 : 0,
+    price_version: String(row.price_version ?? ""),
+    latency_ms: int(row.latency_ms),
+    ttft_ms: row.ttft_ms == null ? null : int(row.ttft_ms),
+  };
+}
+
+function fromSql(raw: Record<string, unknown>): LedgerRow {
+  return { ...(raw as unknown as LedgerRow), stream: raw.stream === 1, unpriced: raw.unpriced === 1, estimated: raw.estimated === 1 };
+}
+
+function int(value: number): number {
+  return Number.isFinite(value) ? Math.round(value) : 0;
+}
