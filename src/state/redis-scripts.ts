@@ -1,0 +1,90 @@
+/**
+ * The Lua side of the Redis StateStore: each script touches one key, so every
+ * operation is one atomic round trip (and works on Redis Cluster). Amounts
+ * arrive as integer strings and go straight to HINCRBY; comparisons happen in
+ * doubles, exact below 2^53. The decision math lives in TypeScript
+ * (gcra.ts, token-window.ts), shared with the memory store.
+ */
+import { LuaScript } from "./lua-script.js";
+
+/** KEYS[1] budget hash; ARGV amount, limit, ttl ms (0 = keep forever) → {admitted, spent, reserved}. */
+export const reserveBudgetScript = new LuaScript(`
+local usage = redis.call('HMGET', KEYS[1], 'spent', 'reserved')
+local spent = tonumber(usage[1] or '0')
+local reserved = tonumber(usage[2] or '0')
+if spent + reserved + tonumber(ARGV[1]) > tonumber(ARGV[2]) then
+  return {0, spent, reserved}
+end
+reserved = redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[1])
+if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return {1, spent, reserved}
+`);
+
+/** KEYS[1] budget hash; ARGV negated reservation, actual, ttl ms. Reserved is clamped at 0. */
+export const settleBudgetScript = new LuaScript(`
+if redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[1]) < 0 then
+  redis.call('HSET', KEYS[1], 'reserved', 0)
+end
+redis.call('HINCRBY', KEYS[1], 'spent', ARGV[2])
+if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1
+`);
+
+/**
+ * GCRA step. KEYS[1] TAT (epoch µs); ARGV now µs, interval µs, tolerance µs
+ * → {admitted, tat as string}. The TAT expires once it is in the past (= full quota).
+ */
+export const takeRequestScript = new LuaScript(`
+local now = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or ARGV[1])
+if tat < now then tat = now end
+if tat - now > tonumber(ARGV[3]) then
+  return {0, string.format('%.0f', tat)}
+end
+tat = tat + tonumber(ARGV[2])
+local stored = string.format('%.0f', tat)
+redis.call('SET', KEYS[1], stored, 'PX', math.ceil((tat - now) / 1000))
+return {1, stored}
+`);
+
+/** KEYS[1] token window hash (second → tokens); ARGV oldest live second → flat [second, tokens, …] of live buckets. */
+export const checkTokensScript = new LuaScript(`
+local fields = redis.call('HGETALL', KEYS[1])
+local oldest = tonumber(ARGV[1])
+local live = {}
+for i = 1, #fields, 2 do
+  if tonumber(fields[i]) < oldest then
+    redis.call('HDEL', KEYS[1], fields[i])
+  else
+    live[#live + 1] = fields[i]
+    live[#live + 1] = fields[i + 1]
+  end
+end
+return live
+`);
+
+/**
+ * KEYS[1] token window hash; ARGV second, tokens, ttl ms, oldest live second.
+ * The TTL only ever grows; stale buckets are pruned when the hash outgrows the window.
+ */
+export const addTokensScript = new LuaScript(`
+redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+end
+if redis.call('HLEN', KEYS[1]) > 64 then
+  local oldest = tonumber(ARGV[4])
+  for _, second in ipairs(redis.call('HKEYS', KEYS[1])) do
+    if tonumber(second) < oldest then redis.call('HDEL', KEYS[1], second) end
+  end
+end
+return 1
+`);
+
+export const allScripts: readonly LuaScript[] = [
+  reserveBudgetScript,
+  settleBudgetScript,
+  takeRequestScript,
+  checkTokensScript,
+  addTokensScript,
+];

@@ -1,0 +1,102 @@
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LuaScript } from "./lua-script.js";
+import { RedisStateStore, describeRedisUrl, redisReachable } from "./redis-state.js";
+
+const REDIS_URL = process.env.SWITCHYARD_TEST_REDIS_URL ?? "redis://127.0.0.1:6379/0";
+const redisUp = await redisReachable(REDIS_URL);
+if (!redisUp) console.warn(`Redis not reachable at ${new URL(REDIS_URL).host}: skipping Redis state tests`);
+
+describe("describeRedisUrl", () => {
+  it("drops credentials", () => {
+    expect(describeRedisUrl("redis://user:hunter2-secret@cache.internal:6380/2")).toBe("redis://cache.internal:6380/2");
+    expect(describeRedisUrl("rediss://:pw@cache.internal")).toBe("rediss://cache.internal");
+  });
+});
+
+describe("RedisStateStore connect", () => {
+  it("fails with a clear message and no password when Redis is unreachable", async () => {
+    const store = new RedisStateStore("redis://:hunter2-secret@127.0.0.1:1/0", "sy-test:", { redis: { connectTimeout: 500 } });
+    const error = await store.connect().then(
+      () => undefined,
+      (caught: unknown) => caught as Error,
+    );
+    expect(error?.message).toMatch(/^Cannot use the Redis state store at redis:\/\/127\.0\.0\.1:1\/0: .*ECONNREFUSED/);
+    expect(error?.message).not.toContain("hunter2");
+    await store.close();
+  });
+});
+
+describe.skipIf(!redisUp)("RedisStateStore keys", () => {
+  const prefix = `sy-test-${randomUUID()}:`;
+  const now = Date.now();
+  let admin: Redis;
+  let store: RedisStateStore;
+
+  beforeAll(async () => {
+    admin = new Redis(REDIS_URL);
+    store = new RedisStateStore(REDIS_URL, prefix, { clock: () => now });
+    await store.connect();
+  });
+
+  afterAll(async () => {
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length > 0) await admin.del(...keys);
+    await admin.quit();
+    await store.close();
+  });
+
+  it("namespaces every key under the prefix, each with a TTL fitting its lifetime", async () => {
+    const day = new Date(now).toISOString().slice(0, 10);
+    await store.reserveBudget("key-1", day, 10, 100);
+    await store.reserveBudget("key-1", "total", 10, 100);
+    await store.takeRequest("key-1", 60, now);
+    await store.addTokens("key-1", 42, now);
+
+    expect((await admin.keys(`${prefix}*`)).sort()).toEqual(
+      [`${prefix}budget:key-1:${day}`, `${prefix}budget:key-1:total`, `${prefix}rpm:key-1`, `${prefix}tpm:key-1`].sort(),
+    );
+    expect(await admin.hgetall(`${prefix}budget:key-1:${day}`)).toEqual({ reserved: "10" });
+
+    const dayEnd = Date.parse(`${day}T00:00:00Z`) + 86_400_000;
+    const budgetTtl = await admin.pttl(`${prefix}budget:key-1:${day}`);
+    expect(budgetTtl).toBeGreaterThan(dayEnd - now + 6 * 86_400_000);
+    expect(budgetTtl).toBeLessThanOrEqual(dayEnd - now + 7 * 86_400_000);
+    expect(await admin.pttl(`${prefix}budget:key-1:total`)).toBe(-1);
+
+    const rpmTtl = await admin.pttl(`${prefix}rpm:key-1`);
+    expect(rpmTtl).toBeGreaterThan(0);
+    expect(rpmTtl).toBeLessThanOrEqual(1_000); // one request of 60/min = 1 s until the quota is full again
+    const tpmTtl = await admin.pttl(`${prefix}tpm:key-1`);
+    expect(tpmTtl).toBeGreaterThan(59_000);
+    expect(tpmTtl).toBeLessThanOrEqual(61_000);
+  });
+
+  it("recovers when Redis no longer has a script cached (NOSCRIPT falls back to EVAL)", async () => {
+    // A script nobody loaded has the same effect as a flushed cache, without touching other users of this Redis.
+    const script = new LuaScript(`-- ${randomUUID()}\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])`);
+    expect(await admin.script("EXISTS", script.sha)).toEqual([0]);
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await script.run(redis, [`${prefix}noscript`], ["5"])).toBe(5);
+      expect(await admin.script("EXISTS", script.sha)).toEqual([1]);
+      expect(await script.run(redis, [`${prefix}noscript`], ["2"])).toBe(7);
+    } finally {
+      await redis.quit();
+    }
+  });
+
+  it("sees state written by another instance with the same prefix only", async () => {
+    const sibling = new RedisStateStore(REDIS_URL, prefix);
+    const stranger = new RedisStateStore(REDIS_URL, `${prefix}other:`);
+    await Promise.all([sibling.connect(), stranger.connect()]);
+    try {
+      await store.reserveBudget("shared", "total", 70, 100);
+      expect((await sibling.reserveBudget("shared", "total", 40, 100)).ok).toBe(false);
+      expect((await stranger.reserveBudget("shared", "total", 40, 100)).ok).toBe(true);
+    } finally {
+      await Promise.all([sibling.close(), stranger.close()]);
+    }
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * The shared StateStore: budgets and rate limits in Redis, so every gateway
+ * instance and worker sees one truth. Each operation is one Lua script on one
+ * key (atomic, one round trip). Keys:
+ *   {prefix}budget:{scope}:{period}  hash spent/reserved, expires 7 days after the period
+ *   {prefix}rpm:{scope}              GCRA TAT (epoch µs), expires when the quota is full again
+ *   {prefix}tpm:{scope}              hash second → tokens, expires with its newest bucket
+ * `now` comes from the caller, so instances should keep their clocks in sync (NTP).
+ *
+ * @example const state = new RedisStateStore("redis://127.0.0.1:6379/0"); await state.connect();
+ */
+import { Redis, type RedisOptions } from "ioredis";
+import { budgetExpiresAt } from "./budget-retention.js";
+import { burstToleranceUs, emissionIntervalUs, gcraDecision } from "./gcra.js";
+import type { LuaScript, ScriptArg } from "./lua-script.js";
+import {
+  addTokensScript,
+  allScripts,
+  checkTokensScript,
+  reserveBudgetScript,
+  settleBudgetScript,
+  takeRequestScript,
+} from "./redis-scripts.js";
+import { assertCount, assertLimit, assertMicros, assertPeriod, assertScope, toEpochMs } from "./state-input.js";
+import type { BudgetReservation, BudgetUsage, RateDecision, StateStore } from "./state-store.js";
+import { bucketExpiresAt, bucketOf, oldestLiveBucket, tokenWindowDecision } from "./token-window.js";
+
+export interface RedisStateStoreOptions {
+  /** Clock for budget key expiry (rate methods take `now` explicitly). Default `Date.now`. */
+  clock?: () => number;
+  /** Connection errors after startup (Redis restarting, network); commands fail meanwhile. */
+  onError?: (error: Error) => void;
+  /** Extra ioredis options (TLS, timeouts). */
+  redis?: RedisOptions;
+}
+
+export class RedisStateStore implements StateStore {
+  private readonly redis: Redis;
+  private readonly clock: () => number;
+  private lastError: Error | undefined;
+
+  constructor(
+    private readonly url: string,
+    readonly keyPrefix = "sy:",
+    options: RedisStateStoreOptions = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.redis = new Redis(url, {
+      lazyConnect: true,
+      connectTimeout: 3_000,
+      // Governance calls sit on the request path: fail fast while Redis is away instead of queueing.
+      maxRetriesPerRequest: 1,
+      ...options.redis,
+    });
+    this.redis.on("error", (error: Error) => {
+      this.lastError = error;
+      options.onError?.(error);
+    });
+  }
+
+  /** Connects, checks the server with PING and loads the scripts. Throws a clear, credential-free error. */
+  async connect(): Promise<void> {
+    try {
+      if (this.redis.status === "wait") await this.redis.connect();
+      await this.redis.ping();
+      for (const script of allScripts) await script.load(this.redis);
+    } catch (error) {
+      this.redis.disconnect();
+      const cause = this.lastError ?? error;
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new Error(`Cannot use the Redis state store at ${describeRedisUrl(this.url)}: ${reason}`, { cause });
+    }
+  }
+
+  async reserveBudget(scope: string, period: string, amountMicros: number, limitMicros: number): Promise<BudgetReservation> {
+    assertMicros("amountMicros", amountMicros);
+    assertMicros("limitMicros", limitMicros);
+    const reply = await this.run(reserveBudgetScript, this.budgetKey(scope, period), [amountMicros, limitMicros, this.budgetTtlMs(period)]);
+    if (!Array.isArray(reply) || reply.length !== 3) throw unexpectedReply();
+    const [admitted, spent, reserved] = reply.map(Number) as [number, number, number];
+    return { ok: admitted === 1, spentMicros: spent, reservedMicros: reserved };
+  }
+
+  async settleBudget(scope: string, period: string, reservedMicros: number, actualMicros: number): Promise<void> {
+    assertMicros("reservedMicros", reservedMicros);
+    assertMicros("actualMicros", actualMicros);
+    await this.run(settleBudgetScript, this.budgetKey(scope, period), [-reservedMicros, actualMicros, this.budgetTtlMs(period)]);
+  }
+
+  async budgetUsage(scope: string, period: string): Promise<BudgetUsage> {
+    const [spent, reserved] = await this.redis.hmget(this.budgetKey(scope, period), "spent", "reserved");
+    return { spentMicros: Number(spent ?? 0), reservedMicros: Number(reserved ?? 0) };
+  }
+
+  async takeRequest(scope: string, limitPerMinute: number, now: number): Promise<RateDecision> {
+    assertScope(scope);
+    assertLimit("limitPerMinute", limitPerMinute);
+    const nowUs = toEpochMs(now) * 1000;
+    const args = [nowUs, emissionIntervalUs(limitPerMinute), burstToleranceUs(limitPerMinute)];
+    const reply = await this.run(takeRequestScript, `${this.keyPrefix}rpm:${scope}`, args);
+    if (!Array.isArray(reply) || reply.length !== 2) throw unexpectedReply();
+    return gcraDecision(Number(reply[0]) === 1, Number(reply[1]), nowUs, limitPerMinute);
+  }
+
+  async checkTokens(scope: string, limitPerMinute: number, now: number): Promise<RateDecision> {
+    assertScope(scope);
+    assertLimit("limitPerMinute", limitPerMinute);
+    const at = toEpochMs(now);
+    const reply = await this.run(checkTokensScript, `${this.keyPrefix}tpm:${scope}`, [oldestLiveBucket(at)]);
+    if (!Array.isArray(reply)) throw unexpectedReply();
+    const buckets: Array<[number, number]> = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) buckets.push([Number(reply[i]), Number(reply[i + 1])]);
+    return tokenWindowDecision(buckets, limitPerMinute, at);
+  }
+
+  async addTokens(scope: string, tokens: number, now: number): Promise<void> {
+    assertScope(scope);
+    assertCount("tokens", tokens);
+    const at = toEpochMs(now);
+    if (tokens === 0) return;
+    const bucket = bucketOf(at);
+    const ttlMs = Math.max(1, bucketExpiresAt(bucket) - at);
+    await this.run(addTokensScript, `${this.keyPrefix}tpm:${scope}`, [bucket, tokens, ttlMs, oldestLiveBucket(at)]);
+  }
+
+  async close(): Promise<void> {
+    if (this.redis.status === "end") return;
+    if (this.redis.status !== "ready") {
+      this.redis.disconnect();
+      return;
+    }
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private budgetKey(scope: string, period: string): string {
+    assertScope(scope);
+    assertPeriod(period);
+    return `${this.keyPrefix}budget:${scope}:${period}`;
+  }
+
+  /** 0 = never expires ("total" and custom periods). */
+  private budgetTtlMs(period: string): number {
+    const now = this.clock();
+    const expiresAt = budgetExpiresAt(period, now);
+    return Number.isFinite(expiresAt) ? Math.max(1, Math.ceil(expiresAt - now)) : 0;
+  }
+
+  private run(script: LuaScript, key: string, args: readonly number[]): Promise<unknown> {
+    return script.run(this.redis, [key], args.map((arg): ScriptArg => String(arg)));
+  }
+}
+
+/** True when a Redis server answers PING at `url` within the timeout; never throws, never retries. */
+export async function redisReachable(url: string, timeoutMs = 1_000): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on("error", () => {});
+  try {
+    await redis.connect();
+    return (await redis.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The URL without credentials, for messages. */
+export function describeRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname === "/" ? "" : parsed.pathname}`;
+  } catch {
+    return "(unparseable Redis URL)";
+  }
+}
+
+function unexpectedReply(): Error {
+  return new Error("Redis state store: unexpected script reply");
+}

@@ -1,0 +1,69 @@
+/**
+ * Per-key governance state (budgets, request and token rate limits) that must
+ * hold exactly under concurrency. The in-memory store serves one process; the
+ * Redis store shares the same state across instances and workers.
+ *
+ * Every method is one atomic step: no caller ever reads and then writes.
+ * Money is integer micro-USD (1 USD = 1_000_000) so sums never drift; time is
+ * passed in as epoch milliseconds so tests drive a clock instead of sleeping.
+ */
+
+/** Length of the rate-limit window behind `limitPerMinute`. */
+export const RATE_WINDOW_MS = 60_000;
+
+export interface BudgetUsage {
+  /** Settled spend in the period, micro-USD. */
+  spentMicros: number;
+  /** Held by requests still in flight, micro-USD. */
+  reservedMicros: number;
+}
+
+export interface BudgetReservation extends BudgetUsage {
+  /** Whether the amount was reserved. The usage is the state after the call. */
+  ok: boolean;
+}
+
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  /** Requests (or tokens) still admissible right now after this decision. */
+  remaining: number;
+  /** Milliseconds until the full quota is available again. */
+  resetMs: number;
+  /** Milliseconds to wait before the next attempt can be admitted; 0 when allowed. */
+  retryAfterMs: number;
+}
+
+export interface StateStore {
+  /**
+   * Reserves `amountMicros` if `spent + reserved + amount <= limitMicros`;
+   * on admit, reserved grows by the amount. A scope is e.g. a virtual key id;
+   * a period is a `periodKey()` value ("2026-11", "total", …) and never contains ':'.
+   */
+  reserveBudget(scope: string, period: string, amountMicros: number, limitMicros: number): Promise<BudgetReservation>;
+
+  /**
+   * Releases a reservation and records what the request really cost. The
+   * actual may exceed the reservation: spend that happened is always recorded.
+   */
+  settleBudget(scope: string, period: string, reservedMicros: number, actualMicros: number): Promise<void>;
+
+  budgetUsage(scope: string, period: string): Promise<BudgetUsage>;
+
+  /**
+   * Admits one request against a per-minute request limit (GCRA: a burst of up
+   * to the limit, refilled continuously at limit per 60 s). Denials change nothing.
+   */
+  takeRequest(scope: string, limitPerMinute: number, now: number): Promise<RateDecision>;
+
+  /**
+   * Admits while the tokens recorded in the sliding 60 s window are below the
+   * limit. Checking records nothing: report real usage with `addTokens`.
+   */
+  checkTokens(scope: string, limitPerMinute: number, now: number): Promise<RateDecision>;
+
+  /** Records tokens a finished request consumed. */
+  addTokens(scope: string, tokens: number, now: number): Promise<void>;
+
+  close(): Promise<void>;
+}

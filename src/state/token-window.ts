@@ -1,0 +1,47 @@
+/**
+ * Sliding 60 s token window at 1 s resolution. Tokens are summed per second
+ * ("bucket"); a bucket counts until 60 s after the end of its second, so usage
+ * is never forgotten early (it counts for 60–61 s) and a key holds at most 61
+ * buckets. Shared by the memory and Redis stores so both decide identically.
+ */
+import { RATE_WINDOW_MS, type RateDecision } from "./state-store.js";
+
+export const BUCKET_MS = 1000;
+const WINDOW_BUCKETS = RATE_WINDOW_MS / BUCKET_MS;
+
+export function bucketOf(now: number): number {
+  return Math.floor(now / BUCKET_MS);
+}
+
+/** Buckets older than this no longer count at `now`. */
+export function oldestLiveBucket(now: number): number {
+  return bucketOf(now) - WINDOW_BUCKETS;
+}
+
+/** Epoch ms at which a bucket stops counting. */
+export function bucketExpiresAt(bucket: number): number {
+  return (bucket + WINDOW_BUCKETS + 1) * BUCKET_MS;
+}
+
+/** `buckets` maps bucket → tokens; expired buckets are ignored. */
+export function tokenWindowDecision(buckets: Iterable<readonly [number, number]>, limit: number, now: number): RateDecision {
+  const oldest = oldestLiveBucket(now);
+  const live = [...buckets].filter(([bucket]) => bucket >= oldest).sort((a, b) => a[0] - b[0]);
+  let used = 0;
+  for (const [, tokens] of live) used += tokens;
+  const newest = live.at(-1);
+  const resetMs = newest ? bucketExpiresAt(newest[0]) - now : 0;
+  if (used < limit) return { allowed: true, limit, remaining: limit - used, resetMs, retryAfterMs: 0 };
+
+  // Denied: wait until enough of the oldest buckets expire to fall below the limit.
+  let retryAfterMs = resetMs;
+  let left = used;
+  for (const [bucket, tokens] of live) {
+    left -= tokens;
+    if (left < limit) {
+      retryAfterMs = bucketExpiresAt(bucket) - now;
+      break;
+    }
+  }
+  return { allowed: false, limit, remaining: 0, resetMs, retryAfterMs };
+}
