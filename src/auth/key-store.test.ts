@@ -1,0 +1,119 @@
+/** The contract every KeyStore meets, run against both implementations. */
+import { afterEach, describe, expect, it } from "vitest";
+import type { KeyStore } from "./key-store.js";
+import { MemoryKeyStore } from "./memory-key-store.js";
+import { openSqliteDatabase, type SqliteDatabase } from "./sqlite-database.js";
+import { SqliteKeyStore } from "./sqlite-key-store.js";
+import { hashSecret, type VirtualKey } from "./virtual-key.js";
+
+const INJECTIONS = [
+  "'; DROP TABLE virtual_keys; --",
+  "Robert'); DELETE FROM virtual_keys WHERE ('1'='1",
+  "\" OR 1=1 --",
+  "x' UNION SELECT * FROM auth_migrations --",
+  "%' OR hash LIKE '%",
+  "\u0000nul byte",
+];
+
+let databases: SqliteDatabase[] = [];
+afterEach(() => {
+  for (const db of databases) db.close();
+  databases = [];
+});
+
+const stores: Array<[string, (now: () => number) => KeyStore]> = [
+  ["MemoryKeyStore", (now) => new MemoryKeyStore({ now })],
+  ["SqliteKeyStore", (now) => {
+    const db = openSqliteDatabase();
+    databases.push(db);
+    return new SqliteKeyStore(db, { now });
+  }],
+];
+
+describe.each(stores)("%s", (_name, makeStore) => {
+  let clock = 1_000;
+  const now = () => clock;
+
+  it("creates keys and finds them by hash and id", () => {
+    const store = makeStore(now);
+    const { key, secret } = store.create({ name: "ci", models: ["smart"], rpm: 10, budget_usd: 2.5, metadata: { team: "a", n: 1, on: true }, log_prompts: true });
+    expect(key.hash).toBe(hashSecret(secret));
+    expect(key).toMatchObject({ name: "ci", models: ["smart"], rpm: 10, tpm: null, budget_usd: 2.5, budget_period: "monthly", metadata: { team: "a", n: 1, on: true }, log_prompts: true, created_at: 1000, revoked_at: null });
+    expect(store.findByHash(key.hash)).toEqual(key);
+    expect(store.get(key.id)).toEqual(key);
+    expect(store.findByHash(hashSecret("sk-sy-other"))).toBeUndefined();
+    expect(store.get("key_missing")).toBeUndefined();
+  });
+
+  it("lists keys oldest first, revoked included", () => {
+    const store = makeStore(now);
+    clock = 1;
+    const a = store.create({ name: "a" }).key;
+    clock = 2;
+    const b = store.create({ name: "b" }).key;
+    store.revoke(a.id);
+    expect(store.list().map((k) => [k.name, k.revoked_at !== null])).toEqual([["a", true], ["b", false]]);
+    expect(store.list()[1]).toEqual(b);
+  });
+
+  it("updates fields and timestamps, and returns undefined for unknown ids", () => {
+    const store = makeStore(now);
+    clock = 10;
+    const { key } = store.create({ name: "a", rpm: 5 });
+    clock = 20;
+    const updated = store.update(key.id, { name: "b", rpm: null, budget_usd: 3, expires_at: 99_999, metadata: { k: "v" }, models: ["openai/*"] });
+    expect(updated).toEqual({ ...key, name: "b", rpm: null, budget_usd: 3, budget_period: "monthly", expires_at: 99_999, metadata: { k: "v" }, models: ["openai/*"], updated_at: 20 });
+    expect(store.get(key.id)).toEqual(updated);
+    expect(store.update("key_missing", { name: "x" })).toBeUndefined();
+    expect(() => store.update(key.id, { budget_usd: null, budget_period: "daily" })).toThrow("budget_period: requires budget_usd");
+    expect(store.get(key.id)).toEqual(updated);
+  });
+
+  it("revokes once; a revoked key is still found, marked revoked", () => {
+    const store = makeStore(now);
+    const { key } = store.create({ name: "a" });
+    clock = 50;
+    expect(store.revoke(key.id)).toBe(true);
+    expect(store.revoke(key.id)).toBe(false);
+    expect(store.revoke("key_missing")).toBe(false);
+    expect(store.findByHash(key.hash)).toMatchObject({ revoked_at: 50, updated_at: 50 });
+  });
+
+  it("returns copies: mutating a result does not change the store", () => {
+    const store = makeStore(now);
+    const { key } = store.create({ name: "a", models: ["x"] });
+    key.models.push("y");
+    key.metadata.evil = true;
+    store.get(key.id)!.models.push("z");
+    expect(store.get(key.id)).toMatchObject({ models: ["x"], metadata: {} });
+  });
+
+  it("tells listeners about creates, updates and revocations", () => {
+    const store = makeStore(now);
+    const seen: Array<Pick<VirtualKey, "name" | "revoked_at">> = [];
+    const unsubscribe = store.onChange((k) => seen.push({ name: k.name, revoked_at: k.revoked_at }));
+    store.onChange(() => { throw new Error("a broken listener"); });
+    const { key } = store.create({ name: "a" });
+    store.update(key.id, { name: "b" });
+    clock = 7;
+    store.revoke(key.id);
+    unsubscribe();
+    store.update(key.id, { name: "c" });
+    expect(seen).toEqual([{ name: "a", revoked_at: null }, { name: "b", revoked_at: null }, { name: "b", revoked_at: 7 }]);
+  });
+
+  it("stores SQL-looking names, models, metadata and lookups verbatim, never executing them", () => {
+    const store = makeStore(now);
+    const created = INJECTIONS.map((text) => store.create({ name: text, models: [text], metadata: { [text]: text } }).key);
+    for (const [index, text] of INJECTIONS.entries()) {
+      expect(store.get(created[index]!.id)).toMatchObject({ name: text, models: [text], metadata: { [text]: text } });
+      expect(store.get(text)).toBeUndefined();
+      expect(store.findByHash(text)).toBeUndefined();
+      expect(store.update(text, { name: "x" })).toBeUndefined();
+      expect(store.revoke(text)).toBe(false);
+    }
+    const patched = store.update(created[0]!.id, { name: INJECTIONS[1]!, metadata: { q: INJECTIONS[2]! } });
+    expect(patched).toMatchObject({ name: INJECTIONS[1], metadata: { q: INJECTIONS[2] } });
+    expect(store.list()).toHaveLength(INJECTIONS.length);
+  });
+});
