@@ -237,7 +237,7 @@ describe("POST /v1/messages, non-streaming", () => {
   });
 
   it("accepts Authorization: Bearer as well as x-api-key, and runs in-process through gw.fetch", async () => {
-    const inProcess = new Anthropic({ authToken: "sk-sy-client-token-0000", baseURL: "http://switchyard.local", fetch: gateway.fetch, maxRetries: 0 });
+    const inProcess = new Anthropic({ authToken: "client-token-0000", baseURL: "http://switchyard.local", fetch: gateway.fetch, maxRetries: 0 });
     const message = await inProcess.messages.create({ model: "fake/text", max_tokens: 16, messages: [{ role: "user", content: "Hi" }] });
     expect(message.content).toEqual([{ type: "text", text: "Hello from upstream" }]);
   });

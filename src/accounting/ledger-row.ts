@@ -23,7 +23,7 @@ export interface LedgerRow {
   error_kind: string | null;
   /** Upstream attempts made (retries and fallbacks included). */
   attempts: number;
-  /** The endpoint served, e.g. "/v1/chat/completions". */
+  /** What the router did, e.g. `openai/gpt-4o:429>anthropic/claude-sonnet-4-5:200` ("" when no upstream was tried). */
   route: string;
   stream: boolean;
   /** All input tokens; cached_tokens and cache_write_tokens are subsets. */

@@ -53,6 +53,8 @@ export interface GatewayErrorOptions {
   /** Override the kind's default status (e.g. to pass an upstream 422 through truthfully). */
   status?: number;
   provider?: string;
+  /** Extra response headers (e.g. OpenAI-style `x-ratelimit-*` on a 429). */
+  headers?: Record<string, string>;
   cause?: unknown;
 }
 
@@ -64,6 +66,7 @@ export class GatewayError extends Error {
   readonly upstreamStatus: number | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly provider: string | undefined;
+  readonly headers: Record<string, string> | undefined;
 
   constructor(kind: ErrorKind, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -75,6 +78,7 @@ export class GatewayError extends Error {
     this.upstreamStatus = options.upstreamStatus;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.provider = options.provider;
+    this.headers = options.headers;
   }
 
   get type(): string {

@@ -1,53 +1,37 @@
 /**
- * The chat pipeline shared by the HTTP front and the embedded API: resolve the
- * plan, run attempts through adapters, and return an OpenAI-shaped result with
- * what happened (provider, model, attempts, route).
+ * The non-stream chat pipeline shared by the HTTP fronts and the embedded API:
+ * plan, run attempts through adapters, price the usage, and keep one ledger row.
  */
-import type { ChatChunk, ChatCompletion, ChatRequest } from "../core/chat.js";
-import { GatewayError } from "../core/errors.js";
+import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { MappedFinishReason } from "../core/finish-reason.js";
-import { toOpenAIUsage, type Usage } from "../core/usage.js";
-import type { CallContext, StreamTranslator } from "../providers/adapter.js";
-import type { Deployment } from "../router/plan.js";
-import type { AttemptTrace } from "../router/run-attempts.js";
-import { routeRequestOf, type RequestMeta, NO_META } from "./route-request.js";
-import type { ProviderRuntime, Runtime, Timeouts } from "./runtime.js";
-import { callJson, openStream, type RateLimitObserver } from "./upstream-call.js";
+import { toOpenAIUsage, type OpenAIUsage, type Usage } from "../core/usage.js";
+import type { PricedUsage } from "../accounting/cost.js";
+import type { CallContext } from "../providers/adapter.js";
+import { observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
+import type { AdmissionRequest } from "./governance.js";
+import { RequestRecord } from "./request-record.js";
+import { routeRequestOf, type RequestMeta } from "./route-request.js";
+import type { Runtime } from "./runtime.js";
+import { callJson } from "./upstream-call.js";
+import { completionText, estimateUsage } from "./usage-estimate.js";
 
-export interface RouteInfo {
-  deployment: Deployment;
-  attempts: AttemptTrace[];
-}
+export type { RouteInfo } from "./deployment-call.js";
 
 export interface CompletedChat extends RouteInfo {
   completion: ChatCompletion;
-  usage: Usage | undefined;
+  usage: Usage;
   finishReason: MappedFinishReason | undefined;
+  priced: PricedUsage;
+  /** Usage was counted locally because the upstream reported none. */
+  usageEstimated: boolean;
 }
 
-export interface ChatStreamSession extends RouteInfo {
-  /** Canonical chunks; ends with one usage chunk when the client asked for usage. Throws GatewayError mid-stream. */
-  chunks: AsyncGenerator<ChatChunk>;
-  /** Usage and finish reason once the stream has ended. */
-  result(): { usage: Usage | undefined; finishReason: MappedFinishReason | undefined };
-}
-
-export function providerFor(runtime: Runtime, deployment: Deployment): ProviderRuntime {
-  const provider = runtime.providers.get(deployment.provider);
-  if (!provider) throw new GatewayError("upstream_unavailable", `Provider '${deployment.provider}' is not available`);
-  return provider;
-}
-
-export function observerFor(runtime: Runtime, deployment: Deployment): RateLimitObserver {
-  return (state) => runtime.router.health.observeRateLimit(deployment.id, state);
-}
-
-export function timeoutsFor(runtime: Runtime, provider: ProviderRuntime, deployment: Deployment): Timeouts {
-  const alias = deployment.alias ? runtime.aliasTimeouts.get(deployment.alias) : undefined;
+export function admissionOf(request: ChatRequest): AdmissionRequest {
   return {
-    totalMs: alias?.totalMs ?? provider.timeouts.totalMs,
-    firstTokenMs: alias?.firstTokenMs ?? provider.timeouts.firstTokenMs,
-    streamIdleMs: provider.timeouts.streamIdleMs,
+    model: request.model,
+    models: request.models as string[] | undefined,
+    messages: request.messages,
+    maxOutputTokens: (request.max_completion_tokens ?? request.max_tokens) ?? undefined,
   };
 }
 
@@ -59,101 +43,42 @@ function completeChoiceShape(completion: ChatCompletion): void {
   }
 }
 
-export async function completeChat(runtime: Runtime, request: ChatRequest, signal: AbortSignal, meta: RequestMeta = NO_META): Promise<CompletedChat> {
-  const plan = runtime.router.plan(routeRequestOf(request, meta, false));
-  const run = await runtime.router.run(
-    plan,
-    async (deployment) => {
-      const provider = providerFor(runtime, deployment);
-      const context: CallContext = { model: deployment.model, apiKey: provider.nextKey() };
-      const upstream = provider.adapter.chatRequest(request, context);
-      const body = await callJson(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
-      return provider.adapter.chatResponse(body, context);
-    },
-    signal,
-    false,
-  );
-  const { completion, usage, finishReason } = run.value;
-  if (usage) completion.usage = { ...completion.usage, ...toOpenAIUsage(usage) };
-  completeChoiceShape(completion);
-  return { completion, usage, finishReason, deployment: run.deployment, attempts: run.attempts };
+/** The usage object clients see: the upstream's extras, the canonical counts, and `cost` when priced. */
+export function renderUsage(upstream: OpenAIUsage | null | undefined, usage: Usage, priced: PricedUsage): OpenAIUsage {
+  const rendered: OpenAIUsage = { ...upstream, ...toOpenAIUsage(usage) };
+  if (priced.costUsd !== null) rendered.cost = priced.costUsd;
+  return rendered;
 }
 
-/**
- * Opens a stream and waits for its first chunk before committing: until a byte
- * has been produced for the client, a failing deployment can still fail over.
- */
-export async function streamChat(runtime: Runtime, request: ChatRequest, signal: AbortSignal, meta: RequestMeta = NO_META): Promise<ChatStreamSession> {
-  const plan = runtime.router.plan(routeRequestOf(request, meta, true));
-  const includeUsage = request.stream_options?.include_usage === true;
-  const run = await runtime.router.run(
-    plan,
-    async (deployment) => {
-      const provider = providerFor(runtime, deployment);
-      const context: CallContext = { model: deployment.model, apiKey: provider.nextKey() };
-      const upstream = provider.adapter.chatRequest({ ...request, stream: true }, context);
-      const opened = await openStream(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
-      const translator = provider.adapter.chatStream(request, context);
-      const chunks = translateEvents(provider, opened, translator);
-      try {
-        const first = await chunks.next();
-        opened.firstTokenArrived();
-        return { translator, chunks, first, opened };
-      } catch (error) {
-        opened.close();
-        throw error;
-      }
-    },
-    signal,
-    true,
-  );
-  const { translator, chunks, first, opened } = run.value;
-
-  async function* output(): AsyncGenerator<ChatChunk> {
-    let template: ChatChunk | undefined;
-    try {
-      if (!first.done) {
-        template = first.value;
-        yield first.value;
-        for await (const chunk of chunks) yield chunk;
-      }
-    } finally {
-      opened.close();
-      run.release();
-    }
-    if (includeUsage && translator.usage) {
-      yield {
-        id: template?.id ?? `chatcmpl-${Date.now()}`,
-        object: "chat.completion.chunk",
-        created: template?.created ?? Math.floor(Date.now() / 1000),
-        model: template?.model ?? run.deployment.model,
-        choices: [],
-        usage: toOpenAIUsage(translator.usage),
-      };
-    }
-  }
-
-  return {
-    chunks: output(),
-    deployment: run.deployment,
-    attempts: run.attempts,
-    result: () => ({ usage: translator.usage, finishReason: translator.finishReason }),
-  };
-}
-
-async function* translateEvents(
-  provider: ProviderRuntime,
-  opened: Awaited<ReturnType<typeof openStream>>,
-  translator: StreamTranslator,
-): AsyncGenerator<ChatChunk> {
+export async function completeChat(runtime: Runtime, request: ChatRequest, signal: AbortSignal, meta: RequestMeta): Promise<CompletedChat> {
+  const record = new RequestRecord(runtime, meta, request.model, false);
   try {
-    for await (const batch of opened.events) {
-      for (const event of batch) {
-        for (const chunk of translator.push(event)) yield chunk;
-      }
-    }
-    for (const chunk of translator.end()) yield chunk;
+    const plan = runtime.router.plan(routeRequestOf(request, meta, false));
+    record.admission = await runtime.governance.admit(meta.key, admissionOf(request), plan.deployments, meta.requestId);
+    const run = await runtime.router.run(
+      plan,
+      async (deployment) => {
+        const provider = providerFor(runtime, deployment);
+        const context: CallContext = { model: deployment.model, apiKey: provider.nextKey() };
+        const upstream = provider.adapter.chatRequest(request, context);
+        const body = await callJson(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
+        return provider.adapter.chatResponse(body, context);
+      },
+      signal,
+      false,
+    );
+    record.route(run.deployment, run.attempts);
+    const { completion, finishReason } = run.value;
+    const usageEstimated = run.value.usage === undefined;
+    const usage = run.value.usage ?? (await estimateUsage(request, completionText(completion)));
+    const priced = record.charge(usage, usageEstimated);
+    completion.usage = renderUsage(completion.usage, usage, priced);
+    completeChoiceShape(completion);
+    return { completion, usage, finishReason, priced, usageEstimated, deployment: run.deployment, attempts: run.attempts };
   } catch (error) {
-    throw provider.client.transportError(error, opened.signal);
+    record.fail(error);
+    throw error;
+  } finally {
+    record.finish();
   }
 }

@@ -1,18 +1,48 @@
 import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
 import { GatewayError } from "../core/errors.js";
 import type { Usage } from "../core/usage.js";
-import { observerFor, providerFor, timeoutsFor, type RouteInfo } from "./chat.js";
-import { NO_META, routeRequestOf, type RequestMeta } from "./route-request.js";
+import type { PricedUsage } from "../accounting/cost.js";
+import { estimateCompletionTokens } from "../accounting/estimate.js";
+import { RequestRecord } from "./request-record.js";
+import { observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
+import { routeRequestOf, type RequestMeta } from "./route-request.js";
 import type { Runtime } from "./runtime.js";
 import { callJson } from "./upstream-call.js";
 
 export interface CompletedEmbeddings extends RouteInfo {
   response: EmbeddingsResponse;
-  usage: Usage | undefined;
+  usage: Usage;
+  priced: PricedUsage;
+  usageEstimated: boolean;
 }
 
-export async function createEmbeddings(runtime: Runtime, request: EmbeddingsRequest, signal: AbortSignal, meta: RequestMeta = NO_META): Promise<CompletedEmbeddings> {
+/** Embedding inputs counted locally, for upstreams (Gemini) that report no tokens. */
+async function estimateEmbeddingUsage(request: EmbeddingsRequest): Promise<Usage> {
+  const inputs = Array.isArray(request.input) ? request.input : [request.input];
+  let total = 0;
+  for (const input of inputs) {
+    if (typeof input === "string") total += await estimateCompletionTokens(input);
+    else if (typeof input === "number") total += 1;
+    else total += input.length;
+  }
+  return { input: { total, cacheRead: 0, cacheWrite: 0 }, output: { total: 0, reasoning: 0 } };
+}
+
+export async function createEmbeddings(runtime: Runtime, request: EmbeddingsRequest, signal: AbortSignal, meta: RequestMeta): Promise<CompletedEmbeddings> {
+  const record = new RequestRecord(runtime, meta, request.model, false);
+  try {
+    return await embed(runtime, request, signal, meta, record);
+  } catch (error) {
+    record.fail(error);
+    throw error;
+  } finally {
+    record.finish();
+  }
+}
+
+async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: AbortSignal, meta: RequestMeta, record: RequestRecord): Promise<CompletedEmbeddings> {
   const plan = runtime.router.plan(routeRequestOf(request, meta, false));
+  record.admission = await runtime.governance.admit(meta.key, { model: request.model, input: request.input }, plan.deployments, meta.requestId);
   const run = await runtime.router.run(
     plan,
     async (deployment) => {
@@ -32,5 +62,11 @@ export async function createEmbeddings(runtime: Runtime, request: EmbeddingsRequ
     signal,
     false,
   );
-  return { ...run.value, deployment: run.deployment, attempts: run.attempts };
+  record.route(run.deployment, run.attempts);
+  const { response } = run.value;
+  const usageEstimated = run.value.usage === undefined;
+  const usage = run.value.usage ?? (await estimateEmbeddingUsage(request));
+  const priced = record.charge(usage, usageEstimated);
+  response.usage = { prompt_tokens: usage.input.total, total_tokens: usage.input.total, ...(priced.costUsd !== null && { cost: priced.costUsd }) };
+  return { response, usage, priced, usageEstimated, deployment: run.deployment, attempts: run.attempts };
 }

@@ -7,13 +7,15 @@ import type { ChatChunk, ChatCompletion } from "../core/chat.js";
 import type { EmbeddingsResponse, ModelCard } from "../core/embeddings.js";
 import { validateConfig } from "../config/load.js";
 import type { SwitchyardConfig, SwitchyardConfigInput } from "../config/schema.js";
-import { completeChat, streamChat } from "./chat.js";
+import { completeChat } from "./chat.js";
+import { streamChat } from "./chat-stream.js";
 import { createEmbeddings } from "./embeddings.js";
 import { createFetchAdapter, type FetchFunction } from "./http/fetch-adapter.js";
 import { errorReplyFor, handleHttp } from "./http/handler.js";
 import type { GatewayHttpRequest, GatewayReply } from "./http/types.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./http/wire-schemas.js";
 import { createLogger } from "./logger.js";
+import { embeddedMeta } from "./route-request.js";
 import { listModels, probeProvider, type ProbeResult } from "./models.js";
 import { buildRuntime, closeRuntime, type Runtime } from "./runtime.js";
 import type { RouterClock } from "../router/clock.js";
@@ -55,7 +57,7 @@ const NEVER_ABORTED = new AbortController().signal;
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const config = validateConfig(options.config ?? {});
   const logger = options.logger ?? createLogger(config.log.level);
-  const runtime: Runtime = buildRuntime(config, logger, { clock: options.clock });
+  const runtime: Runtime = await buildRuntime(config, logger, { clock: options.clock });
   const handle = (request: GatewayHttpRequest) => handleHttp(runtime, request);
   let closed = false;
 
@@ -65,15 +67,15 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     async chat(request, callOptions) {
       const body = parseChatRequest(request);
       if (body.stream === true) body.stream = false;
-      return (await completeChat(runtime, body, callOptions?.signal ?? NEVER_ABORTED)).completion;
+      return (await completeChat(runtime, body, callOptions?.signal ?? NEVER_ABORTED, embeddedMeta())).completion;
     },
     async *stream(request, callOptions) {
       const body = { ...parseChatRequest(request), stream: true };
-      const session = await streamChat(runtime, body, callOptions?.signal ?? NEVER_ABORTED);
+      const session = await streamChat(runtime, body, callOptions?.signal ?? NEVER_ABORTED, embeddedMeta());
       yield* session.chunks;
     },
     async embed(request, callOptions) {
-      return (await createEmbeddings(runtime, parseEmbeddingsRequest(request), callOptions?.signal ?? NEVER_ABORTED)).response;
+      return (await createEmbeddings(runtime, parseEmbeddingsRequest(request), callOptions?.signal ?? NEVER_ABORTED, embeddedMeta())).response;
     },
     models: () => listModels(runtime),
     fetch: createFetchAdapter(handle),

@@ -2,16 +2,26 @@
  * What the router needs to know about a request, taken from the body (OpenRouter
  * fields, `metadata.tags`) and the HTTP layer (`x-switchyard-tags`).
  */
+import { randomUUID } from "node:crypto";
+import type { VirtualKey } from "../auth/virtual-key.js";
 import type { ChatRequest } from "../core/chat.js";
 import type { ProviderPreferences } from "../router/provider-preferences.js";
 import type { RouteRequest } from "../router/router.js";
 
 /** Request facts the HTTP layer knows and the body does not. */
 export interface RequestMeta {
+  requestId: string;
+  /** Virtual key id, when the caller used one. */
+  keyId: string | null;
+  /** The caller's virtual key: its scopes, limits and budget apply. */
+  key?: VirtualKey;
   tags: string[];
 }
 
-export const NO_META: RequestMeta = { tags: [] };
+/** Embedded calls: a fresh id, no key, no tags. */
+export function embeddedMeta(): RequestMeta {
+  return { requestId: randomUUID(), keyId: null, tags: [] };
+}
 
 export function tagsFromHeader(value: string | string[] | undefined): string[] {
   const text = Array.isArray(value) ? value.join(",") : value;
@@ -37,6 +47,7 @@ export function routeRequestOf(request: ChatRequest | { model: string; input: un
     provider: body.provider as ProviderPreferences | undefined,
     tags: [...meta.tags, ...metadataTags(body)],
     promptTokens: () => (estimate ??= approximatePromptTokens(body)),
+    maxOutputTokens: (body.max_completion_tokens ?? body.max_tokens) ?? undefined,
     stream,
   };
 }

@@ -9,7 +9,15 @@ import type { ProviderConfig, SwitchyardConfig } from "../config/schema.js";
 import { resolveSecret } from "../config/secrets.js";
 import type { ProviderAdapter, ProviderSettings } from "../providers/adapter.js";
 import { providerType } from "../providers/registry.js";
+import { LedgerWriter } from "../accounting/ledger-writer.js";
+import { PriceCatalog } from "../accounting/price-catalog.js";
 import type { RouterClock } from "../router/clock.js";
+import { KeyAuthenticator } from "../auth/key-authenticator.js";
+import type { StateStore } from "../state/state-store.js";
+import { Governance } from "./governance.js";
+import { Metrics } from "./metrics.js";
+import { openStores, type Stores } from "./stores.js";
+import { Pricing } from "./pricing.js";
 import { DEFAULT_RETRIES, type AliasRoute, type RouteTable } from "../router/plan.js";
 import { Router } from "../router/router.js";
 import { UpstreamClient } from "../transport/upstream-client.js";
@@ -43,6 +51,15 @@ export interface Runtime {
   providers: Map<string, ProviderRuntime>;
   routes: RouteTable;
   router: Router;
+  pricing: Pricing;
+  stores: Stores;
+  ledger: LedgerWriter;
+  governance: Governance;
+  authenticator: KeyAuthenticator;
+  /** The resolved master key, when one is configured. */
+  masterKey: string | undefined;
+  metrics: Metrics;
+  log: Logger;
   aliasTimeouts: Map<string, Partial<Timeouts>>;
   redactor: Redactor;
   /** Why configured providers are not available (missing secrets, …). */
@@ -99,9 +116,11 @@ function buildProvider(name: string, config: ProviderConfig, redactor: Redactor,
 export interface RuntimeOptions {
   /** Injectable time for tests of cooldowns and backoff. */
   clock?: RouterClock;
+  /** A state store to use instead of opening `state.url` (workers share the primary's). */
+  state?: StateStore;
 }
 
-export function buildRuntime(config: SwitchyardConfig, log: Logger, options: RuntimeOptions = {}): Runtime {
+export async function buildRuntime(config: SwitchyardConfig, log: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
   const redactor = new Redactor();
   const providers = new Map<string, ProviderRuntime>();
   const disabled: Runtime["disabled"] = [];
@@ -130,9 +149,26 @@ export function buildRuntime(config: SwitchyardConfig, log: Logger, options: Run
   for (const provider of providers.values()) {
     for (const model of provider.declaredModels) if (!declaredModels.has(model)) declaredModels.set(model, provider.name);
   }
+  let masterKey: string | undefined;
+  if (config.server.master_key) {
+    const secret = resolveSecret(config.server.master_key);
+    if (!secret.ok) throw new Error(`server.master_key: ${secret.reason}`);
+    masterKey = secret.value;
+    redactor.add(masterKey);
+  }
   const routes: RouteTable = { aliases, providers: new Set(providers.keys()), declaredModels };
   const { cooldown, backoff, rules } = config.routing;
+  const pricing = new Pricing(PriceCatalog.fromConfig(config.pricing), (name) => providers.get(name)?.type ?? config.providers[name]?.type);
+  const stores = await openStores(config.storage.url, config.state.url, log, { state: options.state });
+  const ledger = new LedgerWriter(stores.ledger, {
+    onError(event) {
+      if (event.kind === "write_failed") log.error({ rows: event.rows, retryInMs: event.retryInMs }, `ledger write failed (${(event.error as Error)?.message ?? event.error}); rows kept in memory and retried`);
+      else log.error({ rows: event.rows, total: event.totalDropped, reason: event.reason }, "ledger rows dropped");
+    },
+  });
   const router = new Router(routes, {
+    prices: pricing,
+    contextWindowOf: (deployment) => pricing.contextWindowOf(deployment),
     clock: options.clock,
     cooldown: { failures: cooldown.failures, initialMs: cooldown.initial_ms, maxMs: cooldown.max_ms },
     backoff: { baseMs: backoff.base_ms, maxMs: backoff.max_ms, maxWaitMs: backoff.max_wait_ms },
@@ -143,12 +179,27 @@ export function buildRuntime(config: SwitchyardConfig, log: Logger, options: Run
     providers,
     routes,
     router,
+    pricing,
+    stores,
+    ledger,
+    governance: new Governance(stores.state, pricing, stores.audit),
+    authenticator: new KeyAuthenticator({ store: stores.keys, masterKey }),
+    masterKey,
+    metrics: new Metrics({
+      ledger: () => ledger.stats(),
+      inFlight: () => router.health.snapshot().map((h) => ({ id: h.id, inFlight: h.inFlight, healthy: router.health.isAvailable(h.id) })),
+    }),
+    log,
     aliasTimeouts,
     redactor,
     disabled,
   };
 }
 
+/** Flushes the ledger and closes connections; call after in-flight requests have drained. */
 export async function closeRuntime(runtime: Runtime): Promise<void> {
+  await runtime.ledger.close();
+  runtime.authenticator.close();
+  await runtime.stores.close();
   await Promise.all([...runtime.providers.values()].map((provider) => provider.client.close()));
 }

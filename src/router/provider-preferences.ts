@@ -17,13 +17,25 @@ export interface ProviderPreferences {
   max_price?: { prompt?: number; completion?: number };
 }
 
+export interface TokenEstimate {
+  prompt: number;
+  output: number;
+}
+
 export interface PriceLookup {
   /** Per-1M-token prices of a deployment; undefined when unpriced. */
   pricesOf(deployment: Deployment): { input: number; output: number } | undefined;
-  costOf(deployment: Deployment): number | undefined;
+  /** USD this request would cost on a deployment; undefined when unpriced. */
+  costOf(deployment: Deployment, tokens: TokenEstimate): number | undefined;
 }
 
-export function applyPreferences(plan: Deployment[], preferences: ProviderPreferences, prices: PriceLookup, health: HealthBoard): Deployment[] {
+export function applyPreferences(
+  plan: Deployment[],
+  preferences: ProviderPreferences,
+  prices: PriceLookup,
+  costOf: (deployment: Deployment) => number | undefined,
+  health: HealthBoard,
+): Deployment[] {
   let result = plan;
   if (preferences.only) result = result.filter((d) => preferences.only!.includes(d.provider));
   if (preferences.ignore) result = result.filter((d) => !preferences.ignore!.includes(d.provider));
@@ -35,7 +47,7 @@ export function applyPreferences(plan: Deployment[], preferences: ProviderPrefer
       return (max.prompt === undefined || price.input <= max.prompt) && (max.completion === undefined || price.output <= max.completion);
     });
   }
-  if (preferences.sort === "price") result = stableSort(result, (d) => prices.costOf(d) ?? Number.POSITIVE_INFINITY);
+  if (preferences.sort === "price") result = stableSort(result, (d) => costOf(d) ?? Number.POSITIVE_INFINITY);
   if (preferences.sort === "latency") result = stableSort(result, (d) => health.get(d.id).latencyMs ?? Number.POSITIVE_INFINITY);
   if (preferences.order) {
     const rank = (d: Deployment) => {

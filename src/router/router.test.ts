@@ -63,7 +63,7 @@ describe("plans", () => {
   it("sorts by price and drops deployments over max_price", () => {
     const prices: Record<string, { input: number; output: number }> = { "a/m1": { input: 3, output: 15 }, "b/m2": { input: 0.15, output: 0.6 } };
     const router = new Router(routes, {
-      prices: { pricesOf: (d) => prices[d.id], costOf: (d) => (prices[d.id] ? prices[d.id]!.input + prices[d.id]!.output : undefined) },
+      prices: { pricesOf: (d) => prices[d.id], costOf: (d, tokens) => (prices[d.id] ? (tokens.prompt * prices[d.id]!.input + tokens.output * prices[d.id]!.output) / 1e6 : undefined) },
     });
     expect(ids(router.plan(request("smart", { provider: { sort: "price" } })))).toEqual(["b/m2", "a/m1", "c/m3"]);
     expect(ids(router.plan(request("smart", { provider: { max_price: { prompt: 1 } } })))).toEqual(["b/m2"]);
@@ -128,11 +128,13 @@ describe("strategies", () => {
   });
 
   it("lowest-cost picks the cheapest priced deployment", () => {
-    const costs: Record<string, number> = { "a/x": 5, "b/y": 0.5 };
+    // a/x: cheap input, dear output; b/y: the reverse. Which is cheaper depends on the request's tokens.
+    const prices: Record<string, { input: number; output: number }> = { "a/x": { input: 0.1, output: 10 }, "b/y": { input: 5, output: 0.5 } };
     const router = new Router(table({ c: { strategy: "lowest-cost", deployments: [{ provider: "a", model: "x" }, { provider: "b", model: "y" }, { provider: "c", model: "unpriced" }] } }), {
-      prices: { pricesOf: () => undefined, costOf: (d) => costs[d.id] },
+      prices: { pricesOf: (d) => prices[d.id], costOf: (d, t) => (prices[d.id] ? t.prompt * prices[d.id]!.input + t.output * prices[d.id]!.output : undefined) },
     });
-    expect(ids(router.plan(request("c")))).toEqual(["b/y", "a/x", "c/unpriced"]);
+    expect(ids(router.plan(request("c", { promptTokens: () => 10, maxOutputTokens: 1000 })))).toEqual(["b/y", "a/x", "c/unpriced"]);
+    expect(ids(router.plan(request("c", { promptTokens: () => 100_000, maxOutputTokens: 10 })))).toEqual(["a/x", "b/y", "c/unpriced"]);
   });
 });
 

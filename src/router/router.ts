@@ -7,6 +7,9 @@ import { systemClock, type RouterClock } from "./clock.js";
 import { DEFAULT_COOLDOWN, HealthBoard, type CooldownPolicy } from "./health.js";
 import { resolveGroups, type Deployment, type RouteTable } from "./plan.js";
 import { applyPreferences, type PriceLookup, type ProviderPreferences } from "./provider-preferences.js";
+
+/** Output tokens assumed for cost comparisons when a request sets no cap. */
+const TYPICAL_OUTPUT_TOKENS = 256;
 import { DEFAULT_BACKOFF, runAttempts, type BackoffPolicy, type RunResult } from "./run-attempts.js";
 import { orderDeployments } from "./strategies.js";
 import { applyTagRules, type TagRule } from "./tag-rules.js";
@@ -19,6 +22,8 @@ export interface RouteRequest {
   tags: string[];
   /** Estimated prompt tokens (lazy: only computed when a rule or window needs it). */
   promptTokens: () => number;
+  /** The request's output cap, when it set one (for cost estimates). */
+  maxOutputTokens?: number;
   stream: boolean;
 }
 
@@ -64,7 +69,7 @@ export class Router {
       if (extra !== model && !seen.has(extra)) ordered.push(...this.order(extra, request, seen));
     }
     ordered = dedupe(ordered);
-    if (request.provider) ordered = applyPreferences(ordered, request.provider, this.prices, this.health);
+    if (request.provider) ordered = applyPreferences(ordered, request.provider, this.prices, this.costFunction(request), this.health);
     const fitting = this.fitContextWindow(ordered, request);
     return {
       model,
@@ -86,8 +91,16 @@ export class Router {
 
   private order(model: string, request: RouteRequest, seen: Set<string>): Deployment[] {
     const groups = resolveGroups(this.table, model, seen);
-    const context = { health: this.health, costOf: (d: Deployment) => this.prices.costOf(d), weightState: this.weightState, stream: request.stream };
+    const context = { health: this.health, costOf: this.costFunction(request), weightState: this.weightState, stream: request.stream };
     return groups.flatMap((group) => orderDeployments(group.strategy, group.alias, group.deployments, context));
+  }
+
+  private costFunction(request: RouteRequest): (deployment: Deployment) => number | undefined {
+    let tokens: { prompt: number; output: number } | undefined;
+    return (deployment) => {
+      tokens ??= { prompt: request.promptTokens(), output: request.maxOutputTokens ?? TYPICAL_OUTPUT_TOKENS };
+      return this.prices.costOf(deployment, tokens);
+    };
   }
 
   /** Deployments known to be too small for the prompt are left out (when any other fits). */

@@ -6,8 +6,10 @@
  * Auth headers (`x-api-key` or `Authorization: Bearer`) and `anthropic-version`
  * / `anthropic-beta` are accepted and not interpreted here.
  */
-import { completeChat, streamChat } from "../chat.js";
-import { metaOf, readJson, SSE_HEADERS } from "../http/common.js";
+import { completeChat } from "../chat.js";
+import { streamChat } from "../chat-stream.js";
+import { readJson, SSE_HEADERS, type RouteContext } from "../http/common.js";
+import { costHeaders } from "../http/cost-headers.js";
 import { jsonReply, routeHeaders } from "../http/reply.js";
 import type { GatewayHttpRequest, GatewayReply } from "../http/types.js";
 import type { Runtime } from "../runtime.js";
@@ -18,12 +20,11 @@ import { parseAnthropicRequest } from "./schema.js";
 import { encodeAnthropicSse } from "./stream.js";
 
 /** Errors are answered here, in Anthropic's shape, instead of the handler's OpenAI shape. */
-export async function anthropicMessages(runtime: Runtime, request: GatewayHttpRequest, requestId: string): Promise<GatewayReply> {
+export async function anthropicMessages(runtime: Runtime, request: GatewayHttpRequest, { requestId, meta }: RouteContext): Promise<GatewayReply> {
   try {
     const body = parseAnthropicRequest(readJson(request));
     const chat = toChatRequest(body);
     const options = replyOptionsFor(body);
-    const meta = metaOf(request);
     if (chat.stream === true) {
       const session = await streamChat(runtime, chat, request.signal, meta);
       return {
@@ -33,7 +34,7 @@ export async function anthropicMessages(runtime: Runtime, request: GatewayHttpRe
       };
     }
     const done = await completeChat(runtime, chat, request.signal, meta);
-    return jsonReply(200, toAnthropicMessage(done.completion, options), { ...routeHeaders(requestId, done), "request-id": requestId });
+    return jsonReply(200, toAnthropicMessage(done.completion, options), { ...routeHeaders(requestId, done), ...costHeaders(done.priced, done.usageEstimated), "request-id": requestId });
   } catch (error) {
     return anthropicErrorReply(error, requestId, runtime.redactor);
   }

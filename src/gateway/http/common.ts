@@ -3,11 +3,17 @@
  * SSE headers, and the request facts taken from headers.
  */
 import { GatewayError } from "../../core/errors.js";
-import { tagsFromHeader, type RequestMeta } from "../route-request.js";
+import type { RequestMeta } from "../route-request.js";
 import type { Runtime } from "../runtime.js";
 import type { GatewayHttpRequest, GatewayReply } from "./types.js";
 
-export type Route = (runtime: Runtime, request: GatewayHttpRequest, requestId: string) => Promise<GatewayReply>;
+export interface RouteContext {
+  requestId: string;
+  /** Who is calling (key), and routing facts from headers (tags). */
+  meta: RequestMeta;
+}
+
+export type Route = (runtime: Runtime, request: GatewayHttpRequest, context: RouteContext) => Promise<GatewayReply>;
 
 export const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
 
@@ -22,8 +28,4 @@ export function readJson(request: GatewayHttpRequest): unknown {
     const detail = error instanceof SyntaxError ? `: ${error.message}` : "";
     throw new GatewayError("bad_request", `Request body is not valid JSON${detail}`, { code: "invalid_json" });
   }
-}
-
-export function metaOf(request: GatewayHttpRequest): RequestMeta {
-  return { tags: tagsFromHeader(request.headers["x-switchyard-tags"]) };
 }

@@ -1,50 +1,58 @@
 /**
- * Routes HTTP requests to the gateway's operations. Thin: parse, validate,
- * call, shape the reply. No provider or routing knowledge lives here.
+ * Routes HTTP requests to the gateway's operations. Thin: authenticate, parse,
+ * validate, call, shape the reply. No provider or routing knowledge lives here.
  */
 import { randomUUID } from "node:crypto";
-import { GatewayError } from "../../core/errors.js";
 import type { Redactor } from "../../core/redact.js";
+import { GatewayError } from "../../core/errors.js";
 import { anthropicErrorReply } from "../anthropic-front/errors.js";
 import { anthropicMessages } from "../anthropic-front/route.js";
-import { completeChat, streamChat } from "../chat.js";
+import { completeChat } from "../chat.js";
+import { streamChat } from "../chat-stream.js";
 import { createEmbeddings } from "../embeddings.js";
 import { listModels } from "../models.js";
+import { tagsFromHeader } from "../route-request.js";
 import type { Runtime } from "../runtime.js";
-import { providersReport } from "./admin-providers.js";
-import { metaOf, readJson, SSE_HEADERS, type Route } from "./common.js";
+import { adminKeyRoute, ADMIN_ROUTES } from "./admin-routes.js";
+import { authenticate } from "./authenticate.js";
+import { readJson, SSE_HEADERS, type Route } from "./common.js";
+import { costHeaders } from "./cost-headers.js";
 import { errorReply, jsonReply, routeHeaders } from "./reply.js";
 import { encodeChatSse } from "./sse-encode.js";
 import type { GatewayHttpRequest, GatewayReply } from "./types.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./wire-schemas.js";
 
-const chatCompletions: Route = async (runtime, request, requestId) => {
+const chatCompletions: Route = async (runtime, request, { requestId, meta }) => {
   const body = parseChatRequest(readJson(request));
   if (body.stream === true) {
-    const session = await streamChat(runtime, body, request.signal, metaOf(request));
+    const session = await streamChat(runtime, body, request.signal, meta);
     return {
       status: 200,
       headers: { ...SSE_HEADERS, ...routeHeaders(requestId, session) },
       body: encodeChatSse(session.chunks, runtime.redactor),
     };
   }
-  const done = await completeChat(runtime, body, request.signal, metaOf(request));
-  return jsonReply(200, done.completion, routeHeaders(requestId, done));
+  const done = await completeChat(runtime, body, request.signal, meta);
+  return jsonReply(200, done.completion, { ...routeHeaders(requestId, done), ...costHeaders(done.priced, done.usageEstimated) });
 };
 
-const embeddings: Route = async (runtime, request, requestId) => {
+const embeddings: Route = async (runtime, request, { requestId, meta }) => {
   const body = parseEmbeddingsRequest(readJson(request));
-  const done = await createEmbeddings(runtime, body, request.signal, metaOf(request));
-  return jsonReply(200, done.response, routeHeaders(requestId, done));
+  const done = await createEmbeddings(runtime, body, request.signal, meta);
+  return jsonReply(200, done.response, { ...routeHeaders(requestId, done), ...costHeaders(done.priced, done.usageEstimated) });
 };
 
-const models: Route = async (runtime, _request, requestId) =>
+const models: Route = async (runtime, _request, { requestId }) =>
   jsonReply(200, { object: "list", data: await listModels(runtime) }, { "x-request-id": requestId });
 
-const health: Route = async (runtime, _request, requestId) =>
+const health: Route = async (runtime, _request, { requestId }) =>
   jsonReply(200, { status: "ok", providers: runtime.providers.size }, { "x-request-id": requestId });
 
-const adminProviders: Route = async (runtime, _request, requestId) => jsonReply(200, providersReport(runtime), { "x-request-id": requestId });
+const metrics: Route = async (runtime) => ({
+  status: 200,
+  headers: { "content-type": runtime.metrics.contentType },
+  body: await runtime.metrics.render(),
+});
 
 const ROUTES: Record<string, Route> = {
   "POST /v1/chat/completions": chatCompletions,
@@ -53,9 +61,10 @@ const ROUTES: Record<string, Route> = {
   "POST /embeddings": embeddings,
   "GET /v1/models": models,
   "GET /models": models,
-  "GET /health": health,
-  "GET /admin/providers": adminProviders,
   "POST /v1/messages": anthropicMessages,
+  "GET /health": health,
+  "GET /metrics": metrics,
+  ...ADMIN_ROUTES,
 };
 
 const KNOWN_PATHS = new Set(Object.keys(ROUTES).map((key) => key.slice(key.indexOf(" ") + 1)));
@@ -65,6 +74,15 @@ function requestIdOf(request: GatewayHttpRequest): string {
   return typeof given === "string" && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
+function routeFor(request: GatewayHttpRequest): Route {
+  const route = ROUTES[`${request.method} ${request.path}`] ?? adminKeyRoute(request.path);
+  if (route) return route;
+  if (KNOWN_PATHS.has(request.path)) {
+    throw new GatewayError("bad_request", `Method ${request.method} is not allowed on ${request.path}`, { status: 405, code: "method_not_allowed" });
+  }
+  throw new GatewayError("not_found", `No route for ${request.method} ${request.path}`, { code: "unknown_url" });
+}
+
 /** Errors in the client's dialect: Anthropic's shape under /v1/messages, OpenAI's elsewhere. */
 export function errorReplyFor(path: string, error: unknown, requestId: string, redactor: Redactor): GatewayReply {
   return path.startsWith("/v1/messages") ? anthropicErrorReply(error, requestId, redactor) : errorReply(error, requestId, redactor);
@@ -72,15 +90,12 @@ export function errorReplyFor(path: string, error: unknown, requestId: string, r
 
 export async function handleHttp(runtime: Runtime, request: GatewayHttpRequest): Promise<GatewayReply> {
   const requestId = requestIdOf(request);
-  const route = ROUTES[`${request.method} ${request.path}`];
   try {
-    if (!route) {
-      if (KNOWN_PATHS.has(request.path)) {
-        throw new GatewayError("bad_request", `Method ${request.method} is not allowed on ${request.path}`, { status: 405, code: "method_not_allowed" });
-      }
-      throw new GatewayError("not_found", `No route for ${request.method} ${request.path}`, { code: "unknown_url" });
-    }
-    return await route(runtime, request, requestId);
+    const route = routeFor(request);
+    const principal = authenticate(runtime, request, requestId);
+    const key = principal?.kind === "virtual" ? principal.key : undefined;
+    const meta = { requestId, keyId: key?.id ?? null, key, tags: tagsFromHeader(request.headers["x-switchyard-tags"]) };
+    return await route(runtime, request, { requestId, meta });
   } catch (error) {
     return errorReplyFor(request.path, error, requestId, runtime.redactor);
   }

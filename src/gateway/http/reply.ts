@@ -1,7 +1,7 @@
 import { asGatewayError, type GatewayError } from "../../core/errors.js";
 import type { Redactor } from "../../core/redact.js";
 import { formatRoute, type AttemptTrace } from "../../router/run-attempts.js";
-import type { RouteInfo } from "../chat.js";
+import type { RouteInfo } from "../deployment-call.js";
 import type { GatewayReply } from "./types.js";
 
 export const JSON_TYPE = "application/json";
@@ -33,6 +33,7 @@ export function errorReply(error: unknown, requestId: string, redactor: Redactor
     headers["x-switchyard-route"] = formatRoute(failure.attempts);
   }
   if (failure.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.ceil(failure.retryAfterSeconds));
+  if (failure.headers) Object.assign(headers, failure.headers);
   const body = failure.toJSON();
   body.error.message = redactor.redact(body.error.message);
   return jsonReply(failure.status, body, headers);

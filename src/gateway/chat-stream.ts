@@ -1,0 +1,130 @@
+/**
+ * The streaming chat pipeline. It waits for the first chunk before committing,
+ * so a deployment that fails before any byte reaches the client can still fail
+ * over; afterwards failures end the stream. Usage is priced at the end and the
+ * ledger row written when the stream is over, however it ends.
+ */
+import type { PricedUsage } from "../accounting/cost.js";
+import type { ChatChunk, ChatRequest } from "../core/chat.js";
+import type { MappedFinishReason } from "../core/finish-reason.js";
+import type { Usage } from "../core/usage.js";
+import type { CallContext, StreamTranslator } from "../providers/adapter.js";
+import { admissionOf, renderUsage } from "./chat.js";
+import { observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
+import { RequestRecord } from "./request-record.js";
+import { routeRequestOf, type RequestMeta } from "./route-request.js";
+import type { ProviderRuntime, Runtime } from "./runtime.js";
+import { openStream, type OpenedStream } from "./upstream-call.js";
+import { estimateUsage, ProducedText } from "./usage-estimate.js";
+
+export interface ChatStreamSession extends RouteInfo {
+  /** Canonical chunks; ends with one usage chunk (with `cost`) when the client asked for usage. Throws GatewayError mid-stream. */
+  chunks: AsyncGenerator<ChatChunk>;
+  /** Usage, cost and finish reason once the stream has ended. */
+  result(): { usage: Usage | undefined; priced: PricedUsage | undefined; finishReason: MappedFinishReason | undefined };
+}
+
+export async function streamChat(runtime: Runtime, request: ChatRequest, signal: AbortSignal, meta: RequestMeta): Promise<ChatStreamSession> {
+  const record = new RequestRecord(runtime, meta, request.model, true);
+  const includeUsage = request.stream_options?.include_usage === true;
+  let run;
+  try {
+    const plan = runtime.router.plan(routeRequestOf(request, meta, true));
+    record.admission = await runtime.governance.admit(meta.key, admissionOf(request), plan.deployments, meta.requestId);
+    run = await runtime.router.run(
+      plan,
+      async (deployment) => {
+        const provider = providerFor(runtime, deployment);
+        const context: CallContext = { model: deployment.model, apiKey: provider.nextKey() };
+        const upstream = provider.adapter.chatRequest({ ...request, stream: true }, context);
+        const opened = await openStream(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
+        const translator = provider.adapter.chatStream(request, context);
+        const chunks = translateEvents(provider, opened, translator);
+        try {
+          const first = await chunks.next();
+          opened.firstTokenArrived();
+          return { translator, chunks, first, opened };
+        } catch (error) {
+          opened.close();
+          throw error;
+        }
+      },
+      signal,
+      true,
+    );
+  } catch (error) {
+    record.fail(error);
+    record.finish();
+    throw error;
+  }
+  record.route(run.deployment, run.attempts);
+  record.firstToken();
+  const { translator, chunks, first, opened } = run.value;
+  const deployment = run.deployment;
+  const release = run.release;
+
+  async function* output(): AsyncGenerator<ChatChunk> {
+    let template: ChatChunk | undefined;
+    const produced = new ProducedText();
+    let complete = false;
+    try {
+      if (!first.done) {
+        template = first.value;
+        produced.add(first.value.choices[0]?.delta);
+        yield first.value;
+        for await (const chunk of chunks) {
+          produced.add(chunk.choices[0]?.delta);
+          yield chunk;
+        }
+      }
+      complete = true;
+    } catch (error) {
+      record.fail(error);
+      throw error;
+    } finally {
+      opened.close();
+      release();
+      // Providers bill streams cut short too: count what was produced when they reported nothing.
+      if (!complete && !record.usage) {
+        if (signal.aborted) record.fail(signal.reason);
+        if (translator.usage) record.charge(translator.usage, false);
+        else if (!produced.empty) record.charge(await estimateUsage(request, produced.text), true);
+      }
+      if (!complete) record.finish();
+    }
+    const estimated = translator.usage === undefined;
+    const usage = translator.usage ?? (await estimateUsage(request, produced.text));
+    const priced = record.charge(usage, estimated);
+    record.finish();
+    if (includeUsage) {
+      yield {
+        id: template?.id ?? `chatcmpl-${Date.now()}`,
+        object: "chat.completion.chunk",
+        created: template?.created ?? Math.floor(Date.now() / 1000),
+        model: template?.model ?? deployment.model,
+        choices: [],
+        usage: renderUsage(undefined, usage, priced),
+      };
+    }
+  }
+
+  return {
+    chunks: output(),
+    deployment,
+    attempts: run.attempts,
+    result: () => ({ usage: record.usage, priced: record.priced, finishReason: translator.finishReason }),
+  };
+}
+
+async function* translateEvents(provider: ProviderRuntime, opened: OpenedStream, translator: StreamTranslator): AsyncGenerator<ChatChunk> {
+  try {
+    for await (const batch of opened.events) {
+      for (const event of batch) {
+        for (const chunk of translator.push(event)) yield chunk;
+      }
+    }
+    for (const chunk of translator.end()) yield chunk;
+  } catch (error) {
+    throw provider.client.transportError(error, opened.signal);
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Per-deployment pieces every attempt needs: the provider runtime, its
+ * timeouts (alias overrides provider), and where its rate-limit headers go.
+ */
+import { GatewayError } from "../core/errors.js";
+import type { Deployment } from "../router/plan.js";
+import type { AttemptTrace } from "../router/run-attempts.js";
+import type { ProviderRuntime, Runtime, Timeouts } from "./runtime.js";
+import type { RateLimitObserver } from "./upstream-call.js";
+
+export interface RouteInfo {
+  deployment: Deployment;
+  attempts: AttemptTrace[];
+}
+
+export function providerFor(runtime: Runtime, deployment: Deployment): ProviderRuntime {
+  const provider = runtime.providers.get(deployment.provider);
+  if (!provider) throw new GatewayError("upstream_unavailable", `Provider '${deployment.provider}' is not available`);
+  return provider;
+}
+
+export function observerFor(runtime: Runtime, deployment: Deployment): RateLimitObserver {
+  return (state) => runtime.router.health.observeRateLimit(deployment.id, state);
+}
+
+export function timeoutsFor(runtime: Runtime, provider: ProviderRuntime, deployment: Deployment): Timeouts {
+  const alias = deployment.alias ? runtime.aliasTimeouts.get(deployment.alias) : undefined;
+  return {
+    totalMs: alias?.totalMs ?? provider.timeouts.totalMs,
+    firstTokenMs: alias?.firstTokenMs ?? provider.timeouts.firstTokenMs,
+    streamIdleMs: provider.timeouts.streamIdleMs,
+  };
+}

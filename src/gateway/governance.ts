@@ -1,0 +1,129 @@
+/**
+ * Per-key governance before a request is sent: model scope, requests and
+ * tokens per minute, and a budget reservation of the request's worst-case
+ * cost. After the request, `settle` records what it really cost and used.
+ * State lives behind the StateStore, so limits hold across instances.
+ */
+import { estimatePromptTokens } from "../accounting/estimate.js";
+import { worstCaseCost } from "../accounting/cost.js";
+import { deniedRequestEvent, type AuditStore } from "../auth/audit-log.js";
+import { assertModelAllowed } from "../auth/model-scope.js";
+import type { VirtualKey } from "../auth/virtual-key.js";
+import type { ChatRequest } from "../core/chat.js";
+import { GatewayError } from "../core/errors.js";
+import type { Deployment } from "../router/plan.js";
+import { periodKey } from "../state/budget-period.js";
+import type { RateDecision, StateStore } from "../state/state-store.js";
+import type { Pricing } from "./pricing.js";
+
+/** Output assumed when neither the request nor the catalog bounds it. */
+const DEFAULT_WORST_CASE_OUTPUT_TOKENS = 16_384;
+const MICROS = 1_000_000;
+
+export interface Admission {
+  /** Records the outcome: actual cost (null when unpriced) and tokens used. */
+  settle(costUsd: number | null, tokens: number): void;
+}
+
+export interface AdmissionRequest {
+  model: string;
+  models?: string[];
+  /** Chat messages, or embedding input as text. */
+  messages?: ChatRequest["messages"];
+  input?: unknown;
+  maxOutputTokens?: number;
+}
+
+function rateHeaders(kind: "requests" | "tokens", decision: RateDecision): Record<string, string> {
+  return {
+    [`x-ratelimit-limit-${kind}`]: String(decision.limit),
+    [`x-ratelimit-remaining-${kind}`]: String(Math.max(0, decision.remaining)),
+    [`x-ratelimit-reset-${kind}`]: `${(decision.resetMs / 1000).toFixed(3).replace(/\.?0+$/, "")}s`,
+  };
+}
+
+function limited(kind: "requests" | "tokens", key: VirtualKey, decision: RateDecision): GatewayError {
+  const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+  return new GatewayError("rate_limit", `Rate limit reached for key '${key.name}': ${decision.limit} ${kind} per minute. Retry in ${seconds} s.`, {
+    code: "rate_limit_exceeded",
+    retryAfterSeconds: seconds,
+    headers: rateHeaders(kind, decision),
+  });
+}
+
+export class Governance {
+  constructor(
+    private readonly state: StateStore,
+    private readonly pricing: Pricing,
+    private readonly audit: AuditStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Admits the request for `key` or throws (403 scope, 429 limits or budget); denials go to the audit log. */
+  async admit(key: VirtualKey | undefined, request: AdmissionRequest, plan: Deployment[], requestId: string): Promise<Admission | undefined> {
+    if (!key) return undefined;
+    try {
+      return await this.check(key, request, plan);
+    } catch (error) {
+      if (error instanceof GatewayError) {
+        this.audit.record(deniedRequestEvent(error, { principal: { kind: "virtual", key }, target: request.model, requestId }));
+      }
+      throw error;
+    }
+  }
+
+  private async check(key: VirtualKey, request: AdmissionRequest, plan: Deployment[]): Promise<Admission> {
+    assertModelAllowed(key, request.model);
+    for (const extra of request.models ?? []) assertModelAllowed(key, extra);
+    const now = this.now();
+    if (key.rpm) {
+      const decision = await this.state.takeRequest(`${key.id}`, key.rpm, now);
+      if (!decision.allowed) throw limited("requests", key, decision);
+    }
+    if (key.tpm) {
+      const decision = await this.state.checkTokens(`${key.id}`, key.tpm, now);
+      if (!decision.allowed) throw limited("tokens", key, decision);
+    }
+    const reservation = key.budget_usd !== null ? await this.reserve(key, request, plan, now) : undefined;
+    return {
+      settle: (costUsd, tokens) => {
+        const settled = this.now();
+        if (key.tpm && tokens > 0) void this.state.addTokens(key.id, tokens, settled).catch(() => undefined);
+        if (reservation) {
+          const actual = costUsd === null ? 0 : Math.round(costUsd * MICROS);
+          void this.state.settleBudget(key.id, reservation.period, reservation.micros, actual).catch(() => undefined);
+        }
+      },
+    };
+  }
+
+  /** Reserves the worst case: every prompt token and the full output cap at the dearest deployment's price. */
+  private async reserve(key: VirtualKey, request: AdmissionRequest, plan: Deployment[], now: number): Promise<{ period: string; micros: number }> {
+    const promptTokens = request.messages ? await estimatePromptTokens(request.messages) : Math.ceil(JSON.stringify(request.input ?? "").length / 2);
+    let worst = 0;
+    for (const deployment of plan) {
+      const quote = this.pricing.quote(deployment);
+      if (!quote.priced) {
+        throw new GatewayError("bad_request", `'${deployment.id}' has no price, and key '${key.name}' has a budget: add the model under 'pricing:' so its spend can be counted`, {
+          code: "unpriced_model",
+          param: "model",
+        });
+      }
+      const outputCap = request.maxOutputTokens ?? (request.messages ? this.pricing.maxOutputTokensOf(deployment) ?? DEFAULT_WORST_CASE_OUTPUT_TOKENS : 0);
+      worst = Math.max(worst, worstCaseCost(promptTokens, outputCap, quote.price));
+    }
+    const period = periodKey(key.budget_period ?? "total", now);
+    const micros = Math.ceil(worst * MICROS);
+    const limit = Math.round((key.budget_usd ?? 0) * MICROS);
+    const reservation = await this.state.reserveBudget(key.id, period, micros, limit);
+    if (!reservation.ok) {
+      const left = Math.max(0, limit - reservation.spentMicros - reservation.reservedMicros) / MICROS;
+      throw new GatewayError(
+        "budget_exceeded",
+        `Budget exceeded for key '${key.name}': $${left.toFixed(6)} of $${key.budget_usd} left this ${key.budget_period ?? "total"} period, and this request may cost up to $${(micros / MICROS).toFixed(6)}`,
+        { code: "budget_exceeded" },
+      );
+    }
+    return { period, micros };
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The admin API (master key only): virtual keys, spend, recent requests,
+ * savings, the audit log and provider health.
+ */
+import { parseKeyCreate, parseKeyPatch } from "../../auth/key-input.js";
+import { toPublicKey } from "../../auth/virtual-key.js";
+import { GatewayError } from "../../core/errors.js";
+import { recentRequests, parseTime, savingsReport, spendReport } from "../reports.js";
+import type { Runtime } from "../runtime.js";
+import { providersReport } from "./admin-providers.js";
+import { readJson, type Route } from "./common.js";
+import { jsonReply } from "./reply.js";
+import type { GatewayHttpRequest } from "./types.js";
+
+const KEY_PATH = /^\/admin\/keys\/([A-Za-z0-9_-]{1,64})$/;
+
+function limitParam(request: GatewayHttpRequest): number | undefined {
+  const raw = request.query.get("limit");
+  if (raw === null) return undefined;
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new GatewayError("bad_request", "Invalid 'limit': expected an integer from 1 to 1000", { param: "limit" });
+  return limit;
+}
+
+function keyNotFound(id: string): GatewayError {
+  return new GatewayError("not_found", `No key with id '${id}'`, { code: "key_not_found" });
+}
+
+const createKey: Route = async (runtime, request, { requestId }) => {
+  const input = parseKeyCreate(readJson(request));
+  const { key, secret } = runtime.stores.keys.create(input);
+  runtime.stores.audit.record({ actor: "master", action: "key.created", key_prefix: key.prefix, target: key.id, reason: null, status: 201, request_id: requestId });
+  // The secret is returned this once and never stored.
+  return jsonReply(201, { ...toPublicKey(key), key: secret });
+};
+
+const listKeys: Route = async (runtime) => jsonReply(200, { object: "list", data: runtime.stores.keys.list().map(toPublicKey) });
+
+async function keyById(runtime: Runtime, request: GatewayHttpRequest, requestId: string) {
+  const id = KEY_PATH.exec(request.path)![1]!;
+  if (request.method === "GET") {
+    const key = runtime.stores.keys.get(id);
+    if (!key) throw keyNotFound(id);
+    return jsonReply(200, toPublicKey(key));
+  }
+  if (request.method === "PATCH") {
+    const patch = parseKeyPatch(readJson(request));
+    const key = runtime.stores.keys.update(id, patch);
+    if (!key) throw keyNotFound(id);
+    runtime.stores.audit.record({ actor: "master", action: "key.updated", key_prefix: key.prefix, target: id, reason: Object.keys(patch).join(","), status: 200, request_id: requestId });
+    return jsonReply(200, toPublicKey(key));
+  }
+  if (request.method === "DELETE") {
+    const existing = runtime.stores.keys.get(id);
+    if (!existing) throw keyNotFound(id);
+    runtime.stores.keys.revoke(id);
+    runtime.stores.audit.record({ actor: "master", action: "key.revoked", key_prefix: existing.prefix, target: id, reason: null, status: 200, request_id: requestId });
+    return jsonReply(200, { id, revoked: true });
+  }
+  throw new GatewayError("bad_request", `Method ${request.method} is not allowed on ${request.path}`, { status: 405, code: "method_not_allowed" });
+}
+
+const spend: Route = async (runtime, request) => {
+  const q = request.query;
+  const rows = await spendReport(runtime, q.get("group_by") ?? "model", parseTime(q.get("from"), "from"), parseTime(q.get("to"), "to"));
+  return jsonReply(200, { object: "list", group_by: q.get("group_by") ?? "model", data: rows });
+};
+
+const requests: Route = async (runtime, request) => {
+  const rows = await recentRequests(runtime, limitParam(request), parseTime(request.query.get("before"), "before"));
+  return jsonReply(200, { object: "list", data: rows });
+};
+
+const savings: Route = async (runtime, request) => {
+  const q = request.query;
+  const fees = q.get("fees")?.split(",").map(Number);
+  if (fees?.some((fee) => !Number.isFinite(fee) || fee < 0)) throw new GatewayError("bad_request", "Invalid 'fees': expected comma-separated percentages", { param: "fees" });
+  return jsonReply(200, await savingsReport(runtime, parseTime(q.get("from"), "from"), parseTime(q.get("to"), "to"), fees));
+};
+
+const audit: Route = async (runtime, request) => {
+  const action = request.query.get("action") ?? undefined;
+  const events = runtime.stores.audit.list({ limit: limitParam(request), before: parseTime(request.query.get("before"), "before"), action: action as never });
+  return jsonReply(200, { object: "list", data: events });
+};
+
+const providers: Route = async (runtime) => jsonReply(200, providersReport(runtime));
+
+export const ADMIN_ROUTES: Record<string, Route> = {
+  "POST /admin/keys": createKey,
+  "GET /admin/keys": listKeys,
+  "GET /admin/spend": spend,
+  "GET /admin/requests": requests,
+  "GET /admin/savings": savings,
+  "GET /admin/audit": audit,
+  "GET /admin/providers": providers,
+};
+
+/** `/admin/keys/:id` (GET, PATCH, DELETE), or undefined when the path is something else. */
+export function adminKeyRoute(path: string): Route | undefined {
+  return KEY_PATH.test(path) ? (runtime, request, context) => keyById(runtime, request, context.requestId) : undefined;
+}

@@ -1,0 +1,129 @@
+/**
+ * Prometheus metrics. The hot path only bumps numbers in a Map (no label
+ * hashing per metric); prom-client reads them at scrape time.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { LedgerRow } from "../accounting/ledger-row.js";
+
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+interface Series {
+  labels: { provider: string; model: string; status: string; stream: string };
+  requests: number;
+  costUsd: number;
+  unpriced: number;
+  estimated: number;
+  inputTokens: number;
+  cachedTokens: number;
+  outputTokens: number;
+}
+
+export interface MetricsSources {
+  ledger(): { queued: number; written: number; failedWrites: number; dropped: number };
+  inFlight(): Array<{ id: string; inFlight: number; healthy: boolean }>;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly series = new Map<string, Series>();
+  private readonly duration: Histogram<"provider">;
+  private readonly durationByProvider = new Map<string, Histogram.Internal<"provider">>();
+
+  constructor(sources: MetricsSources) {
+    collectDefaultMetrics({ register: this.registry, prefix: "switchyard_process_" });
+    const labelNames = ["provider", "model", "status", "stream"] as const;
+    const series = this.series;
+    const counter = (name: string, help: string, value: (s: Series) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        // Absolute totals from the hot path's Map, set at scrape time.
+        collect() {
+          this.reset();
+          for (const s of series.values()) {
+            const total = value(s);
+            if (total > 0) this.inc(s.labels, total);
+          }
+        },
+      });
+    counter("switchyard_requests_total", "Finished requests", (s) => s.requests);
+    counter("switchyard_cost_usd_total", "Cost of finished requests in USD at provider prices", (s) => s.costUsd);
+    counter("switchyard_unpriced_requests_total", "Requests whose model has no price (cost unknown, not zero)", (s) => s.unpriced);
+    counter("switchyard_estimated_cost_requests_total", "Requests whose cost used estimated tokens or prices", (s) => s.estimated);
+    counter("switchyard_input_tokens_total", "Input tokens (cached included)", (s) => s.inputTokens);
+    counter("switchyard_cached_tokens_total", "Cached input tokens", (s) => s.cachedTokens);
+    counter("switchyard_output_tokens_total", "Output tokens (reasoning included)", (s) => s.outputTokens);
+    this.duration = new Histogram({
+      name: "switchyard_request_duration_seconds",
+      help: "Time from arrival to the last byte, per provider",
+      labelNames: ["provider"],
+      buckets: LATENCY_BUCKETS,
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: "switchyard_ledger_rows",
+      help: "Ledger writer counters: queued, written, dropped, failed writes",
+      labelNames: ["state"],
+      registers: [this.registry],
+      collect() {
+        const stats = sources.ledger();
+        this.set({ state: "queued" }, stats.queued);
+        this.set({ state: "written" }, stats.written);
+        this.set({ state: "dropped" }, stats.dropped);
+        this.set({ state: "failed_writes" }, stats.failedWrites);
+      },
+    });
+    new Gauge({
+      name: "switchyard_deployment_in_flight",
+      help: "Upstream requests in flight per deployment",
+      labelNames: ["deployment"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const d of sources.inFlight()) this.set({ deployment: d.id }, d.inFlight);
+      },
+    });
+    new Gauge({
+      name: "switchyard_deployment_healthy",
+      help: "1 when a deployment is in rotation, 0 while cooling down or rate limited",
+      labelNames: ["deployment"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const d of sources.inFlight()) this.set({ deployment: d.id }, d.healthy ? 1 : 0);
+      },
+    });
+  }
+
+  observe(row: LedgerRow): void {
+    const key = `${row.provider}\u0000${row.model}\u0000${row.status}\u0000${row.stream}`;
+    let s = this.series.get(key);
+    if (!s) {
+      s = {
+        labels: { provider: row.provider, model: row.model, status: String(row.status), stream: String(row.stream) },
+        requests: 0, costUsd: 0, unpriced: 0, estimated: 0, inputTokens: 0, cachedTokens: 0, outputTokens: 0,
+      };
+      this.series.set(key, s);
+    }
+    s.requests++;
+    if (row.cost_usd !== null) s.costUsd += row.cost_usd;
+    if (row.unpriced) s.unpriced++;
+    if (row.estimated) s.estimated++;
+    s.inputTokens += row.input_tokens;
+    s.cachedTokens += row.cached_tokens;
+    s.outputTokens += row.output_tokens;
+    let timer = this.durationByProvider.get(row.provider);
+    if (!timer) this.durationByProvider.set(row.provider, (timer = this.duration.labels(row.provider)));
+    timer.observe(row.latency_ms / 1000);
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

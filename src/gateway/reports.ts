@@ -1,0 +1,47 @@
+/**
+ * Spend, recent requests and savings: shared by the admin API and the CLI.
+ */
+import { computeSavings, type SavingsReport } from "../accounting/savings.js";
+import type { SpendGroupBy, SpendRow } from "../accounting/ledger-store.js";
+import type { LedgerRow } from "../accounting/ledger-row.js";
+import { GatewayError } from "../core/errors.js";
+import type { Runtime } from "./runtime.js";
+
+const GROUPS: readonly SpendGroupBy[] = ["key", "model", "provider", "day"];
+
+/** `2026-11-01`, an epoch in ms, or a relative `7d` / `12h`. */
+export function parseTime(value: string | null | undefined, param: string, now = Date.now()): number | undefined {
+  if (value === null || value === undefined || value === "") return undefined;
+  const relative = /^(\d+)([dhm])$/.exec(value);
+  if (relative) return now - Number(relative[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[relative[2] as "d" | "h" | "m"];
+  if (/^\d+$/.test(value)) return Number(value);
+  const parsed = Date.parse(value);
+  if (Number.isNaN(parsed)) throw new GatewayError("bad_request", `Invalid '${param}': expected an ISO date, epoch milliseconds or a span like 7d`, { param });
+  return parsed;
+}
+
+export async function spendReport(runtime: Runtime, groupBy: string, from?: number, to?: number): Promise<SpendRow[]> {
+  if (!GROUPS.includes(groupBy as SpendGroupBy)) {
+    throw new GatewayError("bad_request", `Invalid 'group_by': expected one of ${GROUPS.join(", ")}`, { param: "group_by" });
+  }
+  await runtime.ledger.flush();
+  return runtime.stores.ledger.spend({ groupBy: groupBy as SpendGroupBy, from, to });
+}
+
+export async function recentRequests(runtime: Runtime, limit?: number, before?: number): Promise<LedgerRow[]> {
+  await runtime.ledger.flush();
+  return runtime.stores.ledger.recent({ limit, before });
+}
+
+export async function savingsReport(runtime: Runtime, from?: number, to?: number, markupPercents?: number[]): Promise<SavingsReport> {
+  const groups = await spendReport(runtime, "model", from, to);
+  return computeSavings(groups, {
+    markupPercents,
+    priceOf: (group) => {
+      const slash = group.indexOf("/");
+      if (slash <= 0) return undefined;
+      const quote = runtime.pricing.quote({ id: group, provider: group.slice(0, slash), model: group.slice(slash + 1) });
+      return quote.priced ? quote.price : undefined;
+    },
+  });
+}

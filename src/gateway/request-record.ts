@@ -1,0 +1,99 @@
+/**
+ * One request's account, from arrival to its single ledger row: route, usage,
+ * cost, status and timings. `finish()` writes exactly once, whatever happened.
+ */
+import type { PricedUsage } from "../accounting/cost.js";
+import { usageColumns, type LedgerRow } from "../accounting/ledger-row.js";
+import { asGatewayError } from "../core/errors.js";
+import { emptyUsage, type Usage } from "../core/usage.js";
+import type { Deployment } from "../router/plan.js";
+import type { AttemptTrace } from "../router/run-attempts.js";
+import { formatRoute } from "../router/run-attempts.js";
+import type { Admission } from "./governance.js";
+import type { RequestMeta } from "./route-request.js";
+import type { Runtime } from "./runtime.js";
+
+export class RequestRecord {
+  private readonly started = performance.now();
+  private firstTokenAt: number | undefined;
+  private finished = false;
+  deployment: Deployment | undefined;
+  attempts: AttemptTrace[] = [];
+  usage: Usage | undefined;
+  /** Tokens were counted locally because the upstream reported none. */
+  tokensEstimated = false;
+  priced: PricedUsage | undefined;
+  status = 200;
+  errorKind: string | null = null;
+  /** The key's budget reservation and token window, settled on finish. */
+  admission: Admission | undefined;
+
+  constructor(
+    private readonly runtime: Runtime,
+    readonly origin: RequestMeta,
+    readonly requestedModel: string,
+    readonly stream: boolean,
+  ) {}
+
+  firstToken(): void {
+    this.firstTokenAt ??= performance.now();
+  }
+
+  route(deployment: Deployment, attempts: AttemptTrace[]): void {
+    this.deployment = deployment;
+    this.attempts = attempts;
+  }
+
+  /** Prices the usage on the serving deployment; returns the cost (USD) or undefined when unpriced. */
+  charge(usage: Usage, estimated: boolean): PricedUsage {
+    this.usage = usage;
+    this.tokensEstimated = estimated;
+    this.priced = this.deployment ? this.runtime.pricing.price(this.deployment, usage) : { costUsd: null, unpriced: true, estimate: false };
+    return this.priced;
+  }
+
+  fail(error: unknown): void {
+    const failure = asGatewayError(error);
+    this.status = failure.status;
+    this.errorKind = failure.kind;
+    const attempts = (failure as { attempts?: AttemptTrace[] }).attempts;
+    if (attempts && attempts.length > 0) {
+      this.attempts = attempts;
+      this.deployment ??= attempts[attempts.length - 1]!.deployment;
+    }
+  }
+
+  get costUsd(): number | null {
+    return this.priced?.costUsd ?? null;
+  }
+
+  /** Writes the ledger row (once) and updates metrics. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const usage = this.usage ?? emptyUsage();
+    const row: LedgerRow = {
+      id: this.origin.requestId,
+      ts: Date.now(),
+      key_id: this.origin.keyId,
+      requested_model: this.requestedModel,
+      provider: this.deployment?.provider ?? "",
+      model: this.deployment?.model ?? "",
+      status: this.status,
+      error_kind: this.errorKind,
+      attempts: this.attempts.length,
+      route: formatRoute(this.attempts),
+      stream: this.stream,
+      ...usageColumns(usage),
+      cost_usd: this.priced?.costUsd ?? null,
+      unpriced: this.priced ? this.priced.unpriced : this.usage !== undefined,
+      estimated: this.tokensEstimated || (this.priced?.estimate ?? false),
+      price_version: this.runtime.pricing.version,
+      latency_ms: Math.round(performance.now() - this.started),
+      ttft_ms: this.firstTokenAt === undefined ? null : Math.round(this.firstTokenAt - this.started),
+    };
+    this.admission?.settle(row.cost_usd, row.input_tokens + row.output_tokens);
+    this.runtime.ledger.record(row);
+    this.runtime.metrics.observe(row);
+  }
+}

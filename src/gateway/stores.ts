@@ -1,0 +1,63 @@
+/**
+ * Opens the stores behind `storage.url` and `state.url`: the ledger, virtual
+ * keys, the audit log, and the state that budgets and rate limits share.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Logger } from "pino";
+import type { LedgerStore } from "../accounting/ledger-store.js";
+import { openLedgerStore } from "../accounting/open-store.js";
+import type { AuditStore } from "../auth/audit-log.js";
+import type { KeyStore } from "../auth/key-store.js";
+import { MemoryAuditStore } from "../auth/memory-audit-store.js";
+import { MemoryKeyStore } from "../auth/memory-key-store.js";
+import { SqliteAuditStore } from "../auth/sqlite-audit-store.js";
+import { openSqliteDatabase, type SqliteDatabase } from "../auth/sqlite-database.js";
+import { SqliteKeyStore } from "../auth/sqlite-key-store.js";
+import { openStateStore } from "../state/open-state.js";
+import type { StateStore } from "../state/state-store.js";
+
+export interface Stores {
+  ledger: LedgerStore;
+  keys: KeyStore;
+  audit: AuditStore;
+  state: StateStore;
+  close(): Promise<void>;
+}
+
+function sqlitePath(url: string): string | undefined {
+  if (url === "sqlite::memory:" || url === "sqlite://:memory:") return ":memory:";
+  if (!url.startsWith("sqlite://")) return undefined;
+  return decodeURIComponent(url.slice("sqlite://".length));
+}
+
+export async function openStores(storageUrl: string, stateUrl: string, log: Logger, injected?: { state?: StateStore }): Promise<Stores> {
+  const ledger = await openLedgerStore(storageUrl);
+  const path = sqlitePath(storageUrl);
+  let db: SqliteDatabase | undefined;
+  let keys: KeyStore;
+  let audit: AuditStore;
+  if (path !== undefined) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    db = openSqliteDatabase(path);
+    keys = new SqliteKeyStore(db);
+    audit = new SqliteAuditStore(db, { onError: (error) => log.error({ err: String(error) }, "audit log write failed") });
+  } else {
+    keys = new MemoryKeyStore();
+    audit = new MemoryAuditStore();
+  }
+  const state = injected?.state ?? (await openStateStore(stateUrl, { onError: (error) => log.error({ err: String(error) }, "state store error") }));
+  return {
+    ledger,
+    keys,
+    audit,
+    state,
+    async close() {
+      audit.close();
+      keys.close();
+      db?.close();
+      await state.close();
+      await ledger.close();
+    },
+  };
+}
