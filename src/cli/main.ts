@@ -5,7 +5,9 @@ import { Command } from "commander";
 import { ConfigError } from "../config/load.js";
 import { runDemo } from "./demo.js";
 import { runDoctor } from "./doctor.js";
+import { runKeysCreate, runKeysList, runKeysRevoke } from "./keys.js";
 import { runModels } from "./models.js";
+import { runSpend } from "./spend.js";
 import { runStart } from "./start.js";
 
 export async function main(argv: string[]): Promise<void> {
@@ -35,13 +37,32 @@ export async function main(argv: string[]): Promise<void> {
     .option("-p, --port <port>", "port to listen on", (value) => Number.parseInt(value, 10))
     .option("-n, --requests <count>", "demo requests to send at start", (value) => Number.parseInt(value, 10))
     .action((options) => runDemo(options));
+  program
+    .command("spend")
+    .description("spend from the ledger, grouped; --savings compares with markup gateways")
+    .option("-c, --config <file>", "config file")
+    .option("--by <group>", "key | model | provider | day", "model")
+    .option("--since <span>", "e.g. 7d, 24h, or a date", "30d")
+    .option("--savings", "also print the savings report")
+    .action((options) => runSpend(options));
+  const keys = program.command("keys").description("virtual keys (see --url for a running gateway)");
+  const keyTarget = (command: Command) =>
+    command.option("-c, --config <file>", "config file (works on its storage directly)").option("--url <url>", "a running gateway's base URL; uses SWITCHYARD_MASTER_KEY");
+  keyTarget(keys.command("create").description("create a key; prints the secret once"))
+    .requiredOption("--name <name>", "a name for the key")
+    .option("--models <list>", "comma-separated aliases or provider/model patterns (default: all)")
+    .option("--rpm <n>", "requests per minute")
+    .option("--tpm <n>", "tokens per minute")
+    .option("--budget <usd>", "budget in USD")
+    .option("--period <period>", "daily | weekly | monthly | total")
+    .option("--expires <date>", "ISO date when the key stops working")
+    .action((options) => runKeysCreate(options));
+  keyTarget(keys.command("list").description("list keys (no secrets)")).action((options) => runKeysList(options));
+  keyTarget(keys.command("revoke").description("revoke a key").argument("<id>", "key id")).action((id, options) => runKeysRevoke(id, options));
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(error instanceof ConfigError ? 2 : 1);
   }
 }

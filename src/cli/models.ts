@@ -1,23 +1,44 @@
+/**
+ * `switchyard models`: what is routable with the current config, with prices
+ * (USD per 1M tokens) — or `unpriced`, never a silent zero.
+ */
+import type { PriceQuote } from "../accounting/price-entry.js";
+import { PriceCatalog } from "../accounting/price-catalog.js";
 import { loadStartupConfig } from "../config/load.js";
 import { createGateway } from "../gateway/gateway.js";
 import { createLogger } from "../gateway/logger.js";
+import { printTable } from "./table.js";
+
+function priceCells(quote: PriceQuote): string[] {
+  if (!quote.priced) return ["unpriced", "", "", ""];
+  const p = quote.price;
+  const mark = quote.estimate ? "~" : "";
+  return [`${mark}${p.input}`, p.cached_input === undefined ? "-" : String(p.cached_input), p.cache_write === undefined ? "-" : String(p.cache_write), `${mark}${p.output}`];
+}
 
 export async function runModels(options: { config?: string; remote?: boolean }): Promise<void> {
   const { config, source } = loadStartupConfig(options.config);
+  const catalog = PriceCatalog.fromConfig(config.pricing);
+  const typeOf = (provider: string) => config.providers[provider]?.type ?? provider;
+  const rows: string[][] = [];
+  for (const [alias, entry] of Object.entries(config.models)) {
+    for (const d of entry.deployments) rows.push([alias, `${d.provider}/${d.model}`, ...priceCells(catalog.lookup(d.provider, typeOf(d.provider), d.model))]);
+  }
   const gateway = await createGateway({ config, logger: createLogger("error") });
   try {
-    console.log(`# routable models (${source})`);
-    for (const [alias, entry] of Object.entries(config.models)) {
-      console.log(`${alias}  ->  ${entry.deployments.map((d) => `${d.provider}/${d.model}`).join(", ")}${entry.fallbacks?.length ? `  (fallbacks: ${entry.fallbacks.join(", ")})` : ""}`);
-    }
+    const disabled = new Map(gateway.disabledProviders().map((d) => [d.provider, d.reason]));
     for (const [name, provider] of Object.entries(config.providers)) {
-      const disabled = gateway.disabledProviders().find((d) => d.provider === name);
-      console.log(`${name}/<model>  (${provider.type})${disabled ? `  DISABLED: ${disabled.reason}` : ""}`);
-    }
-    if (options.remote) {
-      for (const card of await gateway.models()) if (card.owned_by !== "switchyard") console.log(card.id);
+      if (disabled.has(name)) {
+        rows.push(["", `${name}/*`, `disabled: ${disabled.get(name)}`, "", "", ""]);
+        continue;
+      }
+      const known = options.remote ? (await gateway.probe(name, 5000)).models : (provider.models ?? []);
+      if (known.length === 0) rows.push(["", `${name}/<model>`, `(${provider.type})`, "", "", ""]);
+      for (const model of known) rows.push(["", `${name}/${model}`, ...priceCells(catalog.lookup(name, provider.type, model))]);
     }
   } finally {
     await gateway.close();
   }
+  console.log(`Routable models (${source}); prices in USD per 1M tokens, ~ = estimate, catalog ${catalog.version}\n`);
+  printTable(["alias", "deployment", "input", "cached", "cache write", "output"], rows);
 }

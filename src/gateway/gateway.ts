@@ -11,7 +11,11 @@ import { completeChat } from "./chat.js";
 import { streamChat } from "./chat-stream.js";
 import { createEmbeddings } from "./embeddings.js";
 import { createFetchAdapter, type FetchFunction } from "./http/fetch-adapter.js";
-import { errorReplyFor, handleHttp } from "./http/handler.js";
+import type { LedgerRow } from "../accounting/ledger-row.js";
+import type { SpendRow } from "../accounting/ledger-store.js";
+import type { SavingsReport } from "../accounting/savings.js";
+import { errorReplyFor, handleAdmin, handleHttp } from "./http/handler.js";
+import { recentRequests, savingsReport, spendReport } from "./reports.js";
 import type { GatewayHttpRequest, GatewayReply } from "./http/types.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./http/wire-schemas.js";
 import { createLogger } from "./logger.js";
@@ -47,6 +51,14 @@ export interface Gateway {
   failure(path: string, error: unknown): GatewayReply;
   /** Checks that a provider answers and accepts its key. */
   probe(provider: string, timeoutMs: number): Promise<ProbeResult>;
+  /** Spend, recent requests and savings from the ledger. */
+  reports: {
+    spend(groupBy: string, from?: number, to?: number): Promise<SpendRow[]>;
+    savings(from?: number, to?: number, markupPercents?: number[]): Promise<SavingsReport>;
+    requests(limit?: number, before?: number): Promise<LedgerRow[]>;
+  };
+  /** Calls an admin route in-process as the master key (the CLI uses it); throws on an error reply. */
+  admin(method: string, path: string, body?: unknown): Promise<unknown>;
   /** Providers that are configured but unusable, with the reason. */
   disabledProviders(): Array<{ provider: string; reason: string }>;
   close(): Promise<void>;
@@ -82,6 +94,25 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     handle,
     failure: (path, error) => errorReplyFor(path, error, randomUUID(), runtime.redactor),
     disabledProviders: () => runtime.disabled,
+    reports: {
+      spend: (groupBy, from, to) => spendReport(runtime, groupBy, from, to),
+      savings: (from, to, fees) => savingsReport(runtime, from, to, fees),
+      requests: (limit, before) => recentRequests(runtime, limit, before),
+    },
+    async admin(method, path, body) {
+      const url = new URL(path, "http://switchyard");
+      const reply = await handleAdmin(runtime, {
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        headers: {},
+        body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)),
+        signal: NEVER_ABORTED,
+      });
+      const json = JSON.parse(typeof reply.body === "string" ? reply.body : "{}") as { error?: { message: string } };
+      if (reply.status >= 400) throw new Error(json.error?.message ?? `HTTP ${reply.status}`);
+      return json;
+    },
     async probe(name, timeoutMs) {
       const provider = runtime.providers.get(name);
       return provider ? probeProvider(provider, timeoutMs) : { ok: false, detail: "not configured or disabled", models: [] };

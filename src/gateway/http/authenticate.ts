@@ -33,14 +33,16 @@ export function authenticate(runtime: Runtime, request: GatewayHttpRequest, requ
   if (access === "open") return undefined;
   const enforced = runtime.masterKey !== undefined;
   if (!enforced && !(access === "client" && presentsCredential(request) && looksLikeVirtualKey(request))) return undefined;
+  let principal: Principal | undefined;
   try {
-    const principal = runtime.authenticator.authenticate(request.headers);
+    principal = runtime.authenticator.authenticate(request.headers);
     if (access === "admin" && principal.kind !== "master") {
       throw new GatewayError("permission", "The admin API requires the master key", { code: "master_key_required" });
     }
     return principal;
   } catch (error) {
-    if (error instanceof GatewayError) runtime.stores.audit.record(deniedRequestEvent(error, { target: request.path, requestId }));
+    // The principal is known for a 403 (a virtual key on an admin route): the event names that key.
+    if (error instanceof GatewayError) runtime.stores.audit.record(deniedRequestEvent(error, { principal, target: request.path, requestId }));
     throw error;
   }
 }

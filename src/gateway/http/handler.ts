@@ -88,6 +88,17 @@ export function errorReplyFor(path: string, error: unknown, requestId: string, r
   return path.startsWith("/v1/messages") ? anthropicErrorReply(error, requestId, redactor) : errorReply(error, requestId, redactor);
 }
 
+/** An admin route called in-process by a trusted caller (the CLI): no authentication. */
+export async function handleAdmin(runtime: Runtime, request: GatewayHttpRequest): Promise<GatewayReply> {
+  const requestId = randomUUID();
+  try {
+    if (!request.path.startsWith("/admin/")) throw new GatewayError("not_found", `Not an admin route: ${request.path}`);
+    return await routeFor(request)(runtime, request, { requestId, meta: { requestId, keyId: null, tags: [] } });
+  } catch (error) {
+    return errorReply(error, requestId, runtime.redactor);
+  }
+}
+
 export async function handleHttp(runtime: Runtime, request: GatewayHttpRequest): Promise<GatewayReply> {
   const requestId = requestIdOf(request);
   try {

@@ -1,0 +1,79 @@
+/**
+ * `switchyard keys create|list|revoke`: virtual keys. With `--url` (or
+ * SWITCHYARD_URL) it talks to a running gateway's admin API with the master key,
+ * so a revoke applies to that gateway's very next request; without it, it works
+ * on the store in `storage.url` directly (a running gateway sees changes within
+ * its key cache's 5 s).
+ */
+import { loadStartupConfig } from "../config/load.js";
+import { createGateway, type Gateway } from "../gateway/gateway.js";
+import { createLogger } from "../gateway/logger.js";
+import { printTable, usd } from "./table.js";
+
+
+export interface KeysOptions {
+  config?: string;
+  url?: string;
+  name?: string;
+  models?: string;
+  rpm?: string;
+  tpm?: string;
+  budget?: string;
+  period?: string;
+  expires?: string;
+}
+
+async function adminCall(options: KeysOptions, method: string, path: string, body?: unknown): Promise<unknown> {
+  const url = options.url ?? process.env.SWITCHYARD_URL;
+  if (url) {
+    const response = await fetch(`${url.replace(/\/$/, "")}${path}`, {
+      method,
+      headers: { "content-type": "application/json", authorization: `Bearer ${process.env.SWITCHYARD_MASTER_KEY ?? ""}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await response.json()) as { error?: { message: string } };
+    if (!response.ok) throw new Error(json.error?.message ?? `HTTP ${response.status}`);
+    return json;
+  }
+  // Local: the same admin handler, in-process, acting as the master key.
+  const { config } = loadStartupConfig(options.config);
+  if (config.storage.url.startsWith("memory")) throw new Error("storage.url is memory://: keys would not outlive this command; use --url with a running gateway");
+  const gateway: Gateway = await createGateway({ config: { ...config, providers: {}, models: {}, routing: { ...config.routing, rules: [] } }, logger: createLogger("error") });
+  try {
+    return await gateway.admin(method, path, body);
+  } finally {
+    await gateway.close();
+  }
+}
+
+const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+
+export async function runKeysCreate(options: KeysOptions): Promise<void> {
+  const created = (await adminCall(options, "POST", "/admin/keys", {
+    name: options.name,
+    models: options.models ? options.models.split(",").map((m) => m.trim()).filter(Boolean) : undefined,
+    rpm: number(options.rpm),
+    tpm: number(options.tpm),
+    budget_usd: number(options.budget),
+    budget_period: options.period,
+    expires_at: options.expires,
+  })) as { id: string; key: string; name: string };
+  console.log(`Created key ${created.id} (${created.name}). Store it now; it is not shown again:\n\n  ${created.key}\n`);
+}
+
+export async function runKeysList(options: KeysOptions): Promise<void> {
+  const { data } = (await adminCall(options, "GET", "/admin/keys")) as { data: Array<Record<string, unknown>> };
+  printTable(
+    ["id", "name", "prefix", "models", "rpm", "tpm", "budget", "period", "status"],
+    data.map((k) => [
+      String(k.id), String(k.name), `${String(k.prefix)}…`, (k.models as string[]).join(",") || "*",
+      String(k.rpm ?? "-"), String(k.tpm ?? "-"), k.budget_usd === null ? "-" : usd(k.budget_usd as number), String(k.budget_period ?? "-"),
+      k.revoked_at ? "revoked" : k.expires_at && (k.expires_at as number) < Date.now() ? "expired" : "active",
+    ]),
+  );
+}
+
+export async function runKeysRevoke(id: string, options: KeysOptions): Promise<void> {
+  await adminCall(options, "DELETE", `/admin/keys/${encodeURIComponent(id)}`);
+  console.log(`Revoked ${id}.`);
+}

@@ -1,0 +1,35 @@
+/**
+ * `switchyard spend`: spend from the ledger in `storage.url`, grouped, and the
+ * savings report against markup gateways and single-model routing.
+ */
+import { loadStartupConfig } from "../config/load.js";
+import { createGateway } from "../gateway/gateway.js";
+import { createLogger } from "../gateway/logger.js";
+import { parseTime } from "../gateway/reports.js";
+import { printTable, usd } from "./table.js";
+
+export async function runSpend(options: { config?: string; by?: string; since?: string; savings?: boolean }): Promise<void> {
+  const { config } = loadStartupConfig(options.config);
+  if (config.storage.url.startsWith("memory")) throw new Error("storage.url is memory://: there is no ledger to read");
+  const gateway = await createGateway({ config: { ...config, providers: {}, models: {}, routing: { ...config.routing, rules: [] } }, logger: createLogger("error") });
+  try {
+    const from = parseTime(options.since ?? "30d", "since");
+    const rows = await gateway.reports.spend(options.by ?? "model", from);
+    console.log(`Spend since ${new Date(from!).toISOString().slice(0, 10)} by ${options.by ?? "model"}:`);
+    printTable(
+      ["group", "requests", "input", "cached", "output", "cost", "unpriced"],
+      rows.map((r) => [r.group ?? "(none)", r.requests, r.input_tokens, r.cached_tokens, r.output_tokens, usd(r.cost_usd), r.unpriced_requests]),
+    );
+    const total = rows.reduce((sum, r) => sum + r.cost_usd, 0);
+    console.log(`total ${usd(total)}`);
+    if (options.savings) {
+      const report = await gateway.reports.savings(from);
+      console.log(`\nPaid at wholesale: ${usd(report.wholesaleUsd)} over ${report.requests} requests (${report.unpricedRequests} unpriced)`);
+      for (const m of report.markup) console.log(`  through a ${m.percent}% markup gateway: ${usd(m.costUsd)} (saved ${usd(m.savedUsd)})`);
+      const tiered = report.tieredRouting;
+      if (tiered) console.log(`  everything on ${tiered.referenceModel}: ${usd(tiered.allOnReferenceUsd)} (tiered routing saved ${usd(tiered.savedUsd)})`);
+    }
+  } finally {
+    await gateway.close();
+  }
+}
