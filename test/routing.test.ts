@@ -2,7 +2,7 @@
  * Failover across two OpenAI-format fakes: for each fault, stream and
  * non-stream, the right number of upstream calls, final status and route.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGateway, type Gateway } from "../src/gateway/gateway.js";
 import { createLogger } from "../src/gateway/logger.js";
 import { chunk, echoHandler, sendJson, sendSse, startFakeUpstream, type FakeHandler, type FakeUpstream } from "./helpers/fake-upstream.js";
@@ -153,5 +153,39 @@ describe("failover per fault", () => {
     const result = await call(false);
     expect(result.status).toBe(503);
     expect(result.attempts).toBe("6");
+  });
+});
+
+describe("provider key rotation", () => {
+  let rotating: Gateway;
+  beforeEach(async () => {
+    rotating = await createGateway({
+      logger: createLogger("silent"),
+      config: {
+        providers: { multi: { type: "openai-compatible", base_url: primary.baseUrl, api_key: ["sk-key-one-00000000", "sk-key-two-00000000"] } },
+        routing: { backoff: { base_ms: 1, max_ms: 5, max_wait_ms: 50 } },
+      },
+    });
+  });
+  afterEach(() => rotating.close());
+
+  const ask = () =>
+    rotating.fetch("http://gw/v1/chat/completions", { method: "POST", body: JSON.stringify({ model: "multi/m", messages: [{ role: "user", content: "hi" }] }) });
+
+  it("takes a key the provider rejects out of rotation and carries on with the next", async () => {
+    primary.handle((request, res) => (String(request.headers.authorization).includes("key-one") ? errorJson(401, "invalid key")(request, res) : echoHandler(request, res)));
+    const first = await ask();
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-switchyard-route")).toBe("multi/m:401>multi/m:200");
+    for (let i = 0; i < 4; i++) expect((await ask()).status).toBe(200);
+    expect(primary.requests.filter((r) => String(r.headers.authorization).includes("key-one"))).toHaveLength(1);
+  });
+
+  it("moves a rate-limited key aside until its reset", async () => {
+    primary.handle((request, res) => (String(request.headers.authorization).includes("key-one") ? errorJson(429, "slow", { "retry-after": "30" })(request, res) : echoHandler(request, res)));
+    expect((await ask()).status).toBe(200);
+    for (let i = 0; i < 3; i++) await ask();
+    expect(primary.requests.filter((r) => String(r.headers.authorization).includes("key-one"))).toHaveLength(1);
+    expect(primary.requests.filter((r) => String(r.headers.authorization).includes("key-two"))).toHaveLength(4);
   });
 });

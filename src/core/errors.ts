@@ -67,6 +67,8 @@ export class GatewayError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly provider: string | undefined;
   readonly headers: Record<string, string> | undefined;
+  /** The failure was this provider key's (rejected or rate limited) and another key is ready: retry at once. */
+  retryWithAnotherKey = false;
 
   constructor(kind: ErrorKind, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

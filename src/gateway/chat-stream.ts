@@ -8,9 +8,9 @@ import type { PricedUsage } from "../accounting/cost.js";
 import type { ChatChunk, ChatRequest } from "../core/chat.js";
 import type { MappedFinishReason } from "../core/finish-reason.js";
 import type { Usage } from "../core/usage.js";
-import type { CallContext, StreamTranslator } from "../providers/adapter.js";
+import type { StreamTranslator } from "../providers/adapter.js";
 import { admissionOf, renderUsage } from "./chat.js";
-import { observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
+import { callWithKey, observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
 import { RequestRecord } from "./request-record.js";
 import { routeRequestOf, type RequestMeta } from "./route-request.js";
 import type { ProviderRuntime, Runtime } from "./runtime.js";
@@ -35,19 +35,20 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
       plan,
       async (deployment) => {
         const provider = providerFor(runtime, deployment);
-        const context: CallContext = { model: deployment.model, apiKey: provider.nextKey() };
-        const upstream = provider.adapter.chatRequest({ ...request, stream: true }, context);
-        const opened = await openStream(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
-        const translator = provider.adapter.chatStream(request, context);
-        const chunks = translateEvents(provider, opened, translator);
-        try {
-          const first = await chunks.next();
-          opened.firstTokenArrived();
-          return { translator, chunks, first, opened };
-        } catch (error) {
-          opened.close();
-          throw error;
-        }
+        return callWithKey(provider, deployment, async (context) => {
+          const upstream = provider.adapter.chatRequest({ ...request, stream: true }, context);
+          const opened = await openStream(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
+          const translator = provider.adapter.chatStream(request, context);
+          const chunks = translateEvents(provider, opened, translator);
+          try {
+            const first = await chunks.next();
+            opened.firstTokenArrived();
+            return { translator, chunks, first, opened };
+          } catch (error) {
+            opened.close();
+            throw error;
+          }
+        });
       },
       signal,
       true,

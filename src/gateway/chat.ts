@@ -6,8 +6,7 @@ import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { MappedFinishReason } from "../core/finish-reason.js";
 import { toOpenAIUsage, type OpenAIUsage, type Usage } from "../core/usage.js";
 import type { PricedUsage } from "../accounting/cost.js";
-import type { CallContext } from "../providers/adapter.js";
-import { observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
+import { callWithKey, observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
 import type { AdmissionRequest } from "./governance.js";
 import { RequestRecord } from "./request-record.js";
 import { routeRequestOf, type RequestMeta } from "./route-request.js";
@@ -59,10 +58,11 @@ export async function completeChat(runtime: Runtime, request: ChatRequest, signa
       plan,
       async (deployment) => {
         const provider = providerFor(runtime, deployment);
-        const context: CallContext = { model: deployment.model, apiKey: provider.nextKey() };
-        const upstream = provider.adapter.chatRequest(request, context);
-        const body = await callJson(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
-        return provider.adapter.chatResponse(body, context);
+        return callWithKey(provider, deployment, async (context) => {
+          const upstream = provider.adapter.chatRequest(request, context);
+          const body = await callJson(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
+          return provider.adapter.chatResponse(body, context);
+        });
       },
       signal,
       false,

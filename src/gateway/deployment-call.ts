@@ -3,6 +3,7 @@
  * timeouts (alias overrides provider), and where its rate-limit headers go.
  */
 import { GatewayError } from "../core/errors.js";
+import type { CallContext } from "../providers/adapter.js";
 import type { Deployment } from "../router/plan.js";
 import type { AttemptTrace } from "../router/run-attempts.js";
 import type { ProviderRuntime, Runtime, Timeouts } from "./runtime.js";
@@ -30,4 +31,15 @@ export function timeoutsFor(runtime: Runtime, provider: ProviderRuntime, deploym
     firstTokenMs: alias?.firstTokenMs ?? provider.timeouts.firstTokenMs,
     streamIdleMs: provider.timeouts.streamIdleMs,
   };
+}
+
+/** Runs one upstream call with the provider's next key, and tells the key ring how that key fared. */
+export async function callWithKey<T>(provider: ProviderRuntime, deployment: Deployment, call: (context: CallContext) => Promise<T>): Promise<T> {
+  const context: CallContext = { model: deployment.model, apiKey: provider.keys.next() };
+  try {
+    return await call(context);
+  } catch (error) {
+    if (error instanceof GatewayError && provider.keys.report(context.apiKey, error)) error.retryWithAnotherKey = true;
+    throw error;
+  }
 }

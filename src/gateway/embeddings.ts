@@ -4,7 +4,7 @@ import type { Usage } from "../core/usage.js";
 import type { PricedUsage } from "../accounting/cost.js";
 import { estimateCompletionTokens } from "../accounting/estimate.js";
 import { RequestRecord } from "./request-record.js";
-import { observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
+import { callWithKey, observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
 import { routeRequestOf, type RequestMeta } from "./route-request.js";
 import type { Runtime } from "./runtime.js";
 import { callJson } from "./upstream-call.js";
@@ -54,10 +54,11 @@ async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: Abort
           param: "model",
         });
       }
-      const context = { model: deployment.model, apiKey: provider.nextKey() };
-      const upstream = embeddingsRequest(request, context);
-      const body = await callJson(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
-      return embeddingsResponse(body, context, request);
+      return callWithKey(provider, deployment, async (context) => {
+        const upstream = embeddingsRequest(request, context);
+        const body = await callJson(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
+        return embeddingsResponse(body, context, request);
+      });
     },
     signal,
     false,

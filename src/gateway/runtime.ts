@@ -15,6 +15,7 @@ import type { RouterClock } from "../router/clock.js";
 import { KeyAuthenticator } from "../auth/key-authenticator.js";
 import type { StateStore } from "../state/state-store.js";
 import { Governance } from "./governance.js";
+import { KeyRing } from "./key-ring.js";
 import { Metrics } from "./metrics.js";
 import { openStores, type Stores } from "./stores.js";
 import { Pricing } from "./pricing.js";
@@ -42,8 +43,8 @@ export interface ProviderRuntime {
   timeouts: Timeouts;
   /** Models declared in config for GET /v1/models. */
   declaredModels: string[];
-  /** Round-robins across the provider's keys. */
-  nextKey(): string | undefined;
+  /** The provider's keys in rotation. */
+  keys: KeyRing;
 }
 
 export interface Runtime {
@@ -96,7 +97,6 @@ function buildProvider(name: string, config: ProviderConfig, redactor: Redactor,
   redactor.add(...apiKeys);
   const { origin, basePath } = splitBaseUrl(config.base_url ?? type.baseUrl!);
   const settings: ProviderSettings = { name, type: config.type, origin, basePath, apiKeys, apiVersion: config.api_version, headers };
-  let turn = 0;
   return {
     name,
     type: config.type,
@@ -109,7 +109,7 @@ function buildProvider(name: string, config: ProviderConfig, redactor: Redactor,
       streamIdleMs: config.stream_idle_timeout_ms ?? DEFAULT_TIMEOUTS.streamIdleMs,
     },
     declaredModels: config.models ?? [],
-    nextKey: () => (apiKeys.length === 0 ? undefined : apiKeys[turn++ % apiKeys.length]),
+    keys: new KeyRing(name, apiKeys, log),
   };
 }
 

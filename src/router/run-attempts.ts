@@ -30,6 +30,9 @@ export interface BackoffPolicy {
   maxWaitMs: number;
 }
 
+/** Bounds immediate retries with another provider key within one request. */
+const MAX_KEY_SWITCHES = 8;
+
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 200, maxMs: 5_000, maxWaitMs: 10_000 };
 
 /** Thrown when every attempt failed; carries the trace for headers and the ledger. */
@@ -63,6 +66,7 @@ export async function runAttempts<T>(plan: Deployment[], attempt: (deployment: D
   let last: GatewayError | undefined;
   let queue = plan;
   let switchedForContext = false;
+  let keySwitches = 0;
   outer: for (let index = 0; index < queue.length; index++) {
     const deployment = queue[index]!;
     for (let retry = 0; retry <= deployment.retries; retry++) {
@@ -85,6 +89,12 @@ export async function runAttempts<T>(plan: Deployment[], attempt: (deployment: D
         last = asGatewayError(error);
         if (last.kind === "client_closed") throw new AttemptsExhausted(last, attempts);
         attempts.push({ deployment, outcome: String(last.upstreamStatus ?? last.kind) });
+        if (last.retryWithAnotherKey && keySwitches < MAX_KEY_SWITCHES) {
+          // The provider's key failed, not the deployment: another key goes at once, costing no retry.
+          keySwitches++;
+          retry--;
+          continue;
+        }
         const action = classifyError(last);
         if (action === "stop") break outer;
         if (action === "context") {

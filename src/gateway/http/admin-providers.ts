@@ -12,7 +12,7 @@ export function providersReport(runtime: Runtime): Record<string, unknown> {
     name: provider.name,
     type: provider.type,
     base_url: `${provider.settings.origin}${provider.settings.basePath}`,
-    keys: provider.settings.apiKeys.length,
+    keys: provider.keys.status(),
     status: "enabled",
   }));
   const disabled = runtime.disabled.map(({ provider, reason }) => ({ name: provider, type: runtime.config.providers[provider]?.type, status: "disabled", reason }));
