@@ -1,10 +1,45 @@
-import { loadStartupConfig } from "../config/load.js";
-import { createGateway } from "../gateway/gateway.js";
+import { watch } from "node:fs";
+import { ConfigError, loadConfigFile, loadStartupConfig } from "../config/load.js";
+import { createGateway, type Gateway } from "../gateway/gateway.js";
 import { startServer } from "../server/http-server.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+const RELOAD_DEBOUNCE_MS = 300;
 
-export async function runStart(options: { config?: string; port?: number; host?: string }): Promise<void> {
+export interface StartOptions {
+  config?: string;
+  port?: number;
+  host?: string;
+}
+
+/** Re-reads the config file on SIGHUP and when it changes; an invalid file is rejected and the old config keeps serving. */
+function watchConfig(gateway: Gateway, file: string): void {
+  const log = gateway.logger;
+  let timer: NodeJS.Timeout | undefined;
+  const reload = (why: string) => {
+    try {
+      const next = loadConfigFile(file);
+      void gateway
+        .reload(next)
+        .then(() => log.info({ config: file }, `config reloaded (${why})`))
+        .catch((error: Error) => log.error({ config: file }, `config reload rejected, still serving the previous config: ${error.message}`));
+    } catch (error) {
+      const message = error instanceof ConfigError ? error.message : String(error);
+      log.error({ config: file }, `config reload rejected, still serving the previous config: ${message}`);
+    }
+  };
+  process.on("SIGHUP", () => reload("SIGHUP"));
+  try {
+    watch(file, { persistent: false }, () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => reload("file changed"), RELOAD_DEBOUNCE_MS);
+    });
+  } catch (error) {
+    log.warn(`cannot watch ${file} for changes (${(error as Error).message}); SIGHUP still reloads`);
+  }
+}
+
+export async function runStart(options: StartOptions): Promise<void> {
   const { config, source } = loadStartupConfig(options.config);
   if (options.port !== undefined) config.server.port = options.port;
   if (options.host !== undefined) config.server.host = options.host;
@@ -19,6 +54,7 @@ export async function runStart(options: { config?: string; port?: number; host?:
   const providers = Object.keys(config.providers).filter((name) => !gateway.disabledProviders().some((d) => d.provider === name));
   log.info({ config: source, providers }, `Switchyard listening on ${running.url}`);
   if (!config.server.master_key) log.info("no master key configured: the API is open to local clients only");
+  if (source.endsWith(".yaml") || source.endsWith(".yml")) watchConfig(gateway, source);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,28 +1,31 @@
 /**
- * The embedded API (DESIGN §3.4). The HTTP server is a thin layer over the same object.
+ * The embedded API (DESIGN §3.4). The HTTP server is a thin layer over the same
+ * object. `reload` swaps in a new config for new requests; in-flight ones
+ * finish on the runtime they started with.
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import type { LedgerRow } from "../accounting/ledger-row.js";
+import type { SpendRow } from "../accounting/ledger-store.js";
+import type { SavingsReport } from "../accounting/savings.js";
 import type { ChatChunk, ChatCompletion } from "../core/chat.js";
 import type { EmbeddingsResponse, ModelCard } from "../core/embeddings.js";
 import { validateConfig } from "../config/load.js";
 import type { SwitchyardConfig, SwitchyardConfigInput } from "../config/schema.js";
+import type { RouterClock } from "../router/clock.js";
+import type { StateStore } from "../state/state-store.js";
 import { completeChat } from "./chat.js";
 import { streamChat } from "./chat-stream.js";
 import { createEmbeddings } from "./embeddings.js";
 import { createFetchAdapter, type FetchFunction } from "./http/fetch-adapter.js";
-import type { LedgerRow } from "../accounting/ledger-row.js";
-import type { SpendRow } from "../accounting/ledger-store.js";
-import type { SavingsReport } from "../accounting/savings.js";
 import { errorReplyFor, handleAdmin, handleHttp } from "./http/handler.js";
-import { recentRequests, savingsReport, spendReport } from "./reports.js";
 import type { GatewayHttpRequest, GatewayReply } from "./http/types.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./http/wire-schemas.js";
 import { createLogger } from "./logger.js";
-import { embeddedMeta } from "./route-request.js";
 import { listModels, probeProvider, type ProbeResult } from "./models.js";
-import { buildRuntime, closeRuntime, type Runtime } from "./runtime.js";
-import type { RouterClock } from "../router/clock.js";
+import { recentRequests, savingsReport, spendReport } from "./reports.js";
+import { embeddedMeta } from "./route-request.js";
+import { buildRuntime, closeRuntime, openSharedServices, retireRuntime, type Runtime } from "./runtime.js";
 
 export interface GatewayOptions {
   /** The same object as the YAML file (validated here), or an already validated config. */
@@ -30,6 +33,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Injectable time for the router (tests of cooldowns and backoff). */
   clock?: RouterClock;
+  /** A state store to use instead of `state.url` (cluster workers use the primary's). */
+  state?: StateStore;
 }
 
 export interface CallOptions {
@@ -37,6 +42,7 @@ export interface CallOptions {
 }
 
 export interface Gateway {
+  /** The config serving new requests. */
   readonly config: SwitchyardConfig;
   readonly logger: Logger;
   chat(request: unknown, options?: CallOptions): Promise<ChatCompletion>;
@@ -59,6 +65,12 @@ export interface Gateway {
   };
   /** Calls an admin route in-process as the master key (the CLI uses it); throws on an error reply. */
   admin(method: string, path: string, body?: unknown): Promise<unknown>;
+  /**
+   * Applies a new config to new requests (providers, keys, aliases, prices, routing).
+   * Throws (ConfigError) and keeps the old config when the new one is invalid.
+   * Storage and state URLs need a restart.
+   */
+  reload(config: SwitchyardConfigInput | SwitchyardConfig): Promise<void>;
   /** Providers that are configured but unusable, with the reason. */
   disabledProviders(): Array<{ provider: string; reason: string }>;
   close(): Promise<void>;
@@ -67,14 +79,18 @@ export interface Gateway {
 const NEVER_ABORTED = new AbortController().signal;
 
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
-  const config = validateConfig(options.config ?? {});
-  const logger = options.logger ?? createLogger(config.log.level);
-  const runtime: Runtime = await buildRuntime(config, logger, { clock: options.clock });
-  const handle = (request: GatewayHttpRequest) => handleHttp(runtime, request);
+  const initial = validateConfig(options.config ?? {});
+  const logger = options.logger ?? createLogger(initial.log.level);
+  const shared = await openSharedServices(initial, logger, { clock: options.clock, state: options.state });
+  let runtime: Runtime = buildRuntime(initial, shared);
+  shared.current = runtime;
   let closed = false;
+  const handle = (request: GatewayHttpRequest) => handleHttp(runtime, request);
 
   return {
-    config,
+    get config() {
+      return runtime.config;
+    },
     logger,
     async chat(request, callOptions) {
       const body = parseChatRequest(request);
@@ -93,7 +109,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     fetch: createFetchAdapter(handle),
     handle,
     failure: (path, error) => errorReplyFor(path, error, randomUUID(), runtime.redactor),
-    disabledProviders: () => runtime.disabled,
+    async probe(name, timeoutMs) {
+      const provider = runtime.providers.get(name);
+      return provider ? probeProvider(provider, timeoutMs) : { ok: false, detail: "not configured or disabled", models: [] };
+    },
     reports: {
       spend: (groupBy, from, to) => spendReport(runtime, groupBy, from, to),
       savings: (from, to, fees) => savingsReport(runtime, from, to, fees),
@@ -113,10 +132,27 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       if (reply.status >= 400) throw new Error(json.error?.message ?? `HTTP ${reply.status}`);
       return json;
     },
-    async probe(name, timeoutMs) {
-      const provider = runtime.providers.get(name);
-      return provider ? probeProvider(provider, timeoutMs) : { ok: false, detail: "not configured or disabled", models: [] };
+    async reload(input) {
+      const audit = shared.stores.audit;
+      let next: Runtime;
+      try {
+        const config = validateConfig(input, "reloaded config");
+        if (config.storage.url !== runtime.config.storage.url || config.state.url !== runtime.config.state.url) {
+          logger.warn("storage.url and state.url changes apply after a restart; the running stores are kept");
+        }
+        next = buildRuntime(config, shared, runtime);
+      } catch (error) {
+        audit.record({ actor: "system", action: "config.rejected", key_prefix: null, target: null, reason: (error as Error).message.slice(0, 500), status: null, request_id: null });
+        throw error;
+      }
+      const previous = runtime;
+      runtime = next;
+      shared.current = next;
+      audit.record({ actor: "system", action: "config.reloaded", key_prefix: null, target: null, reason: `${next.providers.size} providers, ${next.routes.aliases.size} aliases`, status: null, request_id: null });
+      // Old pools close once the requests still using them have finished.
+      void retireRuntime(previous).catch((error) => logger.error({ err: String(error) }, "closing the previous config's connections failed"));
     },
+    disabledProviders: () => runtime.disabled,
     async close() {
       if (closed) return;
       closed = true;

@@ -32,6 +32,8 @@ export interface RouterOptions {
   cooldown?: CooldownPolicy;
   backoff?: BackoffPolicy;
   tagRules?: TagRule[];
+  /** Health carried over from a previous router (config reload keeps cooldowns). */
+  health?: HealthBoard;
   prices?: PriceLookup;
   /** Context window (input + output tokens) of a deployment, when known. */
   contextWindowOf?: (deployment: Deployment) => number | undefined;
@@ -56,7 +58,7 @@ export class Router {
 
   constructor(private readonly table: RouteTable, private readonly options: RouterOptions = {}) {
     this.clock = options.clock ?? systemClock;
-    this.health = new HealthBoard(this.clock, options.cooldown ?? DEFAULT_COOLDOWN);
+    this.health = options.health ?? new HealthBoard(this.clock, options.cooldown ?? DEFAULT_COOLDOWN);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.prices = options.prices ?? NO_PRICES;
   }

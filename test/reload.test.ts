@@ -1,0 +1,102 @@
+/**
+ * Config hot reload: new providers, aliases and prices apply to new requests
+ * without dropping in-flight ones; an invalid config is rejected and the old
+ * one keeps serving. Through the API, SIGHUP and a file change.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGateway } from "../src/gateway/gateway.js";
+import { createLogger } from "../src/gateway/logger.js";
+import { chunk, echoHandler, startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
+
+let a: FakeUpstream;
+let b: FakeUpstream;
+beforeAll(async () => {
+  [a, b] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
+  // A streams slowly: ten pieces over ~400 ms.
+  a.handle((request, res) => {
+    if (!request.body?.stream) return echoHandler(request, res);
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    let i = 0;
+    const timer = setInterval(() => {
+      if (i < 10) res.write(`data: ${JSON.stringify(chunk("a", { content: `a${i++} ` }))}\n\n`);
+      else {
+        clearInterval(timer);
+        res.write(`data: ${JSON.stringify(chunk("a", {}, "stop"))}\n\n`);
+        res.end("data: [DONE]\n\n");
+      }
+    }, 40);
+  });
+});
+afterAll(() => Promise.all([a.close(), b.close()]));
+
+const config = (target: "a" | "b", price: number) => ({
+  storage: { url: "memory://" },
+  providers: {
+    a: { type: "openai-compatible", base_url: a.baseUrl },
+    ...(target === "b" && { b: { type: "openai-compatible", base_url: b.baseUrl } }),
+  },
+  models: { smart: { deployments: [{ provider: target, model: `model-${target}` }] } },
+  pricing: { [`${target}/model-${target}`]: { input: price, output: price } },
+});
+
+describe("gateway.reload", () => {
+  it("switches new requests, finishes in-flight ones, rejects invalid configs", async () => {
+    const gateway = await createGateway({ config: config("a", 1), logger: createLogger("silent") });
+    const ask = (stream: boolean) =>
+      gateway.fetch("http://gw/v1/chat/completions", { method: "POST", body: JSON.stringify({ model: "smart", stream, messages: [{ role: "user", content: "hi" }] }) });
+    try {
+      const inFlight = Array.from({ length: 10 }, () => ask(true).then((r) => r.text()));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await gateway.reload(config("b", 2));
+      const after = await ask(false);
+      expect(after.headers.get("x-switchyard-provider")).toBe("b");
+      expect(Number(after.headers.get("x-switchyard-cost-usd"))).toBeCloseTo(((12 + 5) * 2) / 1e6, 12);
+      for (const text of await Promise.all(inFlight)) {
+        expect(text).toContain("a9 ");
+        expect(text.trim().endsWith("data: [DONE]")).toBe(true);
+        expect(text).not.toContain('"error"');
+      }
+      await expect(gateway.reload({ providers: { x: { type: "martian" } } })).rejects.toThrow(/unknown provider type/);
+      expect((await ask(false)).headers.get("x-switchyard-provider")).toBe("b");
+      const audit = (await gateway.admin("GET", "/admin/audit")) as { data: Array<{ action: string }> };
+      expect(audit.data.map((e) => e.action)).toEqual(expect.arrayContaining(["config.reloaded", "config.rejected"]));
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
+describe("switchyard start", () => {
+  it("reloads on SIGHUP and on a file change", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sy-reload-"));
+    const file = join(dir, "switchyard.yaml");
+    const yaml = (target: string) =>
+      `storage: { url: "memory://" }\nproviders:\n  a: { type: openai-compatible, base_url: "${a.baseUrl}" }\n  b: { type: openai-compatible, base_url: "${b.baseUrl}" }\nmodels:\n  smart: { deployments: [{ provider: ${target}, model: m }] }\n`;
+    writeFileSync(file, yaml("a"));
+    const child = spawn(process.execPath, ["bin/switchyard.js", "start", "--config", file, "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
+    try {
+      let log = "";
+      child.stderr.on("data", (part: Buffer) => (log += part.toString()));
+      await expect.poll(() => /listening on (http:\/\/[\d.:]+)/.exec(log)?.[1], { timeout: 10_000 }).toBeTruthy();
+      const url = /listening on (http:\/\/[\d.:]+)/.exec(log)![1]!;
+      const provider = async () =>
+        (await fetch(`${url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "smart", messages: [{ role: "user", content: "hi" }] }) })).headers.get("x-switchyard-provider");
+      expect(await provider()).toBe("a");
+      writeFileSync(file, yaml("b"));
+      await expect.poll(provider, { timeout: 5_000, interval: 100 }).toBe("b");
+      writeFileSync(file, "providers: [oops");
+      await expect.poll(() => log.includes("config reload rejected"), { timeout: 5_000 }).toBe(true);
+      expect(await provider()).toBe("b");
+      writeFileSync(file, yaml("a"));
+      await expect.poll(provider, { timeout: 5_000, interval: 100 }).toBe("a");
+      child.kill("SIGHUP");
+      await expect.poll(() => log.includes("(SIGHUP)"), { timeout: 5_000 }).toBe(true);
+    } finally {
+      child.kill("SIGTERM");
+    }
+  });
+});
