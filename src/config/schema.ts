@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 
-const secretRef = z.string().min(1, "expected a secret reference such as env:NAME or file:/path");
+const secretRef = z.string().min(1, "expected a secret reference such as env:NAME, file:/path or vault:mount/path#field");
 
 const positiveInt = z.number().int().positive();
 
@@ -94,6 +94,10 @@ export const configSchema = z.strictObject({
   providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "provider names use letters, digits, '_', '-', '.'"), providerSchema).default({}),
   models: z.record(z.string().min(1), aliasSchema).default({}),
   routing: routingSchema.default(routingSchema.parse({})),
+  secrets: z.strictObject({
+    /** How long a value read from Vault is used before it is read again. */
+    vault_ttl_ms: positiveInt.default(300_000),
+  }).default({ vault_ttl_ms: 300_000 }),
   pricing: z.record(z.string().regex(/^[^/]+\/.+$/, "expected a 'provider/model' key"), priceSchema).default({}),
 });
 

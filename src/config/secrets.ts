@@ -24,7 +24,8 @@ export function resolveSecret(reference: string, env: NodeJS.ProcessEnv = proces
     }
   }
   if (reference.startsWith("vault:")) {
-    return { ok: false, reason: "vault: references are not supported in this version" };
+    // Vault is remote: SecretSource fetches these ahead of time.
+    return { ok: false, reason: "vault: references are resolved by SecretSource" };
   }
   return { ok: true, value: reference, literal: true };
 }

@@ -12,6 +12,7 @@ import type { ChatChunk, ChatCompletion } from "../core/chat.js";
 import type { EmbeddingsResponse, ModelCard } from "../core/embeddings.js";
 import { validateConfig } from "../config/load.js";
 import type { SwitchyardConfig, SwitchyardConfigInput } from "../config/schema.js";
+import { SecretSource } from "../config/secret-source.js";
 import type { RouterClock } from "../router/clock.js";
 import type { StateStore } from "../state/state-store.js";
 import { completeChat } from "./chat.js";
@@ -82,12 +83,22 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const initial = validateConfig(options.config ?? {});
   const logger = options.logger ?? createLogger(initial.log.level);
   const shared = await openSharedServices(initial, logger, { clock: options.clock, state: options.state });
-  let runtime: Runtime = buildRuntime(initial, shared);
+  const secrets = new SecretSource({ ttlMs: initial.secrets.vault_ttl_ms, onVaultError: (reason) => logger.warn(`vault read failed, serving the last good value: ${reason}`) });
+  await secrets.prepare(initial);
+  let runtime: Runtime = buildRuntime(initial, shared, secrets.resolve);
   shared.current = runtime;
   let closed = false;
+  // Re-read Vault secrets when their TTL expires; a changed value rebuilds the runtime like a reload.
+  const vaultRefresh = setInterval(() => {
+    void secrets
+      .prepare(runtime.config)
+      .then((changed) => (changed ? gateway.reload(runtime.config) : undefined))
+      .catch((error: Error) => logger.error(`vault refresh failed: ${error.message}`));
+  }, initial.secrets.vault_ttl_ms);
+  vaultRefresh.unref();
   const handle = (request: GatewayHttpRequest) => handleHttp(runtime, request);
 
-  return {
+  const gateway: Gateway = {
     get config() {
       return runtime.config;
     },
@@ -140,7 +151,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         if (config.storage.url !== runtime.config.storage.url || config.state.url !== runtime.config.state.url) {
           logger.warn("storage.url and state.url changes apply after a restart; the running stores are kept");
         }
-        next = buildRuntime(config, shared, runtime);
+        await secrets.prepare(config);
+        next = buildRuntime(config, shared, secrets.resolve, runtime);
       } catch (error) {
         audit.record({ actor: "system", action: "config.rejected", key_prefix: null, target: null, reason: (error as Error).message.slice(0, 500), status: null, request_id: null });
         throw error;
@@ -156,8 +168,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(vaultRefresh);
       await closeRuntime(runtime);
       logger.flush?.();
     },
   };
+  return gateway;
 }

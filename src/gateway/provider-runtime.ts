@@ -5,7 +5,7 @@
 import type { Logger } from "pino";
 import type { Redactor } from "../core/redact.js";
 import type { ProviderConfig } from "../config/schema.js";
-import { resolveSecret } from "../config/secrets.js";
+import type { SecretLookup } from "../config/secret-source.js";
 import type { ProviderAdapter, ProviderSettings } from "../providers/adapter.js";
 import { providerType } from "../providers/registry.js";
 import { UpstreamClient } from "../transport/upstream-client.js";
@@ -40,21 +40,23 @@ function splitBaseUrl(url: string): { origin: string; basePath: string } {
   return { origin: parsed.origin, basePath: parsed.pathname.replace(/\/+$/, "") };
 }
 
-export function buildProvider(name: string, config: ProviderConfig, redactor: Redactor, log: Logger): ProviderRuntime | string {
+export function buildProvider(name: string, config: ProviderConfig, redactor: Redactor, log: Logger, resolveSecret: SecretLookup): ProviderRuntime | string {
   const type = providerType(config.type);
   if (!type) return `unknown provider type '${config.type}'`;
   const references = config.api_key === undefined ? [] : Array.isArray(config.api_key) ? config.api_key : [config.api_key];
   const apiKeys: string[] = [];
+  const skipped: string[] = [];
   for (const [index, reference] of references.entries()) {
     const secret = resolveSecret(reference);
     if (!secret.ok) {
+      skipped.push(secret.reason);
       log.warn({ provider: name }, `provider '${name}': api_key${references.length > 1 ? `[${index}]` : ""} skipped: ${secret.reason}`);
       continue;
     }
     if (secret.literal) log.warn({ provider: name }, `provider '${name}': api_key is a literal value; prefer env:NAME or file:/path`);
     apiKeys.push(secret.value);
   }
-  if (type.keyRequired && apiKeys.length === 0) return "no usable api_key";
+  if (type.keyRequired && apiKeys.length === 0) return `no usable api_key${skipped.length > 0 ? ` (${skipped.join("; ")})` : ""}`;
   const headers: Record<string, string> = {};
   for (const [header, reference] of Object.entries(config.headers ?? {})) {
     const secret = resolveSecret(reference);

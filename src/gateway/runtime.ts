@@ -10,7 +10,7 @@ import { PriceCatalog } from "../accounting/price-catalog.js";
 import { KeyAuthenticator } from "../auth/key-authenticator.js";
 import { Redactor } from "../core/redact.js";
 import type { SwitchyardConfig } from "../config/schema.js";
-import { resolveSecret } from "../config/secrets.js";
+import type { SecretLookup } from "../config/secret-source.js";
 import type { RouterClock } from "../router/clock.js";
 import { DEFAULT_RETRIES, type AliasRoute, type RouteTable } from "../router/plan.js";
 import { Router } from "../router/router.js";
@@ -99,7 +99,7 @@ function aliasRoutes(config: SwitchyardConfig): { aliases: Map<string, AliasRout
 }
 
 /** Builds the routing side of a config over the shared services; `previous` hands over deployment health. */
-export function buildRuntime(config: SwitchyardConfig, shared: SharedServices, previous?: Runtime): Runtime {
+export function buildRuntime(config: SwitchyardConfig, shared: SharedServices, resolveSecret: SecretLookup, previous?: Runtime): Runtime {
   const { log } = shared;
   const redactor = new Redactor();
   let masterKey: string | undefined;
@@ -112,7 +112,7 @@ export function buildRuntime(config: SwitchyardConfig, shared: SharedServices, p
   const providers = new Map<string, ProviderRuntime>();
   const disabled: Runtime["disabled"] = [];
   for (const [name, providerConfig] of Object.entries(config.providers)) {
-    const built = buildProvider(name, providerConfig, redactor, log);
+    const built = buildProvider(name, providerConfig, redactor, log, resolveSecret);
     if (typeof built === "string") {
       disabled.push({ provider: name, reason: built });
       log.warn({ provider: name }, `provider '${name}' disabled: ${built}`);
