@@ -73,6 +73,19 @@ describe("bad client input", () => {
     await expectStillServing();
   });
 
+  it("rejects JSON nested too deeply before parsing it", async () => {
+    const deep = `{"model":"smart","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":${"[".repeat(5000)}${"]".repeat(5000)}}}]}`;
+    const result = await post("/v1/chat/completions", deep);
+    expect(result.status).toBe(400);
+    expect(result.json.error.message).toMatch(/nested more than 64 levels/);
+    await expectStillServing();
+  });
+
+  it("sends no CORS headers unless origins are configured", async () => {
+    const response = await fetch(`${fixture.server.url}/health`, { headers: { origin: "https://evil.example" } });
+    expect(response.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
   it("rejects bad embeddings input", async () => {
     const result = await post("/v1/embeddings", { model: "fake/e", input: { text: "x" } });
     expect(result.status).toBe(400);

@@ -18,6 +18,10 @@ export const serverSchema = z.strictObject({
   keep_alive_timeout_ms: positiveInt.default(65_000),
   /** Time a client has to send the request headers. */
   headers_timeout_ms: positiveInt.default(60_000),
+  /** Time a client has to send the whole request (slow clients are cut off). */
+  request_timeout_ms: positiveInt.default(120_000),
+  /** Browser origins allowed to call the API (CORS); none by default. `*` allows any. */
+  cors_origins: z.array(z.string().min(1)).default([]),
 });
 
 export const providerSchema = z.strictObject({

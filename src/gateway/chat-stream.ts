@@ -9,7 +9,7 @@ import type { ChatChunk, ChatRequest } from "../core/chat.js";
 import type { MappedFinishReason } from "../core/finish-reason.js";
 import type { Usage } from "../core/usage.js";
 import type { StreamTranslator } from "../providers/adapter.js";
-import { admissionOf, renderUsage } from "./chat.js";
+import { admissionOf, renderUsage, reservable } from "./chat.js";
 import { callWithKey, observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
 import { RequestRecord } from "./request-record.js";
 import { routeRequestOf, type RequestMeta } from "./route-request.js";
@@ -30,7 +30,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
   let run;
   try {
     const plan = runtime.router.plan(routeRequestOf(request, meta, true));
-    record.admission = await runtime.governance.admit(meta.key, admissionOf(request), plan.deployments, meta.requestId);
+    record.admission = await runtime.governance.admit(meta.key, admissionOf(request, plan), reservable(plan), meta.requestId);
     run = await runtime.router.run(
       plan,
       async (deployment) => {

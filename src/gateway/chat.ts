@@ -8,6 +8,7 @@ import { toOpenAIUsage, type OpenAIUsage, type Usage } from "../core/usage.js";
 import type { PricedUsage } from "../accounting/cost.js";
 import { callWithKey, observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
 import type { AdmissionRequest } from "./governance.js";
+import type { Plan } from "../router/router.js";
 import { RequestRecord } from "./request-record.js";
 import { routeRequestOf, type RequestMeta } from "./route-request.js";
 import type { Runtime } from "./runtime.js";
@@ -25,13 +26,21 @@ export interface CompletedChat extends RouteInfo {
   usageEstimated: boolean;
 }
 
-export function admissionOf(request: ChatRequest): AdmissionRequest {
+export function admissionOf(request: ChatRequest, plan: Plan): AdmissionRequest {
   return {
     model: request.model,
+    routedModel: plan.model,
+    tools: request.tools,
     models: request.models as string[] | undefined,
     messages: request.messages,
     maxOutputTokens: (request.max_completion_tokens ?? request.max_tokens) ?? undefined,
   };
+}
+
+/** Every deployment the request may reach, context-window fallbacks included: the budget's worst case covers them all. */
+export function reservable(plan: Plan): Plan["deployments"] {
+  const fallback = plan.contextFallback();
+  return fallback.length > 0 ? [...plan.deployments, ...fallback] : plan.deployments;
 }
 
 /** OpenAI's schema requires these keys on every choice; some hosts omit them. */
@@ -53,7 +62,7 @@ export async function completeChat(runtime: Runtime, request: ChatRequest, signa
   const record = new RequestRecord(runtime, meta, request.model, false);
   try {
     const plan = runtime.router.plan(routeRequestOf(request, meta, false));
-    record.admission = await runtime.governance.admit(meta.key, admissionOf(request), plan.deployments, meta.requestId);
+    record.admission = await runtime.governance.admit(meta.key, admissionOf(request, plan), reservable(plan), meta.requestId);
     const run = await runtime.router.run(
       plan,
       async (deployment) => {

@@ -27,6 +27,9 @@ export interface Admission {
 
 export interface AdmissionRequest {
   model: string;
+  /** The model after tag rules, when they changed it: scope applies to it too. */
+  routedModel?: string;
+  tools?: ChatRequest["tools"];
   models?: string[];
   /** Chat messages, or embedding input as text. */
   messages?: ChatRequest["messages"];
@@ -74,6 +77,7 @@ export class Governance {
 
   private async check(key: VirtualKey, request: AdmissionRequest, plan: Deployment[]): Promise<Admission> {
     assertModelAllowed(key, request.model);
+    if (request.routedModel && request.routedModel !== request.model) assertModelAllowed(key, request.routedModel);
     for (const extra of request.models ?? []) assertModelAllowed(key, extra);
     const now = this.now();
     if (key.rpm) {
@@ -99,7 +103,7 @@ export class Governance {
 
   /** Reserves the worst case: every prompt token and the full output cap at the dearest deployment's price. */
   private async reserve(key: VirtualKey, request: AdmissionRequest, plan: Deployment[], now: number): Promise<{ period: string; micros: number }> {
-    const promptTokens = request.messages ? await estimatePromptTokens(request.messages) : Math.ceil(JSON.stringify(request.input ?? "").length / 2);
+    const promptTokens = request.messages ? await estimatePromptTokens(request.messages, { tools: request.tools }) : Math.ceil(JSON.stringify(request.input ?? "").length / 2);
     let worst = 0;
     for (const deployment of plan) {
       const quote = this.pricing.quote(deployment);

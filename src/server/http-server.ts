@@ -104,7 +104,7 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
     await writeReply(res, reply);
   }
 
-  const server = createServer({ keepAliveTimeout: gateway.config.server.keep_alive_timeout_ms, headersTimeout: gateway.config.server.headers_timeout_ms, requestTimeout: 0 }, (req, res) => {
+  const server = createServer({ keepAliveTimeout: gateway.config.server.keep_alive_timeout_ms, headersTimeout: gateway.config.server.headers_timeout_ms, requestTimeout: gateway.config.server.request_timeout_ms }, (req, res) => {
     const task = serve(req, res).catch((error) => {
       gateway.logger.error({ err: (error as Error).message }, "failed to write a reply");
       res.destroy();

@@ -22,10 +22,12 @@ function presentsCredential(request: GatewayHttpRequest): boolean {
   return request.headers.authorization !== undefined || request.headers["x-api-key"] !== undefined;
 }
 
+/** Either header: a virtual key in `Authorization` must not be skipped because `x-api-key` holds a placeholder. */
 function looksLikeVirtualKey(request: GatewayHttpRequest): boolean {
-  const raw = request.headers["x-api-key"] ?? request.headers.authorization;
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  return typeof value === "string" && /(^|\s)sk-sy-/.test(value);
+  return [request.headers["x-api-key"], request.headers.authorization].some((raw) => {
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    return typeof value === "string" && /(^|\s)sk-sy-/.test(value);
+  });
 }
 
 export function authenticate(runtime: Runtime, request: GatewayHttpRequest, requestId: string): Principal | undefined {

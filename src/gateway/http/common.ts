@@ -17,15 +17,46 @@ export type Route = (runtime: Runtime, request: GatewayHttpRequest, context: Rou
 
 export const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
 
+/** Deeper JSON than any real request needs; deeper input could exhaust the stack when re-serialized. */
+export const MAX_JSON_DEPTH = 64;
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Nesting depth of raw JSON bytes (strings skipped), stopping early once past `limit`. */
+export function jsonDepthExceeds(bytes: Uint8Array, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (++depth > limit) return true;
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth--;
+  }
+  return false;
+}
+
 /** The request body as JSON, or a 400 that says what is wrong with it. */
 export function readJson(request: GatewayHttpRequest): unknown {
   if (!request.body || request.body.length === 0) {
     throw new GatewayError("bad_request", "Request body is empty; expected a JSON object", { code: "invalid_request_body" });
   }
+  if (jsonDepthExceeds(request.body, MAX_JSON_DEPTH)) {
+    throw new GatewayError("bad_request", `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`, { code: "invalid_request_body" });
+  }
   try {
     return JSON.parse(request.body.toString("utf8"));
   } catch (error) {
-    const detail = error instanceof SyntaxError ? `: ${error.message}` : "";
-    throw new GatewayError("bad_request", `Request body is not valid JSON${detail}`, { code: "invalid_json" });
+    // Only the position: the parser's own message quotes the body, which may hold a secret.
+    const position = error instanceof SyntaxError ? /position (\d+)/.exec(error.message)?.[1] : undefined;
+    throw new GatewayError("bad_request", `Request body is not valid JSON${position ? ` (at position ${position})` : ""}`, { code: "invalid_json" });
   }
 }

@@ -38,7 +38,8 @@ export function createFetchAdapter(handle: (request: GatewayHttpRequest) => Prom
       body: bytes,
       signal: request.signal,
     });
-    const body = typeof reply.body === "string" ? reply.body : toStream(reply.body);
+    // 204/304 replies must have no body at all.
+    const body = reply.status === 204 || reply.status === 304 ? null : typeof reply.body === "string" ? reply.body : toStream(reply.body);
     return new Response(body, { status: reply.status, headers: reply.headers });
   };
 }

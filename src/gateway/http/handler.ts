@@ -3,6 +3,7 @@
  * validate, call, shape the reply. No provider or routing knowledge lives here.
  */
 import { randomUUID } from "node:crypto";
+import { isModelAllowed } from "../../auth/model-scope.js";
 import type { Redactor } from "../../core/redact.js";
 import { GatewayError } from "../../core/errors.js";
 import { anthropicErrorReply } from "../anthropic-front/errors.js";
@@ -17,6 +18,7 @@ import { adminKeyRoute, ADMIN_ROUTES } from "./admin-routes.js";
 import { authenticate } from "./authenticate.js";
 import { readJson, SSE_HEADERS, type Route } from "./common.js";
 import { costHeaders } from "./cost-headers.js";
+import { preflight, withCors } from "./cors.js";
 import { errorReply, jsonReply, routeHeaders } from "./reply.js";
 import { encodeChatSse } from "./sse-encode.js";
 import type { GatewayHttpRequest, GatewayReply } from "./types.js";
@@ -42,8 +44,12 @@ const embeddings: Route = async (runtime, request, { requestId, meta }) => {
   return jsonReply(200, done.response, { ...routeHeaders(requestId, done), ...costHeaders(done.priced, done.usageEstimated) });
 };
 
-const models: Route = async (runtime, _request, { requestId }) =>
-  jsonReply(200, { object: "list", data: await listModels(runtime) }, { "x-request-id": requestId });
+/** Lists what the caller may use: a scoped key sees only its models. */
+const models: Route = async (runtime, _request, { requestId, meta }) => {
+  const cards = await listModels(runtime);
+  const visible = meta.key ? cards.filter((card) => isModelAllowed(meta.key!.models, card.id)) : cards;
+  return jsonReply(200, { object: "list", data: visible }, { "x-request-id": requestId });
+};
 
 const health: Route = async (runtime, _request, { requestId }) =>
   jsonReply(200, { status: "ok", providers: runtime.providers.size }, { "x-request-id": requestId });
@@ -100,6 +106,12 @@ export async function handleAdmin(runtime: Runtime, request: GatewayHttpRequest)
 }
 
 export async function handleHttp(runtime: Runtime, request: GatewayHttpRequest): Promise<GatewayReply> {
+  const origins = runtime.config.server.cors_origins;
+  if (origins.length === 0) return serve(runtime, request);
+  return preflight(request, origins) ?? withCors(request, await serve(runtime, request), origins);
+}
+
+async function serve(runtime: Runtime, request: GatewayHttpRequest): Promise<GatewayReply> {
   const requestId = requestIdOf(request);
   try {
     const route = routeFor(request);
