@@ -3,6 +3,7 @@
  * file, the embedded `createGateway({ config })` object and the code agree.
  */
 import { z } from "zod";
+import { promptRedactionSchema } from "../auth/prompt-redaction.js";
 
 const secretRef = z.string().min(1, "expected a secret reference such as env:NAME, file:/path or vault:mount/path#field");
 
@@ -94,7 +95,15 @@ export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   storage: z.strictObject({ url: z.string().default("sqlite://./switchyard.db") }).default({ url: "sqlite://./switchyard.db" }),
   state: z.strictObject({ url: z.string().default("memory://") }).default({ url: "memory://" }),
-  log: z.strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") }).default({ level: "info" }),
+  log: z.strictObject({
+    level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Log prompts and completions of every request (keys can opt in one by one with `log_prompts`). */
+    prompts: z.boolean().default(false),
+    /** Where prompt logs go (JSON lines); default: the main log. */
+    prompts_file: z.string().min(1).optional(),
+    /** Applied to prompts and completions before they are written. */
+    redact: promptRedactionSchema.default(promptRedactionSchema.parse({})),
+  }).default({ level: "info", prompts: false, redact: promptRedactionSchema.parse({}) }),
   providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "provider names use letters, digits, '_', '-', '.'"), providerSchema).default({}),
   models: z.record(z.string().min(1), aliasSchema).default({}),
   routing: routingSchema.default(routingSchema.parse({})),

@@ -96,6 +96,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
     const estimated = translator.usage === undefined;
     const usage = translator.usage ?? (await estimateUsage(request, produced.text));
     const priced = record.charge(usage, estimated);
+    record.capturePrompt(request.messages, () => produced.text);
     record.finish();
     if (includeUsage) {
       yield {

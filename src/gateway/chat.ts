@@ -81,6 +81,7 @@ export async function completeChat(runtime: Runtime, request: ChatRequest, signa
     const usageEstimated = run.value.usage === undefined;
     const usage = run.value.usage ?? (await estimateUsage(request, completionText(completion)));
     const priced = record.charge(usage, usageEstimated);
+    record.capturePrompt(request.messages, () => completionText(completion));
     completion.usage = renderUsage(completion.usage, usage, priced);
     completeChoiceShape(completion);
     return { completion, usage, finishReason, priced, usageEstimated, deployment: run.deployment, attempts: run.attempts };

@@ -68,6 +68,7 @@ async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: Abort
   const usageEstimated = run.value.usage === undefined;
   const usage = run.value.usage ?? (await estimateEmbeddingUsage(request));
   const priced = record.charge(usage, usageEstimated);
+  record.capturePrompt(request.input, () => "");
   response.usage = { prompt_tokens: usage.input.total, total_tokens: usage.input.total, ...(priced.costUsd !== null && { cost: priced.costUsd }) };
   return { response, usage, priced, usageEstimated, deployment: run.deployment, attempts: run.attempts };
 }

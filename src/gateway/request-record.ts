@@ -27,6 +27,7 @@ export class RequestRecord {
   errorKind: string | null = null;
   /** The key's budget reservation and token window, settled on finish. */
   admission: Admission | undefined;
+  private prompt: { prompt: unknown; completion: string } | undefined;
 
   constructor(
     private readonly runtime: Runtime,
@@ -50,6 +51,11 @@ export class RequestRecord {
     this.tokensEstimated = estimated;
     this.priced = this.deployment ? this.runtime.pricing.price(this.deployment, usage) : { costUsd: null, unpriced: true, estimate: false };
     return this.priced;
+  }
+
+  /** Keeps the prompt and completion for the prompt log, when it is on for this request. */
+  capturePrompt(prompt: unknown, completion: () => string): void {
+    if (this.runtime.promptLog.enabledFor(this.origin.key)) this.prompt = { prompt, completion: completion() };
   }
 
   fail(error: unknown): void {
@@ -94,6 +100,9 @@ export class RequestRecord {
     };
     this.admission?.settle(row.cost_usd, row.input_tokens + row.output_tokens);
     this.runtime.ledger.record(row);
+    if (this.prompt) {
+      this.runtime.promptLog.write({ request_id: row.id, key_id: row.key_id, model: row.model, provider: row.provider, ...this.prompt });
+    }
     this.runtime.metrics.observe(row);
   }
 }

@@ -18,6 +18,7 @@ import type { StateStore } from "../state/state-store.js";
 import { Governance } from "./governance.js";
 import { Metrics } from "./metrics.js";
 import { Pricing } from "./pricing.js";
+import { PromptLog } from "./prompt-log.js";
 import { buildProvider, type ProviderRuntime, type Timeouts } from "./provider-runtime.js";
 import { openStores, type Stores } from "./stores.js";
 
@@ -48,6 +49,7 @@ export interface Runtime extends Omit<SharedServices, "current" | "clock"> {
   redactor: Redactor;
   /** Why configured providers are not available (missing secrets, …). */
   disabled: Array<{ provider: string; reason: string }>;
+  promptLog: PromptLog;
 }
 
 export interface RuntimeOptions {
@@ -153,6 +155,7 @@ export function buildRuntime(config: SwitchyardConfig, shared: SharedServices, r
     aliasTimeouts: timeouts,
     redactor,
     disabled,
+    promptLog: new PromptLog(config.log, log, redactor),
   };
 }
 
