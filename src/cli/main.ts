@@ -8,7 +8,8 @@ import { runDoctor } from "./doctor.js";
 import { runKeysCreate, runKeysList, runKeysRevoke } from "./keys.js";
 import { runModels } from "./models.js";
 import { runSpend } from "./spend.js";
-import { runStart } from "./start.js";
+import { runCluster } from "./cluster.js";
+import { runStart, type StartOptions } from "./start.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command();
@@ -19,7 +20,11 @@ export async function main(argv: string[]): Promise<void> {
     .option("-c, --config <file>", "config file (default: ./switchyard.yaml, else providers from environment variables)")
     .option("-p, --port <port>", "port to listen on", (value) => Number.parseInt(value, 10))
     .option("-H, --host <host>", "address to bind")
-    .action((options) => runStart(options));
+    .option("-w, --workers <count>", "worker processes sharing the port (default 1)", (value) => Number.parseInt(value, 10))
+    .action(async (options: StartOptions & { workers?: number }) => {
+      if (options.workers && options.workers > 1) await runCluster(options, options.workers);
+      else await runStart(options);
+    });
   program
     .command("models")
     .description("list what is routable with the current config")

@@ -2,6 +2,7 @@ import { watch } from "node:fs";
 import { ConfigError, loadConfigFile, loadStartupConfig } from "../config/load.js";
 import { createGateway, type Gateway } from "../gateway/gateway.js";
 import { startServer } from "../server/http-server.js";
+import type { StateStore } from "../state/state-store.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 const RELOAD_DEBOUNCE_MS = 300;
@@ -39,11 +40,11 @@ function watchConfig(gateway: Gateway, file: string): void {
   }
 }
 
-export async function runStart(options: StartOptions): Promise<void> {
+export async function runStart(options: StartOptions, extra: { state?: StateStore } = {}): Promise<Gateway> {
   const { config, source } = loadStartupConfig(options.config);
   if (options.port !== undefined) config.server.port = options.port;
   if (options.host !== undefined) config.server.host = options.host;
-  const gateway = await createGateway({ config });
+  const gateway = await createGateway({ config, state: extra.state });
   const log = gateway.logger;
   let host = config.server.host;
   if (!config.server.master_key && !LOOPBACK.has(host)) {
@@ -67,4 +68,5 @@ export async function runStart(options: StartOptions): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  return gateway;
 }

@@ -72,6 +72,10 @@ export interface Gateway {
    * Storage and state URLs need a restart.
    */
   reload(config: SwitchyardConfigInput | SwitchyardConfig): Promise<void>;
+  /** Listens for virtual keys created, changed or revoked through this gateway. */
+  onKeyChange(listener: (keyId: string) => void): () => void;
+  /** Forgets a cached key so a change made elsewhere (another worker) applies to the next request. */
+  invalidateKey(keyId: string): void;
   /** Providers that are configured but unusable, with the reason. */
   disabledProviders(): Array<{ provider: string; reason: string }>;
   close(): Promise<void>;
@@ -164,6 +168,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       // Old pools close once the requests still using them have finished.
       void retireRuntime(previous).catch((error) => logger.error({ err: String(error) }, "closing the previous config's connections failed"));
     },
+    onKeyChange: (listener) => shared.stores.keys.onChange((key) => listener(key.id)),
+    invalidateKey: (keyId) => runtime.authenticator.invalidate(keyId),
     disabledProviders: () => runtime.disabled,
     async close() {
       if (closed) return;

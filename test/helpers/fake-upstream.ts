@@ -12,6 +12,8 @@ export interface RecordedRequest {
   headers: IncomingMessage["headers"];
   body: Record<string, unknown> | undefined;
   raw: string;
+  /** The client side's port: tells connections (and so client processes) apart. */
+  remotePort: number | undefined;
 }
 
 export type FakeHandler = (request: RecordedRequest, res: ServerResponse) => void | Promise<void>;
@@ -96,7 +98,7 @@ export async function startFakeUpstream(handler: FakeHandler = echoHandler): Pro
       } catch {
         body = undefined;
       }
-      const recorded: RecordedRequest = { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, body, raw };
+      const recorded: RecordedRequest = { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, body, raw, remotePort: req.socket.remotePort };
       requests.push(recorded);
       res.on("close", () => {
         if (!res.writableFinished) state.aborted++;

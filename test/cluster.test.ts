@@ -1,0 +1,64 @@
+/**
+ * `start --workers 2`: key limits hold across workers (state in the primary),
+ * and a revoke made through one worker applies on every worker's next request.
+ */
+import { spawn } from "node:child_process";
+import { request } from "node:http";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
+
+let upstream: FakeUpstream;
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+});
+afterAll(() => upstream.close());
+
+/** One request on a fresh connection, so the cluster spreads them across workers. */
+function call(url: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, { method, agent: false, headers: { "content-type": "application/json", ...headers } }, (res) => {
+      let text = "";
+      res.on("data", (part) => (text += part));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text || "{}") }));
+    });
+    req.on("error", reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+it("holds a key's rate limit across workers and relays revokes", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sy-cluster-"));
+  const file = join(dir, "switchyard.yaml");
+  writeFileSync(file, `server: { master_key: "sy-master-cluster-test-000" }\nstorage: { url: "sqlite://${join(dir, "sy.db")}" }\nproviders:\n  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }\n`);
+  const child = spawn(process.execPath, ["bin/switchyard.js", "start", "--config", file, "--port", "0", "--workers", "2"], { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  child.stderr.on("data", (part: Buffer) => (log += part.toString()));
+  try {
+    await expect.poll(() => (log.match(/listening on/g) ?? []).length, { timeout: 15_000 }).toBe(2);
+    const url = /listening on (http:\/\/[\d.:]+)/.exec(log)![1]!;
+    const master = { authorization: "Bearer sy-master-cluster-test-000" };
+    const created = await call(url, "POST", "/admin/keys", master, { name: "shared", rpm: 4 });
+    const key = { authorization: `Bearer ${created.json.key as string}` };
+    const chat = () => call(url, "POST", "/v1/chat/completions", key, { model: "fake/m", messages: [{ role: "user", content: "hi" }] });
+    const statuses = [];
+    for (let i = 0; i < 8; i++) statuses.push((await chat()).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(4);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(4);
+    // Both workers served: their upstream connections come from different ports.
+    expect(new Set(upstream.requests.map((r) => r.remotePort)).size).toBeGreaterThanOrEqual(2);
+
+    const other = await call(url, "POST", "/admin/keys", master, { name: "to-revoke" });
+    const otherKey = { authorization: `Bearer ${other.json.key as string}` };
+    // Warm both workers' caches with the key, then revoke it through one of them.
+    for (let i = 0; i < 4; i++) expect((await call(url, "GET", "/v1/models", otherKey)).status).toBe(200);
+    expect((await call(url, "DELETE", `/admin/keys/${other.json.id as string}`, master)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 4; i++) expect((await call(url, "GET", "/v1/models", otherKey)).status).toBe(401);
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+  }
+});
