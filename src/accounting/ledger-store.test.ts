@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { postgresAvailable, testSchemas } from "../../test/helpers/postgres.js";
 import type { LedgerRow } from "./ledger-row.js";
 import type { LedgerStore } from "./ledger-store.js";
 import { MemoryLedgerStore } from "./memory-store.js";
@@ -39,6 +40,12 @@ const stores: Array<[string, () => Promise<LedgerStore>]> = [
   ["sqlite in memory", () => openLedgerStore("sqlite::memory:")],
   ["sqlite file", () => openLedgerStore(`sqlite://${join(tmp, `ledger-${Math.random()}.db`)}`)],
 ];
+
+// The same contract against PostgreSQL when the test server is reachable
+// (a fresh schema per store, opened through the URL as the gateway does).
+const schemas = testSchemas();
+afterAll(() => schemas.dropAll());
+if (await postgresAvailable()) stores.push(["postgres", async () => openLedgerStore((await schemas.create()).url)]);
 
 describe.each(stores)("%s ledger store", (_name, open) => {
   async function seeded(): Promise<LedgerStore> {
@@ -162,10 +169,13 @@ describe("openLedgerStore", () => {
     await store.close();
   });
 
-  it("postgres is not supported yet, and the url (with its password) is not echoed", async () => {
-    const attempt = openLedgerStore("postgres://user:hunter2@db:5432/switchyard");
-    await expect(attempt).rejects.toThrow(/postgres:\/\/ is not supported yet/);
-    await expect(attempt).rejects.not.toThrow(/hunter2/);
+  it("a postgres url that cannot connect fails clearly, without echoing the url or its password", async () => {
+    for (const url of ["postgres://user:hunter2@127.0.0.1:1/switchyard", "postgresql://user:hunter2@127.0.0.1:1/switchyard?sslmode=disable"]) {
+      const attempt = openLedgerStore(url);
+      await expect(attempt).rejects.toThrow(/storage\.url: cannot open the PostgreSQL ledger/);
+      await expect(attempt).rejects.not.toThrow(/hunter2/);
+      await expect(attempt).rejects.not.toThrow(/user:/);
+    }
   });
 
   it("rejects unknown schemes clearly", async () => {

@@ -1,6 +1,6 @@
 /**
  * Where ledger rows live. Implementations: SQLite (embedded default), memory
- * (tests, `memory://`); PostgreSQL later. All methods are async so a network
+ * (tests, `memory://`), PostgreSQL (`postgres://`, several instances). All methods are async so a network
  * store fits the same shape.
  */
 import type { LedgerRow } from "./ledger-row.js";

@@ -1,8 +1,10 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { postgresAvailable, testSchemas } from "../../test/helpers/postgres.js";
 import { GatewayError } from "../core/errors.js";
 import { completeAuditEvent, deniedRequestEvent, type AuditStore } from "./audit-log.js";
 import { KeyAuthError } from "./key-auth-error.js";
 import { MemoryAuditStore } from "./memory-audit-store.js";
+import { PostgresAuditStore } from "./postgres-audit-store.js";
 import { SqliteAuditStore } from "./sqlite-audit-store.js";
 import { openSqliteDatabase, type SqliteDatabase } from "./sqlite-database.js";
 import { newVirtualKey } from "./key-record.js";
@@ -20,52 +22,58 @@ function sqliteDb(): SqliteDatabase {
   return db;
 }
 
-const stores: Array<[string, (now: () => number) => AuditStore]> = [
+const stores: Array<[string, (now: () => number) => AuditStore | Promise<AuditStore>]> = [
   ["MemoryAuditStore", (now) => new MemoryAuditStore({ now })],
   ["SqliteAuditStore", (now) => new SqliteAuditStore(sqliteDb(), { now })],
 ];
 
+const schemas = testSchemas();
+afterAll(() => schemas.dropAll());
+if (await postgresAvailable()) {
+  stores.push(["PostgresAuditStore", async (now) => PostgresAuditStore.open((await schemas.create()).pool(), { now, onError: (e) => console.error("audit store error", e) })]);
+}
+
 describe.each(stores)("%s", (_name, makeStore) => {
-  it("round-trips events, newest first", () => {
+  it("round-trips events, newest first", async () => {
     let clock = 100;
-    const store = makeStore(() => clock);
+    const store = await makeStore(() => clock);
     const created = store.record({ actor: "master", action: "key.created", key_prefix: "sk-sy-AbCd", target: "key_0123456789abcdef" });
     clock = 200;
     const denied = store.record({ actor: "key_0123456789abcdef", action: "request.denied", target: "openai/o3", reason: "model_not_allowed", status: 403, request_id: "req_1" });
     expect(created).toEqual({ id: expect.stringMatching(/^aud_[0-9a-f]{16}$/), ts: 100, actor: "master", action: "key.created", key_prefix: "sk-sy-AbCd", target: "key_0123456789abcdef", reason: null, status: null, request_id: null });
-    expect(store.list()).toEqual([denied, created]);
+    expect(await store.list()).toEqual([denied, created]);
     store.close();
   });
 
-  it("filters by action, pages with before, bounds the limit", () => {
+  it("filters by action, pages with before, bounds the limit", async () => {
     let clock = 0;
-    const store = makeStore(() => clock);
+    const store = await makeStore(() => clock);
     for (let i = 1; i <= 30; i++) {
       clock = i;
       store.record({ actor: "system", action: i % 3 === 0 ? "config.reloaded" : "request.denied", status: 401 });
     }
-    expect(store.list({ limit: 5 }).map((e) => e.ts)).toEqual([30, 29, 28, 27, 26]);
-    expect(store.list({ limit: 3, before: 26 }).map((e) => e.ts)).toEqual([25, 24, 23]);
-    expect(store.list({ action: "config.reloaded", limit: 3 }).map((e) => e.ts)).toEqual([30, 27, 24]);
-    expect(store.list({ action: "config.reloaded", before: 24 }).map((e) => e.ts)).toEqual([21, 18, 15, 12, 9, 6, 3]);
-    expect(store.list({ limit: 0 })).toHaveLength(1);
-    expect(store.list({ limit: 10_000 })).toHaveLength(30);
+    expect((await store.list({ limit: 5 })).map((e) => e.ts)).toEqual([30, 29, 28, 27, 26]);
+    expect((await store.list({ limit: 3, before: 26 })).map((e) => e.ts)).toEqual([25, 24, 23]);
+    expect((await store.list({ action: "config.reloaded", limit: 3 })).map((e) => e.ts)).toEqual([30, 27, 24]);
+    expect((await store.list({ action: "config.reloaded", before: 24 })).map((e) => e.ts)).toEqual([21, 18, 15, 12, 9, 6, 3]);
+    expect(await store.list({ limit: 0 })).toHaveLength(1);
+    expect(await store.list({ limit: 10_000 })).toHaveLength(30);
     store.close();
   });
 
-  it("keeps events of the same millisecond in recording order", () => {
-    const store = makeStore(() => 5);
+  it("keeps events of the same millisecond in recording order", async () => {
+    const store = await makeStore(() => 5);
     const ids = ["key.created", "key.updated", "key.revoked"].map((action) => store.record({ actor: "master", action: action as "key.created" }).id);
-    expect(store.list().map((e) => e.id)).toEqual(ids.reverse());
+    expect((await store.list()).map((e) => e.id)).toEqual(ids.reverse());
     store.close();
   });
 
-  it("stores SQL-looking text verbatim", () => {
-    const store = makeStore(() => 1);
+  it("stores SQL-looking text verbatim", async () => {
+    const store = await makeStore(() => 1);
     const text = "'); DROP TABLE audit_events; --";
     store.record({ actor: "system", action: "config.rejected", reason: text, target: text });
     store.record({ actor: "system", action: "config.rejected" });
-    expect(store.list().map((e) => e.reason)).toEqual([null, text]);
+    expect((await store.list()).map((e) => e.reason)).toEqual([null, text]);
     store.close();
   });
 });
@@ -113,12 +121,12 @@ describe("SqliteAuditStore queueing", () => {
     expect(count()).toBe(500);
   });
 
-  it("drops events beyond the queue bound instead of growing", () => {
+  it("drops events beyond the queue bound instead of growing", async () => {
     vi.useFakeTimers();
     const store = new SqliteAuditStore(sqliteDb(), { maxQueued: 100 });
     for (let i = 0; i < 1_000; i++) store.record({ actor: "system", action: "request.denied", status: 401 });
     expect(store.dropped).toBe(900);
-    expect(store.list({ limit: 1000 })).toHaveLength(100);
+    expect(await store.list({ limit: 1000 })).toHaveLength(100);
   });
 
   it("close() writes what is queued; a failed write is counted, not thrown", () => {

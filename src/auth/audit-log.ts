@@ -55,8 +55,11 @@ export interface AuditQuery {
 export interface AuditStore {
   /** Queues an event and returns it completed; never blocks on storage and never throws for storage failures. */
   record(event: AuditEventInput): AuditEvent;
-  /** Events newest first, including ones still queued. */
-  list(query?: AuditQuery): AuditEvent[];
+  /**
+   * Events newest first, including ones still queued. Async so a network
+   * store (PostgreSQL) can answer; the embedded stores answer at once.
+   */
+  list(query?: AuditQuery): Promise<AuditEvent[]>;
   /** Writes what is queued; the shared database handle stays open. */
   close(): void;
 }

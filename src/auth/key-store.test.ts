@@ -1,7 +1,9 @@
-/** The contract every KeyStore meets, run against both implementations. */
-import { afterEach, describe, expect, it } from "vitest";
+/** The contract every KeyStore meets, run against every implementation (PostgreSQL when the test server is reachable). */
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { postgresAvailable, testSchemas } from "../../test/helpers/postgres.js";
 import type { KeyStore } from "./key-store.js";
 import { MemoryKeyStore } from "./memory-key-store.js";
+import { PostgresKeyStore } from "./postgres-key-store.js";
 import { openSqliteDatabase, type SqliteDatabase } from "./sqlite-database.js";
 import { SqliteKeyStore } from "./sqlite-key-store.js";
 import { hashSecret, type VirtualKey } from "./virtual-key.js";
@@ -21,21 +23,39 @@ afterEach(() => {
   databases = [];
 });
 
-const stores: Array<[string, (now: () => number) => KeyStore]> = [
-  ["MemoryKeyStore", (now) => new MemoryKeyStore({ now })],
+interface Capabilities {
+  /** Whether text fields may hold U+0000 (PostgreSQL text cannot: such a name is refused with a 400). */
+  nulInText: boolean;
+}
+
+const stores: Array<[string, (now: () => number) => KeyStore | Promise<KeyStore>, Capabilities]> = [
+  ["MemoryKeyStore", (now) => new MemoryKeyStore({ now }), { nulInText: true }],
   ["SqliteKeyStore", (now) => {
     const db = openSqliteDatabase();
     databases.push(db);
     return new SqliteKeyStore(db, { now });
-  }],
+  }, { nulInText: true }],
 ];
 
-describe.each(stores)("%s", (_name, makeStore) => {
+const schemas = testSchemas();
+afterAll(() => schemas.dropAll());
+if (await postgresAvailable()) {
+  stores.push(["PostgresKeyStore", async (now) => {
+    const store = await PostgresKeyStore.open((await schemas.create()).pool(), { now, onError: (e) => console.error("KEYSTORE ERROR", e) });
+    schemas.onCleanup(async () => {
+      await store.flush();
+      store.close();
+    });
+    return store;
+  }, { nulInText: false }]);
+}
+
+describe.each(stores)("%s", (_name, makeStore, capabilities) => {
   let clock = 1_000;
   const now = () => clock;
 
-  it("creates keys and finds them by hash and id", () => {
-    const store = makeStore(now);
+  it("creates keys and finds them by hash and id", async () => {
+    const store = await makeStore(now);
     const { key, secret } = store.create({ name: "ci", models: ["smart"], rpm: 10, budget_usd: 2.5, metadata: { team: "a", n: 1, on: true }, log_prompts: true });
     expect(key.hash).toBe(hashSecret(secret));
     expect(key).toMatchObject({ name: "ci", models: ["smart"], rpm: 10, tpm: null, budget_usd: 2.5, budget_period: "monthly", metadata: { team: "a", n: 1, on: true }, log_prompts: true, created_at: 1000, revoked_at: null });
@@ -45,8 +65,8 @@ describe.each(stores)("%s", (_name, makeStore) => {
     expect(store.get("key_missing")).toBeUndefined();
   });
 
-  it("lists keys oldest first, revoked included", () => {
-    const store = makeStore(now);
+  it("lists keys oldest first, revoked included", async () => {
+    const store = await makeStore(now);
     clock = 1;
     const a = store.create({ name: "a" }).key;
     clock = 2;
@@ -56,8 +76,8 @@ describe.each(stores)("%s", (_name, makeStore) => {
     expect(store.list()[1]).toEqual(b);
   });
 
-  it("updates fields and timestamps, and returns undefined for unknown ids", () => {
-    const store = makeStore(now);
+  it("updates fields and timestamps, and returns undefined for unknown ids", async () => {
+    const store = await makeStore(now);
     clock = 10;
     const { key } = store.create({ name: "a", rpm: 5 });
     clock = 20;
@@ -69,8 +89,8 @@ describe.each(stores)("%s", (_name, makeStore) => {
     expect(store.get(key.id)).toEqual(updated);
   });
 
-  it("revokes once; a revoked key is still found, marked revoked", () => {
-    const store = makeStore(now);
+  it("revokes once; a revoked key is still found, marked revoked", async () => {
+    const store = await makeStore(now);
     const { key } = store.create({ name: "a" });
     clock = 50;
     expect(store.revoke(key.id)).toBe(true);
@@ -79,8 +99,8 @@ describe.each(stores)("%s", (_name, makeStore) => {
     expect(store.findByHash(key.hash)).toMatchObject({ revoked_at: 50, updated_at: 50 });
   });
 
-  it("returns copies: mutating a result does not change the store", () => {
-    const store = makeStore(now);
+  it("returns copies: mutating a result does not change the store", async () => {
+    const store = await makeStore(now);
     const { key } = store.create({ name: "a", models: ["x"] });
     key.models.push("y");
     key.metadata.evil = true;
@@ -88,8 +108,8 @@ describe.each(stores)("%s", (_name, makeStore) => {
     expect(store.get(key.id)).toMatchObject({ models: ["x"], metadata: {} });
   });
 
-  it("tells listeners about creates, updates and revocations", () => {
-    const store = makeStore(now);
+  it("tells listeners about creates, updates and revocations", async () => {
+    const store = await makeStore(now);
     const seen: Array<Pick<VirtualKey, "name" | "revoked_at">> = [];
     const unsubscribe = store.onChange((k) => seen.push({ name: k.name, revoked_at: k.revoked_at }));
     store.onChange(() => { throw new Error("a broken listener"); });
@@ -102,10 +122,11 @@ describe.each(stores)("%s", (_name, makeStore) => {
     expect(seen).toEqual([{ name: "a", revoked_at: null }, { name: "b", revoked_at: null }, { name: "b", revoked_at: 7 }]);
   });
 
-  it("stores SQL-looking names, models, metadata and lookups verbatim, never executing them", () => {
-    const store = makeStore(now);
-    const created = INJECTIONS.map((text) => store.create({ name: text, models: [text], metadata: { [text]: text } }).key);
-    for (const [index, text] of INJECTIONS.entries()) {
+  it("stores SQL-looking names, models, metadata and lookups verbatim, never executing them", async () => {
+    const store = await makeStore(now);
+    const storable = capabilities.nulInText ? INJECTIONS : INJECTIONS.filter((text) => !text.includes("\u0000"));
+    const created = storable.map((text) => store.create({ name: text, models: [text], metadata: { [text]: text } }).key);
+    for (const [index, text] of storable.entries()) {
       expect(store.get(created[index]!.id)).toMatchObject({ name: text, models: [text], metadata: { [text]: text } });
       expect(store.get(text)).toBeUndefined();
       expect(store.findByHash(text)).toBeUndefined();
@@ -114,6 +135,12 @@ describe.each(stores)("%s", (_name, makeStore) => {
     }
     const patched = store.update(created[0]!.id, { name: INJECTIONS[1]!, metadata: { q: INJECTIONS[2]! } });
     expect(patched).toMatchObject({ name: INJECTIONS[1], metadata: { q: INJECTIONS[2] } });
-    expect(store.list()).toHaveLength(INJECTIONS.length);
+    expect(store.list()).toHaveLength(storable.length);
+    for (const text of INJECTIONS.filter((t) => !storable.includes(t))) {
+      // Such a name is refused up front; the same text inside models and metadata is kept verbatim.
+      expect(() => store.create({ name: text })).toThrow(expect.objectContaining({ status: 400, param: "name" }));
+      expect(store.create({ name: "ok", models: [text], metadata: { [text]: text } }).key).toMatchObject({ models: [text], metadata: { [text]: text } });
+      expect(() => store.update(created[0]!.id, { name: text })).toThrow(expect.objectContaining({ status: 400 }));
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Where virtual keys live. Synchronous on purpose: `findByHash` sits on the
  * request path and SQLite (better-sqlite3) answers in microseconds, so there
- * is no promise to await per request.
+ * is no promise to await per request. The PostgreSQL store keeps every key
+ * in memory and writes through in the background (see `flush`).
  */
 import type { KeyCreateInput, KeyPatch } from "./key-input.js";
 import type { VirtualKey } from "./virtual-key.js";
@@ -23,6 +24,12 @@ export interface KeyStore {
   revoke(id: string): boolean;
   /** Subscribes to changes made through this store; returns the unsubscribe function. */
   onChange(listener: KeyChangeListener): () => void;
+  /**
+   * Resolves once every change made so far is stored; rejects when one could
+   * not be. Only stores that write in the background (PostgreSQL) have it;
+   * callers that must know a change is durable await `flush?.()`.
+   */
+  flush?(): Promise<void>;
   /** Stops the store. A shared database handle stays open: its opener closes it. */
   close(): void;
 }

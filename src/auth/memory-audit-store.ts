@@ -24,7 +24,7 @@ export class MemoryAuditStore implements AuditStore {
     return { ...event };
   }
 
-  list(query: AuditQuery = {}): AuditEvent[] {
+  async list(query: AuditQuery = {}): Promise<AuditEvent[]> {
     const limit = auditLimit(query.limit);
     const out: AuditEvent[] = [];
     // Stable newest-first: by ts, then by insertion order.

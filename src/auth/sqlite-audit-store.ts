@@ -88,7 +88,7 @@ export class SqliteAuditStore implements AuditStore {
     return { ...event };
   }
 
-  list(query: AuditQuery = {}): AuditEvent[] {
+  async list(query: AuditQuery = {}): Promise<AuditEvent[]> {
     this.flush();
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
     const limit = auditLimit(query.limit);

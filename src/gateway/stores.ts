@@ -25,6 +25,62 @@ export interface Stores {
   close(): Promise<void>;
 }
 
+function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/**
+ * `postgres://…`: the ledger, keys and audit log share one connection pool,
+ * ended once by `close()` after each store has written what it queued.
+ * `pg` is loaded only here.
+ */
+async function openPostgresStores(storageUrl: string, stateUrl: string, log: Logger, injected?: { state?: StateStore }): Promise<Stores> {
+  const [postgres, { PostgresLedgerStore }, { PostgresKeyStore }, { PostgresAuditStore }] = await Promise.all([
+    import("../storage/postgres.js"),
+    import("../accounting/postgres-store.js"),
+    import("../auth/postgres-key-store.js"),
+    import("../auth/postgres-audit-store.js"),
+  ]);
+  // Messages only: a pg error object can carry connection details.
+  const safe = (error: unknown) => postgres.postgresErrorMessage(error, storageUrl);
+  const pool = postgres.createPostgresPool(storageUrl, { onError: (error) => log.error({ err: error.message }, "postgres connection error") });
+  const ledger = new PostgresLedgerStore(pool);
+  let keys: Awaited<ReturnType<typeof PostgresKeyStore.open>> | undefined;
+  let audit: Awaited<ReturnType<typeof PostgresAuditStore.open>>;
+  try {
+    await ledger.migrate();
+    keys = await PostgresKeyStore.open(pool, { onError: (error) => log.error({ err: safe(error) }, "virtual key store error") });
+    audit = await PostgresAuditStore.open(pool, { onError: (error) => log.error({ err: safe(error) }, "audit log write failed") });
+  } catch (error) {
+    keys?.close();
+    await pool.end().catch(() => undefined);
+    throw new Error(`storage.url: cannot open the PostgreSQL storage: ${safe(error)}`);
+  }
+  let state: StateStore;
+  try {
+    state = injected?.state ?? (await openStateStore(stateUrl, { onError: (error) => log.error({ err: String(error) }, "state store error") }));
+  } catch (error) {
+    keys.close();
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+  return {
+    ledger,
+    keys,
+    audit,
+    state,
+    async close() {
+      audit.close();
+      keys.close();
+      await audit.flush();
+      await keys.flush().catch(() => undefined);
+      await state.close();
+      await ledger.close();
+      await pool.end();
+    },
+  };
+}
+
 function sqlitePath(url: string): string | undefined {
   if (url === "sqlite::memory:" || url === "sqlite://:memory:") return ":memory:";
   if (!url.startsWith("sqlite://")) return undefined;
@@ -32,6 +88,7 @@ function sqlitePath(url: string): string | undefined {
 }
 
 export async function openStores(storageUrl: string, stateUrl: string, log: Logger, injected?: { state?: StateStore }): Promise<Stores> {
+  if (isPostgresUrl(storageUrl)) return openPostgresStores(storageUrl, stateUrl, log, injected);
   const ledger = await openLedgerStore(storageUrl);
   const path = sqlitePath(storageUrl);
   let db: SqliteDatabase | undefined;

@@ -2,6 +2,7 @@
  * The admin API (master key only): virtual keys, spend, recent requests,
  * savings, the audit log and provider health.
  */
+import { AUDIT_ACTIONS } from "../../auth/audit-log.js";
 import { parseKeyCreate, parseKeyPatch } from "../../auth/key-input.js";
 import { toPublicKey } from "../../auth/virtual-key.js";
 import { GatewayError } from "../../core/errors.js";
@@ -22,6 +23,18 @@ function limitParam(request: GatewayHttpRequest): number | undefined {
   return limit;
 }
 
+/**
+ * Waits until a key change is stored (a background-writing store, PostgreSQL);
+ * a change that could not be stored is a 503, not a success.
+ */
+async function stored(runtime: Runtime): Promise<void> {
+  try {
+    await runtime.stores.keys.flush?.();
+  } catch (error) {
+    throw new GatewayError("internal", "The key change could not be stored in the database; try again", { status: 503, code: "storage_unavailable", cause: error });
+  }
+}
+
 function keyNotFound(id: string): GatewayError {
   return new GatewayError("not_found", `No key with id '${id}'`, { code: "key_not_found" });
 }
@@ -29,6 +42,7 @@ function keyNotFound(id: string): GatewayError {
 const createKey: Route = async (runtime, request, { requestId }) => {
   const input = parseKeyCreate(readJson(request));
   const { key, secret } = runtime.stores.keys.create(input);
+  await stored(runtime);
   runtime.stores.audit.record({ actor: "master", action: "key.created", key_prefix: key.prefix, target: key.id, reason: null, status: 201, request_id: requestId });
   // The secret is returned this once and never stored.
   return jsonReply(201, { ...toPublicKey(key), key: secret });
@@ -47,14 +61,17 @@ async function keyById(runtime: Runtime, request: GatewayHttpRequest, requestId:
     const patch = parseKeyPatch(readJson(request));
     const key = runtime.stores.keys.update(id, patch);
     if (!key) throw keyNotFound(id);
+    await stored(runtime);
     runtime.stores.audit.record({ actor: "master", action: "key.updated", key_prefix: key.prefix, target: id, reason: Object.keys(patch).join(","), status: 200, request_id: requestId });
     return jsonReply(200, toPublicKey(key));
   }
   if (request.method === "DELETE") {
     const existing = runtime.stores.keys.get(id);
     if (!existing) throw keyNotFound(id);
-    runtime.stores.keys.revoke(id);
-    runtime.stores.audit.record({ actor: "master", action: "key.revoked", key_prefix: existing.prefix, target: id, reason: null, status: 200, request_id: requestId });
+    const revokedNow = runtime.stores.keys.revoke(id);
+    await stored(runtime);
+    // Revoking twice is a no-op: only the first revocation is an event.
+    if (revokedNow) runtime.stores.audit.record({ actor: "master", action: "key.revoked", key_prefix: existing.prefix, target: id, reason: null, status: 200, request_id: requestId });
     return jsonReply(200, { id, revoked: true });
   }
   throw new GatewayError("bad_request", `Method ${request.method} is not allowed on ${request.path}`, { status: 405, code: "method_not_allowed" });
@@ -80,7 +97,10 @@ const savings: Route = async (runtime, request) => {
 
 const audit: Route = async (runtime, request) => {
   const action = request.query.get("action") ?? undefined;
-  const events = runtime.stores.audit.list({ limit: limitParam(request), before: parseTime(request.query.get("before"), "before"), action: action as never });
+  if (action !== undefined && !(AUDIT_ACTIONS as readonly string[]).includes(action)) {
+    throw new GatewayError("bad_request", `Invalid 'action': expected one of ${AUDIT_ACTIONS.join(", ")}`, { param: "action" });
+  }
+  const events = await runtime.stores.audit.list({ limit: limitParam(request), before: parseTime(request.query.get("before"), "before"), action: action as never });
   return jsonReply(200, { object: "list", data: events });
 };
 

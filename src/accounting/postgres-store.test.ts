@@ -1,0 +1,148 @@
+/**
+ * PostgreSQL-only behaviour of the ledger (the shared contract runs in
+ * ledger-store.test.ts): migrations, concurrency, large batches, defensive
+ * binding. Runs against the test server; skipped, with a warning, without one.
+ */
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { postgresAvailable, testSchemas } from "../../test/helpers/postgres.js";
+import { applyPostgresMigrations } from "../storage/postgres.js";
+import type { LedgerRow } from "./ledger-row.js";
+import { openLedgerStore } from "./open-store.js";
+import { LEDGER_PG_MIGRATIONS, LEDGER_ROWS_PER_STATEMENT, PostgresLedgerStore } from "./postgres-store.js";
+
+const available = await postgresAvailable();
+const schemas = testSchemas();
+afterAll(() => schemas.dropAll());
+
+const DAY = Date.UTC(2026, 2, 1, 10);
+
+function ledgerRow(overrides: Partial<LedgerRow> = {}): LedgerRow {
+  return {
+    id: "req-1", ts: DAY, key_id: "k1", requested_model: "smart", provider: "openai", model: "gpt-4o",
+    status: 200, error_kind: null, attempts: 1, route: "openai/gpt-4o:200", stream: false,
+    input_tokens: 10, cached_tokens: 0, cache_write_tokens: 0, output_tokens: 5, reasoning_tokens: 0,
+    cost_usd: 0.001, unpriced: false, estimated: false, price_version: "v1", latency_ms: 100, ttft_ms: null,
+    ...overrides,
+  };
+}
+
+async function migratedStore(): Promise<{ store: PostgresLedgerStore; pool: ReturnType<Awaited<ReturnType<typeof schemas.create>>["pool"]> }> {
+  const schema = await schemas.create();
+  const pool = schema.pool();
+  const store = new PostgresLedgerStore(pool);
+  await store.migrate();
+  return { store, pool };
+}
+
+describe.skipIf(!available)("PostgresLedgerStore", () => {
+  it("migrates idempotently and records each migration once", async () => {
+    const { store, pool } = await migratedStore();
+    await store.migrate();
+    expect(await applyPostgresMigrations(pool, "ledger", LEDGER_PG_MIGRATIONS)).toEqual([]);
+    const { rows } = await pool.query("SELECT component, version, name FROM switchyard_migrations");
+    expect(rows).toEqual([{ component: "ledger", version: 1, name: "ledger" }]);
+    const indexes = await pool.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'ledger' AND schemaname = current_schema() ORDER BY 1");
+    expect(indexes.rows.map((r) => r.indexname)).toEqual(["ledger_key_id_ts", "ledger_model_ts", "ledger_pkey", "ledger_ts"]);
+    const types = await pool.query<{ column_name: string; data_type: string }>(
+      "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'ledger' AND table_schema = current_schema() AND column_name IN ('ts', 'cost_usd', 'stream')",
+    );
+    expect(Object.fromEntries(types.rows.map((r) => [r.column_name, r.data_type]))).toEqual({ ts: "bigint", cost_usd: "double precision", stream: "boolean" });
+  });
+
+  it("several instances migrating one schema at once apply each migration once", async () => {
+    const schema = await schemas.create();
+    const stores = Array.from({ length: 4 }, () => new PostgresLedgerStore(schema.pool()));
+    await Promise.all(stores.map((store) => store.migrate()));
+    const { rows } = await schema.pool().query("SELECT component, version FROM switchyard_migrations");
+    expect(rows).toEqual([{ component: "ledger", version: 1 }]);
+    await stores[0]!.insert([ledgerRow()]);
+    expect(await stores[3]!.recent()).toEqual([ledgerRow()]);
+  });
+
+  it("refuses a schema migrated by a newer Switchyard", async () => {
+    const { pool } = await migratedStore();
+    await pool.query("INSERT INTO switchyard_migrations (component, version, name, applied_at) VALUES ('ledger', 99, 'future', 0)");
+    await expect(new PostgresLedgerStore(pool).migrate()).rejects.toThrow(/version 99, newer than this Switchyard knows \(1\)/);
+  });
+
+  it("writes a batch as one multi-row statement", async () => {
+    const { store, pool } = await migratedStore();
+    const query = vi.spyOn(pool, "query");
+    await store.insert(Array.from({ length: 250 }, (_, i) => ledgerRow({ id: `r${i}`, ts: DAY + i })));
+    const inserts = query.mock.calls.filter(([text]) => typeof text === "string" && text.startsWith("INSERT"));
+    expect(inserts).toHaveLength(1);
+    expect(inserts[0]![0]).toMatch(/ON CONFLICT \(id\) DO NOTHING$/);
+    expect(inserts[0]![1]).toHaveLength(250 * 22);
+    query.mockRestore();
+    expect((await store.spend({ groupBy: "key" }))[0]).toMatchObject({ group: "k1", requests: 250, input_tokens: 2500, cost_usd: 0.25 });
+  });
+
+  it("splits a batch larger than the bind-parameter limit, still all or nothing", async () => {
+    const { store, pool } = await migratedStore();
+    const count = LEDGER_ROWS_PER_STATEMENT * 2 + 10;
+    await store.insert(Array.from({ length: count }, (_, i) => ledgerRow({ id: `big-${i}`, ts: DAY + i, input_tokens: 1 })));
+    expect((await store.spend({ groupBy: "provider" }))[0]).toMatchObject({ group: "openai", requests: count, input_tokens: count });
+    // A failure in the last statement undoes the earlier ones.
+    await pool.query("ALTER TABLE ledger ADD CONSTRAINT test_no_bad CHECK (id <> 'tx-bad')");
+    const rows = Array.from({ length: LEDGER_ROWS_PER_STATEMENT + 1 }, (_, i) => ledgerRow({ id: `tx-${i}`, ts: DAY, provider: "tx" }));
+    rows[rows.length - 1] = ledgerRow({ id: "tx-bad", ts: DAY, provider: "tx" });
+    await expect(store.insert(rows)).rejects.toThrow(/test_no_bad/);
+    expect((await store.spend({ groupBy: "provider" })).map((r) => r.group)).toEqual(["openai"]);
+  });
+
+  it("binds malformed values defensively instead of failing the batch", async () => {
+    const { store } = await migratedStore();
+    await store.insert([
+      ledgerRow({ id: "odd", latency_ms: Number.NaN, cost_usd: Number.POSITIVE_INFINITY, input_tokens: 1.6, status: 1e12, ts: DAY }),
+      ledgerRow({ id: "nul", requested_model: "gpt\u00004o", route: "a\u0000b", ts: DAY + 1 }),
+    ]);
+    const rows = await store.recent();
+    expect(rows.find((r) => r.id === "odd")).toMatchObject({ latency_ms: 0, cost_usd: null, input_tokens: 2, status: 2_147_483_647 });
+    expect(rows.find((r) => r.id === "nul")).toMatchObject({ requested_model: "gpt\uFFFD4o", route: "a\uFFFDb" });
+  });
+
+  it("stores SQL-looking text verbatim and groups by it safely", async () => {
+    const { store } = await migratedStore();
+    const evil = ["'; DROP TABLE ledger; --", "x' OR '1'='1", "\" OR 1=1 --", "$1", "'); DELETE FROM switchyard_migrations; --"];
+    await store.insert(evil.map((text, i) => ledgerRow({ id: text, key_id: text, provider: text, model: text, requested_model: text, ts: DAY + i })));
+    const recent = await store.recent();
+    expect(recent.map((r) => r.id).sort()).toEqual([...evil].sort());
+    expect(recent.every((r) => r.key_id === r.id && r.model === r.id)).toBe(true);
+    expect((await store.spend({ groupBy: "model" })).map((r) => r.group).sort()).toEqual(evil.map((t) => `${t}/${t}`).sort());
+    expect((await store.spend({ groupBy: "key" })).every((r) => r.requests === 1)).toBe(true);
+  });
+
+  it("groups days in UTC whatever the session time zone", async () => {
+    const schema = await schemas.create();
+    for (const zone of ["Pacific/Kiritimati", "America/Los_Angeles"]) {
+      const pool = schema.pool(`-c TimeZone=${zone}`);
+      expect((await pool.query("SHOW TimeZone")).rows[0]).toEqual({ TimeZone: zone });
+      const store = new PostgresLedgerStore(pool);
+      await store.migrate();
+      await store.insert([ledgerRow({ id: "late", ts: Date.UTC(2026, 0, 1, 23, 59, 59, 999) }), ledgerRow({ id: "early", ts: Date.UTC(2026, 0, 2, 0, 0, 0, 0) })]);
+      expect((await store.spend({ groupBy: "day" })).map((r) => [r.group, r.requests])).toEqual([["2026-01-01", 1], ["2026-01-02", 1]]);
+    }
+  });
+
+  it("treats fractional time bounds exactly (ts is an integer)", async () => {
+    const { store } = await migratedStore();
+    await store.insert([ledgerRow({ id: "a", ts: 10 }), ledgerRow({ id: "b", ts: 11 })]);
+    expect((await store.recent({ before: 10.5 })).map((r) => r.id)).toEqual(["a"]);
+    expect((await store.spend({ groupBy: "key", from: 10.5 }))[0]?.requests).toBe(1);
+    expect((await store.spend({ groupBy: "key", to: 10.5 }))[0]?.requests).toBe(1);
+  });
+
+  it("refuses use before migrate()", async () => {
+    const schema = await schemas.create();
+    await expect(new PostgresLedgerStore(schema.pool()).insert([ledgerRow()])).rejects.toThrow(/migrate/);
+  });
+
+  it("openLedgerStore accepts postgresql:// and its store ends its own pool on close", async () => {
+    const schema = await schemas.create();
+    const store = await openLedgerStore(schema.url.replace(/^postgres:/, "postgresql:"));
+    expect(store).toBeInstanceOf(PostgresLedgerStore);
+    await store.insert([ledgerRow()]);
+    await store.close();
+    await expect(store.recent()).rejects.toThrow(/pool after calling end/);
+  });
+});
