@@ -1,0 +1,100 @@
+/**
+ * The official openai SDK against Anthropic and Gemini deployments: parallel
+ * tool calls arrive the same streamed and non-streamed, with stable ids and
+ * indexes, one finish reason, and schema-valid chunks.
+ */
+import { readFileSync } from "node:fs";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGateway, type Gateway } from "../src/gateway/gateway.js";
+import { createLogger } from "../src/gateway/logger.js";
+import { validateOpenAI } from "./helpers/openapi.js";
+import { sendJson, startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
+
+const fixture = (provider: string, name: string) => readFileSync(new URL(`../src/providers/${provider}/__fixtures__/${name}`, import.meta.url), "utf8");
+
+let anthropic: FakeUpstream;
+let gemini: FakeUpstream;
+let gateway: Gateway;
+let client: OpenAI;
+
+beforeAll(async () => {
+  [anthropic, gemini] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
+  anthropic.handle((request, res) => {
+    if (request.body?.stream) {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(fixture("anthropic", "anthropic-tool-use-parallel.chunks.txt"));
+    } else sendJson(res, 200, JSON.parse(fixture("anthropic", "anthropic-tool-use-parallel.json")));
+  });
+  gemini.handle((request, res) => {
+    if (request.url.includes(":streamGenerateContent")) {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(fixture("gemini", "gemini-tool-calls.chunks.txt"));
+    } else sendJson(res, 200, JSON.parse(fixture("gemini", "gemini-tool-calls.json")));
+  });
+  gateway = await createGateway({
+    logger: createLogger("silent"),
+    config: {
+      storage: { url: "memory://" },
+      providers: {
+        claude: { type: "anthropic", base_url: `${anthropic.url}/v1`, api_key: "sk-ant-test-000000000000" },
+        google: { type: "gemini", base_url: `${gemini.url}/v1beta`, api_key: "AIza-test-0000000000000" },
+      },
+    },
+  });
+  client = new OpenAI({ apiKey: "x", baseURL: "http://gw/v1", fetch: gateway.fetch, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gateway.close();
+  await Promise.all([anthropic.close(), gemini.close()]);
+});
+
+const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
+  { type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { location: { type: "string" }, city: { type: "string" }, unit: { type: "string" } } } } },
+  { type: "function", function: { name: "get_time", parameters: { type: "object", properties: {} } } },
+];
+
+const expected = {
+  "claude/claude-sonnet-4-5": [["get_weather", { location: "Paris, France", unit: "celsius" }], ["get_weather", { location: "Tokyo, Japan", unit: "celsius" }], ["get_time", {}]],
+  "google/gemini-2.5-pro": [["get_weather", { city: "Paris", unit: "celsius" }], ["get_weather", { city: "London", unit: "celsius" }]],
+} as const;
+
+describe("parallel tool calls through native adapters", () => {
+  for (const [model, calls] of Object.entries(expected)) {
+    it(`${model}: stream and non-stream agree`, async () => {
+      const whole = await client.chat.completions.create({ model, tools, messages: [{ role: "user", content: "Weather in two cities?" }] });
+      validateOpenAI("CreateChatCompletionResponse", whole);
+      const choice = whole.choices[0]!;
+      expect(choice.finish_reason).toBe("tool_calls");
+      const wholeCalls = choice.message.tool_calls!.map((c) => (c.type === "function" ? [c.function.name, JSON.parse(c.function.arguments)] : []));
+      expect(wholeCalls).toEqual(calls);
+      expect(new Set(choice.message.tool_calls!.map((c) => c.id)).size).toBe(calls.length);
+
+      const stream = await client.chat.completions.create({ model, tools, stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "Weather in two cities?" }] });
+      const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
+      for await (const part of stream) {
+        validateOpenAI("CreateChatCompletionStreamResponse", part);
+        chunks.push(part);
+      }
+      expect(chunks.filter((c) => c.choices[0]?.finish_reason).map((c) => c.choices[0]!.finish_reason)).toEqual(["tool_calls"]);
+      expect(chunks.filter((c) => c.choices[0]?.delta.role).length).toBe(1);
+      const assembled = new Map<number, { id?: string; name?: string; args: string }>();
+      for (const c of chunks) {
+        for (const call of c.choices[0]?.delta.tool_calls ?? []) {
+          const entry = assembled.get(call.index) ?? { args: "" };
+          if (call.id) {
+            expect(entry.id).toBeUndefined(); // an id is sent once per call
+            entry.id = call.id;
+          }
+          if (call.function?.name) entry.name = call.function.name;
+          entry.args += call.function?.arguments ?? "";
+          assembled.set(call.index, entry);
+        }
+      }
+      expect([...assembled.keys()]).toEqual(calls.map((_, i) => i));
+      expect([...assembled.values()].map((e) => [e.name, JSON.parse(e.args)])).toEqual(calls);
+      expect(chunks.at(-1)!.usage!.completion_tokens).toBe(whole.usage!.completion_tokens);
+      expect(chunks.at(-1)!.usage!.prompt_tokens).toBe(whole.usage!.prompt_tokens);
+    });
+  }
+});
