@@ -29,12 +29,14 @@
  * (400). Models and metadata are stored as JSON text, verbatim.
  */
 import type pg from "pg";
-import { GatewayError } from "../core/errors.js";
-import { applyPostgresMigrations, DB_NOW_MS, pgNumber, pgNumberOrNull, type PgMigration } from "../storage/postgres.js";
+import { applyPostgresMigrations, DB_NOW_MS, pgNumber } from "../storage/postgres.js";
 import type { KeyCreateInput, KeyPatch } from "./key-input.js";
 import { applyKeyPatch, copyKey, newVirtualKey } from "./key-record.js";
 import { KeyChangeListeners, type KeyChangeListener, type KeyStore, type KeyStoreOptions } from "./key-store.js";
-import type { BudgetPeriod, KeyMetadata, VirtualKey } from "./virtual-key.js";
+import { assertStorableName, COLUMNS, fromRow, KEY_PG_MIGRATIONS, PATCHABLE, sameKey, toRow } from "./postgres-key-rows.js";
+import type { VirtualKey } from "./virtual-key.js";
+
+export { KEY_PG_MIGRATIONS } from "./postgres-key-rows.js";
 
 /** How often other instances' key changes are read (ms). */
 export const DEFAULT_KEY_REFRESH_MS = 2_000;
@@ -42,41 +44,6 @@ export const DEFAULT_KEY_REFRESH_MS = 2_000;
 export const CHANGE_LOOKBACK_MS = 30_000;
 /** Pause before the one retry of a failed write (ms). */
 const RETRY_DELAY_MS = 200;
-
-export const KEY_PG_MIGRATIONS: readonly PgMigration[] = [
-  {
-    version: 1,
-    name: "create virtual_keys",
-    sql: `
-      CREATE TABLE virtual_keys (
-        seq           BIGINT GENERATED ALWAYS AS IDENTITY,
-        id            TEXT             PRIMARY KEY,
-        name          TEXT             NOT NULL,
-        prefix        TEXT             NOT NULL,
-        hash          TEXT             NOT NULL,
-        models        JSON             NOT NULL DEFAULT '[]',
-        rpm           BIGINT,
-        tpm           BIGINT,
-        budget_usd    DOUBLE PRECISION,
-        budget_period TEXT CHECK (budget_period IN ('daily', 'weekly', 'monthly', 'total')),
-        expires_at    BIGINT,
-        metadata      JSON             NOT NULL DEFAULT '{}',
-        log_prompts   BOOLEAN          NOT NULL DEFAULT FALSE,
-        created_at    BIGINT           NOT NULL,
-        updated_at    BIGINT           NOT NULL,
-        revoked_at    BIGINT,
-        changed_at    BIGINT           NOT NULL DEFAULT ${DB_NOW_MS}
-      );
-      CREATE UNIQUE INDEX virtual_keys_hash ON virtual_keys (hash);
-      CREATE INDEX virtual_keys_changed_at ON virtual_keys (changed_at);
-    `,
-  },
-];
-
-const COLUMNS = "id, name, prefix, hash, models, rpm, tpm, budget_usd, budget_period, expires_at, metadata, log_prompts, created_at, updated_at, revoked_at";
-
-/** The columns `update` may change, in the order of KeyPatch. */
-const PATCHABLE = ["name", "models", "rpm", "tpm", "budget_usd", "budget_period", "expires_at", "metadata", "log_prompts"] as const;
 
 export interface PostgresKeyStoreOptions extends KeyStoreOptions {
   /** Told about a failed background write or refresh; defaults to ignoring it. */
@@ -358,12 +325,6 @@ export class PostgresKeyStore implements KeyStore {
   }
 }
 
-function assertStorableName(name: unknown): void {
-  if (typeof name === "string" && name.includes("\u0000")) {
-    throw new GatewayError("bad_request", "name: must not contain NUL characters", { code: "invalid_key_request", param: "name" });
-  }
-}
-
 /** One retry after a pause, except for errors that would fail the same way again (bad data, constraint). */
 async function retryOnce(run: () => Promise<void>): Promise<void> {
   try {
@@ -374,79 +335,4 @@ async function retryOnce(run: () => Promise<void>): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
     await run();
   }
-}
-
-interface KeyRow {
-  id: string;
-  name: string;
-  prefix: string;
-  hash: string;
-  /** JSON text: stored verbatim (the `json` type keeps the text, `\u0000` escapes included). */
-  models: string;
-  rpm: number | null;
-  tpm: number | null;
-  budget_usd: number | null;
-  budget_period: string | null;
-  expires_at: number | null;
-  metadata: string;
-  log_prompts: boolean;
-  created_at: number;
-  updated_at: number;
-  revoked_at: number | null;
-}
-
-function toRow(key: VirtualKey): KeyRow {
-  return {
-    id: key.id,
-    name: key.name,
-    prefix: key.prefix,
-    hash: key.hash,
-    models: JSON.stringify(key.models),
-    rpm: key.rpm,
-    tpm: key.tpm,
-    budget_usd: key.budget_usd,
-    budget_period: key.budget_period,
-    expires_at: key.expires_at,
-    metadata: JSON.stringify(key.metadata),
-    log_prompts: key.log_prompts,
-    created_at: key.created_at,
-    updated_at: key.updated_at,
-    revoked_at: key.revoked_at,
-  };
-}
-
-/** pg parses `json` columns itself; BIGINT arrives as a string. */
-function fromRow(row: Record<string, unknown>): VirtualKey {
-  return {
-    id: String(row.id),
-    name: String(row.name),
-    prefix: String(row.prefix),
-    hash: String(row.hash),
-    models: json(row.models, []) as string[],
-    rpm: pgNumberOrNull(row.rpm),
-    tpm: pgNumberOrNull(row.tpm),
-    budget_usd: pgNumberOrNull(row.budget_usd),
-    budget_period: (row.budget_period ?? null) as BudgetPeriod | null,
-    expires_at: pgNumberOrNull(row.expires_at),
-    metadata: json(row.metadata, {}) as KeyMetadata,
-    log_prompts: row.log_prompts === true,
-    created_at: pgNumber(row.created_at),
-    updated_at: pgNumber(row.updated_at),
-    revoked_at: pgNumberOrNull(row.revoked_at),
-  };
-}
-
-function json(value: unknown, fallback: unknown): unknown {
-  if (typeof value === "string") {
-    try {
-      return JSON.parse(value);
-    } catch {
-      return fallback;
-    }
-  }
-  return value ?? fallback;
-}
-
-function sameKey(a: VirtualKey, b: VirtualKey): boolean {
-  return JSON.stringify(toRow(a)) === JSON.stringify(toRow(b));
 }
