@@ -1,0 +1,52 @@
+/**
+ * The embedded API (DESIGN §3.4): the same core without a server.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createGateway, type Gateway } from "../src/index.js";
+import { createLogger } from "../src/gateway/logger.js";
+import { validateOpenAI } from "./helpers/openapi.js";
+import { startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
+
+let upstream: FakeUpstream;
+let gw: Gateway;
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  gw = await createGateway({
+    logger: createLogger("silent"),
+    config: {
+      storage: { url: "memory://" },
+      providers: { local: { type: "openai-compatible", base_url: upstream.baseUrl } },
+      models: { smart: { deployments: [{ provider: "local", model: "m" }] } },
+    },
+  });
+});
+afterAll(async () => {
+  await gw.close();
+  await upstream.close();
+});
+
+it("chat, stream, embed and models work in-process", async () => {
+  const res = await gw.chat({ model: "smart", messages: [{ role: "user", content: "Hi" }] });
+  validateOpenAI("CreateChatCompletionResponse", res);
+  expect(res.choices[0]!.message.content).toBe("Hello!");
+  expect(res.usage?.cost).toBe(0);
+
+  let text = "";
+  const chunks = [];
+  for await (const chunk of gw.stream({ model: "smart", messages: [{ role: "user", content: "Hi" }], stream_options: { include_usage: true } })) {
+    validateOpenAI("CreateChatCompletionStreamResponse", chunk);
+    chunks.push(chunk);
+    text += chunk.choices[0]?.delta.content ?? "";
+  }
+  expect(text).toBe("Hello!");
+  expect(chunks.at(-1)!.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 5, cost: 0 });
+
+  const embedded = await gw.embed({ model: "local/e", input: "x" });
+  validateOpenAI("CreateEmbeddingResponse", embedded);
+  expect((await gw.models()).map((m) => m.id)).toContain("smart");
+});
+
+it("rejects bad input with a GatewayError the caller can inspect", async () => {
+  await expect(gw.chat({ model: "smart", messages: "nope" })).rejects.toMatchObject({ kind: "bad_request", status: 400, param: "messages" });
+  await expect(gw.chat({ model: "missing", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ status: 404, code: "model_not_found" });
+});
