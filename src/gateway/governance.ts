@@ -63,10 +63,11 @@ export class Governance {
   ) {}
 
   /** Admits the request for `key` or throws (403 scope, 429 limits or budget); denials go to the audit log. */
-  async admit(key: VirtualKey | undefined, request: AdmissionRequest, plan: Deployment[], requestId: string): Promise<Admission | undefined> {
+  /** `reachable` lists every deployment the request may reach; it is only computed for a key with a budget. */
+  async admit(key: VirtualKey | undefined, request: AdmissionRequest, reachable: () => Deployment[], requestId: string): Promise<Admission | undefined> {
     if (!key) return undefined;
     try {
-      return await this.check(key, request, plan);
+      return await this.check(key, request, reachable);
     } catch (error) {
       if (error instanceof GatewayError) {
         this.audit.record(deniedRequestEvent(error, { principal: { kind: "virtual", key }, target: request.model, requestId }));
@@ -75,7 +76,7 @@ export class Governance {
     }
   }
 
-  private async check(key: VirtualKey, request: AdmissionRequest, plan: Deployment[]): Promise<Admission> {
+  private async check(key: VirtualKey, request: AdmissionRequest, reachable: () => Deployment[]): Promise<Admission> {
     assertModelAllowed(key, request.model);
     if (request.routedModel && request.routedModel !== request.model) assertModelAllowed(key, request.routedModel);
     for (const extra of request.models ?? []) assertModelAllowed(key, extra);
@@ -88,7 +89,7 @@ export class Governance {
       const decision = await this.state.checkTokens(`${key.id}`, key.tpm, now);
       if (!decision.allowed) throw limited("tokens", key, decision);
     }
-    const reservation = key.budget_usd !== null ? await this.reserve(key, request, plan, now) : undefined;
+    const reservation = key.budget_usd !== null ? await this.reserve(key, request, reachable(), now) : undefined;
     return {
       settle: (costUsd, tokens) => {
         const settled = this.now();

@@ -13,6 +13,7 @@ import type { PriceLookup, TokenEstimate } from "../router/provider-preferences.
 
 export class Pricing implements PriceLookup {
   private readonly quotes = new Map<string, PriceQuote>();
+  private readonly windows = new Map<string, number | undefined>();
 
   constructor(readonly catalog: PriceCatalog, private readonly typeOf: (provider: string) => string | undefined) {}
 
@@ -37,7 +38,8 @@ export class Pricing implements PriceLookup {
   }
 
   contextWindowOf(deployment: Deployment): number | undefined {
-    return this.catalog.contextWindow(deployment.model, this.typeOf(deployment.provider));
+    if (!this.windows.has(deployment.id)) this.windows.set(deployment.id, this.catalog.contextWindow(deployment.model, this.typeOf(deployment.provider)));
+    return this.windows.get(deployment.id);
   }
 
   maxOutputTokensOf(deployment: Pick<Deployment, "provider" | "model">): number | undefined {

@@ -16,6 +16,8 @@ export interface RequestMeta {
   /** The caller's virtual key: its scopes, limits and budget apply. */
   key?: VirtualKey;
   tags: string[];
+  /** Size of the request body as received: a free prompt-size estimate (tools included). */
+  bodyBytes?: number;
 }
 
 /** Embedded calls: a fresh id, no key, no tags. */
@@ -33,7 +35,7 @@ function metadataTags(request: { metadata?: unknown }): string[] {
   return Array.isArray(tags) ? tags.filter((tag): tag is string => typeof tag === "string") : [];
 }
 
-/** Rough token count (4 characters a token) for routing decisions. */
+/** Rough token count (4 characters a token) for routing decisions, when the raw body size is unknown. */
 export function approximatePromptTokens(request: { messages?: unknown; input?: unknown }): number {
   return Math.ceil(JSON.stringify(request.messages ?? request.input ?? "").length / 4);
 }
@@ -46,7 +48,7 @@ export function routeRequestOf(request: ChatRequest | { model: string; input: un
     models: Array.isArray(body.models) ? (body.models as string[]) : undefined,
     provider: body.provider as ProviderPreferences | undefined,
     tags: [...meta.tags, ...metadataTags(body)],
-    promptTokens: () => (estimate ??= approximatePromptTokens(body)),
+    promptTokens: () => (estimate ??= meta.bodyBytes !== undefined ? Math.ceil(meta.bodyBytes / 4) : approximatePromptTokens(body)),
     maxOutputTokens: (body.max_completion_tokens ?? body.max_tokens) ?? undefined,
     stream,
   };

@@ -5,8 +5,10 @@
  */
 import { systemClock, type RouterClock } from "./clock.js";
 import { DEFAULT_COOLDOWN, HealthBoard, type CooldownPolicy } from "./health.js";
-import { resolveGroups, type Deployment, type RouteTable } from "./plan.js";
+import { resolveGroups, type Deployment, type DeploymentGroup, type RouteTable } from "./plan.js";
 import { applyPreferences, type PriceLookup, type ProviderPreferences } from "./provider-preferences.js";
+
+const MAX_RESOLVED = 1_000;
 
 /** Output tokens assumed for cost comparisons when a request sets no cap. */
 const TYPICAL_OUTPUT_TOKENS = 256;
@@ -55,6 +57,8 @@ export class Router {
   private readonly backoff: BackoffPolicy;
   private readonly prices: PriceLookup;
   private readonly weightState = new Map<string, Map<string, number>>();
+  /** Resolved groups per requested model: the route table never changes under a router. */
+  private readonly resolved = new Map<string, { groups: DeploymentGroup[]; aliases: string[] }>();
 
   constructor(private readonly table: RouteTable, private readonly options: RouterOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -92,9 +96,22 @@ export class Router {
   }
 
   private order(model: string, request: RouteRequest, seen: Set<string>): Deployment[] {
-    const groups = resolveGroups(this.table, model, seen);
+    const groups = seen.size === 0 ? this.resolveFresh(model, seen) : resolveGroups(this.table, model, seen);
     const context = { health: this.health, costOf: this.costFunction(request), weightState: this.weightState, stream: request.stream };
     return groups.flatMap((group) => orderDeployments(group.strategy, group.alias, group.deployments, context));
+  }
+
+  /** Resolution from scratch is pure, so it is cached (bounded: model names come from clients). */
+  private resolveFresh(model: string, seen: Set<string>): DeploymentGroup[] {
+    let entry = this.resolved.get(model);
+    if (!entry) {
+      const aliases = new Set<string>();
+      entry = { groups: resolveGroups(this.table, model, aliases), aliases: [...aliases] };
+      if (this.resolved.size >= MAX_RESOLVED) this.resolved.clear();
+      this.resolved.set(model, entry);
+    }
+    for (const alias of entry.aliases) seen.add(alias);
+    return entry.groups;
   }
 
   private costFunction(request: RouteRequest): (deployment: Deployment) => number | undefined {

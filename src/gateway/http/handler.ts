@@ -117,7 +117,7 @@ async function serve(runtime: Runtime, request: GatewayHttpRequest): Promise<Gat
     const route = routeFor(request);
     const principal = authenticate(runtime, request, requestId);
     const key = principal?.kind === "virtual" ? principal.key : undefined;
-    const meta = { requestId, keyId: key?.id ?? null, key, tags: tagsFromHeader(request.headers["x-switchyard-tags"]) };
+    const meta = { requestId, keyId: key?.id ?? null, key, tags: tagsFromHeader(request.headers["x-switchyard-tags"]), bodyBytes: request.body?.length };
     return await route(runtime, request, { requestId, meta });
   } catch (error) {
     return errorReplyFor(request.path, error, requestId, runtime.redactor);
