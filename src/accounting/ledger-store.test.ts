@@ -183,3 +183,23 @@ describe("openLedgerStore", () => {
     await expect(openLedgerStore("sqlite://")).rejects.toThrow(/expected a file/);
   });
 });
+
+describe("MemoryLedgerStore bounds", () => {
+  it("folds rows past its bound into hourly totals, keeping spend complete", async () => {
+    const store = new MemoryLedgerStore(100);
+    const base = Date.parse("2026-11-01T10:00:00Z");
+    const row = (i: number): LedgerRow => ({
+      id: `r${i}`, ts: base + i * 1000, key_id: i % 2 ? "k1" : null, requested_model: "m", provider: "p", model: "m",
+      status: 200, error_kind: null, attempts: 1, route: "p/m:200", stream: false,
+      input_tokens: 10, cached_tokens: 1, cache_write_tokens: 0, output_tokens: 5, reasoning_tokens: 0,
+      cost_usd: 0.001, unpriced: false, estimated: false, price_version: "v", latency_ms: 1, ttft_ms: null,
+    });
+    for (let batch = 0; batch < 10; batch++) await store.insert(Array.from({ length: 100 }, (_, i) => row(batch * 100 + i)));
+    expect(store.size).toBe(100);
+    const [total] = await store.spend({ groupBy: "provider" });
+    expect(total).toMatchObject({ group: "p", requests: 1000, input_tokens: 10_000, output_tokens: 5000 });
+    expect(total!.cost_usd).toBeCloseTo(1, 10);
+    expect((await store.spend({ groupBy: "key" })).map((r) => [r.group, r.requests])).toEqual(expect.arrayContaining([["k1", 500], [null, 500]]));
+    expect((await store.recent({ limit: 1000 }))[0]!.id).toBe("r999");
+  });
+});

@@ -1,20 +1,70 @@
 /**
  * A ledger in process memory, for `storage.url: memory://` and tests. Same
- * semantics as the SQLite store (duplicate ids ignored, same grouping and order).
+ * semantics as the SQLite store (duplicate ids ignored, same grouping and
+ * order) while it holds every row; memory stays bounded for a long-running
+ * gateway: past `maxRows`, the oldest rows are folded into hourly totals, so
+ * spend stays complete (older `from`/`to` bounds fall on whole hours) and
+ * `recent` keeps the newest rows.
  */
 import type { LedgerRow } from "./ledger-row.js";
 import { recentLimit, roundUsd, sortSpendRows, type LedgerStore, type RecentQuery, type SpendGroupBy, type SpendQuery, type SpendRow } from "./ledger-store.js";
 
-const GROUP_KEYS: Record<SpendGroupBy, (row: LedgerRow) => string | null> = {
+export const DEFAULT_MEMORY_ROWS = 10_000;
+const HOUR_MS = 3_600_000;
+
+type Totals = Omit<SpendRow, "group">;
+
+/** Rows folded away: one per hour × key × provider × model. */
+interface Folded extends Totals {
+  hour: number;
+  key_id: string | null;
+  provider: string;
+  model: string;
+}
+
+type Groupable = Pick<LedgerRow, "key_id" | "provider" | "model" | "ts">;
+
+const GROUP_KEYS: Record<SpendGroupBy, (row: Groupable) => string | null> = {
   key: (row) => row.key_id,
   model: (row) => `${row.provider}/${row.model}`,
   provider: (row) => row.provider,
   day: (row) => new Date(row.ts).toISOString().slice(0, 10),
 };
 
+function emptyTotals(): Totals {
+  return { requests: 0, input_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, output_tokens: 0, reasoning_tokens: 0, cost_usd: 0, unpriced_requests: 0 };
+}
+
+function addTotals(into: Totals, from: Totals): void {
+  into.requests += from.requests;
+  into.input_tokens += from.input_tokens;
+  into.cached_tokens += from.cached_tokens;
+  into.cache_write_tokens += from.cache_write_tokens;
+  into.output_tokens += from.output_tokens;
+  into.reasoning_tokens += from.reasoning_tokens;
+  into.cost_usd += from.cost_usd;
+  into.unpriced_requests += from.unpriced_requests;
+}
+
+function rowTotals(row: LedgerRow): Totals {
+  return {
+    requests: 1,
+    input_tokens: row.input_tokens,
+    cached_tokens: row.cached_tokens,
+    cache_write_tokens: row.cache_write_tokens,
+    output_tokens: row.output_tokens,
+    reasoning_tokens: row.reasoning_tokens,
+    cost_usd: row.cost_usd ?? 0,
+    unpriced_requests: row.unpriced ? 1 : 0,
+  };
+}
+
 export class MemoryLedgerStore implements LedgerStore {
-  private readonly rows: LedgerRow[] = [];
+  private rows: LedgerRow[] = [];
   private readonly ids = new Set<string>();
+  private readonly folded = new Map<string, Folded>();
+
+  constructor(private readonly maxRows = DEFAULT_MEMORY_ROWS) {}
 
   async migrate(): Promise<void> {}
 
@@ -23,6 +73,21 @@ export class MemoryLedgerStore implements LedgerStore {
       if (this.ids.has(row.id)) continue;
       this.ids.add(row.id);
       this.rows.push({ ...row });
+    }
+    if (this.rows.length > this.maxRows) this.fold(this.rows.length - this.maxRows);
+  }
+
+  /** Moves the oldest rows into hourly totals. */
+  private fold(count: number): void {
+    const oldest = this.rows.slice(0, count);
+    this.rows = this.rows.slice(count);
+    for (const row of oldest) {
+      this.ids.delete(row.id);
+      const hour = Math.floor(row.ts / HOUR_MS) * HOUR_MS;
+      const key = `${hour}\u0000${row.key_id ?? ""}\u0000${row.provider}\u0000${row.model}`;
+      let entry = this.folded.get(key);
+      if (!entry) this.folded.set(key, (entry = { hour, key_id: row.key_id, provider: row.provider, model: row.model, ...emptyTotals() }));
+      addTotals(entry, rowTotals(row));
     }
   }
 
@@ -40,22 +105,19 @@ export class MemoryLedgerStore implements LedgerStore {
     const to = query.to ?? Number.MAX_SAFE_INTEGER;
     const keyOf = GROUP_KEYS[query.groupBy];
     const groups = new Map<string | null, SpendRow>();
+    const add = (source: Groupable, totals: Totals) => {
+      const group = keyOf(source);
+      let total = groups.get(group);
+      if (!total) groups.set(group, (total = { group, ...emptyTotals() }));
+      addTotals(total, totals);
+    };
+    for (const entry of this.folded.values()) {
+      if (entry.hour + HOUR_MS <= from || entry.hour >= to) continue;
+      add({ ...entry, ts: entry.hour }, entry);
+    }
     for (const row of this.rows) {
       if (row.ts < from || row.ts >= to) continue;
-      const group = keyOf(row);
-      let total = groups.get(group);
-      if (!total) {
-        total = { group, requests: 0, input_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, output_tokens: 0, reasoning_tokens: 0, cost_usd: 0, unpriced_requests: 0 };
-        groups.set(group, total);
-      }
-      total.requests += 1;
-      total.input_tokens += row.input_tokens;
-      total.cached_tokens += row.cached_tokens;
-      total.cache_write_tokens += row.cache_write_tokens;
-      total.output_tokens += row.output_tokens;
-      total.reasoning_tokens += row.reasoning_tokens;
-      total.cost_usd += row.cost_usd ?? 0;
-      if (row.unpriced) total.unpriced_requests += 1;
+      add(row, rowTotals(row));
     }
     const rows = [...groups.values()].map((row) => ({ ...row, cost_usd: roundUsd(row.cost_usd) }));
     return sortSpendRows(rows, query.groupBy);
@@ -63,7 +125,7 @@ export class MemoryLedgerStore implements LedgerStore {
 
   async close(): Promise<void> {}
 
-  /** Rows stored so far (tests). */
+  /** Rows held one by one (tests). */
   get size(): number {
     return this.rows.length;
   }
