@@ -18,10 +18,19 @@ import { openStream, type OpenedStream } from "./upstream-call.js";
 import { estimateUsage, ProducedText } from "./usage-estimate.js";
 
 export interface ChatStreamSession extends RouteInfo {
-  /** Canonical chunks; ends with one usage chunk (with `cost`) when the client asked for usage. Throws GatewayError mid-stream. */
-  chunks: AsyncGenerator<ChatChunk>;
+  /**
+   * Canonical chunks in batches (all a single upstream read produced, so each
+   * batch is one write to the client); ends with one usage chunk (with `cost`)
+   * when the client asked for usage. Throws GatewayError mid-stream.
+   */
+  batches: AsyncGenerator<ChatChunk[]>;
   /** Usage, cost and finish reason once the stream has ended. */
   result(): { usage: Usage | undefined; priced: PricedUsage | undefined; finishReason: MappedFinishReason | undefined };
+}
+
+/** One chunk at a time, for callers that do not write batches (the embedded API). */
+export async function* eachChunk(batches: AsyncIterable<ChatChunk[]>): AsyncGenerator<ChatChunk> {
+  for await (const batch of batches) yield* batch;
 }
 
 export async function streamChat(runtime: Runtime, request: ChatRequest, signal: AbortSignal, meta: RequestMeta): Promise<ChatStreamSession> {
@@ -64,18 +73,18 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
   const deployment = run.deployment;
   const release = run.release;
 
-  async function* output(): AsyncGenerator<ChatChunk> {
+  async function* output(): AsyncGenerator<ChatChunk[]> {
     let template: ChatChunk | undefined;
     const produced = new ProducedText();
     let complete = false;
     try {
       if (!first.done) {
-        template = first.value;
-        produced.add(first.value.choices[0]?.delta);
+        template = first.value[0];
+        produced.addAll(first.value);
         yield first.value;
-        for await (const chunk of chunks) {
-          produced.add(chunk.choices[0]?.delta);
-          yield chunk;
+        for await (const batch of chunks) {
+          produced.addAll(batch);
+          yield batch;
         }
       }
       complete = true;
@@ -99,33 +108,46 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
     record.capturePrompt(request.messages, () => produced.text);
     record.finish();
     if (includeUsage) {
-      yield {
-        id: template?.id ?? `chatcmpl-${Date.now()}`,
-        object: "chat.completion.chunk",
-        created: template?.created ?? Math.floor(Date.now() / 1000),
-        model: template?.model ?? deployment.model,
-        choices: [],
-        usage: renderUsage(undefined, usage, priced),
-      };
+      yield [
+        {
+          id: template?.id ?? `chatcmpl-${Date.now()}`,
+          object: "chat.completion.chunk",
+          created: template?.created ?? Math.floor(Date.now() / 1000),
+          model: template?.model ?? deployment.model,
+          choices: [],
+          usage: renderUsage(undefined, usage, priced),
+        },
+      ];
     }
   }
 
   return {
-    chunks: output(),
+    batches: output(),
     deployment,
     attempts: run.attempts,
     result: () => ({ usage: record.usage, priced: record.priced, finishReason: translator.finishReason }),
   };
 }
 
-async function* translateEvents(provider: ProviderRuntime, opened: OpenedStream, translator: StreamTranslator): AsyncGenerator<ChatChunk> {
+/** Upstream event batches → non-empty batches of canonical chunks. */
+async function* translateEvents(provider: ProviderRuntime, opened: OpenedStream, translator: StreamTranslator): AsyncGenerator<ChatChunk[]> {
   try {
-    for await (const batch of opened.events) {
-      for (const event of batch) {
-        for (const chunk of translator.push(event)) yield chunk;
+    for await (const events of opened.events) {
+      const batch: ChatChunk[] = [];
+      try {
+        for (const event of events) {
+          const chunks = translator.push(event);
+          for (let i = 0; i < chunks.length; i++) batch.push(chunks[i]!);
+        }
+      } catch (error) {
+        // What came before a failing event in the same read still belongs to the client.
+        if (batch.length > 0) yield batch;
+        throw error;
       }
+      if (batch.length > 0) yield batch;
     }
-    for (const chunk of translator.end()) yield chunk;
+    const last = translator.end();
+    if (last.length > 0) yield last;
   } catch (error) {
     throw provider.client.transportError(error, opened.signal);
   }

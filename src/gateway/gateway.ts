@@ -16,7 +16,7 @@ import { SecretSource } from "../config/secret-source.js";
 import type { RouterClock } from "../router/clock.js";
 import type { StateStore } from "../state/state-store.js";
 import { completeChat } from "./chat.js";
-import { streamChat } from "./chat-stream.js";
+import { eachChunk, streamChat } from "./chat-stream.js";
 import { createEmbeddings } from "./embeddings.js";
 import { createFetchAdapter, type FetchFunction } from "./http/fetch-adapter.js";
 import { errorReplyFor, handleAdmin, handleHttp } from "./http/handler.js";
@@ -115,7 +115,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     async *stream(request, callOptions) {
       const body = { ...parseChatRequest(request), stream: true };
       const session = await streamChat(runtime, body, callOptions?.signal ?? NEVER_ABORTED, embeddedMeta());
-      yield* session.chunks;
+      yield* eachChunk(session.batches);
     },
     async embed(request, callOptions) {
       return (await createEmbeddings(runtime, parseEmbeddingsRequest(request), callOptions?.signal ?? NEVER_ABORTED, embeddedMeta())).response;

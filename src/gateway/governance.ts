@@ -19,6 +19,26 @@ import type { Pricing } from "./pricing.js";
 /** Output assumed when neither the request nor the catalog bounds it. */
 const DEFAULT_WORST_CASE_OUTPUT_TOKENS = 16_384;
 const MICROS = 1_000_000;
+/** Headroom on a tokenizer count: other vendors' tokenizers count up to ~20 % more. */
+const TOKENIZER_MARGIN = 1.25;
+/** An image costs at most this many tokens at any provider we price (a short URL says nothing of its size). */
+const IMAGE_TOKEN_BOUND = 6_000;
+/** Framing tokens per message (role, separators), as OpenAI counts them. */
+const TOKENS_PER_MESSAGE = 4;
+
+/** A prompt-token bound that costs nothing to compute: bytes of the content, plus framing. */
+function promptUpperBound(request: AdmissionRequest): number {
+  if (!request.messages) return Buffer.byteLength(JSON.stringify(request.input ?? ""));
+  let bytes = request.tools ? Buffer.byteLength(JSON.stringify(request.tools)) : 0;
+  for (const message of request.messages) {
+    bytes += TOKENS_PER_MESSAGE;
+    const content = message.content;
+    if (typeof content === "string") bytes += Buffer.byteLength(content);
+    else for (const part of content ?? []) bytes += part.type === "image_url" ? IMAGE_TOKEN_BOUND : Buffer.byteLength(JSON.stringify(part));
+    if (message.tool_calls) bytes += Buffer.byteLength(JSON.stringify(message.tool_calls));
+  }
+  return bytes;
+}
 
 export interface Admission {
   /** Records the outcome: actual cost (null when unpriced) and tokens used. */
@@ -103,8 +123,38 @@ export class Governance {
   }
 
   /** Reserves the worst case: every prompt token and the full output cap at the dearest deployment's price. */
+  /**
+   * Tries first with a free upper bound on the prompt (its UTF-8 size: byte-level
+   * tokenizers never produce more tokens than bytes); only when that does not fit
+   * does it pay for a tokenizer count, with a margin for other vendors' tokenizers.
+   */
   private async reserve(key: VirtualKey, request: AdmissionRequest, plan: Deployment[], now: number): Promise<{ period: string; micros: number }> {
-    const promptTokens = request.messages ? await estimatePromptTokens(request.messages, { tools: request.tools }) : Math.ceil(JSON.stringify(request.input ?? "").length / 2);
+    const period = periodKey(key.budget_period ?? "total", now);
+    const limit = Math.round((key.budget_usd ?? 0) * MICROS);
+    const bound = promptUpperBound(request);
+    const first = this.worstCaseMicros(key, request, plan, bound);
+    let reservation = await this.state.reserveBudget(key.id, period, first, limit);
+    let micros = first;
+    if (!reservation.ok && request.messages) {
+      const counted = Math.ceil((await estimatePromptTokens(request.messages, { tools: request.tools })) * TOKENIZER_MARGIN);
+      if (counted < bound) {
+        micros = this.worstCaseMicros(key, request, plan, counted);
+        reservation = await this.state.reserveBudget(key.id, period, micros, limit);
+      }
+    }
+    if (!reservation.ok) {
+      const left = Math.max(0, limit - reservation.spentMicros - reservation.reservedMicros) / MICROS;
+      throw new GatewayError(
+        "budget_exceeded",
+        `Budget exceeded for key '${key.name}': $${left.toFixed(6)} of $${key.budget_usd} left this ${key.budget_period ?? "total"} period, and this request may cost up to $${(micros / MICROS).toFixed(6)}`,
+        { code: "budget_exceeded" },
+      );
+    }
+    return { period, micros };
+  }
+
+  /** The dearest deployment's cost for `promptTokens` plus the full output cap, in micro-USD. */
+  private worstCaseMicros(key: VirtualKey, request: AdmissionRequest, plan: Deployment[], promptTokens: number): number {
     let worst = 0;
     for (const deployment of plan) {
       const quote = this.pricing.quote(deployment);
@@ -117,18 +167,6 @@ export class Governance {
       const outputCap = request.maxOutputTokens ?? (request.messages ? this.pricing.maxOutputTokensOf(deployment) ?? DEFAULT_WORST_CASE_OUTPUT_TOKENS : 0);
       worst = Math.max(worst, worstCaseCost(promptTokens, outputCap, quote.price));
     }
-    const period = periodKey(key.budget_period ?? "total", now);
-    const micros = Math.ceil(worst * MICROS);
-    const limit = Math.round((key.budget_usd ?? 0) * MICROS);
-    const reservation = await this.state.reserveBudget(key.id, period, micros, limit);
-    if (!reservation.ok) {
-      const left = Math.max(0, limit - reservation.spentMicros - reservation.reservedMicros) / MICROS;
-      throw new GatewayError(
-        "budget_exceeded",
-        `Budget exceeded for key '${key.name}': $${left.toFixed(6)} of $${key.budget_usd} left this ${key.budget_period ?? "total"} period, and this request may cost up to $${(micros / MICROS).toFixed(6)}`,
-        { code: "budget_exceeded" },
-      );
-    }
-    return { period, micros };
+    return Math.ceil(worst * MICROS);
   }
 }

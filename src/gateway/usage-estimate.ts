@@ -3,7 +3,7 @@
  * the prompt as sent, plus the text produced. Rows priced from it say `estimated`.
  */
 import { estimateCompletionTokens, estimatePromptTokens } from "../accounting/estimate.js";
-import type { ChatCompletion, ChatRequest, ChunkDelta } from "../core/chat.js";
+import type { ChatChunk, ChatCompletion, ChatRequest, ChunkDelta } from "../core/chat.js";
 import type { Usage } from "../core/usage.js";
 
 export async function estimateUsage(request: ChatRequest, producedText: string): Promise<Usage> {
@@ -37,6 +37,10 @@ export class ProducedText {
       if (call.function?.name) this.pieces.push(call.function.name);
       if (call.function?.arguments) this.pieces.push(call.function.arguments);
     }
+  }
+
+  addAll(chunks: readonly ChatChunk[]): void {
+    for (const chunk of chunks) this.add(chunk.choices[0]?.delta);
   }
 
   get text(): string {

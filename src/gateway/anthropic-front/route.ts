@@ -30,7 +30,7 @@ export async function anthropicMessages(runtime: Runtime, request: GatewayHttpRe
       return {
         status: 200,
         headers: { ...SSE_HEADERS, ...routeHeaders(requestId, session), "request-id": requestId },
-        body: encodeAnthropicSse(session.chunks, options, runtime.redactor, requestId),
+        body: encodeAnthropicSse(session.batches, options, runtime.redactor, requestId),
       };
     }
     const done = await completeChat(runtime, chat, request.signal, meta);

@@ -119,7 +119,7 @@ describe("encodeAnthropicSse", () => {
 
   it("writes each event as `event: <type>` and `data: <json>`", async () => {
     async function* chunks() {
-      yield chunk({ content: "Hi" }, "stop");
+      yield [chunk({ content: "Hi" }, "stop")];
     }
     const text = await collect(encodeAnthropicSse(chunks(), options, redactor, "req_1"));
     expect(text.startsWith('event: message_start\ndata: {"type":"message_start"')).toBe(true);
@@ -128,8 +128,8 @@ describe("encodeAnthropicSse", () => {
   });
 
   it("ends a failing stream with an error event and no message_stop", async () => {
-    async function* chunks(): AsyncGenerator<ChatChunk> {
-      yield chunk({ content: "Hi" });
+    async function* chunks(): AsyncGenerator<ChatChunk[]> {
+      yield [chunk({ content: "Hi" })];
       throw new GatewayError("upstream_unavailable", "Provider 'x' failed with key sk-secret-upstream-key");
     }
     const text = await collect(encodeAnthropicSse(chunks(), options, redactor, "req_1"));
@@ -141,8 +141,8 @@ describe("encodeAnthropicSse", () => {
   });
 
   it("reports other failures as api_error and says nothing to a client that left", async () => {
-    async function* failing(error: Error): AsyncGenerator<ChatChunk> {
-      yield chunk({ content: "Hi" });
+    async function* failing(error: Error): AsyncGenerator<ChatChunk[]> {
+      yield [chunk({ content: "Hi" })];
       throw error;
     }
     expect(await collect(encodeAnthropicSse(failing(new Error("boom")), options, redactor, "r"))).toContain('"type":"api_error","message":"Internal gateway error"');

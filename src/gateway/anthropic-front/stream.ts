@@ -145,16 +145,17 @@ export function sseEvent(event: { type: string }): string {
  * a half-finished message that looks complete.
  */
 export async function* encodeAnthropicSse(
-  chunks: AsyncIterable<ChatChunk>,
+  batches: AsyncIterable<ChatChunk[]>,
   options: ReplyOptions,
   redactor: Redactor,
   requestId: string,
 ): AsyncGenerator<string> {
   const translator = new AnthropicStreamTranslator(options);
   try {
-    for await (const chunk of chunks) {
-      const events = translator.push(chunk);
-      if (events.length > 0) yield events.map(sseEvent).join("");
+    for await (const batch of batches) {
+      let text = "";
+      for (const chunk of batch) for (const event of translator.push(chunk)) text += sseEvent(event);
+      if (text) yield text;
     }
   } catch (error) {
     const failure = asGatewayError(error);

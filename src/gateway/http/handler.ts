@@ -31,7 +31,7 @@ const chatCompletions: Route = async (runtime, request, { requestId, meta }) => 
     return {
       status: 200,
       headers: { ...SSE_HEADERS, ...routeHeaders(requestId, session) },
-      body: encodeChatSse(session.chunks, runtime.redactor),
+      body: encodeChatSse(session.batches, runtime.redactor),
     };
   }
   const done = await completeChat(runtime, body, request.signal, meta);

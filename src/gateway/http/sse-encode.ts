@@ -3,13 +3,18 @@ import { asGatewayError } from "../../core/errors.js";
 import type { Redactor } from "../../core/redact.js";
 
 /**
- * Chunks as OpenAI-style server-sent events, ending with `[DONE]`. A failure
- * after the first byte ends the stream with an error event, then `[DONE]`,
- * so clients never hang and never see duplicated content.
+ * Chunk batches as OpenAI-style server-sent events (one string per batch, so one
+ * write), ending with `[DONE]`. A failure after the first byte ends the stream
+ * with an error event, then `[DONE]`, so clients never hang and never see
+ * duplicated content.
  */
-export async function* encodeChatSse(chunks: AsyncIterable<ChatChunk>, redactor: Redactor): AsyncGenerator<string> {
+export async function* encodeChatSse(batches: AsyncIterable<ChatChunk[]>, redactor: Redactor): AsyncGenerator<string> {
   try {
-    for await (const chunk of chunks) yield `data: ${JSON.stringify(chunk)}\n\n`;
+    for await (const batch of batches) {
+      let text = "";
+      for (const chunk of batch) text += `data: ${JSON.stringify(chunk)}\n\n`;
+      yield text;
+    }
   } catch (error) {
     const failure = asGatewayError(error);
     if (failure.kind === "client_closed") return;
