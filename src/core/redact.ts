@@ -29,6 +29,11 @@ export class Redactor {
     return out;
   }
 
+  /** A client-given model name before it is stored: full redaction only when it could hold a key. */
+  redactModelName(name: string): string {
+    return name.length > 40 || name.includes("sk-") || name.includes("AIza") ? this.redact(name) : this.scrubKnown(name);
+  }
+
   /** Known secrets and anything shaped like a credential: for error messages and logs. */
   redact(text: string): string {
     let out = this.scrubKnown(text);

@@ -4,6 +4,7 @@
  * over; afterwards failures end the stream. Usage is priced at the end and the
  * ledger row written when the stream is over, however it ends.
  */
+import type { CancelSignal } from "../core/cancel-signal.js";
 import type { PricedUsage } from "../accounting/cost.js";
 import type { ChatChunk, ChatRequest } from "../core/chat.js";
 import type { MappedFinishReason } from "../core/finish-reason.js";
@@ -33,7 +34,7 @@ export async function* eachChunk(batches: AsyncIterable<ChatChunk[]>): AsyncGene
   for await (const batch of batches) yield* batch;
 }
 
-export async function streamChat(runtime: Runtime, request: ChatRequest, signal: AbortSignal, meta: RequestMeta): Promise<ChatStreamSession> {
+export async function streamChat(runtime: Runtime, request: ChatRequest, signal: CancelSignal, meta: RequestMeta): Promise<ChatStreamSession> {
   const record = new RequestRecord(runtime, meta, request.model, true);
   const includeUsage = request.stream_options?.include_usage === true;
   let run;

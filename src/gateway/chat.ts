@@ -2,6 +2,7 @@
  * The non-stream chat pipeline shared by the HTTP fronts and the embedded API:
  * plan, run attempts through adapters, price the usage, and keep one ledger row.
  */
+import type { CancelSignal } from "../core/cancel-signal.js";
 import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { MappedFinishReason } from "../core/finish-reason.js";
 import { toOpenAIUsage, type OpenAIUsage, type Usage } from "../core/usage.js";
@@ -58,7 +59,7 @@ export function renderUsage(upstream: OpenAIUsage | null | undefined, usage: Usa
   return rendered;
 }
 
-export async function completeChat(runtime: Runtime, request: ChatRequest, signal: AbortSignal, meta: RequestMeta): Promise<CompletedChat> {
+export async function completeChat(runtime: Runtime, request: ChatRequest, signal: CancelSignal, meta: RequestMeta): Promise<CompletedChat> {
   const record = new RequestRecord(runtime, meta, request.model, false);
   try {
     const plan = runtime.router.plan(routeRequestOf(request, meta, false));

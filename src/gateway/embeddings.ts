@@ -1,3 +1,4 @@
+import type { CancelSignal } from "../core/cancel-signal.js";
 import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
 import { GatewayError } from "../core/errors.js";
 import type { Usage } from "../core/usage.js";
@@ -28,7 +29,7 @@ async function estimateEmbeddingUsage(request: EmbeddingsRequest): Promise<Usage
   return { input: { total, cacheRead: 0, cacheWrite: 0 }, output: { total: 0, reasoning: 0 } };
 }
 
-export async function createEmbeddings(runtime: Runtime, request: EmbeddingsRequest, signal: AbortSignal, meta: RequestMeta): Promise<CompletedEmbeddings> {
+export async function createEmbeddings(runtime: Runtime, request: EmbeddingsRequest, signal: CancelSignal, meta: RequestMeta): Promise<CompletedEmbeddings> {
   const record = new RequestRecord(runtime, meta, request.model, false);
   try {
     return await embed(runtime, request, signal, meta, record);
@@ -40,7 +41,7 @@ export async function createEmbeddings(runtime: Runtime, request: EmbeddingsRequ
   }
 }
 
-async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: AbortSignal, meta: RequestMeta, record: RequestRecord): Promise<CompletedEmbeddings> {
+async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: CancelSignal, meta: RequestMeta, record: RequestRecord): Promise<CompletedEmbeddings> {
   const plan = runtime.router.plan(routeRequestOf(request, meta, false));
   record.admission = await runtime.governance.admit(meta.key, { model: request.model, routedModel: plan.model, input: request.input }, () => plan.deployments, meta.requestId);
   const run = await runtime.router.run(

@@ -13,6 +13,7 @@ import type { EmbeddingsResponse, ModelCard } from "../core/embeddings.js";
 import { validateConfig } from "../config/load.js";
 import type { SwitchyardConfig, SwitchyardConfigInput } from "../config/schema.js";
 import { SecretSource } from "../config/secret-source.js";
+import { NEVER_CANCELLED } from "../core/cancel-signal.js";
 import type { RouterClock } from "../router/clock.js";
 import type { StateStore } from "../state/state-store.js";
 import { completeChat } from "./chat.js";
@@ -81,7 +82,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const NEVER_ABORTED = new AbortController().signal;
 
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const initial = validateConfig(options.config ?? {});
@@ -110,15 +110,15 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     async chat(request, callOptions) {
       const body = parseChatRequest(request);
       if (body.stream === true) body.stream = false;
-      return (await completeChat(runtime, body, callOptions?.signal ?? NEVER_ABORTED, embeddedMeta())).completion;
+      return (await completeChat(runtime, body, callOptions?.signal ?? NEVER_CANCELLED, embeddedMeta())).completion;
     },
     async *stream(request, callOptions) {
       const body = { ...parseChatRequest(request), stream: true };
-      const session = await streamChat(runtime, body, callOptions?.signal ?? NEVER_ABORTED, embeddedMeta());
+      const session = await streamChat(runtime, body, callOptions?.signal ?? NEVER_CANCELLED, embeddedMeta());
       yield* eachChunk(session.batches);
     },
     async embed(request, callOptions) {
-      return (await createEmbeddings(runtime, parseEmbeddingsRequest(request), callOptions?.signal ?? NEVER_ABORTED, embeddedMeta())).response;
+      return (await createEmbeddings(runtime, parseEmbeddingsRequest(request), callOptions?.signal ?? NEVER_CANCELLED, embeddedMeta())).response;
     },
     models: () => listModels(runtime),
     fetch: createFetchAdapter(handle),
@@ -141,7 +141,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         query: url.searchParams,
         headers: {},
         body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)),
-        signal: NEVER_ABORTED,
+        signal: NEVER_CANCELLED,
       });
       const json = JSON.parse(typeof reply.body === "string" ? reply.body : "{}") as { error?: { message: string } };
       if (reply.status >= 400) throw new Error(json.error?.message ?? `HTTP ${reply.status}`);

@@ -82,7 +82,7 @@ export class RequestRecord {
       id: this.origin.requestId,
       ts: Date.now(),
       key_id: this.origin.keyId,
-      requested_model: this.runtime.redactor.redact(this.requestedModel),
+      requested_model: this.runtime.redactor.redactModelName(this.requestedModel),
       provider: this.deployment?.provider ?? "",
       model: this.deployment?.model ?? "",
       status: this.status,

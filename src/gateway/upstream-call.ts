@@ -2,6 +2,7 @@
  * One attempt against one provider: send, enforce timeouts, normalize errors,
  * and record the provider's rate-limit headers. Shared by chat and embeddings.
  */
+import { CancelSource, type CancelSignal } from "../core/cancel-signal.js";
 import { GatewayError, invalidResponse } from "../core/errors.js";
 import type { RateLimitState } from "../core/rate-limit.js";
 import type { Redactor } from "../core/redact.js";
@@ -10,13 +11,13 @@ import { readSseEvents } from "../transport/sse.js";
 import type { UpstreamResponse } from "../transport/upstream-client.js";
 import type { ProviderRuntime, Timeouts } from "./runtime.js";
 
-/** An AbortSignal that fires on the client's abort or after `ms`, whichever comes first. */
+/** A signal that fires on the client's abort or after `ms`, whichever comes first. */
 export class Deadline {
-  private readonly controller = new AbortController();
+  private readonly controller = new CancelSource();
   private timer: NodeJS.Timeout | undefined;
   private readonly onClientAbort = () => this.controller.abort(this.clientSignal.reason);
 
-  constructor(private readonly clientSignal: AbortSignal, ms: number, provider: string, what: string) {
+  constructor(private readonly clientSignal: CancelSignal, ms: number, provider: string, what: string) {
     if (clientSignal.aborted) this.controller.abort(clientSignal.reason);
     else clientSignal.addEventListener("abort", this.onClientAbort, { once: true });
     this.timer = setTimeout(() => {
@@ -24,7 +25,7 @@ export class Deadline {
     }, ms);
   }
 
-  get signal(): AbortSignal {
+  get signal(): CancelSignal {
     return this.controller.signal;
   }
 
@@ -59,30 +60,28 @@ function parseJson(provider: ProviderRuntime, text: string): unknown {
   }
 }
 
-/** Sends a request and returns the parsed JSON body of a 2xx answer. */
+/**
+ * Sends a request and returns the parsed JSON body of a 2xx answer. The
+ * transport's own timers bound the wait for the answer and any silence inside
+ * it (`timeout_ms`); no per-request timer or AbortController is needed.
+ */
 export async function callJson(
   provider: ProviderRuntime,
   observe: RateLimitObserver,
   request: UpstreamRequest,
   timeouts: Timeouts,
-  clientSignal: AbortSignal,
+  clientSignal: CancelSignal,
   redactor: Redactor,
 ): Promise<unknown> {
-  const deadline = new Deadline(clientSignal, timeouts.totalMs, provider.name, "did not answer");
-  try {
-    const response = await provider.client.send(request, {
-      signal: deadline.signal,
-      headersTimeoutMs: timeouts.totalMs,
-      bodyTimeoutMs: timeouts.totalMs,
-    });
-    await checkStatus(provider, observe, response, redactor);
-    const text = redactor.scrubKnown(await response.body.text());
-    return parseJson(provider, text);
-  } catch (error) {
-    throw provider.client.transportError(error, deadline.signal);
-  } finally {
-    deadline.dispose();
-  }
+  const response = await provider.client.fetchText(request, {
+    signal: clientSignal,
+    headersTimeoutMs: timeouts.totalMs,
+    bodyTimeoutMs: timeouts.totalMs,
+  });
+  const state = provider.adapter.rateLimit(response.headers, Date.now());
+  if (state) observe(state);
+  if (response.status >= 400) throw provider.adapter.error(response.status, response.headers, redactor.redact(response.text));
+  return parseJson(provider, redactor.scrubKnown(response.text));
 }
 
 export interface OpenedStream {
@@ -92,7 +91,7 @@ export interface OpenedStream {
   firstTokenArrived(): void;
   /** Releases timers and listeners; aborts the upstream if still open. */
   close(): void;
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 /** Opens a streaming request; resolves once the upstream answered 2xx. */
@@ -101,7 +100,7 @@ export async function openStream(
   observe: RateLimitObserver,
   request: UpstreamRequest,
   timeouts: Timeouts,
-  clientSignal: AbortSignal,
+  clientSignal: CancelSignal,
   redactor: Redactor,
 ): Promise<OpenedStream> {
   const deadline = new Deadline(clientSignal, timeouts.firstTokenMs, provider.name, "sent no first token");

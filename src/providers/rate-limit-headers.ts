@@ -33,5 +33,9 @@ export function parseOpenAIRateLimit(headers: HeaderBag, now: number): RateLimit
 }
 
 export function hasAny(state: RateLimitState): boolean {
-  return Object.entries(state).some(([key, value]) => key !== "observedAt" && value !== undefined);
+  return (
+    state.requestsLimit !== undefined || state.requestsRemaining !== undefined || state.requestsResetAt !== undefined ||
+    state.tokensLimit !== undefined || state.tokensRemaining !== undefined || state.tokensResetAt !== undefined ||
+    state.retryAfterAt !== undefined
+  );
 }

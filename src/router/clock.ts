@@ -1,7 +1,8 @@
 /** Time and randomness the router depends on, injectable so tests never sleep. */
+import type { CancelSignal } from "../core/cancel-signal.js";
 export interface RouterClock {
   now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep(ms: number, signal?: CancelSignal): Promise<void>;
   random(): number;
 }
 

@@ -3,6 +3,7 @@
  * rules, strategies, OpenRouter preferences, health) and runs it. Built once
  * per config; holds the health board that outlives single requests.
  */
+import type { CancelSignal } from "../core/cancel-signal.js";
 import { systemClock, type RouterClock } from "./clock.js";
 import { DEFAULT_COOLDOWN, HealthBoard, type CooldownPolicy } from "./health.js";
 import { resolveGroups, type Deployment, type DeploymentGroup, type RouteTable } from "./plan.js";
@@ -84,7 +85,7 @@ export class Router {
     };
   }
 
-  run<T>(plan: Plan, attempt: (deployment: Deployment) => Promise<T>, signal: AbortSignal, stream: boolean): Promise<RunResult<T>> {
+  run<T>(plan: Plan, attempt: (deployment: Deployment) => Promise<T>, signal: CancelSignal, stream: boolean): Promise<RunResult<T>> {
     return runAttempts(plan.deployments, attempt, {
       health: this.health,
       clock: this.clock,

@@ -3,6 +3,7 @@
  * the error table says, honouring Retry-After and recording health. Knows
  * nothing of wire formats; it sees only GatewayErrors.
  */
+import type { CancelSignal } from "../core/cancel-signal.js";
 import { asGatewayError, GatewayError } from "../core/errors.js";
 import { classifyError } from "./classify.js";
 import type { RouterClock } from "./clock.js";
@@ -53,7 +54,7 @@ export interface RunContext {
   health: HealthBoard;
   clock: RouterClock;
   backoff: BackoffPolicy;
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** Whether the caller releases the deployment itself (streams: when the stream ends). */
   holdUntilReleased: boolean;
   /** Plan to switch to when a deployment reports the context window was exceeded. */

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { CancelSource } from "../core/cancel-signal.js";
 import { GatewayError } from "../core/errors.js";
 import type { Gateway } from "../gateway/gateway.js";
 import type { GatewayReply } from "../gateway/http/types.js";
@@ -79,7 +80,7 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
   const inFlight = new Set<Promise<void>>();
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const controller = new AbortController();
+    const controller = new CancelSource();
     res.on("close", () => {
       if (!res.writableFinished) controller.abort(new GatewayError("client_closed", "Client closed the connection"));
     });

@@ -3,9 +3,11 @@
  * `headersTimeout` bounds the wait for a response (or first byte of a stream),
  * `bodyTimeout` is the longest silence between body chunks (a stream's idle timeout).
  */
+import type { CancelSignal } from "../core/cancel-signal.js";
 import { Pool, errors as undiciErrors, type Dispatcher } from "undici";
 import { GatewayError } from "../core/errors.js";
 import type { HeaderBag, UpstreamRequest } from "../providers/adapter.js";
+import { dispatchBuffered, type BufferedOptions, type BufferedResponse } from "./buffered-request.js";
 
 export interface UpstreamResponse {
   status: number;
@@ -14,7 +16,7 @@ export interface UpstreamResponse {
 }
 
 export interface SendOptions {
-  signal: AbortSignal;
+  signal: CancelSignal;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
 }
@@ -53,8 +55,17 @@ export class UpstreamClient {
     }
   }
 
+  /** A whole answer as text: the cheap path for non-stream calls. */
+  async fetchText(request: UpstreamRequest, options: BufferedOptions): Promise<BufferedResponse> {
+    try {
+      return await dispatchBuffered(this.pool, request, options);
+    } catch (error) {
+      throw this.transportError(error, options.signal);
+    }
+  }
+
   /** Maps connection-level failures to gateway errors without leaking internals. */
-  transportError(error: unknown, signal: AbortSignal): GatewayError {
+  transportError(error: unknown, signal: CancelSignal): GatewayError {
     if (error instanceof GatewayError) return error;
     if (signal.aborted && signal.reason instanceof GatewayError) return signal.reason;
     const provider = this.provider;

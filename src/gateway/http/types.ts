@@ -2,6 +2,7 @@
  * Framework-free HTTP shapes: the node:http server and the in-process `fetch`
  * both translate to these, so one handler serves both.
  */
+import type { CancelSignal } from "../../core/cancel-signal.js";
 export interface GatewayHttpRequest {
   method: string;
   /** Path without the query string. */
@@ -11,7 +12,7 @@ export interface GatewayHttpRequest {
   headers: Record<string, string | string[] | undefined>;
   body: Buffer | undefined;
   /** Aborts when the client goes away. */
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 export interface GatewayReply {

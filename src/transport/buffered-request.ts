@@ -1,0 +1,89 @@
+/**
+ * A whole upstream answer as text, through undici's low-level `dispatch`: no
+ * body stream, no promise per chunk, no AbortSignal listener inside undici —
+ * the cheapest way Node has to make a pooled HTTP call. Non-stream calls, the
+ * hot path, use it; streams keep the stream API for backpressure.
+ */
+import type { CancelSignal } from "../core/cancel-signal.js";
+import { StringDecoder } from "node:string_decoder";
+import type { Dispatcher } from "undici";
+import type { HeaderBag, UpstreamRequest } from "../providers/adapter.js";
+
+export interface BufferedResponse {
+  status: number;
+  headers: HeaderBag;
+  text: string;
+}
+
+export interface BufferedOptions {
+  signal: CancelSignal;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+}
+
+/** Lower-cased header names; repeated headers keep their first value. */
+function headerBag(raw: Buffer[] | string[] | null): HeaderBag {
+  const headers: HeaderBag = {};
+  if (!raw) return headers;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString("latin1").toLowerCase();
+    if (headers[name] === undefined) headers[name] = raw[i + 1]!.toString("latin1");
+  }
+  return headers;
+}
+
+export function dispatchBuffered(dispatcher: Dispatcher, request: UpstreamRequest, options: BufferedOptions): Promise<BufferedResponse> {
+  return new Promise((resolve, reject) => {
+    const { signal } = options;
+    if (signal.aborted) return reject(signal.reason);
+    let status = 0;
+    let headers: HeaderBag = {};
+    let text = "";
+    const decoder = new StringDecoder("utf8");
+    let abort: ((reason?: Error) => void) | undefined;
+    let settled = false;
+    const onAbort = () => abort?.(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const settle = () => {
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+    };
+    dispatcher.dispatch(
+      {
+        origin: undefined,
+        method: request.method,
+        path: request.path,
+        headers: request.headers,
+        body: request.body,
+        headersTimeout: options.headersTimeoutMs,
+        bodyTimeout: options.bodyTimeoutMs,
+      },
+      {
+        onConnect(abortRequest) {
+          abort = abortRequest;
+          if (signal.aborted) abortRequest(signal.reason as Error);
+        },
+        onHeaders(statusCode, rawHeaders) {
+          status = statusCode;
+          headers = headerBag(rawHeaders as Buffer[] | null);
+          return true;
+        },
+        onData(chunk) {
+          text += decoder.write(chunk);
+          return true;
+        },
+        onComplete() {
+          if (settled) return;
+          settle();
+          text += decoder.end();
+          resolve({ status, headers, text });
+        },
+        onError(error) {
+          if (settled) return;
+          settle();
+          reject(error);
+        },
+      },
+    );
+  });
+}
