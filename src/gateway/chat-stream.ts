@@ -4,6 +4,7 @@
  * over; afterwards failures end the stream. Usage is priced at the end and the
  * ledger row written when the stream is over, however it ends.
  */
+import { asChunk, type StreamItem } from "../core/chunk-text.js";
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { PricedUsage } from "../accounting/cost.js";
 import type { ChatChunk, ChatRequest } from "../core/chat.js";
@@ -24,14 +25,14 @@ export interface ChatStreamSession extends RouteInfo {
    * batch is one write to the client); ends with one usage chunk (with `cost`)
    * when the client asked for usage. Throws GatewayError mid-stream.
    */
-  batches: AsyncGenerator<ChatChunk[]>;
+  batches: AsyncGenerator<StreamItem[]>;
   /** Usage, cost and finish reason once the stream has ended. */
   result(): { usage: Usage | undefined; priced: PricedUsage | undefined; finishReason: MappedFinishReason | undefined };
 }
 
 /** One chunk at a time, for callers that do not write batches (the embedded API). */
-export async function* eachChunk(batches: AsyncIterable<ChatChunk[]>): AsyncGenerator<ChatChunk> {
-  for await (const batch of batches) yield* batch;
+export async function* eachChunk(batches: AsyncIterable<StreamItem[]>): AsyncGenerator<ChatChunk> {
+  for await (const batch of batches) for (const item of batch) yield asChunk(item);
 }
 
 export async function streamChat(runtime: Runtime, request: ChatRequest, signal: CancelSignal, meta: RequestMeta): Promise<ChatStreamSession> {
@@ -74,13 +75,13 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
   const deployment = run.deployment;
   const release = run.release;
 
-  async function* output(): AsyncGenerator<ChatChunk[]> {
+  async function* output(): AsyncGenerator<StreamItem[]> {
     let template: ChatChunk | undefined;
     const produced = new ProducedText();
     let complete = false;
     try {
       if (!first.done) {
-        template = first.value[0];
+        template = first.value[0] && asChunk(first.value[0]);
         produced.addAll(first.value);
         yield first.value;
         for await (const batch of chunks) {
@@ -131,10 +132,10 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
 }
 
 /** Upstream event batches → non-empty batches of canonical chunks. */
-async function* translateEvents(provider: ProviderRuntime, opened: OpenedStream, translator: StreamTranslator): AsyncGenerator<ChatChunk[]> {
+async function* translateEvents(provider: ProviderRuntime, opened: OpenedStream, translator: StreamTranslator): AsyncGenerator<StreamItem[]> {
   try {
     for await (const events of opened.events) {
-      const batch: ChatChunk[] = [];
+      const batch: StreamItem[] = [];
       try {
         for (const event of events) {
           const chunks = translator.push(event);

@@ -3,7 +3,8 @@
  * the prompt as sent, plus the text produced. Rows priced from it say `estimated`.
  */
 import { estimateCompletionTokens, estimatePromptTokens } from "../accounting/estimate.js";
-import type { ChatChunk, ChatCompletion, ChatRequest, ChunkDelta } from "../core/chat.js";
+import type { ChatCompletion, ChatRequest, ChunkDelta } from "../core/chat.js";
+import { ChunkText, type StreamItem } from "../core/chunk-text.js";
 import type { Usage } from "../core/usage.js";
 
 export async function estimateUsage(request: ChatRequest, producedText: string): Promise<Usage> {
@@ -28,6 +29,8 @@ export function completionText(completion: ChatCompletion): string {
 /** Collects streamed text cheaply (references only) in case usage has to be estimated. */
 export class ProducedText {
   private readonly pieces: string[] = [];
+  /** Chunks still in wire text: read only if the text is ever needed. */
+  private readonly unread: ChunkText[] = [];
 
   add(delta: ChunkDelta | undefined): void {
     if (!delta) return;
@@ -39,15 +42,19 @@ export class ProducedText {
     }
   }
 
-  addAll(chunks: readonly ChatChunk[]): void {
-    for (const chunk of chunks) this.add(chunk.choices[0]?.delta);
+  addAll(items: readonly StreamItem[]): void {
+    for (const item of items) {
+      if (item instanceof ChunkText) this.unread.push(item);
+      else this.add(item.choices[0]?.delta);
+    }
   }
 
   get text(): string {
+    for (const item of this.unread.splice(0)) this.add(item.chunk.choices?.[0]?.delta);
     return this.pieces.join("");
   }
 
   get empty(): boolean {
-    return this.pieces.length === 0;
+    return this.pieces.length === 0 && this.unread.length === 0;
   }
 }

@@ -3,7 +3,8 @@
  * (OpenAI-shaped) types and one provider's wire format, plus auth headers and
  * error / rate-limit normalization. Adapters never do I/O; the shared transport does.
  */
-import type { ChatChunk, ChatCompletion, ChatRequest } from "../core/chat.js";
+import type { StreamItem } from "../core/chunk-text.js";
+import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
 import type { GatewayError } from "../core/errors.js";
 import type { MappedFinishReason } from "../core/finish-reason.js";
@@ -67,9 +68,9 @@ export interface SseEvent {
  */
 export interface StreamTranslator {
   /** Chunks produced by this event (often none). Throws a GatewayError for an in-stream error. */
-  push(event: SseEvent): ChatChunk[];
+  push(event: SseEvent): StreamItem[];
   /** The upstream body ended: remaining chunks. Throws when the stream was cut short. */
-  end(): ChatChunk[];
+  end(): StreamItem[];
   readonly usage: Usage | undefined;
   readonly finishReason: MappedFinishReason | undefined;
 }

@@ -4,6 +4,7 @@
  * at a time), then message_delta with the stop reason and cumulative usage,
  * then message_stop.
  */
+import { asChunk, type StreamItem } from "../../core/chunk-text.js";
 import type { ChatChunk, ChunkDelta, FinishReason } from "../../core/chat.js";
 import { asGatewayError } from "../../core/errors.js";
 import type { Redactor } from "../../core/redact.js";
@@ -145,7 +146,7 @@ export function sseEvent(event: { type: string }): string {
  * a half-finished message that looks complete.
  */
 export async function* encodeAnthropicSse(
-  batches: AsyncIterable<ChatChunk[]>,
+  batches: AsyncIterable<StreamItem[]>,
   options: ReplyOptions,
   redactor: Redactor,
   requestId: string,
@@ -154,7 +155,7 @@ export async function* encodeAnthropicSse(
   try {
     for await (const batch of batches) {
       let text = "";
-      for (const chunk of batch) for (const event of translator.push(chunk)) text += sseEvent(event);
+      for (const item of batch) for (const event of translator.push(asChunk(item))) text += sseEvent(event);
       if (text) yield text;
     }
   } catch (error) {

@@ -1,4 +1,4 @@
-import type { ChatChunk } from "../../core/chat.js";
+import { chunkJson, type StreamItem } from "../../core/chunk-text.js";
 import { asGatewayError } from "../../core/errors.js";
 import type { Redactor } from "../../core/redact.js";
 
@@ -8,11 +8,11 @@ import type { Redactor } from "../../core/redact.js";
  * with an error event, then `[DONE]`, so clients never hang and never see
  * duplicated content.
  */
-export async function* encodeChatSse(batches: AsyncIterable<ChatChunk[]>, redactor: Redactor): AsyncGenerator<string> {
+export async function* encodeChatSse(batches: AsyncIterable<StreamItem[]>, redactor: Redactor): AsyncGenerator<string> {
   try {
     for await (const batch of batches) {
       let text = "";
-      for (const chunk of batch) text += `data: ${JSON.stringify(chunk)}\n\n`;
+      for (const item of batch) text += `data: ${chunkJson(item)}\n\n`;
       yield text;
     }
   } catch (error) {
