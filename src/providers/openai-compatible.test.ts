@@ -136,3 +136,23 @@ describe("rate-limit headers", () => {
     expect(parseOpenAIRateLimit({}, now)).toBeUndefined();
   });
 });
+
+describe("stream pass-through", () => {
+  const data = (extra: string) => `{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]${extra}}`;
+
+  it("passes plain deltas through as their wire text, and parses anything that matters", async () => {
+    const { ChunkText } = await import("../core/chunk-text.js");
+    const translator = adapterFor("openai").chatStream(request, { model: "m", apiKey: "k" });
+    const [plain] = translator.push({ data: data(',"usage":null') });
+    expect(plain).toBeInstanceOf(ChunkText);
+    expect((plain as InstanceType<typeof ChunkText>).json).toBe(data(',"usage":null'));
+    // Usage, errors and finish reasons take the parsing path.
+    const [withUsage] = translator.push({ data: data(',"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}') });
+    expect(withUsage).not.toBeInstanceOf(ChunkText);
+    expect(translator.usage?.input.total).toBe(3);
+    const [finish] = translator.push({ data: '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"eos"}]}' });
+    expect(finish).not.toBeInstanceOf(ChunkText);
+    expect((finish as { choices: Array<{ finish_reason: string }> }).choices[0]!.finish_reason).toBe("stop");
+    expect(() => translator.push({ data: '{"error":{"message":"boom","type":"server_error"}}' })).toThrow(/boom/);
+  });
+});
