@@ -6,9 +6,8 @@ import { CancelSource, type CancelSignal } from "../core/cancel-signal.js";
 import { GatewayError, invalidResponse } from "../core/errors.js";
 import type { RateLimitState } from "../core/rate-limit.js";
 import type { Redactor } from "../core/redact.js";
-import type { SseEvent, UpstreamRequest } from "../providers/adapter.js";
+import type { HeaderBag, SseEvent, UpstreamRequest } from "../providers/adapter.js";
 import { readSseEvents } from "../transport/sse.js";
-import type { UpstreamResponse } from "../transport/upstream-client.js";
 import type { ProviderRuntime, Timeouts } from "./runtime.js";
 
 /** A signal that fires on the client's abort or after `ms`, whichever comes first. */
@@ -44,12 +43,11 @@ export class Deadline {
 /** Receives the rate-limit state each upstream answer reports. */
 export type RateLimitObserver = (state: RateLimitState) => void;
 
-async function checkStatus(provider: ProviderRuntime, observe: RateLimitObserver, response: UpstreamResponse, redactor: Redactor): Promise<void> {
-  const state = provider.adapter.rateLimit(response.headers, Date.now());
+/** Records the answer's rate-limit headers; returns the provider's error for a non-2xx answer. */
+function inspectAnswer(provider: ProviderRuntime, observe: RateLimitObserver, status: number, headers: HeaderBag): ((text: string, redactor: Redactor) => GatewayError) | undefined {
+  const state = provider.adapter.rateLimit(headers, Date.now());
   if (state) observe(state);
-  if (response.status < 400) return;
-  const text = await response.body.text().catch(() => "");
-  throw provider.adapter.error(response.status, response.headers, redactor.redact(text));
+  return status >= 400 ? (text, redactor) => provider.adapter.error(status, headers, redactor.redact(text)) : undefined;
 }
 
 function parseJson(provider: ProviderRuntime, text: string): unknown {
@@ -78,9 +76,8 @@ export async function callJson(
     headersTimeoutMs: timeouts.totalMs,
     bodyTimeoutMs: timeouts.totalMs,
   });
-  const state = provider.adapter.rateLimit(response.headers, Date.now());
-  if (state) observe(state);
-  if (response.status >= 400) throw provider.adapter.error(response.status, response.headers, redactor.redact(response.text));
+  const failure = inspectAnswer(provider, observe, response.status, response.headers);
+  if (failure) throw failure(response.text, redactor);
   return parseJson(provider, redactor.scrubKnown(response.text));
 }
 
@@ -105,19 +102,19 @@ export async function openStream(
 ): Promise<OpenedStream> {
   const deadline = new Deadline(clientSignal, timeouts.firstTokenMs, provider.name, "sent no first token");
   try {
-    const response = await provider.client.send(request, {
+    const response = await provider.client.openStream(request, {
       signal: deadline.signal,
       headersTimeoutMs: timeouts.firstTokenMs,
       bodyTimeoutMs: timeouts.streamIdleMs,
     });
-    await checkStatus(provider, observe, response, redactor);
-    const body = response.body;
+    const failure = inspectAnswer(provider, observe, response.status, response.headers);
+    if (failure) throw failure(await response.text().catch(() => ""), redactor);
     return {
-      events: readSseEvents(body, (text) => redactor.scrubKnown(text)),
+      events: readSseEvents(response.body, (text) => redactor.scrubKnown(text)),
       firstTokenArrived: () => deadline.disarm(),
       close: () => {
         deadline.dispose();
-        if (!body.destroyed) body.destroy();
+        response.destroy();
       },
       signal: deadline.signal,
     };

@@ -22,7 +22,7 @@ export interface BufferedOptions {
 }
 
 /** Lower-cased header names; repeated headers keep their first value. */
-function headerBag(raw: Buffer[] | string[] | null): HeaderBag {
+export function headerBag(raw: Buffer[] | string[] | null): HeaderBag {
   const headers: HeaderBag = {};
   if (!raw) return headers;
   for (let i = 0; i + 1 < raw.length; i += 2) {

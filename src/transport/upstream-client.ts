@@ -8,6 +8,7 @@ import { Pool, errors as undiciErrors, type Dispatcher } from "undici";
 import { GatewayError } from "../core/errors.js";
 import type { HeaderBag, UpstreamRequest } from "../providers/adapter.js";
 import { dispatchBuffered, type BufferedOptions, type BufferedResponse } from "./buffered-request.js";
+import { dispatchStream, type StreamedResponse } from "./streamed-request.js";
 
 export interface UpstreamResponse {
   status: number;
@@ -59,6 +60,15 @@ export class UpstreamClient {
   async fetchText(request: UpstreamRequest, options: BufferedOptions): Promise<BufferedResponse> {
     try {
       return await dispatchBuffered(this.pool, request, options);
+    } catch (error) {
+      throw this.transportError(error, options.signal);
+    }
+  }
+
+  /** A streamed answer, resolved once the status and headers arrived. */
+  async openStream(request: UpstreamRequest, options: BufferedOptions): Promise<StreamedResponse> {
+    try {
+      return await dispatchStream(this.pool, request, options);
     } catch (error) {
       throw this.transportError(error, options.signal);
     }
