@@ -1,0 +1,196 @@
+// Turns the raw per-round records into medians, ratios, PASS/FAIL checks and a Markdown report.
+// Re-render a saved run: node bench/report.js bench/results.json [out.md]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { median, medianOf, ratio, fmt } from './stats.js';
+
+const SW = 'switchyard';
+const mb = (kb) => (kb == null ? null : kb / 1024);
+const pct = (x) => (x == null ? '–' : `${fmt(100 * x, 0)} %`);
+
+function table(head, rows) {
+  const out = [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i ? ' ---: ' : ' --- ')).join('|')}|`];
+  for (const r of rows) out.push(`| ${r.join(' | ')} |`);
+  return out.join('\n');
+}
+
+/** median over rounds of (target − direct) for the same round. */
+function added(rounds, direct, field) {
+  if (!rounds || !direct) return null;
+  return median(rounds.map((r, i) => (r?.[field] != null && direct[i]?.[field] != null ? r[field] - direct[i][field] : null)));
+}
+
+export function summarize(R) {
+  const S = { throughput: {}, paced: {}, ttfb: {}, streamTput: {}, memory: {}, soak: {}, accounting: {} };
+  const tf = ['rps', 'p50', 'p99', 'cpuUs', 'cpuCores', 'rssMaxKb', 'core1', 'other', 'errors'];
+  for (const [n, rs] of Object.entries(R.throughput ?? {})) S.throughput[n] = medianOf(rs, tf);
+  for (const [rate, byT] of Object.entries(R.paced ?? {})) {
+    S.paced[rate] = {};
+    for (const [n, rs] of Object.entries(byT)) {
+      S.paced[rate][n] = { ...medianOf(rs, ['p50', 'p99', 'p999', 'lagP99', 'cpuUs', 'completed', 'other', 'errors']),
+        addedP50: n === 'direct' ? null : added(rs, byT.direct, 'p50'), addedP99: n === 'direct' ? null : added(rs, byT.direct, 'p99') };
+    }
+  }
+  const tt = R.streaming?.ttfb ?? {};
+  for (const [n, rs] of Object.entries(tt)) {
+    S.ttfb[n] = { ...medianOf(rs, ['ttfbP50', 'ttfbP99', 'p50', 'cpuUs', 'completed', 'other', 'errors']),
+      addedP50: n === 'direct' ? null : added(rs, tt.direct, 'ttfbP50'), addedP99: n === 'direct' ? null : added(rs, tt.direct, 'ttfbP99') };
+  }
+  for (const [n, rs] of Object.entries(R.streaming?.tput ?? {})) S.streamTput[n] = medianOf(rs, tf);
+  // KB per open stream: the worst round. Later rounds reuse memory the first one made the allocator keep
+  // (nginx: ~17 KB cold, ~2 KB after), so the median would understate the cost of opening streams.
+  for (const [n, rs] of Object.entries(R.memory ?? {})) {
+    const kb = rs.map((r) => r.kbPerStream).filter((x) => x != null);
+    S.memory[n] = { ...medianOf(rs, ['before', 'after', 'open', 'errors']), kbPerStream: kb.length ? Math.max(...kb) : null,
+      kbRounds: kb.map((x) => fmt(x)).join(', ') };
+  }
+  for (const [n, s] of Object.entries(R.soak ?? {})) {
+    S.soak[n] = { ...s, growth: s.afterFirstChunk && s.lastChunk != null ? (s.lastChunk - s.afterFirstChunk) / s.afterFirstChunk : null };
+  }
+  for (const [n, rs] of Object.entries(R.accounting ?? {})) S.accounting[n] = medianOf(rs, tf);
+  return S;
+}
+
+export function ratios(S) {
+  const t = S.throughput, sw = t[SW];
+  if (!sw) return [];
+  const cols = ['direct', 'floor', 'peer', 'nginx'];
+  const idle = (n) => S.memoryIdle?.[n];
+  const rows = [
+    ['req/s (max throughput)', (o) => ratio(sw.rps, t[o]?.rps)],
+    ['p99 latency at max throughput', (o) => ratio(sw.p99, t[o]?.p99)],
+    ['CPU µs per request', (o) => ratio(sw.cpuUs, t[o]?.cpuUs)],
+    ['RSS under load', (o) => ratio(sw.rssMaxKb, t[o]?.rssMaxKb)],
+    ['paced 1,000/s p50', (o) => ratio(S.paced[1000]?.[SW]?.p50, S.paced[1000]?.[o]?.p50)],
+    ['paced 1,000/s p99', (o) => ratio(S.paced[1000]?.[SW]?.p99, S.paced[1000]?.[o]?.p99)],
+    ['stream TTFB p50', (o) => ratio(S.ttfb[SW]?.ttfbP50, S.ttfb[o]?.ttfbP50)],
+    ['streamed req/s', (o) => ratio(S.streamTput[SW]?.rps, S.streamTput[o]?.rps)],
+    ['RSS idle', (o) => ratio(idle(SW), idle(o))],
+  ];
+  const x = (v) => (v == null ? '–' : v < 0.01 ? `${v.toExponential(1)}×` : `${v.toFixed(2)}×`);
+  return { cols, rows: rows.map(([name, f]) => [name, ...cols.map((c) => x(f(c)))]) };
+}
+
+export function checks(S) {
+  const sw = S.throughput[SW], fl = S.throughput.floor, pe = S.throughput.peer, ng = S.throughput.nginx;
+  const p1k = S.paced[1000]?.[SW];
+  const c = [];
+  const add = (name, measured, pass, note = '') => c.push({ name, measured, pass, note });
+  const r = (a, b) => ratio(a, b);
+  add('CPU per request ≤ 1.25× the bare passthrough\'s', sw && fl ? `${fmt(sw.cpuUs)} vs ${fmt(fl.cpuUs)} µs (${fmt(r(sw.cpuUs, fl.cpuUs), 2)}×)` : null,
+    sw?.cpuUs && fl?.cpuUs ? sw.cpuUs <= 1.25 * fl.cpuUs : null);
+  add('throughput ≥ 8× the peer\'s', sw && pe ? `${fmt(sw.rps)} vs ${fmt(pe.rps)} req/s (${fmt(r(sw.rps, pe.rps), 2)}×)` : null,
+    sw && pe ? sw.rps >= 8 * pe.rps : null);
+  add('throughput ≥ 75 % of nginx\'s', sw && ng ? `${fmt(sw.rps)} vs ${fmt(ng.rps)} req/s (${fmt(100 * r(sw.rps, ng.rps), 0)} %)` : null,
+    sw && ng ? sw.rps >= 0.75 * ng.rps : null, ng && ng.core1 > 0.9 ? 'nginx run is load-generator bound (core 1 ≥ 90 %)' : '');
+  add('added latency at paced 1,000 req/s: p50 ≤ 0.5 ms', p1k ? `${fmt(p1k.addedP50, 3)} ms` : null, p1k?.addedP50 != null ? p1k.addedP50 <= 0.5 : null);
+  add('added latency at paced 1,000 req/s: p99 ≤ 2 ms', p1k ? `${fmt(p1k.addedP99, 3)} ms` : null, p1k?.addedP99 != null ? p1k.addedP99 <= 2 : null);
+  const tt = S.ttfb[SW];
+  add('streaming adds ≤ 0.5 ms TTFB (p50)', tt ? `${fmt(tt.addedP50, 3)} ms` : null, tt?.addedP50 != null ? tt.addedP50 <= 0.5 : null);
+  add('RSS under load ≤ 1.2× the bare passthrough\'s', sw && fl ? `${fmt(mb(sw.rssMaxKb))} vs ${fmt(mb(fl.rssMaxKb))} MB (${fmt(r(sw.rssMaxKb, fl.rssMaxKb), 2)}×)` : null,
+    sw?.rssMaxKb && fl?.rssMaxKb ? sw.rssMaxKb <= 1.2 * fl.rssMaxKb : null);
+  const idle = S.memoryIdle?.[SW];
+  add('RSS idle ≤ 60 MB (after warm-up)', idle != null ? `${fmt(mb(idle))} MB` : null, idle != null ? idle <= 60 * 1024 : null);
+  const m = S.memory[SW];
+  add('≤ 20 KB per open stream (worst round)', m?.kbPerStream != null ? `${fmt(m.kbPerStream)} KB (${fmt(m.open, 0)} open)` : null,
+    m?.kbPerStream != null ? m.kbPerStream <= 20 && m.errors === 0 : null, m?.errors ? `${m.errors} stream(s) failed to open` : '');
+  const so = S.soak[SW];
+  add('RSS flat across the soak (≤ +10 % from after the first chunk to the last)', so ? `${so.total} req, ${fmt(mb(so.afterFirstChunk))} → ${fmt(mb(so.lastChunk))} MB (${fmt(100 * so.growth, 1)} %)` : null,
+    so?.growth != null ? so.growth <= 0.10 && !so.capped : null, so?.capped ? 'fewer requests than asked (time cap)' : '');
+  const a = S.accounting, on = a['switchyard-acct'], off = a[SW];
+  add('accounting on: CPU/request grows ≤ 20 %', on && off ? `${fmt(off.cpuUs)} → ${fmt(on.cpuUs)} µs (${fmt(100 * (on.cpuUs / off.cpuUs - 1), 1)} %)` : null,
+    on?.cpuUs && off?.cpuUs ? on.cpuUs <= 1.2 * off.cpuUs : null);
+  return c;
+}
+
+const lbl = (R, n) => R.meta.targets[n]?.label ?? n;
+
+export function markdown(R) {
+  const S = summarize(R);
+  S.memoryIdle = Object.fromEntries(Object.entries(R.idle ?? {}).map(([n, v]) => [n, v.warmKb]));
+  const M = R.meta, out = [];
+  out.push(`# Switchyard benchmark results${M.opts.quick ? ' (--quick smoke run: not for conclusions)' : ''}`, '');
+  out.push(`Run ${M.startedAt} → ${M.finishedAt}. Medians over ${M.opts.rounds} interleaved round(s) of ${M.opts.duration} s.`, '');
+  out.push('## Machine', '', table(['what', 'value'], [
+    ['CPU', `${M.machine.cpu} × ${M.machine.cores} cores`], ['kernel', M.machine.kernel], ['node', M.machine.node],
+    ['nginx', M.machine.nginx ?? 'not installed'], ['memory', `${M.machine.memGb} GB`],
+    ['load average (start → end)', `${M.machine.loadStart} → ${M.machine.loadEnd}`],
+    ['pinning', M.taskset ? 'taskset: proxies on core 0; fake upstream, load generators and orchestrator on core 1' : 'none (taskset not found)'],
+    ['CLK_TCK', String(M.clkTck)],
+  ]), '');
+  out.push('## Versions', '', table(['package', 'version'], Object.entries(M.versions).map(([k, v]) => [k, v ?? '–'])), '');
+  out.push('## Commands', '', '```', `$ ${M.command}`, ...Object.entries(M.targets).filter(([, t]) => t.cmd).map(([n, t]) => `# ${n}: ${t.cmd}`), '```', '');
+  out.push('## Targets', '', table(['target', 'what', 'streaming', 'notes'], Object.entries(M.targets).map(([n, t]) =>
+    [lbl(R, n), t.desc, t.skip ? '–' : t.streamOk ? 'ok' : 'FAILS', [t.skip ? `skipped: ${t.skip}` : '', t.streamNote ?? '', ...(t.notes ?? [])].filter(Boolean).join('; ')])), '');
+  for (const [k, v] of Object.entries(R.skipped ?? {})) out.push(`- section ${k} skipped: ${v}`);
+  if (Object.keys(R.skipped ?? {}).length) out.push('');
+
+  const T = S.throughput;
+  if (Object.keys(T).length) {
+    out.push(`## 1. Max throughput, non-stream, ${M.opts.connections} connections (autocannon)`, '',
+      table(['target', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'proxy CPU (cores)', 'core 1 busy', 'other load (cores)', 'RSS under load MB', 'errors'],
+        Object.entries(T).map(([n, s]) => [lbl(R, n), fmt(s.rps, 0), fmt(s.p50), fmt(s.p99), fmt(s.cpuUs), fmt(s.cpuCores, 2),
+          pct(s.core1), fmt(s.other, 2), fmt(mb(s.rssMaxKb)), fmt(s.errors, 0)])), '',
+      '_core 1 busy_ = CPU of the fake upstream + autocannon ÷ wall time; near 100 % means the load side, not the proxy, is the limit. ' +
+      '_other load_ = CPU used meanwhile by processes outside the bench (the machine is shared).', '');
+  }
+  for (const [rate, byT] of Object.entries(S.paced)) {
+    out.push(`## 2. Latency at a paced ${Number(rate).toLocaleString('en-US')} req/s (open loop, bench/paced-load.js)`, '',
+      table(['target', 'p50 ms', 'p99 ms', 'p99.9 ms', 'added p50 ms', 'added p99 ms', 'dispatch lag p99 ms', 'CPU µs/req', 'completed', 'other load (cores)', 'errors'],
+        Object.entries(byT).map(([n, s]) => [lbl(R, n) + (T[n]?.rps && T[n].rps < Number(rate) ? ` (over capacity: max ${fmt(T[n].rps, 0)} req/s)` : ''), fmt(s.p50, 3), fmt(s.p99, 3), fmt(s.p999, 3), fmt(s.addedP50, 3), fmt(s.addedP99, 3),
+          fmt(s.lagP99, 3), fmt(s.cpuUs), pct(s.completed), fmt(s.other, 2), fmt(s.errors, 0)])), '');
+  }
+  if (Object.keys(S.ttfb).length) {
+    out.push(`## 3. Streaming`, '', `Time to first body byte at a paced ${M.opts.streamRate} req/s:`, '',
+      table(['target', 'TTFB p50 ms', 'TTFB p99 ms', 'added p50 ms', 'added p99 ms', 'full stream p50 ms', 'CPU µs/req', 'completed', 'errors'],
+        Object.entries(S.ttfb).map(([n, s]) => [lbl(R, n) + (S.streamTput[n]?.rps && S.streamTput[n].rps < M.opts.streamRate
+          ? ` (over capacity: max ${fmt(S.streamTput[n].rps, 0)} streams/s)` : ''), fmt(s.ttfbP50, 3), fmt(s.ttfbP99, 3), fmt(s.addedP50, 3), fmt(s.addedP99, 3),
+          fmt(s.p50, 3), fmt(s.cpuUs), pct(s.completed), fmt(s.errors, 0)])), '', `Streamed requests, max throughput (${M.opts.connections} connections):`, '',
+      table(['target', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'core 1 busy', 'errors'],
+        Object.entries(S.streamTput).map(([n, s]) => [lbl(R, n), fmt(s.rps, 0), fmt(s.p50), fmt(s.p99), fmt(s.cpuUs),
+          pct(s.core1), fmt(s.errors, 0)])), '');
+  }
+  const memNames = [...new Set([...Object.keys(R.idle ?? {}), ...Object.keys(S.memory)])];
+  if (memNames.length) {
+    out.push('## 4. Memory (RSS of the process tree)', '',
+      table(['target', 'idle at start MB', 'idle after warm-up MB', 'under load MB', `before ${M.opts.openStreams} streams MB`, 'with streams open MB', 'open', 'KB / open stream (worst round)', 'each round'],
+        memNames.map((n) => { const i = R.idle?.[n], m = S.memory[n]; return [lbl(R, n), fmt(mb(i?.startKb)), fmt(mb(i?.warmKb)),
+          fmt(mb(T[n]?.rssMaxKb)), fmt(mb(m?.before)), fmt(mb(m?.after)), fmt(m?.open, 0), fmt(m?.kbPerStream), m?.kbRounds || '–']; })), '');
+  }
+  if (Object.keys(S.soak).length) {
+    out.push(`## 5. Soak (≥ ${M.opts.soakRequests.toLocaleString('en-US')} requests in ${M.opts.soakChunk} s autocannon chunks, cap ${M.opts.soakMaxSeconds} s; peer ${M.opts.peerSoakMaxSeconds} s)`, '',
+      table(['target', 'requests', 'seconds', 'RSS start MB', 'after 1st chunk MB', 'after last chunk MB', 'end (settled) MB', 'growth', 'CPU µs/req', 'errors'],
+        Object.entries(S.soak).map(([n, s]) => [lbl(R, n), `${s.total.toLocaleString('en-US')}${s.capped ? ' (cap)' : ''}`, fmt(s.seconds, 0),
+          fmt(mb(s.start)), fmt(mb(s.afterFirstChunk)), fmt(mb(s.lastChunk)), fmt(mb(s.end)), s.growth != null ? `${fmt(100 * s.growth, 1)} %` : '–',
+          fmt(s.cpuUs), fmt(s.errors, 0)])), '');
+  }
+  if (Object.keys(S.accounting).length) {
+    out.push('## 6. Accounting on (sqlite ledger + virtual key) vs off', '',
+      table(['target', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'RSS under load MB', 'errors'],
+        Object.entries(S.accounting).map(([n, s]) => [lbl(R, n), fmt(s.rps, 0), fmt(s.p50), fmt(s.p99), fmt(s.cpuUs), fmt(mb(s.rssMaxKb)), fmt(s.errors, 0)])), '');
+  }
+  const rt = ratios(S);
+  if (rt.rows) out.push('## Ratios (Switchyard ÷ other)', '', table(['metric', ...rt.cols.map((c) => `Switchyard/${c === 'floor' ? 'floor' : c}`)], rt.rows), '');
+  const ck = checks(S);
+  out.push('## Targets', '', table(['target', 'measured', 'result'], ck.map((k) => [k.name, k.measured ?? '–',
+    k.pass == null ? 'N/A' : k.pass ? 'PASS' : 'FAIL' + (k.note ? ` (${k.note})` : '')].map(String))), '');
+  out.push('## Method', '', ...METHOD, '');
+  return { text: out.join('\n'), summary: S, checks: ck };
+}
+
+const METHOD = [
+  '- Every proxy forwards to the same fake upstream (bench/fake-upstream.js: fixed ~1 KB chat.completion, or 22 SSE events: role, 18 content chunks, stop, usage, `[DONE]`).',
+  '- Targets run interleaved (A B C … A B C …); each number is the median over rounds. "Added" latency is the median over rounds of (target − direct in the same round).',
+  '- Max throughput: autocannon in its own process (bench/cannon.js), closed loop. Paced latency: bench/paced-load.js, open loop, requests scheduled every 1/rate s on a monotonic clock and timed from the *scheduled* send time; the 1 ms timer resolution shows up as dispatch lag and is in every number, direct included.',
+  '- CPU µs/request = (utime + stime of the proxy\'s process tree from /proc/<pid>/stat, ÷ CLK_TCK) over the run ÷ completed requests. For nginx the tree is master + worker. Kernel time spent in softirq for loopback TCP is not charged to any process and is left out for every target alike.',
+  '- RSS = VmRSS summed over the process tree. "Under load" = the maximum sampled every 250 ms during the max-throughput runs. KB / open stream = (RSS with N streams held open − RSS just before) ÷ N; the fake upstream sends the first chunk and holds each stream until released.',
+  '- Before the open-streams readings and each soak reading, Node.js targets get a forced full GC (inspector `HeapProfiler.collectGarbage`; they run with `--inspect-port=127.0.0.1:0`, inert until then), so those RSS numbers compare live memory rather than leftover garbage. nginx needs none.',
+  '- The soak is flat when RSS after the last chunk is within +10 % of RSS after the first chunk (the first chunk absorbs JIT and heap warm-up).',
+  '- Section 6 starts both Switchyard instances fresh, so neither carries the heap of the earlier sections.',
+];
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [json, out = json.replace(/\.json$/, '.md')] = process.argv.slice(2);
+  writeFileSync(out, markdown(JSON.parse(readFileSync(json, 'utf8'))).text + '\n');
+  console.log(`written: ${out}`);
+}

@@ -1,0 +1,188 @@
+// The systems under test. Each start() returns {origin, headers, pid, child, cmd, notes}.
+// Every proxy is pinned to CORE_PROXY; every one of them forwards to the same fake upstream.
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { spawnService, freePort, waitHttp, logTail, CORE_PROXY } from './procs.js';
+import { INSPECT_FLAG } from './gc.js';
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(BENCH, '..');
+const NODE = process.execPath;
+const PROD = { NODE_ENV: 'production' };
+const CLIENT = { 'content-type': 'application/json', authorization: 'Bearer anything' };
+
+export const MODEL = 'fake/gpt-4o-mini';
+export function requestBody(stream) {
+  return JSON.stringify({
+    model: MODEL,
+    messages: [
+      { role: 'system', content: 'You are a concise assistant that answers benchmark questions.' },
+      { role: 'user', content: 'Summarise in two sentences why a reverse proxy in front of an LLM API should add as little latency as possible.' },
+    ],
+    temperature: 0.2,
+    max_tokens: 256,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+}
+
+/** e.g. "nginx/1.22.1", or null when nginx is not installed (`nginx -v` prints to stderr). */
+export function nginxVersion() {
+  const r = spawnSync('nginx', ['-v'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });
+  if (r.error || r.status !== 0) return null;
+  return `${r.stderr}${r.stdout}`.trim().replace(/^nginx version: /, '') || null;
+}
+
+async function startNode(name, ctx, args, env = {}) {
+  const port = await freePort();
+  const child = spawnService(CORE_PROXY, NODE, [INSPECT_FLAG, ...args(port)], { env: { ...PROD, ...env }, cwd: ROOT, logFile: path.join(ctx.tmp, `${name}.log`) });
+  return { port, child, origin: `http://127.0.0.1:${port}`, gcable: true };
+}
+
+export const TARGETS = {
+  direct: {
+    label: 'direct', desc: 'load straight at the fake upstream (no proxy)',
+    async start(ctx) { return { origin: ctx.upstream, headers: CLIENT, pid: null, cmd: '(none)', notes: [] }; },
+  },
+
+  floor: {
+    label: 'floor', desc: 'bare Node.js passthrough (node:http + undici Pool, bytes unparsed)',
+    async start(ctx) {
+      const s = await startNode('floor', ctx, (p) => [path.join(BENCH, 'passthrough.js'), String(p), ctx.upstream]);
+      await waitHttp(s.origin, '/', { child: s.child });
+      return { ...s, headers: CLIENT, pid: s.child.pid, cmd: s.child.commandLine, notes: [] };
+    },
+  },
+
+  'floor-json': {
+    label: 'floor+json', desc: 'the passthrough + JSON.parse/stringify of request and response bodies',
+    async start(ctx) {
+      const s = await startNode('floor-json', ctx, (p) => [path.join(BENCH, 'passthrough-json.js'), String(p), ctx.upstream]);
+      await waitHttp(s.origin, '/', { child: s.child });
+      return { ...s, headers: CLIENT, pid: s.child.pid, cmd: s.child.commandLine, notes: [] };
+    },
+  },
+
+  peer: {
+    label: 'peer', desc: '@portkey-ai/gateway (node build/start-server.js --headless)',
+    async start(ctx) {
+      const entry = path.join(ROOT, 'node_modules/@portkey-ai/gateway/build/start-server.js');
+      if (!existsSync(entry)) return { skip: '@portkey-ai/gateway is not installed' };
+      const shim = ctx.opts.peerShim;
+      const s = await startNode('peer', ctx, (p) => ['--import', path.join(BENCH, 'peer-preload.js'), entry, `--port=${p}`, '--headless'],
+        { BENCH_PEER_STREAM_SHIM: shim ? '1' : '0' });
+      await waitHttp(s.origin, '/', { child: s.child, timeoutMs: 30_000 });
+      const headers = {
+        'content-type': 'application/json', authorization: 'Bearer sk-bench-upstream',
+        'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${ctx.upstream}/v1`,
+      };
+      const notes = shim ? ['stream shim on (bench/peer-preload.js): without it every stream request fails with 500 "TypeError: immutable" (Portkey-AI/gateway#1389, @hono/node-server 1.19.19)'] : [];
+      return { ...s, headers, pid: s.child.pid, cmd: `BENCH_PEER_STREAM_SHIM=${shim ? 1 : 0} ${s.child.commandLine}`, notes };
+    },
+  },
+
+  nginx: {
+    label: 'nginx', desc: 'nginx keep-alive reverse proxy (1 worker, HTTP/1.1 upstream keepalive)',
+    async start(ctx) {
+      if (!nginxVersion()) return { skip: 'nginx is not installed (apt-get install -y nginx)' };
+      const port = await freePort();
+      const dir = path.join(ctx.tmp, 'nginx');
+      mkdirSync(dir, { recursive: true });
+      const up = new URL(ctx.upstream);
+      writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(dir, port, up.host));
+      const child = spawnService(CORE_PROXY, 'nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')],
+        { cwd: dir, logFile: path.join(ctx.tmp, 'nginx.log') });
+      const origin = `http://127.0.0.1:${port}`;
+      try { await waitHttp(origin, '/', { child }); } catch (e) { throw new Error(`${e.message}\n${logTail(child)}`); }
+      return { origin, child, port, headers: CLIENT, pid: child.pid, cmd: child.commandLine, notes: [] };
+    },
+  },
+
+  switchyard: {
+    label: 'switchyard', desc: 'Switchyard (memory:// storage, no ledger)',
+    start: (ctx) => startSwitchyard(ctx, false),
+  },
+
+  'switchyard-acct': {
+    label: 'switchyard+acct', desc: 'Switchyard with the sqlite ledger and a virtual key',
+    start: (ctx) => startSwitchyard(ctx, true),
+  },
+};
+
+function nginxConf(dir, port, upstreamHost) {
+  const user = process.getuid?.() === 0 ? 'user root root;\n' : '';
+  return `${user}worker_processes 1;
+daemon off;
+master_process on;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+worker_rlimit_nofile 16384;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  keepalive_requests 1000000;
+  keepalive_timeout 120s;
+  upstream fake {
+    server ${upstreamHost};
+    keepalive 256;
+    keepalive_requests 1000000;
+    keepalive_timeout 120s;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://fake;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+`;
+}
+
+async function startSwitchyard(ctx, accounting) {
+  const bin = path.join(ROOT, 'bin/switchyard.js');
+  if (!existsSync(bin)) return { skip: 'bin/switchyard.js does not exist yet' };
+  if (!existsSync(path.join(ROOT, 'dist'))) return { skip: 'dist/ missing: run `npm run build` (or pass --build)' };
+  const name = accounting ? 'switchyard-acct' : 'switchyard';
+  const port = await freePort();
+  const master = accounting ? `sk-bench-master-${randomBytes(12).toString('hex')}` : null;
+  const cfg = path.join(ctx.tmp, `${name}.yaml`);
+  writeFileSync(cfg, [
+    `server: { host: 127.0.0.1, port: ${port}${master ? `, master_key: "${master}"` : ''} }`,
+    `storage: { url: "${accounting ? `sqlite://${path.join(ctx.tmp, 'bench.db')}` : 'memory://'}" }`,
+    'providers:',
+    // max_connections: Switchyard pools at most 256 upstream connections per provider by default, which would
+    // queue streams 257…1000 of the open-streams test; raise it so that test measures memory, not the cap.
+    `  fake: { type: openai-compatible, base_url: "${ctx.upstream}/v1", api_key: "sk-bench-upstream", max_connections: ${ctx.opts.openStreams + 64} }`,
+    '',
+  ].join('\n'));
+  const child = spawnService(CORE_PROXY, NODE, [INSPECT_FLAG, bin, 'start', '--config', cfg, '--port', String(port), '--host', '127.0.0.1'],
+    { env: PROD, cwd: ROOT, logFile: path.join(ctx.tmp, `${name}.log`) });
+  const origin = `http://127.0.0.1:${port}`;
+  try { await waitHttp(origin, '/health', { child, timeoutMs: 30_000, ok: (s) => s === 200 }); } catch (e) {
+    throw new Error(`${e.message}\n${logTail(child)}`);
+  }
+  const t = { origin, child, port, headers: CLIENT, pid: child.pid, cmd: child.commandLine, config: cfg, gcable: true,
+    notes: [`providers.fake.max_connections: ${ctx.opts.openStreams + 64} (default 256 caps concurrent upstream streams)`] };
+  if (!accounting) return t;
+  const r = await request(`${origin}/admin/keys`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${master}` },
+    body: JSON.stringify({ name: 'bench', budget_usd: 1000000 }),
+  });
+  const text = await r.body.text();
+  if (r.statusCode === 404) return { ...t, skip: 'POST /admin/keys answered 404 (virtual keys not implemented yet)' };
+  let key;
+  try { key = JSON.parse(text).key; } catch { /* below */ }
+  if (r.statusCode >= 300 || !key) return { ...t, skip: `POST /admin/keys answered ${r.statusCode}: ${text.slice(0, 200)}` };
+  return { ...t, headers: { ...CLIENT, authorization: `Bearer ${key}` }, notes: [...t.notes, 'virtual key from POST /admin/keys; sqlite ledger'] };
+}
