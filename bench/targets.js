@@ -102,7 +102,7 @@ export const TARGETS = {
   },
 
   switchyard: {
-    label: 'switchyard', desc: 'Switchyard (memory:// storage, no ledger)',
+    label: 'switchyard', desc: 'Switchyard, storage memory:// (note: an in-process ledger that keeps every row)',
     start: (ctx) => startSwitchyard(ctx, false),
   },
 

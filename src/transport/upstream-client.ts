@@ -28,7 +28,7 @@ export class UpstreamClient {
   constructor(
     readonly provider: string,
     origin: string,
-    maxConnections = 256,
+    maxConnections = 1024,
   ) {
     this.pool = new Pool(origin, {
       connections: maxConnections,
