@@ -32,6 +32,18 @@ export function headerBag(raw: Buffer[] | string[] | null): HeaderBag {
   return headers;
 }
 
+/** The dispatch options both request kinds share. */
+export function dispatchOptions(request: UpstreamRequest, options: BufferedOptions): Dispatcher.DispatchOptions {
+  return {
+    method: request.method,
+    path: request.path,
+    headers: request.headers,
+    body: request.body,
+    headersTimeout: options.headersTimeoutMs,
+    bodyTimeout: options.bodyTimeoutMs,
+  };
+}
+
 export function dispatchBuffered(dispatcher: Dispatcher, request: UpstreamRequest, options: BufferedOptions): Promise<BufferedResponse> {
   return new Promise((resolve, reject) => {
     const { signal } = options;
@@ -49,15 +61,7 @@ export function dispatchBuffered(dispatcher: Dispatcher, request: UpstreamReques
       signal.removeEventListener("abort", onAbort);
     };
     dispatcher.dispatch(
-      {
-        origin: undefined,
-        method: request.method,
-        path: request.path,
-        headers: request.headers,
-        body: request.body,
-        headersTimeout: options.headersTimeoutMs,
-        bodyTimeout: options.bodyTimeoutMs,
-      },
+      dispatchOptions(request, options),
       {
         onConnect(abortRequest) {
           abort = abortRequest;

@@ -8,7 +8,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { Dispatcher } from "undici";
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { HeaderBag, UpstreamRequest } from "../providers/adapter.js";
-import { headerBag, type BufferedOptions } from "./buffered-request.js";
+import { dispatchOptions, headerBag, type BufferedOptions } from "./buffered-request.js";
 
 export interface StreamedResponse {
   status: number;
@@ -84,14 +84,7 @@ export function dispatchStream(dispatcher: Dispatcher, request: UpstreamRequest,
     };
 
     dispatcher.dispatch(
-      {
-        method: request.method,
-        path: request.path,
-        headers: request.headers,
-        body: request.body,
-        headersTimeout: options.headersTimeoutMs,
-        bodyTimeout: options.bodyTimeoutMs,
-      },
+      dispatchOptions(request, options),
       {
         onConnect(abortRequest) {
           abort = abortRequest;
