@@ -6,10 +6,7 @@
  */
 import { asChunk, type StreamItem } from "../core/chunk-text.js";
 import type { CancelSignal } from "../core/cancel-signal.js";
-import type { PricedUsage } from "../accounting/cost.js";
 import type { ChatChunk, ChatRequest } from "../core/chat.js";
-import type { MappedFinishReason } from "../core/finish-reason.js";
-import type { Usage } from "../core/usage.js";
 import type { StreamTranslator } from "../providers/adapter.js";
 import { admissionOf, renderUsage, reservable } from "./chat.js";
 import { callWithKey, observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
@@ -26,8 +23,6 @@ export interface ChatStreamSession extends RouteInfo {
    * when the client asked for usage. Throws GatewayError mid-stream.
    */
   batches: AsyncGenerator<StreamItem[]>;
-  /** Usage, cost and finish reason once the stream has ended. */
-  result(): { usage: Usage | undefined; priced: PricedUsage | undefined; finishReason: MappedFinishReason | undefined };
 }
 
 /** One chunk at a time, for callers that do not write batches (the embedded API). */
@@ -127,7 +122,6 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
     batches: output(),
     deployment,
     attempts: run.attempts,
-    result: () => ({ usage: record.usage, priced: record.priced, finishReason: translator.finishReason }),
   };
 }
 

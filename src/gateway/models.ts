@@ -3,6 +3,7 @@
  * `provider/model` (declared in config, else asked from the upstream, cached);
  * and the reachability probe behind `switchyard doctor`.
  */
+import { NEVER_CANCELLED } from "../core/cancel-signal.js";
 import type { ModelCard } from "../core/embeddings.js";
 import type { ProviderRuntime, Runtime } from "./runtime.js";
 
@@ -23,18 +24,18 @@ export async function probeProvider(provider: ProviderRuntime, timeoutMs: number
   const { modelsRequest, modelsResponse } = provider.adapter;
   if (!modelsRequest || !modelsResponse) return { ok: true, detail: "no model-list endpoint to probe", models: [] };
   try {
-    const response = await provider.client.send(modelsRequest(), {
-      signal: AbortSignal.timeout(timeoutMs),
+    const response = await provider.client.fetchText(modelsRequest(), {
+      signal: NEVER_CANCELLED,
       headersTimeoutMs: timeoutMs,
       bodyTimeoutMs: timeoutMs,
     });
-    const text = await response.body.text();
+    const text = response.text;
     if (response.status === 401 || response.status === 403) return { ok: false, detail: `the provider rejected the key (HTTP ${response.status})`, models: [] };
     if (response.status >= 300) return { ok: false, detail: `HTTP ${response.status}`, models: [] };
     const models = modelsResponse(JSON.parse(text));
     return { ok: true, detail: `HTTP ${response.status}, ${models.length} models`, models };
   } catch (error) {
-    const failure = provider.client.transportError(error, AbortSignal.abort());
+    const failure = provider.client.transportError(error, NEVER_CANCELLED);
     return { ok: false, detail: failure.kind === "timeout" ? "timed out" : failure.message, models: [] };
   }
 }

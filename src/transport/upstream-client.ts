@@ -4,23 +4,11 @@
  * `bodyTimeout` is the longest silence between body chunks (a stream's idle timeout).
  */
 import type { CancelSignal } from "../core/cancel-signal.js";
-import { Pool, errors as undiciErrors, type Dispatcher } from "undici";
+import { Pool, errors as undiciErrors } from "undici";
 import { GatewayError } from "../core/errors.js";
-import type { HeaderBag, UpstreamRequest } from "../providers/adapter.js";
+import type { UpstreamRequest } from "../providers/adapter.js";
 import { dispatchBuffered, type BufferedOptions, type BufferedResponse } from "./buffered-request.js";
 import { dispatchStream, type StreamedResponse } from "./streamed-request.js";
-
-export interface UpstreamResponse {
-  status: number;
-  headers: HeaderBag;
-  body: Dispatcher.ResponseData["body"];
-}
-
-export interface SendOptions {
-  signal: CancelSignal;
-  headersTimeoutMs: number;
-  bodyTimeoutMs: number;
-}
 
 export class UpstreamClient {
   private readonly pool: Pool;
@@ -37,23 +25,6 @@ export class UpstreamClient {
       keepAliveMaxTimeout: 600_000,
       connect: { timeout: 10_000 },
     });
-  }
-
-  async send(request: UpstreamRequest, options: SendOptions): Promise<UpstreamResponse> {
-    try {
-      const response = await this.pool.request({
-        method: request.method,
-        path: request.path,
-        headers: request.headers,
-        body: request.body,
-        signal: options.signal,
-        headersTimeout: options.headersTimeoutMs,
-        bodyTimeout: options.bodyTimeoutMs,
-      });
-      return { status: response.statusCode, headers: response.headers, body: response.body };
-    } catch (error) {
-      throw this.transportError(error, options.signal);
-    }
   }
 
   /** A whole answer as text: the cheap path for non-stream calls. */
