@@ -72,7 +72,7 @@ export class MemoryLedgerStore implements LedgerStore {
     for (const row of rows) {
       if (this.ids.has(row.id)) continue;
       this.ids.add(row.id);
-      this.rows.push({ ...row });
+      this.rows.push(row); // rows are never changed once recorded; `recent` hands out copies
     }
     if (this.rows.length > this.maxRows) this.fold(this.rows.length - this.maxRows);
   }

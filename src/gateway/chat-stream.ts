@@ -36,7 +36,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
   let run;
   try {
     const plan = runtime.router.plan(routeRequestOf(request, meta, true));
-    record.admission = await runtime.governance.admit(meta.key, admissionOf(request, plan), () => reservable(plan), meta.requestId);
+    if (meta.key) record.admission = await runtime.governance.admit(meta.key, admissionOf(request, plan), () => reservable(plan), meta.requestId);
     run = await runtime.router.run(
       plan,
       async (deployment) => {

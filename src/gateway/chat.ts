@@ -63,7 +63,7 @@ export async function completeChat(runtime: Runtime, request: ChatRequest, signa
   const record = new RequestRecord(runtime, meta, request.model, false);
   try {
     const plan = runtime.router.plan(routeRequestOf(request, meta, false));
-    record.admission = await runtime.governance.admit(meta.key, admissionOf(request, plan), () => reservable(plan), meta.requestId);
+    if (meta.key) record.admission = await runtime.governance.admit(meta.key, admissionOf(request, plan), () => reservable(plan), meta.requestId);
     const run = await runtime.router.run(
       plan,
       async (deployment) => {

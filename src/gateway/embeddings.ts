@@ -43,7 +43,7 @@ export async function createEmbeddings(runtime: Runtime, request: EmbeddingsRequ
 
 async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: CancelSignal, meta: RequestMeta, record: RequestRecord): Promise<CompletedEmbeddings> {
   const plan = runtime.router.plan(routeRequestOf(request, meta, false));
-  record.admission = await runtime.governance.admit(meta.key, { model: request.model, routedModel: plan.model, input: request.input }, () => plan.deployments, meta.requestId);
+  if (meta.key) record.admission = await runtime.governance.admit(meta.key, { model: request.model, routedModel: plan.model, input: request.input }, () => plan.deployments, meta.requestId);
   const run = await runtime.router.run(
     plan,
     async (deployment) => {

@@ -22,6 +22,9 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/** Shared by every request without a query string; handlers only read queries. */
+const NO_QUERY = new URLSearchParams();
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (declared > limit) return Promise.reject(tooLarge(limit));
@@ -59,16 +62,21 @@ function waitForDrain(res: ServerResponse): Promise<void> {
   });
 }
 
-async function writeReply(res: ServerResponse, reply: GatewayReply): Promise<void> {
+/** A whole body is written synchronously: no promise on the common path. */
+function writeReply(res: ServerResponse, reply: GatewayReply): Promise<void> | undefined {
   if (typeof reply.body === "string") {
     reply.headers["content-length"] = String(Buffer.byteLength(reply.body));
     res.writeHead(reply.status, reply.headers);
     res.end(reply.body);
-    return;
+    return undefined;
   }
-  res.writeHead(reply.status, reply.headers);
+  return writeStream(res, reply.status, reply.headers, reply.body);
+}
+
+async function writeStream(res: ServerResponse, status: number, headers: Record<string, string>, body: AsyncIterable<string>): Promise<void> {
+  res.writeHead(status, headers);
   res.flushHeaders();
-  for await (const piece of reply.body) {
+  for await (const piece of body) {
     if (res.destroyed) break;
     if (!res.write(piece)) await waitForDrain(res);
   }
@@ -77,7 +85,12 @@ async function writeReply(res: ServerResponse, reply: GatewayReply): Promise<voi
 
 export function startServer(gateway: Gateway, options: ServerOptions): Promise<RunningServer> {
   const limit = gateway.config.server.max_body_bytes;
-  const inFlight = new Set<Promise<void>>();
+  // A count, not a set of promises: no extra promise per request on the hot path.
+  let inFlight = 0;
+  let onIdle: (() => void) | undefined;
+  const finished = () => {
+    if (--inFlight === 0) onIdle?.();
+  };
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const controller = new CancelSource();
@@ -93,7 +106,7 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
       reply = await gateway.handle({
         method: req.method ?? "GET",
         path,
-        query: new URLSearchParams(queryAt === -1 ? "" : url.slice(queryAt + 1)),
+        query: queryAt === -1 ? NO_QUERY : new URLSearchParams(url.slice(queryAt + 1)),
         headers: req.headers,
         body,
         signal: controller.signal,
@@ -102,16 +115,17 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
       reply = gateway.failure(path, error);
       if ((error as GatewayError).kind === "payload_too_large") reply.headers.connection = "close";
     }
-    await writeReply(res, reply);
+    const writing = writeReply(res, reply);
+    if (writing) await writing;
   }
 
   const server = createServer({ keepAliveTimeout: gateway.config.server.keep_alive_timeout_ms, headersTimeout: gateway.config.server.headers_timeout_ms, requestTimeout: gateway.config.server.request_timeout_ms }, (req, res) => {
-    const task = serve(req, res).catch((error) => {
+    inFlight++;
+    serve(req, res).then(finished, (error) => {
       gateway.logger.error({ err: (error as Error).message }, "failed to write a reply");
       res.destroy();
+      finished();
     });
-    inFlight.add(task);
-    void task.finally(() => inFlight.delete(task));
   });
 
   return new Promise((resolve, reject) => {
@@ -126,7 +140,7 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
         async close(graceMs = 30_000) {
           const stopped = new Promise<void>((done) => server.close(() => done()));
           server.closeIdleConnections();
-          const drained = Promise.allSettled([...inFlight]);
+          const drained = inFlight === 0 ? Promise.resolve() : new Promise<void>((done) => (onIdle = done));
           await Promise.race([drained, new Promise((done) => setTimeout(done, graceMs).unref())]);
           server.closeAllConnections();
           await stopped;

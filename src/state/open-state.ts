@@ -7,7 +7,7 @@
  * @example const state = await openStateStore(config.state.url);
  */
 import { MemoryStateStore } from "./memory-state.js";
-import { RedisStateStore, type RedisStateStoreOptions } from "./redis-state.js";
+import type { RedisStateStoreOptions } from "./redis-state.js";
 import type { StateStore } from "./state-store.js";
 
 export interface OpenStateStoreOptions extends RedisStateStoreOptions {
@@ -20,6 +20,8 @@ export async function openStateStore(url: string, options: OpenStateStoreOptions
   if (scheme === "memory") return new MemoryStateStore({ clock: options.clock });
   if (scheme === "redis" || scheme === "rediss") {
     const { keyPrefix, ...redisOptions } = options;
+    // Loaded only when used: the Redis client costs memory a single instance does not need.
+    const { RedisStateStore } = await import("./redis-state.js");
     const store = new RedisStateStore(url, keyPrefix, redisOptions);
     await store.connect();
     return store;

@@ -5,7 +5,6 @@
  * hot path, use it; streams keep the stream API for backpressure.
  */
 import type { CancelSignal } from "../core/cancel-signal.js";
-import { StringDecoder } from "node:string_decoder";
 import type { Dispatcher } from "undici";
 import type { HeaderBag, UpstreamRequest } from "../providers/adapter.js";
 
@@ -44,14 +43,21 @@ export function dispatchOptions(request: UpstreamRequest, options: BufferedOptio
   };
 }
 
-export function dispatchBuffered(dispatcher: Dispatcher, request: UpstreamRequest, options: BufferedOptions): Promise<BufferedResponse> {
+/** `mapError` turns transport failures into the caller's errors (no extra promise layer to catch them). */
+export function dispatchBuffered(
+  dispatcher: Dispatcher,
+  request: UpstreamRequest,
+  options: BufferedOptions,
+  mapError: (error: unknown) => unknown = (error) => error,
+): Promise<BufferedResponse> {
   return new Promise((resolve, reject) => {
     const { signal } = options;
-    if (signal.aborted) return reject(signal.reason);
+    if (signal.aborted) return reject(mapError(signal.reason));
     let status = 0;
     let headers: HeaderBag = {};
-    let text = "";
-    const decoder = new StringDecoder("utf8");
+    // Bytes are decoded once at the end: one flat string for JSON.parse, no decoder per request.
+    const chunks: Buffer[] = [];
+    let size = 0;
     let abort: ((reason?: Error) => void) | undefined;
     let settled = false;
     const onAbort = () => abort?.(signal.reason as Error);
@@ -73,19 +79,20 @@ export function dispatchBuffered(dispatcher: Dispatcher, request: UpstreamReques
           return true;
         },
         onData(chunk) {
-          text += decoder.write(chunk);
+          chunks.push(chunk);
+          size += chunk.length;
           return true;
         },
         onComplete() {
           if (settled) return;
           settle();
-          text += decoder.end();
+          const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8");
           resolve({ status, headers, text });
         },
         onError(error) {
           if (settled) return;
           settle();
-          reject(error);
+          reject(mapError(error));
         },
       },
     );

@@ -28,12 +28,8 @@ export class UpstreamClient {
   }
 
   /** A whole answer as text: the cheap path for non-stream calls. */
-  async fetchText(request: UpstreamRequest, options: BufferedOptions): Promise<BufferedResponse> {
-    try {
-      return await dispatchBuffered(this.pool, request, options);
-    } catch (error) {
-      throw this.transportError(error, options.signal);
-    }
+  fetchText(request: UpstreamRequest, options: BufferedOptions): Promise<BufferedResponse> {
+    return dispatchBuffered(this.pool, request, options, (error) => this.transportError(error, options.signal));
   }
 
   /** A streamed answer, resolved once the status and headers arrived. */

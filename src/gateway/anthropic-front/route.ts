@@ -29,12 +29,12 @@ export async function anthropicMessages(runtime: Runtime, request: GatewayHttpRe
       const session = await streamChat(runtime, chat, request.signal, meta);
       return {
         status: 200,
-        headers: { ...SSE_HEADERS, ...routeHeaders(requestId, session), "request-id": requestId },
+        headers: routeHeaders(requestId, session, { ...SSE_HEADERS, "request-id": requestId }),
         body: encodeAnthropicSse(session.batches, options, runtime.redactor, requestId),
       };
     }
     const done = await completeChat(runtime, chat, request.signal, meta);
-    return jsonReply(200, toAnthropicMessage(done.completion, options), { ...routeHeaders(requestId, done), ...costHeaders(done.priced, done.usageEstimated), "request-id": requestId });
+    return jsonReply(200, toAnthropicMessage(done.completion, options), costHeaders(done.priced, done.usageEstimated, routeHeaders(requestId, done, { "request-id": requestId })));
   } catch (error) {
     return anthropicErrorReply(error, requestId, runtime.redactor);
   }

@@ -1,8 +1,7 @@
 import type { PricedUsage } from "../../accounting/cost.js";
 
 /** `x-switchyard-cost-usd` when priced; an explicit flag when not (never a silent $0). */
-export function costHeaders(priced: PricedUsage, usageEstimated: boolean): Record<string, string> {
-  const headers: Record<string, string> = {};
+export function costHeaders(priced: PricedUsage, usageEstimated: boolean, headers: Record<string, string> = {}): Record<string, string> {
   if (priced.costUsd !== null) headers["x-switchyard-cost-usd"] = String(priced.costUsd);
   if (priced.unpriced) headers["x-switchyard-unpriced"] = "true";
   if (usageEstimated || priced.estimate) headers["x-switchyard-cost-estimated"] = "true";

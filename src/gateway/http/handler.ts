@@ -30,18 +30,18 @@ const chatCompletions: Route = async (runtime, request, { requestId, meta }) => 
     const session = await streamChat(runtime, body, request.signal, meta);
     return {
       status: 200,
-      headers: { ...SSE_HEADERS, ...routeHeaders(requestId, session) },
+      headers: routeHeaders(requestId, session, { ...SSE_HEADERS }),
       body: encodeChatSse(session.batches, runtime.redactor),
     };
   }
   const done = await completeChat(runtime, body, request.signal, meta);
-  return jsonReply(200, done.completion, { ...routeHeaders(requestId, done), ...costHeaders(done.priced, done.usageEstimated) });
+  return jsonReply(200, done.completion, costHeaders(done.priced, done.usageEstimated, routeHeaders(requestId, done)));
 };
 
 const embeddings: Route = async (runtime, request, { requestId, meta }) => {
   const body = parseEmbeddingsRequest(readJson(request));
   const done = await createEmbeddings(runtime, body, request.signal, meta);
-  return jsonReply(200, done.response, { ...routeHeaders(requestId, done), ...costHeaders(done.priced, done.usageEstimated) });
+  return jsonReply(200, done.response, costHeaders(done.priced, done.usageEstimated, routeHeaders(requestId, done)));
 };
 
 /** Lists what the caller may use: a scoped key sees only its models. */
@@ -105,10 +105,11 @@ export async function handleAdmin(runtime: Runtime, request: GatewayHttpRequest)
   }
 }
 
-export async function handleHttp(runtime: Runtime, request: GatewayHttpRequest): Promise<GatewayReply> {
+export function handleHttp(runtime: Runtime, request: GatewayHttpRequest): Promise<GatewayReply> {
   const origins = runtime.config.server.cors_origins;
   if (origins.length === 0) return serve(runtime, request);
-  return preflight(request, origins) ?? withCors(request, await serve(runtime, request), origins);
+  const answer = preflight(request, origins);
+  return answer ? Promise.resolve(answer) : serve(runtime, request).then((reply) => withCors(request, reply, origins));
 }
 
 async function serve(runtime: Runtime, request: GatewayHttpRequest): Promise<GatewayReply> {

@@ -6,19 +6,20 @@ import type { GatewayReply } from "./types.js";
 
 export const JSON_TYPE = "application/json";
 
+/** A JSON reply; `headers` is taken over (content-type is added to it), not copied. */
 export function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): GatewayReply {
-  return { status, headers: { "content-type": JSON_TYPE, ...headers }, body: JSON.stringify(body) };
+  headers["content-type"] = JSON_TYPE;
+  return { status, headers, body: JSON.stringify(body) };
 }
 
 /** Headers that say what the router did: provider, upstream model, attempts, route trace. */
-export function routeHeaders(requestId: string, route: RouteInfo): Record<string, string> {
-  return {
-    "x-request-id": requestId,
-    "x-switchyard-provider": route.deployment.provider,
-    "x-switchyard-model": route.deployment.model,
-    "x-switchyard-attempts": String(route.attempts.length),
-    "x-switchyard-route": formatRoute(route.attempts),
-  };
+export function routeHeaders(requestId: string, route: RouteInfo, into: Record<string, string> = {}): Record<string, string> {
+  into["x-request-id"] = requestId;
+  into["x-switchyard-provider"] = route.deployment.provider;
+  into["x-switchyard-model"] = route.deployment.model;
+  into["x-switchyard-attempts"] = String(route.attempts.length);
+  into["x-switchyard-route"] = formatRoute(route.attempts);
+  return into;
 }
 
 /** The OpenAI error shape with a truthful status; messages pass the redactor once more. */
