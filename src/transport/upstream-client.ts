@@ -4,14 +4,21 @@
  * `bodyTimeout` is the longest silence between body chunks (a stream's idle timeout).
  */
 import type { CancelSignal } from "../core/cancel-signal.js";
-import { Pool, errors as undiciErrors } from "undici";
+import { createRequire } from "node:module";
+import type { Pool as UndiciPool, errors as UndiciErrors } from "undici";
 import { GatewayError } from "../core/errors.js";
 import type { UpstreamRequest } from "../providers/adapter.js";
 import { dispatchBuffered, type BufferedOptions, type BufferedResponse } from "./buffered-request.js";
 import { dispatchStream, type StreamedResponse } from "./streamed-request.js";
 
+// The package index also loads fetch, WebSocket, caches and mocks (~10 MB of RSS
+// for good); the gateway needs only the pool and its error classes.
+const load = createRequire(import.meta.url);
+const Pool = load("undici/lib/dispatcher/pool.js") as typeof UndiciPool;
+const undiciErrors = load("undici/lib/core/errors.js") as typeof UndiciErrors;
+
 export class UpstreamClient {
-  private readonly pool: Pool;
+  private readonly pool: UndiciPool;
 
   constructor(
     readonly provider: string,
