@@ -6,7 +6,7 @@
  */
 import type { LedgerRow } from "./ledger-row.js";
 import { recentLimit, roundUsd, sortSpendRows, type LedgerStore, type RecentQuery, type SpendGroupBy, type SpendQuery, type SpendRow } from "./ledger-store.js";
-import { openSqlite, type SqliteDatabase, type SqliteParams, type SqliteStatement, type SqliteTransaction } from "./sqlite-driver.js";
+import { openSqlite, type SqliteDatabase, type SqliteStatement, type SqliteTransaction, type SqliteValue } from "./sqlite-driver.js";
 import { applyMigrations } from "./sqlite-migrations.js";
 
 const COLUMNS = [
@@ -72,7 +72,8 @@ export class SqliteLedgerStore implements LedgerStore {
 
   private prepare(): Statements {
     const insert = this.db.prepare(
-      `INSERT INTO ledger (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map((c) => `@${c}`).join(", ")}) ON CONFLICT (id) DO NOTHING`,
+      // Positional parameters: binding 22 values by name costs more than the insert's own work.
+      `INSERT INTO ledger (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")}) ON CONFLICT (id) DO NOTHING`,
     );
     const spend = {} as Record<SpendGroupBy, SqliteStatement>;
     for (const [groupBy, expression] of Object.entries(GROUP_EXPRESSIONS) as Array<[SpendGroupBy, string]>) {
@@ -86,7 +87,7 @@ export class SqliteLedgerStore implements LedgerStore {
     }
     return {
       insertMany: this.db.transaction((rows: readonly LedgerRow[]) => {
-        for (const row of rows) insert.run(toSql(row));
+        for (const row of rows) insert.run(...toSql(row));
       }),
       recent: this.db.prepare(`SELECT ${COLUMNS.join(", ")} FROM ledger WHERE ts < ? ORDER BY ts DESC, id DESC LIMIT ?`),
       spend,
@@ -98,31 +99,32 @@ export class SqliteLedgerStore implements LedgerStore {
  * Binds a row defensively: one malformed value (NaN, undefined, a boolean)
  * must not make its whole batch fail forever and block the ledger.
  */
-function toSql(row: LedgerRow): SqliteParams {
-  return {
-    id: String(row.id),
-    ts: int(row.ts),
-    key_id: row.key_id == null ? null : String(row.key_id),
-    requested_model: String(row.requested_model ?? ""),
-    provider: String(row.provider ?? ""),
-    model: String(row.model ?? ""),
-    status: int(row.status),
-    error_kind: row.error_kind == null ? null : String(row.error_kind),
-    attempts: int(row.attempts),
-    route: String(row.route ?? ""),
-    stream: row.stream ? 1 : 0,
-    input_tokens: int(row.input_tokens),
-    cached_tokens: int(row.cached_tokens),
-    cache_write_tokens: int(row.cache_write_tokens),
-    output_tokens: int(row.output_tokens),
-    reasoning_tokens: int(row.reasoning_tokens),
-    cost_usd: typeof row.cost_usd === "number" && Number.isFinite(row.cost_usd) ? row.cost_usd : null,
-    unpriced: row.unpriced ? 1 : 0,
-    estimated: row.estimated ? 1 : 0,
-    price_version: String(row.price_version ?? ""),
-    latency_ms: int(row.latency_ms),
-    ttft_ms: row.ttft_ms == null ? null : int(row.ttft_ms),
-  };
+function toSql(row: LedgerRow): SqliteValue[] {
+  // Same order as COLUMNS.
+  return [
+    String(row.id),
+    int(row.ts),
+    row.key_id == null ? null : String(row.key_id),
+    String(row.requested_model ?? ""),
+    String(row.provider ?? ""),
+    String(row.model ?? ""),
+    int(row.status),
+    row.error_kind == null ? null : String(row.error_kind),
+    int(row.attempts),
+    String(row.route ?? ""),
+    row.stream ? 1 : 0,
+    int(row.input_tokens),
+    int(row.cached_tokens),
+    int(row.cache_write_tokens),
+    int(row.output_tokens),
+    int(row.reasoning_tokens),
+    typeof row.cost_usd === "number" && Number.isFinite(row.cost_usd) ? row.cost_usd : null,
+    row.unpriced ? 1 : 0,
+    row.estimated ? 1 : 0,
+    String(row.price_version ?? ""),
+    int(row.latency_ms),
+    row.ttft_ms == null ? null : int(row.ttft_ms),
+  ];
 }
 
 function fromSql(raw: Record<string, unknown>): LedgerRow {

@@ -3,7 +3,7 @@
  * object. `reload` swaps in a new config for new requests; in-flight ones
  * finish on the runtime they started with.
  */
-import { randomUUID } from "node:crypto";
+import { newRequestId } from "../core/request-id.js";
 import type { Logger } from "pino";
 import type { LedgerRow } from "../accounting/ledger-row.js";
 import type { SpendRow } from "../accounting/ledger-store.js";
@@ -123,7 +123,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     models: () => listModels(runtime),
     fetch: createFetchAdapter(handle),
     handle,
-    failure: (path, error) => errorReplyFor(path, error, randomUUID(), runtime.redactor),
+    failure: (path, error) => errorReplyFor(path, error, newRequestId(), runtime.redactor),
     async probe(name, timeoutMs) {
       const provider = runtime.providers.get(name);
       return provider ? probeProvider(provider, timeoutMs) : { ok: false, detail: "not configured or disabled", models: [] };

@@ -2,7 +2,7 @@
  * What the router needs to know about a request, taken from the body (OpenRouter
  * fields, `metadata.tags`) and the HTTP layer (`x-switchyard-tags`).
  */
-import { randomUUID } from "node:crypto";
+import { newRequestId } from "../core/request-id.js";
 import type { VirtualKey } from "../auth/virtual-key.js";
 import type { ChatRequest } from "../core/chat.js";
 import type { ProviderPreferences } from "../router/provider-preferences.js";
@@ -22,7 +22,7 @@ export interface RequestMeta {
 
 /** Embedded calls: a fresh id, no key, no tags. */
 export function embeddedMeta(): RequestMeta {
-  return { requestId: randomUUID(), keyId: null, tags: [] };
+  return { requestId: newRequestId(), keyId: null, tags: [] };
 }
 
 export function tagsFromHeader(value: string | string[] | undefined): string[] {

@@ -2,7 +2,7 @@
  * Routes HTTP requests to the gateway's operations. Thin: authenticate, parse,
  * validate, call, shape the reply. No provider or routing knowledge lives here.
  */
-import { randomUUID } from "node:crypto";
+import { newRequestId } from "../../core/request-id.js";
 import { isModelAllowed } from "../../auth/model-scope.js";
 import type { Redactor } from "../../core/redact.js";
 import { GatewayError } from "../../core/errors.js";
@@ -77,7 +77,7 @@ const KNOWN_PATHS = new Set(Object.keys(ROUTES).map((key) => key.slice(key.index
 
 function requestIdOf(request: GatewayHttpRequest): string {
   const given = request.headers["x-request-id"];
-  return typeof given === "string" && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+  return typeof given === "string" && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : newRequestId();
 }
 
 function routeFor(request: GatewayHttpRequest): Route {
@@ -96,7 +96,7 @@ export function errorReplyFor(path: string, error: unknown, requestId: string, r
 
 /** An admin route called in-process by a trusted caller (the CLI): no authentication. */
 export async function handleAdmin(runtime: Runtime, request: GatewayHttpRequest): Promise<GatewayReply> {
-  const requestId = randomUUID();
+  const requestId = newRequestId();
   try {
     if (!request.path.startsWith("/admin/")) throw new GatewayError("not_found", `Not an admin route: ${request.path}`);
     return await routeFor(request)(runtime, request, { requestId, meta: { requestId, keyId: null, tags: [] } });

@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { newRequestId } from "./request-id.js";
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe("newRequestId", () => {
+  it("is a UUIDv7 whose first 48 bits are the time in ms", () => {
+    const now = Date.UTC(2026, 10, 29, 3, 30, 0, 123);
+    const id = newRequestId(now);
+    expect(id).toMatch(UUID_V7);
+    expect(parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(now);
+  });
+
+  it("sorts by time and does not repeat", () => {
+    const ids = [newRequestId(1_000), newRequestId(2_000), newRequestId(3_000)];
+    expect([...ids].sort()).toEqual(ids);
+    const many = new Set(Array.from({ length: 10_000 }, () => newRequestId(5_000)));
+    expect(many.size).toBe(10_000);
+  });
+});
