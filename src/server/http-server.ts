@@ -74,8 +74,9 @@ function writeReply(res: ServerResponse, reply: GatewayReply): Promise<void> | u
 }
 
 async function writeStream(res: ServerResponse, status: number, headers: Record<string, string>, body: AsyncIterable<string>): Promise<void> {
+  // No flushHeaders(): the first chunk is already in hand (streams reply only once it
+  // arrived), so headers and first event leave in one write and one packet.
   res.writeHead(status, headers);
-  res.flushHeaders();
   for await (const piece of body) {
     if (res.destroyed) break;
     if (!res.write(piece)) await waitForDrain(res);
