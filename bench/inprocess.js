@@ -43,6 +43,7 @@ function dispatch() {
   });
 }
 
+const ONLY = process.env.ONLY?.split(',');
 const calls = {
   handle: () => gateway.handle({ method: 'POST', path: '/v1/chat/completions', query: new URLSearchParams(), headers, body, signal: NEVER_CANCELLED })
     .then((reply) => { if (reply.status !== 200) throw new Error(String(reply.body)); }),
@@ -61,7 +62,7 @@ async function cpuPerCall(call) {
 
 for (let round = 1; round <= ROUNDS; round++) {
   const line = [];
-  for (const [name, call] of Object.entries(calls)) line.push(`${name} ${(await cpuPerCall(call)).toFixed(1)} µs`);
+  for (const [name, call] of Object.entries(calls).filter(([n]) => !ONLY || ONLY.includes(n))) line.push(`${name} ${(await cpuPerCall(call)).toFixed(1)} µs`);
   console.log(`round ${round}: ${line.join('   ')}`);
 }
 await gateway.close();
