@@ -73,22 +73,34 @@ function documentBlock(part: Record<string, unknown>, param: string): DocumentBl
 
 export type UserBlock = TextBlockParam | ImageBlockParam | DocumentBlockParam;
 
+type PartConverter<B> = (part: Record<string, unknown>, param: string) => B | undefined;
+
+/** Which part types a place accepts, and how each becomes a block; any other type is refused by name. */
+function convertParts<B>(parts: ContentPart[], param: string, converters: Record<string, PartConverter<B>>, refusal: (type: string) => string): B[] {
+  const blocks: B[] = [];
+  parts.forEach((part, j) => {
+    const at = `${param}[${j}]`;
+    const convert = Object.hasOwn(converters, part.type) ? converters[part.type] : undefined;
+    if (!convert) throw badRequest(refusal(part.type), at);
+    const block = convert(part as Record<string, unknown>, at);
+    if (block) blocks.push(block);
+  });
+  return blocks;
+}
+
+const USER_PARTS: Record<string, PartConverter<UserBlock>> = { text: textBlock, image_url: imageBlock, file: documentBlock };
+const TOOL_RESULT_PARTS: Record<string, PartConverter<TextBlockParam | ImageBlockParam>> = { text: textBlock, image_url: imageBlock };
+/** `refusal` parts are text the assistant said. */
+const TEXT_PARTS: Record<string, PartConverter<TextBlockParam>> = {
+  text: textBlock,
+  refusal: (part, param) => textBlock({ text: part.refusal }, param),
+};
+
 /** A user message's content. */
 export function userBlocks(content: string | ContentPart[] | null | undefined, param: string): UserBlock[] {
   if (content === null || content === undefined || content === "") return [];
   if (typeof content === "string") return [{ type: "text", text: content }];
-  const blocks: UserBlock[] = [];
-  content.forEach((part, j) => {
-    const at = `${param}[${j}]`;
-    const bag = part as Record<string, unknown>;
-    if (part.type === "text") {
-      const block = textBlock(bag, at);
-      if (block) blocks.push(block);
-    } else if (part.type === "image_url") blocks.push(imageBlock(bag, at));
-    else if (part.type === "file") blocks.push(documentBlock(bag, at));
-    else throw badRequest(`Content part type '${part.type}' is not supported by Anthropic`, at);
-  });
-  return blocks;
+  return convertParts(content, param, USER_PARTS, (type) => `Content part type '${type}' is not supported by Anthropic`);
 }
 
 /** A tool message's content: Anthropic tool results take text and images. */
@@ -98,30 +110,13 @@ export function toolResultContent(
 ): string | Array<TextBlockParam | ImageBlockParam> | undefined {
   if (content === null || content === undefined || content === "") return undefined;
   if (typeof content === "string") return content;
-  const blocks: Array<TextBlockParam | ImageBlockParam> = [];
-  content.forEach((part, j) => {
-    const at = `${param}[${j}]`;
-    const bag = part as Record<string, unknown>;
-    if (part.type === "text") {
-      const block = textBlock(bag, at);
-      if (block) blocks.push(block);
-    } else if (part.type === "image_url") blocks.push(imageBlock(bag, at));
-    else throw badRequest(`Tool results take text and image parts, not '${part.type}'`, at);
-  });
+  const blocks = convertParts(content, param, TOOL_RESULT_PARTS, (type) => `Tool results take text and image parts, not '${type}'`);
   return blocks.length > 0 ? blocks : undefined;
 }
 
-/** Text-only content (system and assistant messages); `refusal` parts are text the assistant said. */
+/** Text-only content (system and assistant messages). */
 export function textOnlyBlocks(content: string | ContentPart[] | null | undefined, param: string): TextBlockParam[] {
   if (content === null || content === undefined || content === "") return [];
   if (typeof content === "string") return [{ type: "text", text: content }];
-  const blocks: TextBlockParam[] = [];
-  content.forEach((part, j) => {
-    const at = `${param}[${j}]`;
-    const bag = part as Record<string, unknown>;
-    if (part.type !== "text" && part.type !== "refusal") throw badRequest(`Only text parts are allowed here, not '${part.type}'`, at);
-    const block = textBlock(part.type === "text" ? bag : { text: bag.refusal }, at);
-    if (block) blocks.push(block);
-  });
-  return blocks;
+  return convertParts(content, param, TEXT_PARTS, (type) => `Only text parts are allowed here, not '${type}'`);
 }
