@@ -108,8 +108,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     },
     logger,
     async chat(request, callOptions) {
-      const body = parseChatRequest(request);
-      if (body.stream === true) body.stream = false;
+      const parsed = parseChatRequest(request);
+      // A copy when it must change: the caller's object is never modified.
+      const body = parsed.stream === true ? { ...parsed, stream: false } : parsed;
       return (await completeChat(runtime, body, callOptions?.signal ?? NEVER_CANCELLED, embeddedMeta())).completion;
     },
     async *stream(request, callOptions) {

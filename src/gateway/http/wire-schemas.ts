@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { ChatRequest } from "../../core/chat.js";
 import type { EmbeddingsRequest } from "../../core/embeddings.js";
 import { GatewayError } from "../../core/errors.js";
+import { isPlainChatRequest } from "./plain-chat-request.js";
 
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 
@@ -100,5 +101,7 @@ function parseWith<T>(schema: z.ZodType, value: unknown): T {
   throw new GatewayError("bad_request", message, { code: "invalid_request_body", param: param || null });
 }
 
-export const parseChatRequest = (value: unknown): ChatRequest => parseWith<ChatRequest>(chatRequestSchema, value);
+/** The common request passes a cheap check and is used as is; anything else goes through the schema. */
+export const parseChatRequest = (value: unknown): ChatRequest =>
+  isPlainChatRequest(value) ? value : parseWith<ChatRequest>(chatRequestSchema, value);
 export const parseEmbeddingsRequest = (value: unknown): EmbeddingsRequest => parseWith<EmbeddingsRequest>(embeddingsRequestSchema, value);
