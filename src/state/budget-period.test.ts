@@ -43,6 +43,25 @@ describe("periodKey", () => {
   });
 });
 
+describe("periodKey and periodKeyEnd caches", () => {
+  it("give the same answers whatever order days and periods are asked in", () => {
+    const times = Array.from({ length: 400 }, (_, i) => Date.UTC(2024, 0, 1) + ((i * 7_919_993_311) % (3 * 365 * 86_400_000)));
+    const first = new Map<string, string>();
+    for (const round of [0, 1]) {
+      for (const t of round === 0 ? times : [...times].reverse()) {
+        for (const period of BUDGET_PERIODS) {
+          const key = periodKey(period, t);
+          const seen = first.get(`${period}@${t}`);
+          if (seen === undefined) first.set(`${period}@${t}`, key);
+          else expect(key).toBe(seen);
+          // The key's end is the period's end: the key names the period holding t.
+          expect(periodKeyEnd(key)).toBe(periodEnd(period, t));
+        }
+      }
+    }
+  });
+});
+
 describe("periodStart / periodEnd", () => {
   it("gives the surrounding UTC boundaries", () => {
     const now = at("2026-11-28T15:04:05.006Z");

@@ -32,7 +32,22 @@ function isoWeek(now: number): { year: number; week: number } {
   return { year, week };
 }
 
+/** Period keys change at most once a UTC day: the current day's keys are kept (every budgeted request asks). */
+let keysDay = Number.NaN;
+const keysOfDay = new Map<BudgetPeriod, string>();
+
 export function periodKey(period: BudgetPeriod, now: number): string {
+  const day = startOfUtcDay(now);
+  if (day !== keysDay) {
+    keysDay = day;
+    keysOfDay.clear();
+  }
+  let key = keysOfDay.get(period);
+  if (key === undefined) keysOfDay.set(period, (key = formatPeriodKey(period, now)));
+  return key;
+}
+
+function formatPeriodKey(period: BudgetPeriod, now: number): string {
   const date = new Date(now);
   switch (period) {
     case "daily":
@@ -85,21 +100,33 @@ export function periodEnd(period: BudgetPeriod, now: number): number {
  * keys not made by `periodKey` (custom periods) never end: Infinity.
  */
 export function periodKeyEnd(key: string): number {
+  let end = keyEnds.get(key);
+  if (end === undefined) {
+    if (keyEnds.size >= 256) keyEnds.clear();
+    keyEnds.set(key, (end = parseKeyEnd(key)));
+  }
+  return end;
+}
+
+/** Parsed ends by key: the same few keys come with every budgeted request. */
+const keyEnds = new Map<string, number>();
+
+function parseKeyEnd(key: string): number {
   let match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(key);
   if (match) {
     const start = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-    return periodKey("daily", start) === key ? start + DAY_MS : Number.POSITIVE_INFINITY;
+    return formatPeriodKey("daily", start) === key ? start + DAY_MS : Number.POSITIVE_INFINITY;
   }
   match = /^(\d{4})-W(\d{2})$/.exec(key);
   if (match) {
     // Week 1 is the week holding January 4th.
     const start = startOfIsoWeek(Date.UTC(Number(match[1]), 0, 4)) + (Number(match[2]) - 1) * 7 * DAY_MS;
-    return periodKey("weekly", start) === key ? start + 7 * DAY_MS : Number.POSITIVE_INFINITY;
+    return formatPeriodKey("weekly", start) === key ? start + 7 * DAY_MS : Number.POSITIVE_INFINITY;
   }
   match = /^(\d{4})-(\d{2})$/.exec(key);
   if (match) {
     const start = Date.UTC(Number(match[1]), Number(match[2]) - 1, 1);
-    return periodKey("monthly", start) === key ? Date.UTC(Number(match[1]), Number(match[2]), 1) : Number.POSITIVE_INFINITY;
+    return formatPeriodKey("monthly", start) === key ? Date.UTC(Number(match[1]), Number(match[2]), 1) : Number.POSITIVE_INFINITY;
   }
   return Number.POSITIVE_INFINITY;
 }
