@@ -48,6 +48,13 @@ export function summarize(R) {
     S.soak[n] = { ...s, growth: s.afterFirstChunk && s.lastChunk != null ? (s.lastChunk - s.afterFirstChunk) / s.afterFirstChunk : null };
   }
   for (const [n, rs] of Object.entries(R.accounting ?? {})) S.accounting[n] = medianOf(rs, tf);
+  // The two accounting targets run back to back in each round: the median of the per-round growth
+  // pairs them, so a busy spell on the shared host that hits one round does not decide the result.
+  const off = R.accounting?.[SW], on = R.accounting?.['switchyard-acct'];
+  if (off && on) {
+    const growth = off.map((r, i) => (r?.cpuUs && on[i]?.cpuUs ? on[i].cpuUs / r.cpuUs - 1 : null));
+    S.accountingGrowth = { median: median(growth), rounds: growth.map((g) => (g == null ? '–' : `${fmt(100 * g, 1)} %`)).join(', ') };
+  }
   return S;
 }
 
@@ -97,9 +104,10 @@ export function checks(S) {
   const so = S.soak[SW];
   add('RSS flat across the soak (≤ +10 % from after the first chunk to the last)', so ? `${so.total} req, ${fmt(mb(so.afterFirstChunk))} → ${fmt(mb(so.lastChunk))} MB (${fmt(100 * so.growth, 1)} %)` : null,
     so?.growth != null ? so.growth <= 0.10 && !so.capped : null, so?.capped ? 'fewer requests than asked (time cap)' : '');
-  const a = S.accounting, on = a['switchyard-acct'], off = a[SW];
-  add('accounting on: CPU/request grows ≤ 20 %', on && off ? `${fmt(off.cpuUs)} → ${fmt(on.cpuUs)} µs (${fmt(100 * (on.cpuUs / off.cpuUs - 1), 1)} %)` : null,
-    on?.cpuUs && off?.cpuUs ? on.cpuUs <= 1.2 * off.cpuUs : null);
+  const a = S.accounting, on = a['switchyard-acct'], off = a[SW], g = S.accountingGrowth?.median;
+  add('accounting on: CPU/request grows ≤ 20 % (median of the per-round growth)', on && off && g != null
+    ? `${fmt(off.cpuUs)} → ${fmt(on.cpuUs)} µs; per round ${S.accountingGrowth.rounds} (median ${fmt(100 * g, 1)} %)` : null,
+    g != null ? g <= 0.2 : null);
   return c;
 }
 
@@ -186,7 +194,7 @@ const METHOD = [
   '- RSS = VmRSS summed over the process tree. "Under load" = the maximum sampled every 250 ms during the max-throughput runs. KB / open stream = (RSS with N streams held open − RSS just before) ÷ N; the fake upstream sends the first chunk and holds each stream until released.',
   '- Before the open-streams readings and each soak reading, Node.js targets get a forced full GC (inspector `HeapProfiler.collectGarbage`; they run with `--inspect-port=127.0.0.1:0`, inert until then), so those RSS numbers compare live memory rather than leftover garbage. nginx needs none.',
   '- The soak is flat when RSS after the last chunk is within +10 % of RSS after the first chunk (the first chunk absorbs JIT and heap warm-up).',
-  '- Section 6 starts both Switchyard instances fresh, so neither carries the heap of the earlier sections.',
+  '- Section 6 starts both Switchyard instances fresh, so neither carries the heap of the earlier sections. They run back to back in each round; the accounting target is judged on the median of the per-round CPU growth (every round is listed), so a busy spell on the shared host in one round does not decide it.',
 ];
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
