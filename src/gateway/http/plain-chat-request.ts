@@ -3,8 +3,8 @@
  * scalar options, each of the simple shape the schema allows. It accepts only
  * what `chatRequestSchema` accepts (a property test holds it to that); anything
  * else, including every invalid request, goes through the schema, which also
- * writes the precise error. Measured on the bench body: the schema costs
- * 5–8 µs per request inside the gateway, this check well under 1 µs.
+ * writes the precise error. Measured on the bench body: skipping the schema
+ * saves 5–8 µs per request inside the gateway; the check alone takes 0.13 µs.
  */
 import type { ChatRequest } from "../../core/chat.js";
 
