@@ -40,5 +40,13 @@ export class CancelSource implements CancelSignal {
   }
 }
 
-/** A signal that never fires (embedded calls without one). */
-export const NEVER_CANCELLED: CancelSignal = new CancelSource();
+/**
+ * A signal that never fires (embedded calls without one). It keeps no
+ * listeners: every concurrent embedded call shares it.
+ */
+export const NEVER_CANCELLED: CancelSignal = Object.freeze({
+  aborted: false,
+  reason: undefined,
+  addEventListener() {},
+  removeEventListener() {},
+});
