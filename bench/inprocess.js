@@ -3,7 +3,7 @@
 // pipeline without HTTP parsing and reply serialization) and a bare undici dispatch to the
 // same fake upstream (the transport alone), interleaved, 50 concurrent calls.
 // Usage: npm run build && taskset -c 0 node bench/inprocess.js [rounds=4] [requests=20000]
-// The first round includes JIT warm-up; read the later ones.
+// ONLY=chat,handle runs only those (e.g. under --cpu-prof). The first round includes JIT warm-up; read the later ones.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
