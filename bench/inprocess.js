@@ -11,11 +11,12 @@ import { Pool } from 'undici';
 import { createGateway } from '../dist/gateway/gateway.js';
 import { NEVER_CANCELLED } from '../dist/core/cancel-signal.js';
 import { requestBody } from './targets.js';
+import { freePort } from './procs.js';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.argv[2] ?? 4);
 const N = Number(process.argv[3] ?? 20_000);
-const PORT = 4299;
+const PORT = await freePort();
 
 const upstream = spawn(process.execPath, [path.join(BENCH, 'fake-upstream.js'), String(PORT)], { stdio: ['ignore', 'pipe', 'inherit'] });
 await new Promise((resolve) => upstream.stdout.once('data', resolve));
