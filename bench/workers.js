@@ -8,10 +8,9 @@ import path from 'node:path';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { spawnService, freePort, waitHttp, runJson, stopChild, stopAll, pinSelf, CORE_LOAD, sleep } from './procs.js';
-import { cpuSeconds } from './measure.js';
+import { spawnService, freePort, waitHttp, stopChild, stopAll, pinSelf, CORE_LOAD, sleep } from './procs.js';
+import { cannonRun } from './sections.js';
 import { median, fmt } from './stats.js';
-import { requestBody } from './targets.js';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, '..');
@@ -45,22 +44,18 @@ async function startSwitchyard(workers) {
   return { child, origin };
 }
 
-const cannon = (origin, seconds) => runJson(path.join(BENCH, 'cannon.js'), {
-  url: `${origin}/v1/chat/completions`, headers: { 'content-type': 'application/json', authorization: 'Bearer anything' },
-  body: requestBody(false), connections: 50, duration: seconds,
-}, { timeoutMs: (seconds + 30) * 1000 });
+// The main suite's measured run: CPU of the whole process tree (primary + workers), load side's share, errors.
+const ctx = { upstreamPid: upstream.pid, opts: { connections: 50 } };
+const CLIENT = { 'content-type': 'application/json', authorization: 'Bearer anything' };
 
 const results = {};
 for (let r = 0; r < rounds; r++) {
   for (let workers = 1; workers <= max; workers++) {
     const s = await startSwitchyard(workers);
-    await cannon(s.origin, 2); // warm-up: JIT and pools in every worker
+    const target = { origin: s.origin, headers: CLIENT, pid: s.child.pid };
+    await cannonRun(ctx, target, { duration: 2 }); // warm-up: JIT and pools in every worker
     await sleep(300);
-    const cpu0 = cpuSeconds(s.child.pid), up0 = cpuSeconds(upstream.pid), t0 = performance.now();
-    const [out] = await cannon(s.origin, duration);
-    const wall = (performance.now() - t0) / 1000;
-    const rec = { rps: out.rps, cpuUs: ((cpuSeconds(s.child.pid) - cpu0) * 1e6) / out.ok, p99: out.latency.p99, errors: out.errors + out.non2xx,
-      core1: (cpuSeconds(upstream.pid) - up0 + (out.cpuUs ?? 0) / 1e6) / wall };
+    const rec = await cannonRun(ctx, target, { duration });
     (results[workers] ??= []).push(rec);
     console.log(`[round ${r + 1}/${rounds}] workers ${workers}: ${fmt(rec.rps, 0)} req/s, ${fmt(rec.cpuUs)} µs CPU/req, core 1 busy ${fmt(100 * rec.core1, 0)} %`);
     await stopChild(s.child);
