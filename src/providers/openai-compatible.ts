@@ -1,6 +1,7 @@
 import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
 import { GatewayError, invalidResponse } from "../core/errors.js";
+import { isRecord } from "../core/record.js";
 import { mapOpenAILikeFinishReason, type MappedFinishReason } from "../core/finish-reason.js";
 import type {
   CallContext, ChatResult, EmbeddingsResult, ProviderAdapter, ProviderSettings, UpstreamRequest,
@@ -27,10 +28,6 @@ function stripRoutingTags(body: ChatRequest): void {
   const { tags: _tags, ...rest } = body.metadata;
   if (Object.keys(rest).length > 0) body.metadata = rest;
   else delete body.metadata;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /** The adapter shared by every OpenAI-compatible provider; `preset` carries the differences. */
@@ -71,7 +68,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
     },
 
     chatResponse(body: unknown): ChatResult {
-      if (!isObject(body) || !Array.isArray(body.choices)) throw parseFailure("chat completion");
+      if (!isRecord(body) || !Array.isArray(body.choices)) throw parseFailure("chat completion");
       const completion = body as unknown as ChatCompletion;
       let finishReason: MappedFinishReason | undefined;
       for (const choice of completion.choices) {
@@ -99,7 +96,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
         return { method: "POST", path: path("embeddings", context.model), headers: headers(context), body: JSON.stringify(body) };
       },
       embeddingsResponse(body: unknown): EmbeddingsResult {
-        if (!isObject(body) || !Array.isArray(body.data)) throw parseFailure("embeddings response");
+        if (!isRecord(body) || !Array.isArray(body.data)) throw parseFailure("embeddings response");
         const response = body as unknown as EmbeddingsResponse;
         const usage = usageFromOpenAI({ completion_tokens: 0, ...response.usage });
         return { response, usage };
@@ -112,11 +109,11 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
         return { method: "GET", path: listPath, headers: headers({ model: "", apiKey: settings.apiKeys[0] }) };
       },
       modelsResponse(body: unknown): string[] {
-        if (!isObject(body)) return [];
+        if (!isRecord(body)) return [];
         const list = preset.modelList === "ollama-tags" ? body.models : body.data;
         if (!Array.isArray(list)) return [];
         return list
-          .map((entry) => (isObject(entry) ? (entry.id ?? entry.name ?? entry.model) : undefined))
+          .map((entry) => (isRecord(entry) ? (entry.id ?? entry.name ?? entry.model) : undefined))
           .filter((id): id is string => typeof id === "string");
       },
     }),

@@ -2,14 +2,11 @@
  * Canonical ChatCompletion → Anthropic Messages response.
  */
 import type { ChatCompletion } from "../../core/chat.js";
+import { isRecord } from "../../core/record.js";
 import { messageId, toolUseId } from "./ids.js";
 import { matchedStopSequence, toStopReason } from "./stop-reason.js";
 import type { AnthropicMessage, AnthropicResponseBlock, ReplyOptions } from "./types.js";
 import { toAnthropicUsage } from "./usage.js";
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /**
  * Tool arguments as the object Anthropic's `input` must be. Empty arguments
@@ -24,7 +21,7 @@ export function toolInput(argumentsText: string | undefined): Record<string, unk
   try {
     let parsed: unknown = JSON.parse(argumentsText);
     if (typeof parsed === "string") parsed = JSON.parse(parsed);
-    return isPlainObject(parsed) ? parsed : {};
+    return isRecord(parsed) ? parsed : {};
   } catch {
     return {};
   }

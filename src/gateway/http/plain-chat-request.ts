@@ -7,12 +7,12 @@
  * saves 5–8 µs per request inside the gateway; the check alone takes 0.13 µs.
  */
 import type { ChatRequest } from "../../core/chat.js";
+import { isRecord } from "../../core/record.js";
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 
 type Check = (value: unknown) => boolean;
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const isAbsent = (value: unknown): boolean => value === undefined || value === null;
 const isNumberIn = (min: number, max: number): Check => (value) => typeof value === "number" && Number.isFinite(value) && value >= min && value <= max;
 const isIntegerIn = (min: number, max: number): Check => (value) => Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
@@ -23,7 +23,7 @@ const SIMPLE_FIELDS: Record<string, Check> = {
   model: (value) => typeof value === "string" && value.length > 0,
   messages: (value) => Array.isArray(value) && value.length > 0 && value.every(isPlainMessage),
   stream: nullable((value) => typeof value === "boolean"),
-  stream_options: nullable((value) => isObject(value) && (value.include_usage === undefined || typeof value.include_usage === "boolean")),
+  stream_options: nullable((value) => isRecord(value) && (value.include_usage === undefined || typeof value.include_usage === "boolean")),
   max_tokens: nullable(isIntegerIn(1, Number.MAX_SAFE_INTEGER)),
   max_completion_tokens: nullable(isIntegerIn(1, Number.MAX_SAFE_INTEGER)),
   temperature: nullable(isNumberIn(0, 2)),
@@ -41,17 +41,17 @@ const SCHEMA_ONLY_FIELDS = new Set([
 ]);
 
 function isPlainToolCall(call: unknown): boolean {
-  return isObject(call) && typeof call.id === "string" && call.type === "function" && isObject(call.function)
+  return isRecord(call) && typeof call.id === "string" && call.type === "function" && isRecord(call.function)
     && typeof call.function.name === "string" && typeof call.function.arguments === "string";
 }
 
 function isPlainContent(content: unknown): boolean {
   if (isAbsent(content) || typeof content === "string") return true;
-  return Array.isArray(content) && content.every((part) => isObject(part) && typeof part.type === "string");
+  return Array.isArray(content) && content.every((part) => isRecord(part) && typeof part.type === "string");
 }
 
 function isPlainMessage(message: unknown): boolean {
-  return isObject(message)
+  return isRecord(message)
     && typeof message.role === "string" && ROLES.has(message.role)
     && isPlainContent(message.content)
     && (message.name === undefined || typeof message.name === "string")
@@ -61,7 +61,7 @@ function isPlainMessage(message: unknown): boolean {
 
 export function isPlainChatRequest(value: unknown): value is ChatRequest {
   // A plain object (as JSON.parse makes), so every field the schema reads is an own, enumerable one.
-  if (!isObject(value) || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  if (!isRecord(value) || Object.getPrototypeOf(value) !== Object.prototype) return false;
   if (value.model === undefined || value.messages === undefined) return false;
   for (const key in value) {
     const check = Object.hasOwn(SIMPLE_FIELDS, key) ? SIMPLE_FIELDS[key] : undefined;

@@ -4,6 +4,7 @@
  */
 import type { ContentPart } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
+import { asRecord } from "../../core/record.js";
 import type { DocumentBlockParam, ImageBlockParam, ImageMediaType, TextBlockParam } from "./wire-types.js";
 
 export function badRequest(message: string, param: string): GatewayError {
@@ -18,10 +19,6 @@ const IMAGE_TYPES: Record<string, ImageMediaType> = {
   "image/webp": "image/webp",
 };
 
-function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
 /** `data:<type>[;params];base64,<data>` split without running a regex over megabytes of base64. */
 function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
   const comma = url.indexOf(",");
@@ -33,7 +30,7 @@ function parseDataUrl(url: string): { mediaType: string; data: string } | undefi
 
 /** Keeps a client's `cache_control` marker (OpenRouter-style parts) so prompt caching still works. */
 function withCacheControl<T extends object>(block: T, part: Record<string, unknown>): T {
-  const cacheControl = record(part.cache_control);
+  const cacheControl = asRecord(part.cache_control);
   return cacheControl ? { ...block, cache_control: cacheControl } : block;
 }
 
@@ -46,7 +43,7 @@ export function textBlock(part: Record<string, unknown>, param: string): TextBlo
 
 /** `image_url` data URLs become base64 sources, http(s) URLs become url sources. */
 export function imageBlock(part: Record<string, unknown>, param: string): ImageBlockParam {
-  const url = record(part.image_url)?.url;
+  const url = asRecord(part.image_url)?.url;
   if (typeof url !== "string") throw badRequest("An image_url part needs 'image_url.url'", param);
   if (url.startsWith("data:")) {
     const parsed = parseDataUrl(url);
@@ -61,7 +58,7 @@ export function imageBlock(part: Record<string, unknown>, param: string): ImageB
 
 /** OpenAI `file` parts with inline PDF data become document blocks; file ids do not exist at Anthropic. */
 function documentBlock(part: Record<string, unknown>, param: string): DocumentBlockParam {
-  const file = record(part.file);
+  const file = asRecord(part.file);
   const parsed = typeof file?.file_data === "string" ? parseDataUrl(file.file_data) : undefined;
   if (!parsed || parsed.mediaType !== "application/pdf") {
     throw badRequest("Anthropic accepts file parts only as inline PDF data (file.file_data: data:application/pdf;base64,…)", param);

@@ -8,16 +8,13 @@
  * through instead).
  */
 import type { ChatRequest } from "../../core/chat.js";
+import { asRecord } from "../../core/record.js";
 import { badRequest } from "./content.js";
 import { defaultMaxTokens } from "./max-tokens.js";
 import { toAnthropicConversation } from "./messages.js";
 import { applyResponseFormat } from "./response-format.js";
 import { toAnthropicToolChoice, toAnthropicTools } from "./tools.js";
 import type { MessagesRequestBody } from "./wire-types.js";
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
 
 function applySampling(body: MessagesRequestBody, request: ChatRequest): void {
   if (typeof request.temperature === "number") {
@@ -37,9 +34,9 @@ function applySampling(body: MessagesRequestBody, request: ChatRequest): void {
 /** Anthropic-native fields a client may send beside the OpenAI ones; passed through as given. */
 function applyNativeExtras(body: MessagesRequestBody, request: ChatRequest): void {
   if (typeof request.top_k === "number") body.top_k = request.top_k;
-  const thinking = record(request.thinking);
+  const thinking = asRecord(request.thinking);
   if (thinking) body.thinking = thinking;
-  const outputConfig = record(request.output_config);
+  const outputConfig = asRecord(request.output_config);
   if (outputConfig) body.output_config = { ...outputConfig, ...body.output_config };
 }
 

@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import type { ChatChunk, ChunkDelta, FinishReason } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
 import type { MappedFinishReason } from "../../core/finish-reason.js";
+import { isRecord } from "../../core/record.js";
 import type { Usage } from "../../core/usage.js";
 import type { SseEvent, StreamTranslator } from "../adapter.js";
 import { anthropicErrorEvent } from "./errors.js";
@@ -88,7 +89,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   private parse(text: string): Record<string, unknown> {
     try {
       const value: unknown = JSON.parse(text);
-      if (value !== null && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+      if (isRecord(value)) return value;
     } catch {
       // fall through
     }

@@ -8,6 +8,8 @@
  * toGeminiSchema({ type: ["string", "null"], format: "email", default: "x" })
  * // → { type: "string", nullable: true }
  */
+import { isRecord } from "../../core/record.js";
+
 type Schema = Record<string, unknown>;
 
 /** Formats Gemini accepts, per type; others are rejected ("only 'enum' and 'date-time' are supported for STRING type"). */
@@ -28,17 +30,13 @@ interface Context {
   depth: number;
 }
 
-function isObject(value: unknown): value is Schema {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 /** Reduces any JSON Schema; undefined when `schema` is not a schema object. */
 export function toGeminiSchema(schema: unknown): Schema | undefined {
-  if (!isObject(schema)) return undefined;
+  if (!isRecord(schema)) return undefined;
   const definitions = new Map<string, unknown>();
   for (const container of ["$defs", "definitions"] as const) {
     const entries = schema[container];
-    if (!isObject(entries)) continue;
+    if (!isRecord(entries)) continue;
     for (const [name, definition] of Object.entries(entries)) {
       definitions.set(`#/${container}/${name.replace(/~/g, "~0").replace(/\//g, "~1")}`, definition);
     }
@@ -50,12 +48,12 @@ export function toGeminiSchema(schema: unknown): Schema | undefined {
 export function toGeminiParameters(schema: unknown): Schema | undefined {
   const reduced = toGeminiSchema(schema);
   if (!reduced || Object.keys(reduced).length === 0) return undefined;
-  if (reduced.type === "object" && !isObject(reduced.properties)) return undefined;
+  if (reduced.type === "object" && !isRecord(reduced.properties)) return undefined;
   return reduced;
 }
 
 function reduce(node: unknown, context: Context): Schema {
-  if (!isObject(node) || context.depth > MAX_DEPTH) return {};
+  if (!isRecord(node) || context.depth > MAX_DEPTH) return {};
   const inner: Context = { ...context, depth: context.depth + 1 };
   if (typeof node.$ref === "string") return reduceRef(node, node.$ref, inner);
   if (Array.isArray(node.allOf)) {
@@ -128,7 +126,7 @@ function reduceSingle(node: Schema, context: Context): Schema {
   if (typeof node.title === "string") result.title = node.title;
   if (description !== undefined) result.description = description;
 
-  if (isObject(node.properties)) {
+  if (isRecord(node.properties)) {
     const properties: Schema = {};
     for (const [key, value] of Object.entries(node.properties)) properties[key] = reduce(value, context);
     if (Object.keys(properties).length > 0) {
@@ -141,7 +139,7 @@ function reduceSingle(node: Schema, context: Context): Schema {
   }
 
   const items = node.items ?? node.prefixItems;
-  if (isObject(items)) result.items = reduce(items, context);
+  if (isRecord(items)) result.items = reduce(items, context);
   else if (Array.isArray(items) && items.length > 0) {
     const reduced = items.map((item) => reduce(item, context));
     result.items = reduced.length === 1 ? reduced[0] : { anyOf: reduced };
@@ -162,7 +160,7 @@ function mergeAll(schemas: Schema[]): Schema {
   const required = new Set<string>();
   for (const schema of schemas) {
     for (const [key, value] of Object.entries(schema)) {
-      if (key === "properties" && isObject(value)) Object.assign(properties, value);
+      if (key === "properties" && isRecord(value)) Object.assign(properties, value);
       else if (key === "required" && Array.isArray(value)) for (const name of value) required.add(name as string);
       else if (key === "nullable") result.nullable = result.nullable === true || value === true;
       else result[key] = value;
