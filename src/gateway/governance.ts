@@ -82,10 +82,12 @@ export class Governance {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Admits the request for `key` or throws (403 scope, 429 limits or budget); denials go to the audit log. */
-  /** `reachable` lists every deployment the request may reach; it is only computed for a key with a budget. */
-  async admit(key: VirtualKey | undefined, request: AdmissionRequest, reachable: () => Deployment[], requestId: string): Promise<Admission | undefined> {
-    if (!key) return undefined;
+  /**
+   * Admits the request for `key` or throws (403 scope, 429 limits or budget); denials go to the audit log.
+   * Requests without a virtual key are not governed and do not call this. `reachable` lists every
+   * deployment the request may reach; it is only computed for a key with a budget.
+   */
+  async admit(key: VirtualKey, request: AdmissionRequest, reachable: () => Deployment[], requestId: string): Promise<Admission> {
     try {
       return await this.check(key, request, reachable);
     } catch (error) {
