@@ -4,6 +4,7 @@
  */
 import { GatewayError } from "../core/errors.js";
 import { DB_NOW_MS, pgNumber, pgNumberOrNull, type PgMigration } from "../storage/postgres.js";
+import { keyToRow, type KeyRow } from "./key-row.js";
 import type { BudgetPeriod, KeyMetadata, VirtualKey } from "./virtual-key.js";
 
 export const KEY_PG_MIGRATIONS: readonly PgMigration[] = [
@@ -36,11 +37,8 @@ export const KEY_PG_MIGRATIONS: readonly PgMigration[] = [
   },
 ];
 
-export const COLUMNS = "id, name, prefix, hash, models, rpm, tpm, budget_usd, budget_period, expires_at, metadata, log_prompts, created_at, updated_at, revoked_at";
-
 /** The columns `update` may change, in the order of KeyPatch. */
 export const PATCHABLE = ["name", "models", "rpm", "tpm", "budget_usd", "budget_period", "expires_at", "metadata", "log_prompts"] as const;
-
 
 export function assertStorableName(name: unknown): void {
   if (typeof name === "string" && name.includes("\u0000")) {
@@ -48,44 +46,9 @@ export function assertStorableName(name: unknown): void {
   }
 }
 
-
-interface KeyRow {
-  id: string;
-  name: string;
-  prefix: string;
-  hash: string;
-  /** JSON text: stored verbatim (the `json` type keeps the text, `\u0000` escapes included). */
-  models: string;
-  rpm: number | null;
-  tpm: number | null;
-  budget_usd: number | null;
-  budget_period: string | null;
-  expires_at: number | null;
-  metadata: string;
-  log_prompts: boolean;
-  created_at: number;
-  updated_at: number;
-  revoked_at: number | null;
-}
-
-export function toRow(key: VirtualKey): KeyRow {
-  return {
-    id: key.id,
-    name: key.name,
-    prefix: key.prefix,
-    hash: key.hash,
-    models: JSON.stringify(key.models),
-    rpm: key.rpm,
-    tpm: key.tpm,
-    budget_usd: key.budget_usd,
-    budget_period: key.budget_period,
-    expires_at: key.expires_at,
-    metadata: JSON.stringify(key.metadata),
-    log_prompts: key.log_prompts,
-    created_at: key.created_at,
-    updated_at: key.updated_at,
-    revoked_at: key.revoked_at,
-  };
+/** The `json` type keeps the text verbatim, `\u0000` escapes included. */
+export function toRow(key: VirtualKey): KeyRow<boolean> {
+  return keyToRow(key, (on) => on);
 }
 
 /** pg parses `json` columns itself; BIGINT arrives as a string. */

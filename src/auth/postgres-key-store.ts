@@ -33,7 +33,8 @@ import { applyPostgresMigrations, DB_NOW_MS, pgNumber } from "../storage/postgre
 import type { KeyCreateInput, KeyPatch } from "./key-input.js";
 import { applyKeyPatch, copyKey, newVirtualKey } from "./key-record.js";
 import { KeyChangeListeners, type KeyChangeListener, type KeyStore, type KeyStoreOptions } from "./key-store.js";
-import { assertStorableName, COLUMNS, fromRow, KEY_PG_MIGRATIONS, PATCHABLE, sameKey, toRow } from "./postgres-key-rows.js";
+import { KEY_COLUMNS as COLUMNS } from "./key-row.js";
+import { assertStorableName, fromRow, KEY_PG_MIGRATIONS, PATCHABLE, sameKey, toRow } from "./postgres-key-rows.js";
 import type { VirtualKey } from "./virtual-key.js";
 
 export { KEY_PG_MIGRATIONS } from "./postgres-key-rows.js";

@@ -10,6 +10,7 @@
  * ```
  */
 import type { KeyCreateInput, KeyPatch } from "./key-input.js";
+import { KEY_COLUMNS, keyToRow, type KeyRow } from "./key-row.js";
 import { applyKeyPatch, copyKey, newVirtualKey } from "./key-record.js";
 import { KeyChangeListeners, type KeyChangeListener, type KeyStore, type KeyStoreOptions } from "./key-store.js";
 import type { SqliteDatabase, SqliteStatement, SqliteTransaction } from "./sqlite-database.js";
@@ -43,26 +44,8 @@ export const KEY_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** A `virtual_keys` row: JSON text for the list and the map, 0/1 for the boolean. */
-interface KeyRow {
-  id: string;
-  name: string;
-  prefix: string;
-  hash: string;
-  models: string;
-  rpm: number | null;
-  tpm: number | null;
-  budget_usd: number | null;
-  budget_period: string | null;
-  expires_at: number | null;
-  metadata: string;
-  log_prompts: number;
-  created_at: number;
-  updated_at: number;
-  revoked_at: number | null;
-}
-
-const COLUMNS = "id, name, prefix, hash, models, rpm, tpm, budget_usd, budget_period, expires_at, metadata, log_prompts, created_at, updated_at, revoked_at";
+/** A `virtual_keys` row here: 0/1 for the boolean. */
+type SqliteKeyRow = KeyRow<number>;
 
 export class SqliteKeyStore implements KeyStore {
   private readonly now: () => number;
@@ -82,10 +65,10 @@ export class SqliteKeyStore implements KeyStore {
     this.now = options.now ?? Date.now;
     migrate(db, "virtual_keys", KEY_MIGRATIONS);
     this.statements = {
-      insert: db.prepare(`INSERT INTO virtual_keys (${COLUMNS}) VALUES (@id, @name, @prefix, @hash, @models, @rpm, @tpm, @budget_usd, @budget_period, @expires_at, @metadata, @log_prompts, @created_at, @updated_at, @revoked_at)`),
-      byHash: db.prepare(`SELECT ${COLUMNS} FROM virtual_keys WHERE hash = ?`),
-      byId: db.prepare(`SELECT ${COLUMNS} FROM virtual_keys WHERE id = ?`),
-      all: db.prepare(`SELECT ${COLUMNS} FROM virtual_keys ORDER BY created_at, rowid`),
+      insert: db.prepare(`INSERT INTO virtual_keys (${KEY_COLUMNS}) VALUES (@id, @name, @prefix, @hash, @models, @rpm, @tpm, @budget_usd, @budget_period, @expires_at, @metadata, @log_prompts, @created_at, @updated_at, @revoked_at)`),
+      byHash: db.prepare(`SELECT ${KEY_COLUMNS} FROM virtual_keys WHERE hash = ?`),
+      byId: db.prepare(`SELECT ${KEY_COLUMNS} FROM virtual_keys WHERE id = ?`),
+      all: db.prepare(`SELECT ${KEY_COLUMNS} FROM virtual_keys ORDER BY created_at, rowid`),
       update: db.prepare(`UPDATE virtual_keys SET name = @name, models = @models, rpm = @rpm, tpm = @tpm, budget_usd = @budget_usd,
         budget_period = @budget_period, expires_at = @expires_at, metadata = @metadata, log_prompts = @log_prompts, updated_at = @updated_at
         WHERE id = @id`),
@@ -120,7 +103,7 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   list(): VirtualKey[] {
-    return (this.statements.all.all() as KeyRow[]).map(fromRow);
+    return (this.statements.all.all() as SqliteKeyRow[]).map(fromRow);
   }
 
   update(id: string, patch: KeyPatch): VirtualKey | undefined {
@@ -149,32 +132,16 @@ export class SqliteKeyStore implements KeyStore {
   private one(statement: SqliteStatement, value: string): VirtualKey | undefined {
     // Non-strings (a number from a parsed body, say) would be bound as numbers; they match nothing.
     if (typeof value !== "string") return undefined;
-    const row = statement.get(value) as KeyRow | undefined;
+    const row = statement.get(value) as SqliteKeyRow | undefined;
     return row && fromRow(row);
   }
 }
 
-function toRow(key: VirtualKey): KeyRow {
-  return {
-    id: key.id,
-    name: key.name,
-    prefix: key.prefix,
-    hash: key.hash,
-    models: JSON.stringify(key.models),
-    rpm: key.rpm,
-    tpm: key.tpm,
-    budget_usd: key.budget_usd,
-    budget_period: key.budget_period,
-    expires_at: key.expires_at,
-    metadata: JSON.stringify(key.metadata),
-    log_prompts: key.log_prompts ? 1 : 0,
-    created_at: key.created_at,
-    updated_at: key.updated_at,
-    revoked_at: key.revoked_at,
-  };
+function toRow(key: VirtualKey): SqliteKeyRow {
+  return keyToRow(key, (on) => (on ? 1 : 0));
 }
 
-function fromRow(row: KeyRow): VirtualKey {
+function fromRow(row: SqliteKeyRow): VirtualKey {
   return {
     id: row.id,
     name: row.name,
