@@ -3,7 +3,6 @@
  * reported usage, stream equal to non-stream, unpriced never $0, and exactly
  * one ledger row per finished request.
  */
-import { readFileSync } from "node:fs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGateway, type Gateway } from "../src/gateway/gateway.js";
 import { createLogger } from "../src/gateway/logger.js";
 import { echoHandler, sendJson, sendSse, chunk, startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
-
-const fixture = (provider: string, name: string) => readFileSync(new URL(`../src/providers/${provider}/__fixtures__/${name}`, import.meta.url), "utf8");
+import { sendRecorded } from "./helpers/provider-fixtures.js";
 
 let openai: FakeUpstream;
 let anthropic: FakeUpstream;
@@ -24,19 +22,10 @@ let dbDir: string;
 
 beforeAll(async () => {
   [openai, anthropic, gemini] = await Promise.all([startFakeUpstream(), startFakeUpstream(), startFakeUpstream()]);
-  anthropic.handle((request, res) => {
-    const name = "anthropic-cache-usage";
-    if (request.body?.stream) {
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      res.end(fixture("anthropic", `${name}.chunks.txt`));
-    } else sendJson(res, 200, JSON.parse(fixture("anthropic", `${name}.json`)));
-  });
+  anthropic.handle((request, res) => sendRecorded(res, "anthropic", "anthropic-cache-usage", request.body?.stream === true));
   gemini.handle((request, res) => {
     const name = request.url.includes("gemini-2.5-pro") ? "gemini-tool-calls" : "gemini-text";
-    if (request.url.includes(":streamGenerateContent")) {
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      res.end(fixture("gemini", `${name}.chunks.txt`));
-    } else sendJson(res, 200, JSON.parse(fixture("gemini", `${name}.json`)));
+    sendRecorded(res, "gemini", name, request.url.includes(":streamGenerateContent"));
   });
   dbDir = mkdtempSync(join(tmpdir(), "sy-ledger-"));
   gateway = await createGateway({

@@ -3,13 +3,11 @@
  * and its error event before the first token, Gemini's 429 with RetryInfo and
  * its in-stream error; the right number of calls and the route trace.
  */
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGateway, type Gateway } from "../src/gateway/gateway.js";
 import { createLogger } from "../src/gateway/logger.js";
 import { echoHandler, sendJson, startFakeUpstream, type FakeHandler, type FakeUpstream } from "./helpers/fake-upstream.js";
-
-const fixture = (provider: string, name: string) => readFileSync(new URL(`../src/providers/${provider}/__fixtures__/${name}`, import.meta.url), "utf8");
+import { providerFixture } from "./helpers/provider-fixtures.js";
 
 let anthropic: FakeUpstream;
 let gemini: FakeUpstream;
@@ -60,7 +58,7 @@ async function call(model: string, stream: boolean) {
 describe("Anthropic-format faults", () => {
   for (const stream of [false, true]) {
     it(`529 overloaded is retried, then fails over (${stream ? "stream" : "non-stream"})`, async () => {
-      anthropic.handle((_, res) => sendJson(res, 529, JSON.parse(fixture("anthropic", "anthropic-error-overloaded.json"))));
+      anthropic.handle((_, res) => sendJson(res, 529, JSON.parse(providerFixture("anthropic", "anthropic-error-overloaded.json"))));
       const result = await call("claude", stream);
       expect(result.status).toBe(200);
       expect(result.route).toBe("claude/claude-sonnet-4-5:529>claude/claude-sonnet-4-5:529>backup/b:200");
@@ -76,7 +74,7 @@ describe("Anthropic-format faults", () => {
   });
 
   it("an error event after text ends the stream with an error, no failover", async () => {
-    anthropic.handle(sse(fixture("anthropic", "anthropic-mid-stream-error.chunks.txt")));
+    anthropic.handle(sse(providerFixture("anthropic", "anthropic-mid-stream-error.chunks.txt")));
     const result = await call("claude", true);
     expect(result.status).toBe(200);
     expect(backup.requests).toHaveLength(0);
@@ -102,7 +100,7 @@ describe("Gemini-format faults", () => {
     expect(result.route).toBe("google/gemini-2.5-flash:503>google/gemini-2.5-flash:503>backup/b:200");
   });
   it("429 RESOURCE_EXHAUSTED moves on at once, and RetryInfo keeps the deployment out of rotation", async () => {
-    gemini.handle((_, res) => sendJson(res, 429, JSON.parse(fixture("gemini", "gemini-error-429.json"))));
+    gemini.handle((_, res) => sendJson(res, 429, JSON.parse(providerFixture("gemini", "gemini-error-429.json"))));
     const result = await call("gemini", false);
     expect(result.status).toBe(200);
     expect(result.route).toBe("google/gemini-2.5-flash:429>backup/b:200");

@@ -3,15 +3,13 @@
  * tool calls arrive the same streamed and non-streamed, with stable ids and
  * indexes, one finish reason, and schema-valid chunks.
  */
-import { readFileSync } from "node:fs";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGateway, type Gateway } from "../src/gateway/gateway.js";
 import { createLogger } from "../src/gateway/logger.js";
 import { validateOpenAI } from "./helpers/openapi.js";
-import { sendJson, startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
-
-const fixture = (provider: string, name: string) => readFileSync(new URL(`../src/providers/${provider}/__fixtures__/${name}`, import.meta.url), "utf8");
+import { startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
+import { sendRecorded } from "./helpers/provider-fixtures.js";
 
 let anthropic: FakeUpstream;
 let gemini: FakeUpstream;
@@ -20,18 +18,8 @@ let client: OpenAI;
 
 beforeAll(async () => {
   [anthropic, gemini] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
-  anthropic.handle((request, res) => {
-    if (request.body?.stream) {
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      res.end(fixture("anthropic", "anthropic-tool-use-parallel.chunks.txt"));
-    } else sendJson(res, 200, JSON.parse(fixture("anthropic", "anthropic-tool-use-parallel.json")));
-  });
-  gemini.handle((request, res) => {
-    if (request.url.includes(":streamGenerateContent")) {
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      res.end(fixture("gemini", "gemini-tool-calls.chunks.txt"));
-    } else sendJson(res, 200, JSON.parse(fixture("gemini", "gemini-tool-calls.json")));
-  });
+  anthropic.handle((request, res) => sendRecorded(res, "anthropic", "anthropic-tool-use-parallel", request.body?.stream === true));
+  gemini.handle((request, res) => sendRecorded(res, "gemini", "gemini-tool-calls", request.url.includes(":streamGenerateContent")));
   gateway = await createGateway({
     logger: createLogger("silent"),
     config: {
