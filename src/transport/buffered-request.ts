@@ -2,7 +2,7 @@
  * A whole upstream answer as text, through undici's low-level `dispatch`: no
  * body stream, no promise per chunk, no AbortSignal listener inside undici —
  * the cheapest way Node has to make a pooled HTTP call. Non-stream calls, the
- * hot path, use it; streams keep the stream API for backpressure.
+ * hot path, use it; streams go through the same `dispatch` in streamed-request.ts.
  */
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { Dispatcher } from "undici";
@@ -48,7 +48,7 @@ export function dispatchBuffered(
   dispatcher: Dispatcher,
   request: UpstreamRequest,
   options: BufferedOptions,
-  mapError: (error: unknown) => unknown = (error) => error,
+  mapError: (error: unknown) => unknown,
 ): Promise<BufferedResponse> {
   return new Promise((resolve, reject) => {
     const { signal } = options;
