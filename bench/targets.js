@@ -102,7 +102,7 @@ export const TARGETS = {
   },
 
   switchyard: {
-    label: 'switchyard', desc: 'Switchyard, storage memory:// (note: an in-process ledger that keeps every row)',
+    label: 'switchyard', desc: 'Switchyard, storage memory:// (an in-process ledger: the newest 10,000 rows, older ones folded into hourly totals)',
     start: (ctx) => startSwitchyard(ctx, false),
   },
 
@@ -161,8 +161,8 @@ async function startSwitchyard(ctx, accounting) {
     `server: { host: 127.0.0.1, port: ${port}${master ? `, master_key: "${master}"` : ''} }`,
     `storage: { url: "${accounting ? `sqlite://${path.join(ctx.tmp, 'bench.db')}` : 'memory://'}" }`,
     'providers:',
-    // max_connections: Switchyard pools at most 256 upstream connections per provider by default, which would
-    // queue streams 257…1000 of the open-streams test; raise it so that test measures memory, not the cap.
+    // max_connections: Switchyard pools at most 1,024 upstream connections per provider by default; keep the
+    // pool above the open-streams count (--open-streams may exceed it) so that test measures memory, not the cap.
     `  fake: { type: openai-compatible, base_url: "${ctx.upstream}/v1", api_key: "sk-bench-upstream", max_connections: ${ctx.opts.openStreams + 64} }`,
     '',
   ].join('\n'));
@@ -173,7 +173,7 @@ async function startSwitchyard(ctx, accounting) {
     throw new Error(`${e.message}\n${logTail(child)}`);
   }
   const t = { origin, child, port, headers: CLIENT, pid: child.pid, cmd: child.commandLine, config: cfg, gcable: true,
-    notes: [`providers.fake.max_connections: ${ctx.opts.openStreams + 64} (default 256 caps concurrent upstream streams)`] };
+    notes: [`providers.fake.max_connections: ${ctx.opts.openStreams + 64} (open streams + 64; the default 1,024 caps concurrent upstream streams)`] };
   if (!accounting) return t;
   const r = await request(`${origin}/admin/keys`, {
     method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${master}` },
