@@ -1,11 +1,12 @@
 /**
- * A stream chunk still in the upstream's JSON text. Most events of an
+ * Stream chunks still in the upstream's wire text. Most events of an
  * OpenAI-compatible stream are plain content deltas the gateway has no reason
  * to change, so they travel as text and are written to the client as they
  * came; parsing happens only if something needs to look inside.
  */
 import type { ChatChunk } from "./chat.js";
 
+/** One chunk as JSON text. */
 export class ChunkText {
   private parsed: ChatChunk | undefined;
 
@@ -16,14 +17,30 @@ export class ChunkText {
   }
 }
 
-/** What stream translators produce: a chunk object, or one still in its wire text. */
-export type StreamItem = ChatChunk | ChunkText;
+/** Consecutive chunks as the exact server-sent event text of their `data: {json}\n\n` frames. */
+export class SseChunks {
+  constructor(readonly sse: string) {}
 
-export function asChunk(item: StreamItem): ChatChunk {
-  return item instanceof ChunkText ? item.chunk : item;
+  get chunks(): ChatChunk[] {
+    const chunks: ChatChunk[] = [];
+    for (const frame of this.sse.split("\n\n")) {
+      if (frame.length > 0) chunks.push(JSON.parse(frame.slice("data: ".length)) as ChatChunk);
+    }
+    return chunks;
+  }
 }
 
-/** The item as JSON text for an SSE `data:` line. */
-export function chunkJson(item: StreamItem): string {
-  return item instanceof ChunkText ? item.json : JSON.stringify(item);
+/** What stream translators produce: a chunk object, or chunks still in their wire text. */
+export type StreamItem = ChatChunk | ChunkText | SseChunks;
+
+/** The chunks an item stands for (one, except for `SseChunks`). */
+export function chunksOf(item: StreamItem): ChatChunk[] {
+  if (item instanceof SseChunks) return item.chunks;
+  return [item instanceof ChunkText ? item.chunk : item];
+}
+
+/** The item as server-sent event text. */
+export function sseText(item: StreamItem): string {
+  if (item instanceof SseChunks) return item.sse;
+  return `data: ${item instanceof ChunkText ? item.json : JSON.stringify(item)}\n\n`;
 }

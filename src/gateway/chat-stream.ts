@@ -4,10 +4,12 @@
  * over; afterwards failures end the stream. Usage is priced at the end and the
  * ledger row written when the stream is over, however it ends.
  */
-import { asChunk, type StreamItem } from "../core/chunk-text.js";
+import { chunksOf, type StreamItem } from "../core/chunk-text.js";
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { ChatChunk, ChatRequest } from "../core/chat.js";
 import type { StreamTranslator } from "../providers/adapter.js";
+import { extensibleCopy } from "../core/record.js";
+import { translateBatch } from "../providers/translate-batch.js";
 import { admissionOf, renderUsage, reservable } from "./chat.js";
 import { callWithKey, observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
 import { RequestRecord } from "./request-record.js";
@@ -27,12 +29,13 @@ export interface ChatStreamSession extends RouteInfo {
 
 /** One chunk at a time, for callers that do not write batches (the embedded API). */
 export async function* eachChunk(batches: AsyncIterable<StreamItem[]>): AsyncGenerator<ChatChunk> {
-  for await (const batch of batches) for (const item of batch) yield asChunk(item);
+  for await (const batch of batches) for (const item of batch) yield* chunksOf(item);
 }
 
 export async function streamChat(runtime: Runtime, request: ChatRequest, signal: CancelSignal, meta: RequestMeta): Promise<ChatStreamSession> {
   const record = new RequestRecord(runtime, meta, request.model, true);
   const includeUsage = request.stream_options?.include_usage === true;
+  const streamed = request.stream === true ? request : Object.assign(extensibleCopy(request), { stream: true });
   let run;
   try {
     const plan = runtime.router.plan(routeRequestOf(request, meta, true));
@@ -42,7 +45,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
       async (deployment) => {
         const provider = providerFor(runtime, deployment);
         return callWithKey(provider, deployment, async (context) => {
-          const upstream = provider.adapter.chatRequest({ ...request, stream: true }, context);
+          const upstream = provider.adapter.chatRequest(streamed, context);
           const opened = await openStream(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
           const translator = provider.adapter.chatStream(request, context);
           const chunks = translateEvents(provider, opened, translator);
@@ -71,12 +74,12 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
   const release = run.release;
 
   async function* output(): AsyncGenerator<StreamItem[]> {
-    let template: ChatChunk | undefined;
+    let opening: StreamItem | undefined;
     const produced = new ProducedText();
     let complete = false;
     try {
       if (!first.done) {
-        template = first.value[0] && asChunk(first.value[0]);
+        opening = first.value[0];
         produced.addAll(first.value);
         yield first.value;
         for await (const batch of chunks) {
@@ -105,6 +108,8 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
     record.capturePrompt(request.messages, () => produced.text);
     record.finish();
     if (includeUsage) {
+      // The usage chunk carries the stream's id, created and model, as OpenAI's does.
+      const template: ChatChunk | undefined = opening && chunksOf(opening)[0];
       yield [
         {
           id: template?.id ?? `chatcmpl-${Date.now()}`,
@@ -131,10 +136,7 @@ async function* translateEvents(provider: ProviderRuntime, opened: OpenedStream,
     for await (const events of opened.events) {
       const batch: StreamItem[] = [];
       try {
-        for (const event of events) {
-          const chunks = translator.push(event);
-          for (let i = 0; i < chunks.length; i++) batch.push(chunks[i]!);
-        }
+        translateBatch(translator, events, batch);
       } catch (error) {
         // What came before a failing event in the same read still belongs to the client.
         if (batch.length > 0) yield batch;

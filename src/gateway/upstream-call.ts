@@ -6,8 +6,8 @@ import { CancelSource, type CancelSignal } from "../core/cancel-signal.js";
 import { GatewayError, invalidResponse } from "../core/errors.js";
 import type { RateLimitState } from "../core/rate-limit.js";
 import type { Redactor } from "../core/redact.js";
-import type { HeaderBag, SseEvent, UpstreamRequest } from "../providers/adapter.js";
-import { readSseEvents } from "../transport/sse.js";
+import type { HeaderBag, UpstreamRequest } from "../providers/adapter.js";
+import { readSseEvents, type SseBatch } from "../transport/sse.js";
 import type { ProviderRuntime, Timeouts } from "./runtime.js";
 
 /** A signal that fires on the client's abort or after `ms`, whichever comes first. */
@@ -83,7 +83,7 @@ export async function callJson(
 
 export interface OpenedStream {
   /** Batches of events in arrival order. */
-  events: AsyncGenerator<SseEvent[]>;
+  events: AsyncGenerator<SseBatch>;
   /** Call once the first chunk reached the gateway: from then on only the idle timeout applies. */
   firstTokenArrived(): void;
   /** Releases timers and listeners; aborts the upstream if still open. */

@@ -4,7 +4,7 @@
  */
 import { estimateCompletionTokens, estimatePromptTokens } from "../accounting/estimate.js";
 import type { ChatCompletion, ChatRequest, ChunkDelta } from "../core/chat.js";
-import { ChunkText, type StreamItem } from "../core/chunk-text.js";
+import { chunksOf, type StreamItem } from "../core/chunk-text.js";
 import type { Usage } from "../core/usage.js";
 
 export async function estimateUsage(request: ChatRequest, producedText: string): Promise<Usage> {
@@ -26,35 +26,33 @@ export function completionText(completion: ChatCompletion): string {
   return text;
 }
 
-/** Collects streamed text cheaply (references only) in case usage has to be estimated. */
+/**
+ * Collects streamed text cheaply, references only and read only if the text is
+ * ever needed (usage to estimate, a prompt log to write), in the order it came.
+ */
 export class ProducedText {
-  private readonly pieces: string[] = [];
-  /** Chunks still in wire text: read only if the text is ever needed. */
-  private readonly unread: ChunkText[] = [];
-
-  add(delta: ChunkDelta | undefined): void {
-    if (!delta) return;
-    if (typeof delta.content === "string") this.pieces.push(delta.content);
-    if (typeof delta.reasoning_content === "string") this.pieces.push(delta.reasoning_content);
-    for (const call of delta.tool_calls ?? []) {
-      if (call.function?.name) this.pieces.push(call.function.name);
-      if (call.function?.arguments) this.pieces.push(call.function.arguments);
-    }
-  }
+  private readonly items: StreamItem[] = [];
 
   addAll(items: readonly StreamItem[]): void {
-    for (const item of items) {
-      if (item instanceof ChunkText) this.unread.push(item);
-      else this.add(item.choices[0]?.delta);
-    }
+    for (let i = 0; i < items.length; i++) this.items.push(items[i]!);
   }
 
   get text(): string {
-    for (const item of this.unread.splice(0)) this.add(item.chunk.choices?.[0]?.delta);
-    return this.pieces.join("");
+    let text = "";
+    for (const item of this.items) for (const chunk of chunksOf(item)) text += deltaText(chunk.choices?.[0]?.delta);
+    return text;
   }
 
   get empty(): boolean {
-    return this.pieces.length === 0 && this.unread.length === 0;
+    return this.items.length === 0;
   }
+}
+
+function deltaText(delta: ChunkDelta | undefined): string {
+  if (!delta) return "";
+  let text = "";
+  if (typeof delta.content === "string") text += delta.content;
+  if (typeof delta.reasoning_content === "string") text += delta.reasoning_content;
+  for (const call of delta.tool_calls ?? []) text += (call.function?.name ?? "") + (call.function?.arguments ?? "");
+  return text;
 }

@@ -3,6 +3,7 @@
  * (OpenAI-shaped) types and one provider's wire format, plus auth headers and
  * error / rate-limit normalization. Adapters never do I/O; the shared transport does.
  */
+import type { DataFrames } from "../transport/sse.js";
 import type { StreamItem } from "../core/chunk-text.js";
 import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
@@ -69,6 +70,12 @@ export interface SseEvent {
 export interface StreamTranslator {
   /** Chunks produced by this event (often none). Throws a GatewayError for an in-stream error. */
   push(event: SseEvent): StreamItem[];
+  /**
+   * Optional: a whole read of `data:` frames at once, so frames the translator
+   * does not change can pass through as text; what they produce is appended to
+   * `into` (kept when a later frame throws). Without it each frame goes through `push`.
+   */
+  pushFrames?(frames: DataFrames, into: StreamItem[]): void;
   /** The upstream body ended: remaining chunks. Throws when the stream was cut short. */
   end(): StreamItem[];
   readonly usage: Usage | undefined;

@@ -1,4 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { chunksOf, sseText, SseChunks, type StreamItem } from "../core/chunk-text.js";
+import { dataFrameStarts, DataFrames } from "../transport/sse.js";
 import type { ProviderSettings } from "./adapter.js";
 import { createOpenAICompatibleAdapter } from "./openai-compatible.js";
 import { usageFromOpenAI } from "./openai-usage.js";
@@ -154,5 +157,71 @@ describe("stream pass-through", () => {
     expect(finish).not.toBeInstanceOf(ChunkText);
     expect((finish as { choices: Array<{ finish_reason: string }> }).choices[0]!.finish_reason).toBe("stop");
     expect(() => translator.push({ data: '{"error":{"message":"boom","type":"server_error"}}' })).toThrow(/boom/);
+  });
+});
+
+describe("stream pass-through of whole reads", () => {
+  const frame = (fields: Record<string, unknown>) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", ...fields })}\n\n`;
+  const delta = (content: string, finish: string | null = null) => ({ choices: [{ index: 0, delta: { content }, finish_reason: finish }] });
+  const anyFrame = fc.oneof(
+    { arbitrary: fc.string({ maxLength: 8 }).map((content) => frame(delta(content))), weight: 8 },
+    fc.string({ maxLength: 4 }).map((content) => frame({ ...delta(content), usage: null })),
+    fc.constantFrom("stop", "length", "eos", "tool_calls").map((reason) => frame(delta("", reason))),
+    fc.constant(frame({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } })),
+    fc.constant(frame({ choices: [] })),
+    fc.constant(frame({ object: "x" })),
+    fc.constant(frame({ error: { message: "boom", type: "server_error" } })),
+    fc.constant(frame({ ...delta("a"), x_groq: { id: "q" } })),
+    fc.constant("data: [DONE]\n\n"),
+    fc.constant("data: \n\n"),
+  );
+
+  /** Both ways of feeding the translator: what the client gets, what is recorded, how it fails. */
+  function run(texts: string[], frames: boolean) {
+    const translator = adapterFor("together").chatStream(request, { model: "m", apiKey: "k" });
+    const items: StreamItem[] = [];
+    let failure: string | undefined;
+    try {
+      for (const text of texts) {
+        if (frames) translator.pushFrames!(new DataFrames(text, dataFrameStarts(text)!), items);
+        else for (const event of new DataFrames(text, dataFrameStarts(text)!).events()) items.push(...translator.push(event));
+      }
+    } catch (error) {
+      failure = (error as Error).message;
+    }
+    return { sse: items.map(sseText).join(""), chunks: items.flatMap(chunksOf), usage: translator.usage, finish: translator.finishReason, failure, items };
+  }
+
+  it("gives the client and the ledger exactly what frame-by-frame translation gives", () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(anyFrame, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }), (reads) => {
+        const texts = reads.map((read) => read.join(""));
+        const { items, ...byFrames } = run(texts, true);
+        const { items: _, ...byEvents } = run(texts, false);
+        expect(byFrames).toEqual(byEvents);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("passes runs of plain frames on as one slice of the upstream text", () => {
+    // The third frame matches twice (finish reason and usage); the frame after it is plain again.
+    const finishWithUsage = frame({ ...delta("", "stop"), usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
+    const text = frame(delta("a")) + frame(delta("b")) + finishWithUsage + frame(delta("c")) + "data: [DONE]\n\n" + frame(delta("late"));
+    const { items } = run([text], true);
+    expect(items).toHaveLength(3);
+    expect(items[0]).toBeInstanceOf(SseChunks);
+    expect((items[0] as SseChunks).sse).toBe(frame(delta("a")) + frame(delta("b")));
+    expect(items[1]).not.toBeInstanceOf(SseChunks);
+    expect(items[2]).toBeInstanceOf(SseChunks);
+    expect((items[2] as SseChunks).sse).toBe(frame(delta("c")));
+  });
+
+  it("keeps what came before an error frame in the same read", () => {
+    const translator = adapterFor("openai").chatStream(request, { model: "m", apiKey: "k" });
+    const items: StreamItem[] = [];
+    const text = frame(delta("kept")) + frame({ error: { message: "boom" } }) + frame(delta("lost"));
+    expect(() => translator.pushFrames!(new DataFrames(text, dataFrameStarts(text)!), items)).toThrow(/boom/);
+    expect(items.map(sseText).join("")).toBe(frame(delta("kept")));
   });
 });

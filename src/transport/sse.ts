@@ -1,14 +1,61 @@
 /**
  * Frames an upstream byte stream into server-sent events. Comment lines
  * (`: keep-alive`) and blank lines are skipped by the parser; CRLF works.
+ *
+ * Most providers send nothing but `data: {json}\n\n` frames, usually one read
+ * per event. A read made only of such complete frames, with nothing pending
+ * before it, is handed on as its text (`DataFrames`) without going through the
+ * general parser, so a translator can pass frames it does not change through
+ * to the client as they came.
  */
 import { createParser } from "eventsource-parser";
 import type { SseEvent } from "../providers/adapter.js";
 
+const DATA = "data: ";
+const LF = 10;
+
+/** Complete `data: …\n\n` frames exactly as the upstream sent them. */
+export class DataFrames {
+  /** `starts[i]` is where frame i begins; frame i ends (its `\n\n` included) where frame i+1 begins, the last at `text.length`. */
+  constructor(
+    readonly text: string,
+    readonly starts: readonly number[],
+  ) {}
+
+  /** The `data` of frame i. */
+  data(i: number): string {
+    const end = i + 1 < this.starts.length ? this.starts[i + 1]! : this.text.length;
+    return this.text.slice(this.starts[i]! + DATA.length, end - 2);
+  }
+
+  events(): SseEvent[] {
+    const events: SseEvent[] = [];
+    for (let i = 0; i < this.starts.length; i++) events.push({ data: this.data(i) });
+    return events;
+  }
+}
+
+export type SseBatch = SseEvent[] | DataFrames;
+
+/** Frame offsets when `text` is only complete single-line `data: ` frames; undefined otherwise. */
+export function dataFrameStarts(text: string): number[] | undefined {
+  if (text.length === 0 || text.includes("\r")) return undefined;
+  const starts: number[] = [];
+  let at = 0;
+  while (at < text.length) {
+    if (!text.startsWith(DATA, at)) return undefined;
+    const lineEnd = text.indexOf("\n", at);
+    if (lineEnd < 0 || text.charCodeAt(lineEnd + 1) !== LF) return undefined;
+    starts.push(at);
+    at = lineEnd + 2;
+  }
+  return starts;
+}
+
 export async function* readSseEvents(
   body: AsyncIterable<Uint8Array | string>,
   scrub: (text: string) => string = (text) => text,
-): AsyncGenerator<SseEvent[]> {
+): AsyncGenerator<SseBatch> {
   let batch: SseEvent[] = [];
   const parser = createParser({
     onEvent(message) {
@@ -16,8 +63,21 @@ export async function* readSseEvents(
     },
   });
   const decoder = new TextDecoder();
+  // True while the parser holds nothing: the last text it was fed ended with a blank line.
+  let clean = true;
   for await (const piece of body) {
-    parser.feed(typeof piece === "string" ? piece : decoder.decode(piece, { stream: true }));
+    const text = typeof piece === "string" ? piece : decoder.decode(piece, { stream: true });
+    if (clean) {
+      // Known secrets hold no line breaks, so scrubbing whole frames equals scrubbing each data.
+      const scrubbed = scrub(text);
+      const starts = dataFrameStarts(scrubbed);
+      if (starts) {
+        yield new DataFrames(scrubbed, starts);
+        continue;
+      }
+    }
+    parser.feed(text);
+    clean = text.endsWith("\n\n");
     if (batch.length > 0) {
       const ready = batch;
       batch = [];

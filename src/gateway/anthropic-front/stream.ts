@@ -4,7 +4,7 @@
  * at a time), then message_delta with the stop reason and cumulative usage,
  * then message_stop.
  */
-import { asChunk, type StreamItem } from "../../core/chunk-text.js";
+import { chunksOf, type StreamItem } from "../../core/chunk-text.js";
 import type { ChatChunk, ChunkDelta, FinishReason } from "../../core/chat.js";
 import { asGatewayError } from "../../core/errors.js";
 import type { Redactor } from "../../core/redact.js";
@@ -155,7 +155,7 @@ export async function* encodeAnthropicSse(
   try {
     for await (const batch of batches) {
       let text = "";
-      for (const item of batch) for (const event of translator.push(asChunk(item))) text += sseEvent(event);
+      for (const item of batch) for (const chunk of chunksOf(item)) for (const event of translator.push(chunk)) text += sseEvent(event);
       if (text) yield text;
     }
   } catch (error) {

@@ -1,4 +1,4 @@
-import { chunkJson, type StreamItem } from "../../core/chunk-text.js";
+import { sseText, type StreamItem } from "../../core/chunk-text.js";
 import { asGatewayError } from "../../core/errors.js";
 import type { Redactor } from "../../core/redact.js";
 
@@ -12,7 +12,7 @@ export async function* encodeChatSse(batches: AsyncIterable<StreamItem[]>, redac
   try {
     for await (const batch of batches) {
       let text = "";
-      for (const item of batch) text += `data: ${chunkJson(item)}\n\n`;
+      for (const item of batch) text += sseText(item);
       yield text;
     }
   } catch (error) {

@@ -4,6 +4,7 @@ import { validateOpenAI } from "../../../test/helpers/openapi.js";
 import type { ChatChunk } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
 import { readSseEvents } from "../../transport/sse.js";
+import { pushTranslated } from "../../../test/helpers/translated.js";
 import { toChatResult } from "./response.js";
 import { AnthropicStreamTranslator } from "./stream.js";
 
@@ -32,7 +33,7 @@ async function replay(text: string, size = 7): Promise<Replay> {
   const chunks: ChatChunk[] = [];
   try {
     for await (const batch of readSseEvents(pieces(text, size))) {
-      for (const event of batch) chunks.push(...translator.push(event));
+      pushTranslated(translator, batch, chunks);
     }
     chunks.push(...translator.end());
   } catch (error) {

@@ -4,6 +4,7 @@ import { validateOpenAI } from "../../../test/helpers/openapi.js";
 import type { ChatChunk } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
 import { readSseEvents } from "../../transport/sse.js";
+import { pushTranslated } from "../../../test/helpers/translated.js";
 import type { CallContext } from "../adapter.js";
 import { translateResponse } from "./response.js";
 import { GeminiStreamTranslator } from "./stream.js";
@@ -24,7 +25,7 @@ async function replay(text: string, pieceSize = 7) {
   const translator = new GeminiStreamTranslator("gemini", context.model);
   const chunks: ChatChunk[] = [];
   for await (const batch of readSseEvents(bytes(text, pieceSize))) {
-    for (const event of batch) chunks.push(...translator.push(event));
+    pushTranslated(translator, batch, chunks);
   }
   chunks.push(...translator.end());
   for (const chunk of chunks) validateOpenAI("CreateChatCompletionStreamResponse", chunk);
@@ -135,7 +136,7 @@ describe("GeminiStreamTranslator", () => {
     const emitted: ChatChunk[] = [];
     const error = await (async () => {
       for await (const batch of readSseEvents(bytes(fixtureText("gemini-mid-stream-error.chunks.txt"), 11))) {
-        for (const event of batch) emitted.push(...translator.push(event));
+        pushTranslated(translator, batch, emitted);
       }
     })().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GatewayError);

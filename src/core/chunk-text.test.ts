@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { ChunkText, chunksOf, SseChunks, sseText } from "./chunk-text.js";
+
+describe("stream items", () => {
+  const a = { id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "a" }, finish_reason: null }] };
+  const b = { ...a, choices: [{ index: 0, delta: { content: "b\n\nc" }, finish_reason: null }] };
+
+  it("writes every kind of item as the same server-sent event text", () => {
+    const frames = `data: ${JSON.stringify(a)}\n\ndata: ${JSON.stringify(b)}\n\n`;
+    expect(sseText(a as never)).toBe(`data: ${JSON.stringify(a)}\n\n`);
+    expect(sseText(new ChunkText(JSON.stringify(a)))).toBe(`data: ${JSON.stringify(a)}\n\n`);
+    expect(sseText(new SseChunks(frames))).toBe(frames);
+  });
+
+  it("reads the chunks an item stands for", () => {
+    expect(chunksOf(a as never)).toEqual([a]);
+    expect(chunksOf(new ChunkText(JSON.stringify(b)))).toEqual([b]);
+    // A line break inside a JSON string is escaped, so frames split cleanly.
+    expect(chunksOf(new SseChunks(`data: ${JSON.stringify(a)}\n\ndata: ${JSON.stringify(b)}\n\n`))).toEqual([a, b]);
+  });
+});
