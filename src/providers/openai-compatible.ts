@@ -1,7 +1,7 @@
 import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
 import { GatewayError, invalidResponse } from "../core/errors.js";
-import { isRecord } from "../core/record.js";
+import { extensibleCopy, isRecord } from "../core/record.js";
 import { mapOpenAILikeFinishReason, type MappedFinishReason } from "../core/finish-reason.js";
 import type {
   CallContext, ChatResult, EmbeddingsResult, ProviderAdapter, ProviderSettings, UpstreamRequest,
@@ -56,7 +56,8 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
     type,
 
     chatRequest(request: ChatRequest, context: CallContext): UpstreamRequest {
-      const body: ChatRequest = { ...request, model: context.model };
+      const body = extensibleCopy(request);
+      body.model = context.model;
       for (const field of GATEWAY_FIELDS) delete body[field];
       stripRoutingTags(body);
       if (body.stream === true && preset.streamUsage) {

@@ -8,7 +8,7 @@
  */
 import { completeChat } from "../chat.js";
 import { streamChat } from "../chat-stream.js";
-import { readJson, SSE_HEADERS, type RouteContext } from "../http/common.js";
+import { readJson, sseHeaders, type RouteContext } from "../http/common.js";
 import { costHeaders } from "../http/cost-headers.js";
 import { jsonReply, routeHeaders } from "../http/reply.js";
 import type { GatewayHttpRequest, GatewayReply } from "../http/types.js";
@@ -27,9 +27,11 @@ export async function anthropicMessages(runtime: Runtime, request: GatewayHttpRe
     const options = replyOptionsFor(body);
     if (chat.stream === true) {
       const session = await streamChat(runtime, chat, request.signal, meta);
+      const headers = sseHeaders();
+      headers["request-id"] = requestId;
       return {
         status: 200,
-        headers: routeHeaders(requestId, session, { ...SSE_HEADERS, "request-id": requestId }),
+        headers: routeHeaders(requestId, session, headers),
         body: encodeAnthropicSse(session.batches, options, runtime.redactor, requestId),
       };
     }

@@ -15,7 +15,10 @@ export interface RouteContext {
 
 export type Route = (runtime: Runtime, request: GatewayHttpRequest, context: RouteContext) => Promise<GatewayReply>;
 
-export const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
+/** A fresh object per reply: route headers are added to it (a literal, not a spread copy: see `extensibleCopy`). */
+export function sseHeaders(): Record<string, string> {
+  return { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
+}
 
 /** Deeper JSON than any real request needs; deeper input could exhaust the stack when re-serialized. */
 export const MAX_JSON_DEPTH = 64;

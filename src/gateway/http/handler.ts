@@ -16,7 +16,7 @@ import { tagsFromHeader } from "../route-request.js";
 import type { Runtime } from "../runtime.js";
 import { adminKeyRoute, ADMIN_ROUTES } from "./admin-routes.js";
 import { authenticate } from "./authenticate.js";
-import { readJson, SSE_HEADERS, type Route } from "./common.js";
+import { readJson, sseHeaders, type Route } from "./common.js";
 import { costHeaders } from "./cost-headers.js";
 import { preflight, withCors } from "./cors.js";
 import { errorReply, jsonReply, routeHeaders } from "./reply.js";
@@ -30,7 +30,7 @@ const chatCompletions: Route = async (runtime, request, { requestId, meta }) => 
     const session = await streamChat(runtime, body, request.signal, meta);
     return {
       status: 200,
-      headers: routeHeaders(requestId, session, { ...SSE_HEADERS }),
+      headers: routeHeaders(requestId, session, sseHeaders()),
       body: encodeChatSse(session.batches, runtime.redactor),
     };
   }
