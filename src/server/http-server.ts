@@ -77,21 +77,8 @@ async function writeStream(res: ServerResponse, status: number, headers: Record<
   // No flushHeaders(): the first chunk is already in hand (streams reply only once it
   // arrived), so headers and first event leave in one write and one packet.
   res.writeHead(status, headers);
-  // Pieces produced in the same turn of the event loop leave in one write: a
-  // stream's last content, its usage chunk, `[DONE]` and the end of the body are
-  // usually ready together, and each write is a syscall.
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    res.uncork();
-  };
   for await (const piece of body) {
     if (res.destroyed) break;
-    if (!corked) {
-      corked = true;
-      res.cork();
-      process.nextTick(uncork);
-    }
     if (!res.write(piece)) await waitForDrain(res);
   }
   res.end();
