@@ -7,15 +7,13 @@
 import { chunksOf, type StreamItem } from "../core/chunk-text.js";
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { ChatChunk, ChatRequest } from "../core/chat.js";
-import type { StreamTranslator } from "../providers/adapter.js";
 import { extensibleCopy } from "../core/record.js";
-import { translateBatch } from "../providers/translate-batch.js";
 import { admissionOf, renderUsage, reservable } from "./chat.js";
 import { callWithKey, observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
 import { RequestRecord } from "./request-record.js";
 import { routeRequestOf, type RequestMeta } from "./route-request.js";
-import type { ProviderRuntime, Runtime } from "./runtime.js";
-import { openStream, type OpenedStream } from "./upstream-call.js";
+import type { Runtime } from "./runtime.js";
+import { openStream } from "./upstream-call.js";
 import { estimateUsage, ProducedText } from "./usage-estimate.js";
 
 export interface ChatStreamSession extends RouteInfo {
@@ -46,9 +44,9 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
         const provider = providerFor(runtime, deployment);
         return callWithKey(provider, deployment, async (context) => {
           const upstream = provider.adapter.chatRequest(streamed, context);
-          const opened = await openStream(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
           const translator = provider.adapter.chatStream(request, context);
-          const chunks = translateEvents(provider, opened, translator);
+          const opened = await openStream(provider, observerFor(runtime, deployment), upstream, translator, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
+          const chunks = opened.chunks;
           try {
             const first = await chunks.next();
             opened.firstTokenArrived();
@@ -128,25 +126,4 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
     deployment,
     attempts: run.attempts,
   };
-}
-
-/** Upstream event batches → non-empty batches of canonical chunks. */
-async function* translateEvents(provider: ProviderRuntime, opened: OpenedStream, translator: StreamTranslator): AsyncGenerator<StreamItem[]> {
-  try {
-    for await (const events of opened.events) {
-      const batch: StreamItem[] = [];
-      try {
-        translateBatch(translator, events, batch);
-      } catch (error) {
-        // What came before a failing event in the same read still belongs to the client.
-        if (batch.length > 0) yield batch;
-        throw error;
-      }
-      if (batch.length > 0) yield batch;
-    }
-    const last = translator.end();
-    if (last.length > 0) yield last;
-  } catch (error) {
-    throw provider.client.transportError(error, opened.signal);
-  }
 }

@@ -6,8 +6,9 @@ import { CancelSource, type CancelSignal } from "../core/cancel-signal.js";
 import { GatewayError, invalidResponse } from "../core/errors.js";
 import type { RateLimitState } from "../core/rate-limit.js";
 import type { Redactor } from "../core/redact.js";
-import type { HeaderBag, UpstreamRequest } from "../providers/adapter.js";
-import { readSseEvents, type SseBatch } from "../transport/sse.js";
+import type { StreamItem } from "../core/chunk-text.js";
+import type { HeaderBag, StreamTranslator, UpstreamRequest } from "../providers/adapter.js";
+import { ChunkDecoder } from "../providers/stream-decoder.js";
 import type { ProviderRuntime, Timeouts } from "./runtime.js";
 
 /** A signal that fires on the client's abort or after `ms`, whichever comes first. */
@@ -82,8 +83,8 @@ export async function callJson(
 }
 
 export interface OpenedStream {
-  /** Batches of events in arrival order. */
-  events: AsyncGenerator<SseBatch>;
+  /** Non-empty batches of canonical chunks in arrival order; failures are GatewayErrors. */
+  chunks: AsyncGenerator<StreamItem[]>;
   /** Call once the first chunk reached the gateway: from then on only the idle timeout applies. */
   firstTokenArrived(): void;
   /** Releases timers and listeners; aborts the upstream if still open. */
@@ -96,6 +97,7 @@ export async function openStream(
   provider: ProviderRuntime,
   observe: RateLimitObserver,
   request: UpstreamRequest,
+  translator: StreamTranslator,
   timeouts: Timeouts,
   clientSignal: CancelSignal,
   redactor: Redactor,
@@ -110,7 +112,10 @@ export async function openStream(
     const failure = inspectAnswer(provider, observe, response.status, response.headers);
     if (failure) throw failure(await response.text().catch(() => ""), redactor);
     return {
-      events: readSseEvents(response.body, (text) => redactor.scrubKnown(text)),
+      chunks: response.read(
+        new ChunkDecoder(translator, (text) => redactor.scrubKnown(text)),
+        (error) => provider.client.transportError(error, deadline.signal),
+      ),
       firstTokenArrived: () => deadline.disarm(),
       close: () => {
         deadline.dispose();

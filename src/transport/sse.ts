@@ -8,7 +8,7 @@
  * general parser, so a translator can pass frames it does not change through
  * to the client as they came.
  */
-import { createParser } from "eventsource-parser";
+import { createParser, type EventSourceParser } from "eventsource-parser";
 import type { SseEvent } from "../providers/adapter.js";
 
 const DATA = "data: ";
@@ -52,38 +52,52 @@ export function dataFrameStarts(text: string): number[] | undefined {
   return starts;
 }
 
-export async function* readSseEvents(
-  body: AsyncIterable<Uint8Array | string>,
-  scrub: (text: string) => string = (text) => text,
-): AsyncGenerator<SseBatch> {
-  let batch: SseEvent[] = [];
-  const parser = createParser({
-    onEvent(message) {
-      batch.push({ event: message.event, data: scrub(message.data) });
-    },
-  });
-  const decoder = new TextDecoder();
+/**
+ * Upstream text → event batches, one read at a time. The general parser is
+ * created only for a stream that needs it (most never do).
+ */
+export class SseReader {
+  private batch: SseEvent[] = [];
+  private parser: EventSourceParser | undefined;
   // True while the parser holds nothing: the last text it was fed ended with a blank line.
-  let clean = true;
-  for await (const piece of body) {
-    const text = typeof piece === "string" ? piece : decoder.decode(piece, { stream: true });
-    if (clean) {
+  private clean = true;
+
+  constructor(private readonly scrub: (text: string) => string = (text) => text) {}
+
+  piece(text: string): SseBatch | undefined {
+    if (this.clean) {
       // Known secrets hold no line breaks, so scrubbing whole frames equals scrubbing each data.
-      const scrubbed = scrub(text);
+      const scrubbed = this.scrub(text);
       const starts = dataFrameStarts(scrubbed);
-      if (starts) {
-        yield new DataFrames(scrubbed, starts);
-        continue;
-      }
+      if (starts) return new DataFrames(scrubbed, starts);
     }
-    parser.feed(text);
-    clean = text.endsWith("\n\n");
-    if (batch.length > 0) {
-      const ready = batch;
-      batch = [];
-      yield ready;
-    }
+    this.parser ??= createParser({ onEvent: (message) => this.batch.push({ event: message.event, data: this.scrub(message.data) }) });
+    this.parser.feed(text);
+    this.clean = text.endsWith("\n\n");
+    return this.take();
   }
-  parser.feed("\n\n");
-  if (batch.length > 0) yield batch;
+
+  end(): SseBatch | undefined {
+    this.parser?.feed("\n\n");
+    return this.take();
+  }
+
+  private take(): SseEvent[] | undefined {
+    if (this.batch.length === 0) return undefined;
+    const ready = this.batch;
+    this.batch = [];
+    return ready;
+  }
+}
+
+/** Frames a body of bytes or text. */
+export async function* readSseEvents(body: AsyncIterable<Uint8Array | string>, scrub?: (text: string) => string): AsyncGenerator<SseBatch> {
+  const reader = new SseReader(scrub);
+  const decoder = new TextDecoder();
+  for await (const piece of body) {
+    const batch = reader.piece(typeof piece === "string" ? piece : decoder.decode(piece, { stream: true }));
+    if (batch) yield batch;
+  }
+  const last = reader.end();
+  if (last) yield last;
 }

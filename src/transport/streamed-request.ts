@@ -1,8 +1,10 @@
 /**
- * A streamed upstream answer through undici's `dispatch`: decoded text pieces
- * in an async iterable, with backpressure (reading pauses while the consumer is
- * behind). Cheaper per event than a Readable body stream, which matters for
- * streams of many small SSE events.
+ * A streamed upstream answer through undici's `dispatch`: decoded text pieces,
+ * with backpressure (reading pauses while the consumer is behind). Cheaper per
+ * event than a Readable body stream, which matters for streams of many small
+ * SSE events. The consumer's decoding runs synchronously inside the one async
+ * generator that delivers the body, so each open stream holds one generator,
+ * not one per processing step.
  */
 import { StringDecoder } from "node:string_decoder";
 import type { Dispatcher } from "undici";
@@ -13,113 +15,145 @@ import { dispatchOptions, headerBag, type BufferedOptions } from "./buffered-req
 export interface StreamedResponse {
   status: number;
   headers: HeaderBag;
-  /** Text as it arrives; throws the transport error if the connection fails. */
-  body: AsyncIterable<string>;
+  /**
+   * The body through a synchronous decoder: what `piece` returns for each piece
+   * of text as it arrives (undefined: nothing yet), then what `end` returns,
+   * asked again after each result until it returns undefined.
+   * Errors, the transport's included, pass through `mapError`. Read once.
+   */
+  read<T>(decoder: PieceDecoder<T>, mapError?: (error: unknown) => unknown): AsyncGenerator<T>;
   /** The rest of the body as one string (error answers). */
   text(): Promise<string>;
   /** Stops reading and aborts the request if it is still open. */
   destroy(): void;
 }
 
+export interface PieceDecoder<T> {
+  piece(text: string): T | undefined;
+  end(): T | undefined;
+}
+
+const AS_TEXT: PieceDecoder<string> = { piece: (text) => text, end: () => undefined };
+const SAME = (error: unknown) => error;
+
 /** Pieces buffered before reading pauses. */
 const HIGH_WATER = 32;
 
 export function dispatchStream(dispatcher: Dispatcher, request: UpstreamRequest, options: BufferedOptions): Promise<StreamedResponse> {
-  return new Promise((resolveHeaders, rejectHeaders) => {
-    const signal: CancelSignal = options.signal;
-    if (signal.aborted) return rejectHeaders(signal.reason);
-    const queue: string[] = [];
-    const decoder = new StringDecoder("utf8");
-    let abort: ((reason?: Error) => void) | undefined;
-    let resume: (() => void) | undefined;
-    let paused = false;
-    let done = false;
-    let failure: unknown;
-    let wake: (() => void) | undefined;
-    let headersSent = false;
-    const notify = () => {
-      const waiter = wake;
-      wake = undefined;
-      waiter?.();
-    };
-    const onAbort = () => abort?.(signal.reason as Error);
-    signal.addEventListener("abort", onAbort);
-    const finish = () => {
-      done = true;
-      signal.removeEventListener("abort", onAbort);
-      notify();
-    };
+  return new Promise((resolve, reject) => {
+    if (options.signal.aborted) return reject(options.signal.reason);
+    dispatcher.dispatch(dispatchOptions(request, options), new StreamedAnswer(options.signal, resolve, reject));
+  });
+}
 
-    async function* body(): AsyncGenerator<string> {
+/**
+ * The answer and its dispatch handler in one object: an open stream holds this
+ * and its read generator, not a closure per callback.
+ */
+class StreamedAnswer implements StreamedResponse, Dispatcher.DispatchHandler {
+  status = 0;
+  headers: HeaderBag = {};
+  private readonly queue: string[] = [];
+  private readonly decoder = new StringDecoder("utf8");
+  private abortRequest: ((reason?: Error) => void) | undefined;
+  private resumeReading: (() => void) | undefined;
+  private paused = false;
+  private done = false;
+  private headersArrived = false;
+  private failure: unknown;
+  private wake: (() => void) | undefined;
+  private readonly onAbort = () => this.abortRequest?.(this.signal.reason as Error);
+
+  constructor(
+    private readonly signal: CancelSignal,
+    private readonly resolveHeaders: (answer: StreamedResponse) => void,
+    private readonly rejectHeaders: (error: unknown) => void,
+  ) {
+    signal.addEventListener("abort", this.onAbort);
+  }
+
+  async *read<T>(decoder: PieceDecoder<T>, mapError: (error: unknown) => unknown = SAME): AsyncGenerator<T> {
+    try {
       for (;;) {
-        if (queue.length > 0) {
-          const piece = queue.shift()!;
-          if (paused && queue.length < HIGH_WATER / 2) {
-            paused = false;
-            resume?.();
+        if (this.queue.length > 0) {
+          const piece = this.queue.shift()!;
+          if (this.paused && this.queue.length < HIGH_WATER / 2) {
+            this.paused = false;
+            this.resumeReading?.();
           }
-          yield piece;
+          const out = decoder.piece(piece);
+          if (out !== undefined) yield out;
           continue;
         }
-        if (failure !== undefined) throw failure;
-        if (done) return;
-        await new Promise<void>((resolve) => (wake = resolve));
+        if (this.failure !== undefined) throw this.failure;
+        if (this.done) break;
+        await new Promise<void>((resolve) => (this.wake = resolve));
       }
+      for (let last = decoder.end(); last !== undefined; last = decoder.end()) yield last;
+    } catch (error) {
+      throw mapError(error);
     }
+  }
 
-    const response: StreamedResponse = {
-      status: 0,
-      headers: {},
-      body: body(),
-      async text() {
-        let text = "";
-        for await (const piece of response.body) text += piece;
-        return text;
-      },
-      destroy() {
-        if (done) return;
-        abort?.(new Error("stream closed by the gateway"));
-        finish();
-      },
-    };
+  async text(): Promise<string> {
+    let text = "";
+    for await (const piece of this.read(AS_TEXT)) text += piece;
+    return text;
+  }
 
-    dispatcher.dispatch(
-      dispatchOptions(request, options),
-      {
-        onConnect(abortRequest) {
-          abort = abortRequest;
-          if (signal.aborted) abortRequest(signal.reason as Error);
-        },
-        onHeaders(statusCode, rawHeaders, resumeReading) {
-          resume = resumeReading;
-          response.status = statusCode;
-          response.headers = headerBag(rawHeaders as Buffer[] | null);
-          headersSent = true;
-          resolveHeaders(response);
-          return true;
-        },
-        onData(chunk) {
-          const piece = decoder.write(chunk);
-          if (piece) queue.push(piece);
-          notify();
-          if (queue.length >= HIGH_WATER) paused = true;
-          return !paused;
-        },
-        onComplete() {
-          const rest = decoder.end();
-          if (rest) queue.push(rest);
-          finish();
-        },
-        onError(error) {
-          if (!headersSent) {
-            signal.removeEventListener("abort", onAbort);
-            rejectHeaders(error);
-            return;
-          }
-          failure = error;
-          finish();
-        },
-      },
-    );
-  });
+  destroy(): void {
+    if (this.done) return;
+    this.abortRequest?.(new Error("stream closed by the gateway"));
+    this.finish();
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    this.abortRequest = abort;
+    if (this.signal.aborted) abort(this.signal.reason as Error);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, resume: () => void): boolean {
+    this.resumeReading = resume;
+    this.status = statusCode;
+    this.headers = headerBag(rawHeaders);
+    this.headersArrived = true;
+    this.resolveHeaders(this);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const piece = this.decoder.write(chunk);
+    if (piece) this.queue.push(piece);
+    this.notify();
+    if (this.queue.length >= HIGH_WATER) this.paused = true;
+    return !this.paused;
+  }
+
+  onComplete(): void {
+    const rest = this.decoder.end();
+    if (rest) this.queue.push(rest);
+    this.finish();
+  }
+
+  onError(error: Error): void {
+    if (!this.headersArrived) {
+      this.signal.removeEventListener("abort", this.onAbort);
+      this.rejectHeaders(error);
+      return;
+    }
+    this.failure = error;
+    this.finish();
+  }
+
+  private notify(): void {
+    const waiter = this.wake;
+    this.wake = undefined;
+    waiter?.();
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.signal.removeEventListener("abort", this.onAbort);
+    this.notify();
+  }
 }

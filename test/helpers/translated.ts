@@ -1,7 +1,7 @@
 import { chunksOf, type StreamItem } from "../../src/core/chunk-text.js";
 import type { ChatChunk } from "../../src/core/chat.js";
 import type { StreamTranslator } from "../../src/providers/adapter.js";
-import { translateBatch } from "../../src/providers/translate-batch.js";
+import { translateBatch } from "../../src/providers/stream-decoder.js";
 import type { SseBatch } from "../../src/transport/sse.js";
 
 /**
