@@ -14,21 +14,27 @@ import { RequestRecord } from "./request-record.js";
 import { routeRequestOf, type RequestMeta } from "./route-request.js";
 import type { Runtime } from "./runtime.js";
 import { openStream } from "./upstream-call.js";
+import type { StreamEncoder } from "./stream-encoder.js";
 import { estimateUsage, ProducedText } from "./usage-estimate.js";
 
 export interface ChatStreamSession extends RouteInfo {
   /**
-   * Canonical chunks in batches (all a single upstream read produced, so each
-   * batch is one write to the client); ends with one usage chunk (with `cost`)
-   * when the client asked for usage. Throws GatewayError mid-stream.
+   * The reply in the encoder's format, read once: canonical chunks in batches
+   * (all a single upstream read produced, so each batch is one write to the
+   * client), then one usage chunk (with `cost`) when the client asked for
+   * usage, then the encoder's end; or its failure when the stream breaks.
    */
-  batches: AsyncGenerator<StreamItem[]>;
+  body<T>(encoder: StreamEncoder<T>): AsyncGenerator<T>;
 }
 
-/** One chunk at a time, for callers that do not write batches (the embedded API). */
-export async function* eachChunk(batches: AsyncIterable<StreamItem[]>): AsyncGenerator<ChatChunk> {
-  for await (const batch of batches) for (const item of batch) yield* chunksOf(item);
-}
+/** Chunk objects, one batch at a time, failures thrown (the embedded API). */
+export const CHUNK_OBJECTS: StreamEncoder<ChatChunk[]> = {
+  batch: (items) => items.flatMap(chunksOf),
+  failure(error) {
+    throw error;
+  },
+  end: () => undefined,
+};
 
 export async function streamChat(runtime: Runtime, request: ChatRequest, signal: CancelSignal, meta: RequestMeta): Promise<ChatStreamSession> {
   const record = new RequestRecord(runtime, meta, request.model, true);
@@ -71,24 +77,27 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
   const deployment = run.deployment;
   const release = run.release;
 
-  async function* output(): AsyncGenerator<StreamItem[]> {
+  async function* body<T>(encoder: StreamEncoder<T>): AsyncGenerator<T> {
     let opening: StreamItem | undefined;
     const produced = new ProducedText();
     let complete = false;
+    let failure: unknown;
     try {
       if (!first.done) {
         opening = first.value[0];
         produced.addAll(first.value);
-        yield first.value;
+        const out = encoder.batch(first.value);
+        if (out !== undefined) yield out;
         for await (const batch of chunks) {
           produced.addAll(batch);
-          yield batch;
+          const out = encoder.batch(batch);
+          if (out !== undefined) yield out;
         }
       }
       complete = true;
     } catch (error) {
       record.fail(error);
-      throw error;
+      failure = error;
     } finally {
       opened.close();
       release();
@@ -100,6 +109,11 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
       }
       if (!complete) record.finish();
     }
+    if (!complete) {
+      const out = encoder.failure(failure);
+      if (out !== undefined) yield out;
+      return;
+    }
     const estimated = translator.usage === undefined;
     const usage = translator.usage ?? (await estimateUsage(request, produced.text));
     const priced = record.charge(usage, estimated);
@@ -108,7 +122,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
     if (includeUsage) {
       // The usage chunk carries the stream's id, created and model, as OpenAI's does.
       const template: ChatChunk | undefined = opening && chunksOf(opening)[0];
-      yield [
+      const out = encoder.batch([
         {
           id: template?.id ?? `chatcmpl-${Date.now()}`,
           object: "chat.completion.chunk",
@@ -117,12 +131,15 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
           choices: [],
           usage: renderUsage(undefined, usage, priced),
         },
-      ];
+      ]);
+      if (out !== undefined) yield out;
     }
+    const out = encoder.end();
+    if (out !== undefined) yield out;
   }
 
   return {
-    batches: output(),
+    body,
     deployment,
     attempts: run.attempts,
   };

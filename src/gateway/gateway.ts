@@ -3,6 +3,7 @@
  * object. `reload` swaps in a new config for new requests; in-flight ones
  * finish on the runtime they started with.
  */
+import { extensibleCopy } from "../core/record.js";
 import { newRequestId } from "../core/request-id.js";
 import type { Logger } from "pino";
 import type { LedgerRow } from "../accounting/ledger-row.js";
@@ -17,7 +18,7 @@ import { NEVER_CANCELLED } from "../core/cancel-signal.js";
 import type { RouterClock } from "../router/clock.js";
 import type { StateStore } from "../state/state-store.js";
 import { completeChat } from "./chat.js";
-import { eachChunk, streamChat } from "./chat-stream.js";
+import { CHUNK_OBJECTS, streamChat } from "./chat-stream.js";
 import { createEmbeddings } from "./embeddings.js";
 import { createFetchAdapter, type FetchFunction } from "./http/fetch-adapter.js";
 import { errorReplyFor, handleAdmin, handleHttp } from "./http/handler.js";
@@ -114,9 +115,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       return (await completeChat(runtime, body, callOptions?.signal ?? NEVER_CANCELLED, embeddedMeta())).completion;
     },
     async *stream(request, callOptions) {
-      const body = { ...parseChatRequest(request), stream: true };
+      const body = Object.assign(extensibleCopy(parseChatRequest(request)), { stream: true });
       const session = await streamChat(runtime, body, callOptions?.signal ?? NEVER_CANCELLED, embeddedMeta());
-      yield* eachChunk(session.batches);
+      for await (const batch of session.body(CHUNK_OBJECTS)) yield* batch;
     },
     async embed(request, callOptions) {
       return (await createEmbeddings(runtime, parseEmbeddingsRequest(request), callOptions?.signal ?? NEVER_CANCELLED, embeddedMeta())).response;

@@ -116,8 +116,8 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
       reply = gateway.failure(path, error);
       if ((error as GatewayError).kind === "payload_too_large") reply.headers.connection = "close";
     }
-    const writing = writeReply(res, reply);
-    if (writing) await writing;
+    // Returned, not awaited: a stream being written does not keep this frame alive.
+    return writeReply(res, reply);
   }
 
   const server = createServer({ keepAliveTimeout: gateway.config.server.keep_alive_timeout_ms, headersTimeout: gateway.config.server.headers_timeout_ms, requestTimeout: gateway.config.server.request_timeout_ms }, (req, res) => {

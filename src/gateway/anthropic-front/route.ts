@@ -17,7 +17,7 @@ import { anthropicErrorReply } from "./errors.js";
 import { replyOptionsFor, toChatRequest } from "./request.js";
 import { toAnthropicMessage } from "./response.js";
 import { parseAnthropicRequest } from "./schema.js";
-import { encodeAnthropicSse } from "./stream.js";
+import { anthropicSseEncoder } from "./stream.js";
 
 /** Errors are answered here, in Anthropic's shape, instead of the handler's OpenAI shape. */
 export async function anthropicMessages(runtime: Runtime, request: GatewayHttpRequest, { requestId, meta }: RouteContext): Promise<GatewayReply> {
@@ -32,7 +32,7 @@ export async function anthropicMessages(runtime: Runtime, request: GatewayHttpRe
       return {
         status: 200,
         headers: routeHeaders(requestId, session, headers),
-        body: encodeAnthropicSse(session.batches, options, runtime.redactor, requestId),
+        body: session.body(anthropicSseEncoder(options, runtime.redactor, requestId)),
       };
     }
     const done = await completeChat(runtime, chat, request.signal, meta);

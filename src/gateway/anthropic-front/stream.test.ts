@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { ChatChunk, ChunkDelta, FinishReason } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
 import { Redactor } from "../../core/redact.js";
-import { AnthropicStreamTranslator, encodeAnthropicSse } from "./stream.js";
+import { encodeBatches } from "../stream-encoder.js";
+import { AnthropicStreamTranslator, anthropicSseEncoder } from "./stream.js";
 import type { AnthropicStreamEvent, ReplyOptions } from "./types.js";
 
 const options: ReplyOptions = { requestedModel: "smart", thinking: false, stopSequences: [] };
@@ -113,7 +114,7 @@ async function collect(source: AsyncIterable<string>): Promise<string> {
   return out;
 }
 
-describe("encodeAnthropicSse", () => {
+describe("anthropicSseEncoder", () => {
   const redactor = new Redactor();
   redactor.add("sk-secret-upstream-key");
 
@@ -121,7 +122,7 @@ describe("encodeAnthropicSse", () => {
     async function* chunks() {
       yield [chunk({ content: "Hi" }, "stop")];
     }
-    const text = await collect(encodeAnthropicSse(chunks(), options, redactor, "req_1"));
+    const text = await collect(encodeBatches(chunks(), anthropicSseEncoder(options, redactor, "req_1")));
     expect(text.startsWith('event: message_start\ndata: {"type":"message_start"')).toBe(true);
     expect(text.endsWith('event: message_stop\ndata: {"type":"message_stop"}\n\n')).toBe(true);
     expect(text.split("\n\n").filter(Boolean)).toHaveLength(6);
@@ -132,7 +133,7 @@ describe("encodeAnthropicSse", () => {
       yield [chunk({ content: "Hi" })];
       throw new GatewayError("upstream_unavailable", "Provider 'x' failed with key sk-secret-upstream-key");
     }
-    const text = await collect(encodeAnthropicSse(chunks(), options, redactor, "req_1"));
+    const text = await collect(encodeBatches(chunks(), anthropicSseEncoder(options, redactor, "req_1")));
     const last = text.trim().split("\n\n").at(-1)!;
     expect(last.split("\n")[0]).toBe("event: error");
     const body = JSON.parse(last.split("\n")[1]!.slice("data: ".length));
@@ -145,8 +146,8 @@ describe("encodeAnthropicSse", () => {
       yield [chunk({ content: "Hi" })];
       throw error;
     }
-    expect(await collect(encodeAnthropicSse(failing(new Error("boom")), options, redactor, "r"))).toContain('"type":"api_error","message":"Internal gateway error"');
-    const closed = await collect(encodeAnthropicSse(failing(new GatewayError("client_closed", "gone")), options, redactor, "r"));
+    expect(await collect(encodeBatches(failing(new Error("boom")), anthropicSseEncoder(options, redactor, "r")))).toContain('"type":"api_error","message":"Internal gateway error"');
+    const closed = await collect(encodeBatches(failing(new GatewayError("client_closed", "gone")), anthropicSseEncoder(options, redactor, "r")));
     expect(closed).not.toContain("event: error");
   });
 });

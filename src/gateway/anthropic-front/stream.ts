@@ -13,6 +13,7 @@ import { anthropicErrorBody } from "./errors.js";
 import { messageId, toolUseId } from "./ids.js";
 import { matchedStopSequence, toStopReason } from "./stop-reason.js";
 import type { AnthropicStreamEvent, ReplyOptions } from "./types.js";
+import type { StreamEncoder } from "../stream-encoder.js";
 import { toAnthropicUsage } from "./usage.js";
 
 type BlockKind = "text" | "thinking" | "tool_use";
@@ -145,24 +146,19 @@ export function sseEvent(event: { type: string }): string {
  * ends the stream with an `error` event (as Anthropic does for overloads), never
  * a half-finished message that looks complete.
  */
-export async function* encodeAnthropicSse(
-  batches: AsyncIterable<StreamItem[]>,
-  options: ReplyOptions,
-  redactor: Redactor,
-  requestId: string,
-): AsyncGenerator<string> {
+export function anthropicSseEncoder(options: ReplyOptions, redactor: Redactor, requestId: string): StreamEncoder<string> {
   const translator = new AnthropicStreamTranslator(options);
-  try {
-    for await (const batch of batches) {
+  return {
+    batch(items: StreamItem[]): string | undefined {
       let text = "";
-      for (const item of batch) for (const chunk of chunksOf(item)) for (const event of translator.push(chunk)) text += sseEvent(event);
-      if (text) yield text;
-    }
-  } catch (error) {
-    const failure = asGatewayError(error);
-    if (failure.kind === "client_closed") return;
-    yield sseEvent(anthropicErrorBody(failure, redactor, requestId, { midStream: true }));
-    return;
-  }
-  yield translator.finish().map(sseEvent).join("");
+      for (const item of items) for (const chunk of chunksOf(item)) for (const event of translator.push(chunk)) text += sseEvent(event);
+      return text || undefined;
+    },
+    failure(error: unknown): string | undefined {
+      const failure = asGatewayError(error);
+      if (failure.kind === "client_closed") return undefined;
+      return sseEvent(anthropicErrorBody(failure, redactor, requestId, { midStream: true }));
+    },
+    end: () => translator.finish().map(sseEvent).join(""),
+  };
 }

@@ -20,7 +20,7 @@ import { readJson, sseHeaders, type Route } from "./common.js";
 import { costHeaders } from "./cost-headers.js";
 import { preflight, withCors } from "./cors.js";
 import { errorReply, jsonReply, routeHeaders } from "./reply.js";
-import { encodeChatSse } from "./sse-encode.js";
+import { chatSseEncoder } from "./sse-encode.js";
 import type { GatewayHttpRequest, GatewayReply } from "./types.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./wire-schemas.js";
 
@@ -31,7 +31,7 @@ const chatCompletions: Route = async (runtime, request, { requestId, meta }) => 
     return {
       status: 200,
       headers: routeHeaders(requestId, session, sseHeaders()),
-      body: encodeChatSse(session.batches, runtime.redactor),
+      body: session.body(chatSseEncoder(runtime.redactor)),
     };
   }
   const done = await completeChat(runtime, body, request.signal, meta);

@@ -1,6 +1,7 @@
 import { sseText, type StreamItem } from "../../core/chunk-text.js";
 import { asGatewayError } from "../../core/errors.js";
 import type { Redactor } from "../../core/redact.js";
+import type { StreamEncoder } from "../stream-encoder.js";
 
 /**
  * Chunk batches as OpenAI-style server-sent events (one string per batch, so one
@@ -8,19 +9,21 @@ import type { Redactor } from "../../core/redact.js";
  * with an error event, then `[DONE]`, so clients never hang and never see
  * duplicated content.
  */
-export async function* encodeChatSse(batches: AsyncIterable<StreamItem[]>, redactor: Redactor): AsyncGenerator<string> {
-  try {
-    for await (const batch of batches) {
+export function chatSseEncoder(redactor: Redactor): StreamEncoder<string> {
+  return {
+    batch(items: StreamItem[]): string {
+      if (items.length === 1) return sseText(items[0]!);
       let text = "";
-      for (const item of batch) text += sseText(item);
-      yield text;
-    }
-  } catch (error) {
-    const failure = asGatewayError(error);
-    if (failure.kind === "client_closed") return;
-    const body = failure.toJSON();
-    body.error.message = redactor.redact(body.error.message);
-    yield `data: ${JSON.stringify(body)}\n\n`;
-  }
-  yield "data: [DONE]\n\n";
+      for (const item of items) text += sseText(item);
+      return text;
+    },
+    failure(error: unknown): string | undefined {
+      const failure = asGatewayError(error);
+      if (failure.kind === "client_closed") return undefined;
+      const body = failure.toJSON();
+      body.error.message = redactor.redact(body.error.message);
+      return `data: ${JSON.stringify(body)}\n\ndata: [DONE]\n\n`;
+    },
+    end: () => "data: [DONE]\n\n",
+  };
 }
