@@ -3,6 +3,7 @@
 // pipeline without HTTP parsing and reply serialization) and a bare undici dispatch to the
 // same fake upstream (the transport alone), interleaved, 50 concurrent calls.
 // Usage: npm run build && taskset -c 0 node bench/inprocess.js [rounds=4] [requests=20000]
+// handle-acct is handle() with the SQLite ledger and a virtual key with a budget (section 6).
 // handle-stream is the same for a streamed request (22 SSE events) with the SSE text consumed.
 // DIST=/path/to/dist compares another build (A/B). ONLY=chat,handle runs only those (e.g. under --cpu-prof). The first round includes JIT warm-up; read the later ones.
 import { spawn } from 'node:child_process';
@@ -29,6 +30,23 @@ const gateway = await createGateway({
     providers: { fake: { type: 'openai-compatible', base_url: `http://127.0.0.1:${PORT}/v1`, api_key: 'sk-bench-upstream', max_connections: 1100 } },
   },
 });
+// The realistic configuration (section 6 of the bench): SQLite ledger and a virtual key with a budget.
+const { mkdtempSync } = await import('node:fs');
+const { tmpdir } = await import('node:os');
+const MASTER = 'sk-bench-master-inprocess-0001';
+const accounted = await createGateway({
+  config: {
+    server: { master_key: MASTER },
+    storage: { url: `sqlite://${path.join(mkdtempSync(path.join(tmpdir(), 'switchyard-inprocess-')), 'bench.db')}` },
+    log: { level: 'error' },
+    providers: { fake: { type: 'openai-compatible', base_url: `http://127.0.0.1:${PORT}/v1`, api_key: 'sk-bench-upstream', max_connections: 1100 } },
+  },
+});
+const keyBody = Buffer.from(JSON.stringify({ name: 'bench', budget_usd: 1000000 }));
+const created = await accounted.handle({ method: 'POST', path: '/admin/keys', query: new URLSearchParams(), headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` }, body: keyBody, signal: NEVER_CANCELLED });
+const virtualKey = JSON.parse(created.body).key;
+if (!virtualKey) throw new Error(`POST /admin/keys answered ${created.status}: ${created.body}`);
+
 const pool = new Pool(`http://127.0.0.1:${PORT}`, { connections: 1100 });
 
 const body = Buffer.from(requestBody(false));
@@ -63,6 +81,8 @@ const calls = {
   handle: () => gateway.handle({ method: 'POST', path: '/v1/chat/completions', query: new URLSearchParams(), headers, body, signal: NEVER_CANCELLED })
     .then((reply) => { if (reply.status !== 200) throw new Error(String(reply.body)); }),
   chat: () => gateway.chat(parsed),
+  'handle-acct': () => accounted.handle({ method: 'POST', path: '/v1/chat/completions', query: new URLSearchParams(), headers: { ...headers, authorization: `Bearer ${virtualKey}` }, body, signal: NEVER_CANCELLED })
+    .then((reply) => { if (reply.status !== 200) throw new Error(String(reply.body)); }),
   'handle-stream': () => gateway.handle({ method: 'POST', path: '/v1/chat/completions', query: new URLSearchParams(), headers: { ...headers, 'content-length': String(streamBody.length) }, body: streamBody, signal: NEVER_CANCELLED })
     .then(async (reply) => {
       if (reply.status !== 200 || typeof reply.body === 'string') throw new Error(String(reply.body));
@@ -112,5 +132,6 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 if (process.env.HEAP) await allocationsPerCall(selected[0][1]);
 await gateway.close();
+await accounted.close();
 await pool.close();
 upstream.kill();

