@@ -172,6 +172,10 @@ describe("stream pass-through of whole reads", () => {
     fc.constant(frame({ object: "x" })),
     fc.constant(frame({ error: { message: "boom", type: "server_error" } })),
     fc.constant(frame({ ...delta("a"), x_groq: { id: "q" } })),
+    fc.constant(frame({ choices: [{ index: 0, delta: { content: "a" }, stop_reason: null }] })),
+    fc.constant(frame({ choices: [{ index: 0, delta: { content: "a" }, other_finish_reason: null }] })),
+    fc.constant(frame(delta('say "error" and "usage":{} or "finish_reason":"stop"'))),
+    fc.constant(frame({ ...delta("a"), usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } })),
     fc.constant("data: [DONE]\n\n"),
     fc.constant("data: \n\n"),
   );
@@ -199,6 +203,16 @@ describe("stream pass-through of whole reads", () => {
         const { items, ...byFrames } = run(texts, true);
         const { items: _, ...byEvents } = run(texts, false);
         expect(byFrames).toEqual(byEvents);
+        // What passes through unparsed is exactly what needs no change: choices with null finish reasons, no usage, no error.
+        for (const item of items.filter((i) => i instanceof SseChunks)) {
+          for (const passed of chunksOf(item) as Array<Record<string, unknown> & { choices?: Array<{ finish_reason?: unknown }> }>) {
+            expect(passed.usage ?? null).toBeNull();
+            expect(passed.error).toBeUndefined();
+            expect(passed.x_groq).toBeUndefined();
+            expect(passed.choices?.length).toBeGreaterThan(0);
+            for (const choice of passed.choices ?? []) expect(choice.finish_reason).toBeNull();
+          }
+        }
       }),
       { numRuns: 300 },
     );

@@ -9,18 +9,29 @@ import { parseErrorBody } from "./openai-error.js";
 import { usageFromOpenAI } from "./openai-usage.js";
 
 /**
- * Nothing to change or record in this event: no usage, no error, no finish
- * reason (compact JSON as every provider sends it; anything else takes the
- * parsing path, which is always correct). Such events pass through as text.
+ * Nothing to change or record in this event: a null finish reason and no usage,
+ * no error, no finish reason (compact JSON as every provider sends it; anything
+ * else takes the parsing path, which is always correct). Such events pass
+ * through as text. NEEDS_PARSING matches a superset of what matters (a false
+ * match only costs a parse). Both searches start at a rare character: V8 scans
+ * for a pattern's first character, and `"` is everywhere in JSON (a search
+ * for `"finish_reason":null` took 7 µs over a 6 KB read, `finish_reason":null` 1.5 µs).
  */
-const NULL_FINISH = /"finish_reason":null/;
-const NEEDS_PARSING = /"finish_reason":"|"error"|"usage":(?!null)|"x_groq"/;
-const NULL_FINISH_TEXT = '"finish_reason":null';
+const NEEDS_PARSING = /_reason":"|error"|usage":(?!null)|x_groq/;
 const NEEDS_PARSING_ANYWHERE = new RegExp(NEEDS_PARSING.source, "g");
+const NULL_FINISH = 'finish_reason":null';
+const QUOTE = 34;
+
+/** Where the next `"finish_reason":null` at or after `from` starts, or -1. */
+function nextNullFinish(text: string, from: number): number {
+  for (let at = text.indexOf(NULL_FINISH, from + 1); at >= 0; at = text.indexOf(NULL_FINISH, at + 1)) {
+    if (text.charCodeAt(at - 1) === QUOTE) return at - 1;
+  }
+  return -1;
+}
 
 function isPlainDelta(data: string): boolean {
-  // Two regex scans cost a third of one JSON.parse (String#includes is slower here).
-  return NULL_FINISH.test(data) && !NEEDS_PARSING.test(data);
+  return nextNullFinish(data, 0) >= 0 && !NEEDS_PARSING.test(data);
 }
 
 /**
@@ -81,7 +92,7 @@ export class OpenAIStreamTranslator implements StreamTranslator {
 
   /**
    * Runs of plain frames pass through as one slice of the upstream text; the
-   * rest go through `push`. One regex scan per read instead of two per event.
+   * rest go through `push`. One scan of each kind per read instead of two per event.
    */
   pushFrames(frames: DataFrames, into: StreamItem[]): void {
     const { text, starts } = frames;
@@ -95,7 +106,7 @@ export class OpenAIStreamTranslator implements StreamTranslator {
       const end = i + 1 < starts.length ? starts[i + 1]! : text.length;
       // Both searches only move forward; a match never spans frames (frames are single lines).
       while (flagged < start) flagged = needsParsing.exec(text)?.index ?? text.length;
-      if (nullFinish < start) nullFinish = text.indexOf(NULL_FINISH_TEXT, start) >>> 0;
+      if (nullFinish < start) nullFinish = nextNullFinish(text, start) >>> 0;
       if (!this.done && nullFinish < end && flagged >= end) {
         if (run < 0) run = start;
         continue;
