@@ -33,12 +33,14 @@ it("chat, stream, embed and models work in-process", async () => {
 
   let text = "";
   const chunks = [];
-  for await (const chunk of gw.stream({ model: "smart", messages: [{ role: "user", content: "Hi" }], stream_options: { include_usage: true } })) {
+  const asked = { model: "smart", messages: [{ role: "user", content: "Hi" }], stream_options: { include_usage: true } };
+  for await (const chunk of gw.stream(asked)) {
     validateOpenAI("CreateChatCompletionStreamResponse", chunk);
     chunks.push(chunk);
     text += chunk.choices[0]?.delta.content ?? "";
   }
   expect(text).toBe("Hello!");
+  expect(asked).not.toHaveProperty("stream");
   expect(chunks.at(-1)!.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 5, cost: 0 });
 
   const embedded = await gw.embed({ model: "local/e", input: "x" });

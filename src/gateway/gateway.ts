@@ -3,7 +3,6 @@
  * object. `reload` swaps in a new config for new requests; in-flight ones
  * finish on the runtime they started with.
  */
-import { extensibleCopy } from "../core/record.js";
 import { newRequestId } from "../core/request-id.js";
 import type { Logger } from "pino";
 import type { LedgerRow } from "../accounting/ledger-row.js";
@@ -115,8 +114,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       return (await completeChat(runtime, body, callOptions?.signal ?? NEVER_CANCELLED, embeddedMeta())).completion;
     },
     async *stream(request, callOptions) {
-      const body = Object.assign(extensibleCopy(parseChatRequest(request)), { stream: true });
-      const session = await streamChat(runtime, body, callOptions?.signal ?? NEVER_CANCELLED, embeddedMeta());
+      // streamChat sends stream: true upstream whatever the request says; the caller's object is not modified.
+      const session = await streamChat(runtime, parseChatRequest(request), callOptions?.signal ?? NEVER_CANCELLED, embeddedMeta());
       for await (const batch of session.body(CHUNK_OBJECTS)) yield* batch;
     },
     async embed(request, callOptions) {
