@@ -11,7 +11,7 @@ import type { StreamTranslator } from "./adapter.js";
  * `into`. When a frame throws, what earlier frames produced stays in `into`:
  * it still belongs to the client.
  */
-export function translateBatch(translator: StreamTranslator, batch: SseBatch, into: StreamItem[]): void {
+function translateBatch(translator: StreamTranslator, batch: SseBatch, into: StreamItem[]): void {
   if (batch instanceof DataFrames) {
     if (translator.pushFrames) return translator.pushFrames(batch, into);
     batch = batch.events();

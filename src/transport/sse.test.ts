@@ -1,7 +1,7 @@
 import { createParser } from "eventsource-parser";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dataFrameStarts, DataFrames, readSseEvents, type SseBatch } from "./sse.js";
+import { dataFrameStarts, DataFrames, SseReader, type SseBatch } from "./sse.js";
 
 /** What the general parser alone makes of a whole text: the reference. */
 function parsedWhole(text: string): Array<{ event?: string | undefined; data: string }> {
@@ -12,20 +12,28 @@ function parsedWhole(text: string): Array<{ event?: string | undefined; data: st
   return events;
 }
 
-async function* piecesOf(text: string, cuts: number[]): AsyncGenerator<string> {
+function piecesOf(text: string, cuts: number[]): string[] {
+  const pieces: string[] = [];
   let at = 0;
   for (const cut of [...new Set(cuts)].sort((a, b) => a - b)) {
     if (cut > at && cut < text.length) {
-      yield text.slice(at, cut);
+      pieces.push(text.slice(at, cut));
       at = cut;
     }
   }
-  if (at < text.length) yield text.slice(at);
+  if (at < text.length) pieces.push(text.slice(at));
+  return pieces;
 }
 
-async function readAll(pieces: AsyncIterable<string>, scrub?: (text: string) => string): Promise<SseBatch[]> {
+function readAll(pieces: string[], scrub?: (text: string) => string): SseBatch[] {
+  const reader = new SseReader(scrub);
   const batches: SseBatch[] = [];
-  for await (const batch of readSseEvents(pieces, scrub)) batches.push(batch);
+  for (const piece of pieces) {
+    const batch = reader.piece(piece);
+    if (batch) batches.push(batch);
+  }
+  const last = reader.end();
+  if (last) batches.push(last);
   return batches;
 }
 
@@ -73,7 +81,7 @@ describe("data frames", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(frame, { maxLength: 12 }), fc.array(fc.nat(400), { maxLength: 8 }), async (frames, cuts) => {
         const text = frames.join("");
-        const batches = await readAll(piecesOf(text, cuts));
+        const batches = readAll(piecesOf(text, cuts));
         expect(dataOf(batches)).toEqual(parsedWhole(text).map((event) => event.data));
         for (const batch of batches) if (batch instanceof DataFrames) expect(dataFrameStarts(batch.text)).toEqual(batch.starts);
       }),
@@ -82,7 +90,7 @@ describe("data frames", () => {
   });
 
   it("hands whole-frame reads on as text, and never a read that follows a partial one", async () => {
-    const batches = await readAll(piecesOf("data: a\n\ndata: b\n\ndata: c\n\ndata: d\n\n", [9, 14, 27]));
+    const batches = readAll(piecesOf("data: a\n\ndata: b\n\ndata: c\n\ndata: d\n\n", [9, 14, 27]));
     expect(batches.map((batch) => (batch instanceof DataFrames ? `frames:${batch.text}` : `events:${batch.map((e) => e.data).join(",")}`))).toEqual([
       "frames:data: a\n\n",
       "events:b,c",
@@ -92,9 +100,9 @@ describe("data frames", () => {
 
   it("scrubs known secrets from whole-frame reads too", async () => {
     const scrub = (text: string) => text.split("sk-secret-value").join("[REDACTED]");
-    const batches = await readAll(piecesOf('data: {"echo":"sk-secret-value"}\n\ndata: {"b":"sk-secret-value"}\n\n', [20]), scrub);
+    const batches = readAll(piecesOf('data: {"echo":"sk-secret-value"}\n\ndata: {"b":"sk-secret-value"}\n\n', [20]), scrub);
     expect(dataOf(batches)).toEqual(['{"echo":"[REDACTED]"}', '{"b":"[REDACTED]"}']);
-    const whole = await readAll(piecesOf('data: {"echo":"sk-secret-value"}\n\n', []), scrub);
+    const whole = readAll(piecesOf('data: {"echo":"sk-secret-value"}\n\n', []), scrub);
     expect(whole[0]).toBeInstanceOf(DataFrames);
     expect(dataOf(whole)).toEqual(['{"echo":"[REDACTED]"}']);
   });

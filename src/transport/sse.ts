@@ -89,15 +89,3 @@ export class SseReader {
     return ready;
   }
 }
-
-/** Frames a body of bytes or text. */
-export async function* readSseEvents(body: AsyncIterable<Uint8Array | string>, scrub?: (text: string) => string): AsyncGenerator<SseBatch> {
-  const reader = new SseReader(scrub);
-  const decoder = new TextDecoder();
-  for await (const piece of body) {
-    const batch = reader.piece(typeof piece === "string" ? piece : decoder.decode(piece, { stream: true }));
-    if (batch) yield batch;
-  }
-  const last = reader.end();
-  if (last) yield last;
-}

@@ -1,18 +1,22 @@
+import { StringDecoder } from "node:string_decoder";
 import { chunksOf, type StreamItem } from "../../src/core/chunk-text.js";
 import type { ChatChunk } from "../../src/core/chat.js";
 import type { StreamTranslator } from "../../src/providers/adapter.js";
-import { translateBatch } from "../../src/providers/stream-decoder.js";
-import type { SseBatch } from "../../src/transport/sse.js";
+import { ChunkDecoder } from "../../src/providers/stream-decoder.js";
 
 /**
- * One read's events through a translator, as the gateway feeds them; the chunk
- * objects are appended to `into`, including those produced before a frame threw.
+ * Upstream bytes through the gateway's own stream decoding (UTF-8 decoder, SSE
+ * framing, the translator, its end): the chunk objects are appended to
+ * `emitted`, including those produced before a failure, which is then thrown.
  */
-export function pushTranslated(translator: StreamTranslator, batch: SseBatch, into: ChatChunk[]): void {
-  const items: StreamItem[] = [];
-  try {
-    translateBatch(translator, batch, items);
-  } finally {
-    for (const item of items) into.push(...chunksOf(item));
-  }
+export async function replayStream(translator: StreamTranslator, body: AsyncIterable<Uint8Array>, emitted: ChatChunk[]): Promise<void> {
+  const text = new StringDecoder("utf8");
+  const decoder = new ChunkDecoder(translator, (piece) => piece);
+  const emit = (items: StreamItem[] | undefined) => {
+    for (const item of items ?? []) emitted.push(...chunksOf(item));
+  };
+  for await (const piece of body) emit(decoder.piece(text.write(Buffer.from(piece))));
+  const rest = text.end();
+  if (rest) emit(decoder.piece(rest));
+  for (let last = decoder.end(); last !== undefined; last = decoder.end()) emit(last);
 }

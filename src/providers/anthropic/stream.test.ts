@@ -3,8 +3,7 @@ import { describe, expect, it } from "vitest";
 import { validateOpenAI } from "../../../test/helpers/openapi.js";
 import type { ChatChunk } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
-import { readSseEvents } from "../../transport/sse.js";
-import { pushTranslated } from "../../../test/helpers/translated.js";
+import { replayStream } from "../../../test/helpers/translated.js";
 import { toChatResult } from "./response.js";
 import { AnthropicStreamTranslator } from "./stream.js";
 
@@ -32,10 +31,7 @@ async function replay(text: string, size = 7): Promise<Replay> {
   const translator = new AnthropicStreamTranslator(context);
   const chunks: ChatChunk[] = [];
   try {
-    for await (const batch of readSseEvents(pieces(text, size))) {
-      pushTranslated(translator, batch, chunks);
-    }
-    chunks.push(...translator.end());
+    await replayStream(translator, pieces(text, size), chunks);
   } catch (error) {
     return { chunks, translator, error };
   }

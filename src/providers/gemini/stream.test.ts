@@ -3,8 +3,7 @@ import { describe, expect, it } from "vitest";
 import { validateOpenAI } from "../../../test/helpers/openapi.js";
 import type { ChatChunk } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
-import { readSseEvents } from "../../transport/sse.js";
-import { pushTranslated } from "../../../test/helpers/translated.js";
+import { replayStream } from "../../../test/helpers/translated.js";
 import type { CallContext } from "../adapter.js";
 import { translateResponse } from "./response.js";
 import { GeminiStreamTranslator } from "./stream.js";
@@ -24,10 +23,7 @@ async function* bytes(text: string, pieceSize: number): AsyncGenerator<Uint8Arra
 async function replay(text: string, pieceSize = 7) {
   const translator = new GeminiStreamTranslator("gemini", context.model);
   const chunks: ChatChunk[] = [];
-  for await (const batch of readSseEvents(bytes(text, pieceSize))) {
-    pushTranslated(translator, batch, chunks);
-  }
-  chunks.push(...translator.end());
+  await replayStream(translator, bytes(text, pieceSize), chunks);
   for (const chunk of chunks) validateOpenAI("CreateChatCompletionStreamResponse", chunk);
   return { chunks, translator };
 }
@@ -134,11 +130,7 @@ describe("GeminiStreamTranslator", () => {
   it("throws the mapped GatewayError for an error event mid-stream", async () => {
     const translator = new GeminiStreamTranslator("gemini", context.model);
     const emitted: ChatChunk[] = [];
-    const error = await (async () => {
-      for await (const batch of readSseEvents(bytes(fixtureText("gemini-mid-stream-error.chunks.txt"), 11))) {
-        pushTranslated(translator, batch, emitted);
-      }
-    })().catch((caught: unknown) => caught);
+    const error = await replayStream(translator, bytes(fixtureText("gemini-mid-stream-error.chunks.txt"), 11), emitted).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ kind: "upstream_unavailable", upstreamStatus: 503 });
     expect((error as GatewayError).message).toContain("The model is overloaded");
