@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ChunkText, chunksOf, SseChunks, sseText } from "./chunk-text.js";
+import { ChunkText, chunksOf, firstChunkOf, SseChunks, sseText } from "./chunk-text.js";
 
 describe("stream items", () => {
   const a = { id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "a" }, finish_reason: null }] };
@@ -17,5 +17,13 @@ describe("stream items", () => {
     expect(chunksOf(new ChunkText(JSON.stringify(b)))).toEqual([b]);
     // A line break inside a JSON string is escaped, so frames split cleanly.
     expect(chunksOf(new SseChunks(`data: ${JSON.stringify(a)}\n\ndata: ${JSON.stringify(b)}\n\n`))).toEqual([a, b]);
+  });
+
+  it("reads the first chunk of an item without the rest", () => {
+    expect(firstChunkOf(a as never)).toEqual(a);
+    expect(firstChunkOf(new ChunkText(JSON.stringify(b)))).toEqual(b);
+    expect(firstChunkOf(new SseChunks(`data: ${JSON.stringify(b)}\n\ndata: ${JSON.stringify(a)}\n\n`))).toEqual(b);
+    // The rest is never parsed: a broken second frame does not matter.
+    expect(firstChunkOf(new SseChunks(`data: ${JSON.stringify(a)}\n\ndata: {broken\n\n`))).toEqual(a);
   });
 });

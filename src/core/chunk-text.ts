@@ -21,6 +21,12 @@ export class ChunkText {
 export class SseChunks {
   constructor(readonly sse: string) {}
 
+  /** The first chunk alone: a stream's opening run can hold dozens, and only one is needed. */
+  get first(): ChatChunk {
+    const end = this.sse.indexOf("\n\n");
+    return JSON.parse(this.sse.slice("data: ".length, end < 0 ? undefined : end)) as ChatChunk;
+  }
+
   get chunks(): ChatChunk[] {
     const chunks: ChatChunk[] = [];
     for (const frame of this.sse.split("\n\n")) {
@@ -37,6 +43,12 @@ export type StreamItem = ChatChunk | ChunkText | SseChunks;
 export function chunksOf(item: StreamItem): ChatChunk[] {
   if (item instanceof SseChunks) return item.chunks;
   return [item instanceof ChunkText ? item.chunk : item];
+}
+
+/** The first chunk an item stands for, parsing no more than that one. */
+export function firstChunkOf(item: StreamItem): ChatChunk {
+  if (item instanceof SseChunks) return item.first;
+  return item instanceof ChunkText ? item.chunk : item;
 }
 
 /** The item as server-sent event text. */

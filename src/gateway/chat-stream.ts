@@ -4,7 +4,7 @@
  * over; afterwards failures end the stream. Usage is priced at the end and the
  * ledger row written when the stream is over, however it ends.
  */
-import { chunksOf, type StreamItem } from "../core/chunk-text.js";
+import { chunksOf, firstChunkOf, type StreamItem } from "../core/chunk-text.js";
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { ChatChunk, ChatRequest } from "../core/chat.js";
 import { extensibleCopy } from "../core/record.js";
@@ -121,7 +121,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
     record.finish();
     if (includeUsage) {
       // The usage chunk carries the stream's id, created and model, as OpenAI's does.
-      const template: ChatChunk | undefined = opening && chunksOf(opening)[0];
+      const template: ChatChunk | undefined = opening && firstChunkOf(opening);
       const out = encoder.batch([
         {
           id: template?.id ?? `chatcmpl-${Date.now()}`,
