@@ -8,9 +8,11 @@ import type { ChatChunk } from "./chat.js";
 
 /** One chunk as JSON text. */
 export class ChunkText {
-  private parsed: ChatChunk | undefined;
-
-  constructor(readonly json: string) {}
+  /** `parsed`, when the caller already parsed `json`, must be exactly its parse (unchanged). */
+  constructor(
+    readonly json: string,
+    private parsed?: ChatChunk,
+  ) {}
 
   get chunk(): ChatChunk {
     return (this.parsed ??= JSON.parse(this.json) as ChatChunk);

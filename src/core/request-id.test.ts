@@ -17,4 +17,9 @@ describe("newRequestId", () => {
     const many = new Set(Array.from({ length: 10_000 }, () => newRequestId(5_000)));
     expect(many.size).toBe(10_000);
   });
+
+  it("carries each call's own time when calls alternate between milliseconds", () => {
+    const timeOf = (id: string) => parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+    expect([7_000, 8_000, 7_000, 7_000, 9_000].map((now) => timeOf(newRequestId(now)))).toEqual([7_000, 8_000, 7_000, 7_000, 9_000]);
+  });
 });

@@ -7,8 +7,16 @@
  */
 import { randomUUID } from "node:crypto";
 
+/** The time part changes once a millisecond; requests arriving in the same one share it. */
+let prefixMs = -1;
+let prefix = "";
+
 export function newRequestId(now = Date.now()): string {
-  const time = now.toString(16).padStart(12, "0");
+  if (now !== prefixMs) {
+    const time = now.toString(16).padStart(12, "0");
+    prefix = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+    prefixMs = now;
+  }
   // randomUUID is v4: "xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx"; keep its random tail and variant bits.
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
+  return prefix + randomUUID().slice(15);
 }

@@ -2,8 +2,9 @@
  * Prometheus metrics. The hot path only bumps numbers in a Map (no label
  * hashing per metric); prom-client reads them at scrape time.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { LedgerRow } from "../accounting/ledger-row.js";
+import { DurationHistogram } from "./duration-histogram.js";
 
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -26,8 +27,7 @@ export interface MetricsSources {
 export class Metrics {
   readonly registry = new Registry();
   private readonly series = new Map<string, Series>();
-  private readonly duration: Histogram<"provider">;
-  private readonly durationByProvider = new Map<string, Histogram.Internal<"provider">>();
+  private readonly duration: DurationHistogram;
 
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: "switchyard_process_" });
@@ -55,13 +55,7 @@ export class Metrics {
     counter("switchyard_input_tokens_total", "Input tokens (cached included)", (s) => s.inputTokens);
     counter("switchyard_cached_tokens_total", "Cached input tokens", (s) => s.cachedTokens);
     counter("switchyard_output_tokens_total", "Output tokens (reasoning included)", (s) => s.outputTokens);
-    this.duration = new Histogram({
-      name: "switchyard_request_duration_seconds",
-      help: "Time from arrival to the last byte, per provider",
-      labelNames: ["provider"],
-      buckets: LATENCY_BUCKETS,
-      registers: [this.registry],
-    });
+    this.duration = new DurationHistogram("switchyard_request_duration_seconds", "Time from arrival to the last byte, per provider", LATENCY_BUCKETS, this.registry);
     new Gauge({
       name: "switchyard_ledger_rows",
       help: "Ledger writer counters: queued, written, dropped, failed writes",
@@ -114,9 +108,7 @@ export class Metrics {
     s.inputTokens += row.input_tokens;
     s.cachedTokens += row.cached_tokens;
     s.outputTokens += row.output_tokens;
-    let timer = this.durationByProvider.get(row.provider);
-    if (!timer) this.durationByProvider.set(row.provider, (timer = this.duration.labels(row.provider)));
-    timer.observe(row.latency_ms / 1000);
+    this.duration.observe(row.provider, row.latency_ms / 1000);
   }
 
   render(): Promise<string> {

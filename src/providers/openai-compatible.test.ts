@@ -158,6 +158,21 @@ describe("stream pass-through", () => {
     expect((finish as { choices: Array<{ finish_reason: string }> }).choices[0]!.finish_reason).toBe("stop");
     expect(() => translator.push({ data: '{"error":{"message":"boom","type":"server_error"}}' })).toThrow(/boom/);
   });
+
+  it("sends a finish event it did not change as its own text, already parsed", async () => {
+    const { ChunkText } = await import("../core/chunk-text.js");
+    const translator = adapterFor("openai").chatStream(request, { model: "m", apiKey: "k" });
+    const stop = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}';
+    const [finish] = translator.push({ data: stop });
+    expect(finish).toBeInstanceOf(ChunkText);
+    expect((finish as InstanceType<typeof ChunkText>).json).toBe(stop);
+    expect((finish as InstanceType<typeof ChunkText>).chunk).toEqual(JSON.parse(stop));
+    expect(translator.finishReason).toEqual({ unified: "stop", raw: "stop" });
+    // Usage riding on the finish event is taken out, so that event is re-serialized without it.
+    const [withUsage] = adapterFor("openai").chatStream(request, { model: "m", apiKey: "k" })
+      .push({ data: stop.replace(/}$/, ',"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}') });
+    expect(withUsage).toEqual(JSON.parse(stop));
+  });
 });
 
 describe("stream pass-through of whole reads", () => {

@@ -72,7 +72,8 @@ export class OpenAIStreamTranslator implements StreamTranslator {
     }
     const usage = usageFromOpenAI(chunk.usage) ?? usageFromOpenAI(chunk.x_groq?.usage);
     if (usage) this.usage = usage;
-    if (chunk.usage !== undefined) delete chunk.usage;
+    let changed = chunk.usage !== undefined;
+    if (changed) delete chunk.usage;
     if (!Array.isArray(chunk.choices)) return [];
     if (chunk.choices.length === 0) return usage ? [] : [chunk];
     for (const choice of chunk.choices) {
@@ -84,10 +85,14 @@ export class OpenAIStreamTranslator implements StreamTranslator {
         });
       }
       const mapped = mapOpenAILikeFinishReason(raw);
-      choice.finish_reason = mapped.unified;
+      if (mapped.unified !== raw) {
+        choice.finish_reason = mapped.unified;
+        changed = true;
+      }
       if (choice.index === 0 || this.finishReason === undefined) this.finishReason = mapped;
     }
-    return [chunk];
+    // Unchanged (the usual finish event): its own text goes out, not a re-serialization.
+    return [changed ? chunk : new ChunkText(data, chunk)];
   }
 
   /**
