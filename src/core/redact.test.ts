@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Redactor } from "./redact.js";
 
@@ -16,5 +17,25 @@ describe("Redactor", () => {
     const redactor = new Redactor();
     redactor.add("known-secret-123");
     expect(redactor.scrubKnown("a known-secret-123 and sk-abcdefghijklmnopqrst")).toBe("a [REDACTED] and sk-abcdefghijklmnopqrst");
+  });
+
+  it("scrubKnown finds every known secret wherever it sits, as a plain search and replace would", () => {
+    const naive = (secrets: string[], text: string) => {
+      let out = text;
+      for (const secret of [...new Set(secrets)].filter((value) => value.length >= 8).sort((a, b) => b.length - a.length)) out = out.split(secret).join("[REDACTED]");
+      return out;
+    };
+    // Small alphabets make overlaps, repeats and near-misses (a secret's tail without its head) common.
+    const secret = fc.string({ unit: fc.constantFrom(..."sk-AQz1e\"\n"), minLength: 8, maxLength: 14 });
+    const piece = fc.oneof(fc.string({ unit: fc.constantFrom(..."sk-AQz1e\"\n{}"), maxLength: 12 }), secret);
+    fc.assert(
+      fc.property(fc.array(secret, { minLength: 1, maxLength: 4 }), fc.array(piece, { maxLength: 12 }), fc.array(fc.nat(3), { maxLength: 6 }), (secrets, pieces, picks) => {
+        const redactor = new Redactor();
+        redactor.add(...secrets);
+        const text = [...pieces, ...picks.map((i) => secrets[i % secrets.length]!)].join("");
+        expect(redactor.scrubKnown(text)).toBe(naive(secrets, text));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
