@@ -111,6 +111,8 @@ for (const transport of ["http", "fetch"] as const) {
       validateOpenAI("CreateChatCompletionStreamResponse", last);
       expect(last.choices).toEqual([]);
       expect(last.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 4 } });
+      // The usage chunk belongs to the same stream: its id, created and model are the others'.
+      expect(new Set(parts.map((part) => `${part.id} ${part.created} ${part.model}`)).size).toBe(1);
     });
 
     it("streams parallel tool calls with stable indexes", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ChunkText, chunksOf, firstChunkOf, SseChunks, sseText } from "./chunk-text.js";
+import { ChunkText, chunksOf, firstChunkOf, identityChunkOf, SseChunks, sseText } from "./chunk-text.js";
 
 describe("stream items", () => {
   const a = { id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "a" }, finish_reason: null }] };
@@ -25,5 +25,15 @@ describe("stream items", () => {
     expect(firstChunkOf(new SseChunks(`data: ${JSON.stringify(b)}\n\ndata: ${JSON.stringify(a)}\n\n`))).toEqual(b);
     // The rest is never parsed: a broken second frame does not matter.
     expect(firstChunkOf(new SseChunks(`data: ${JSON.stringify(a)}\n\ndata: {broken\n\n`))).toEqual(a);
+  });
+
+  it("takes a stream's identity from a chunk already parsed, else from the first chunk alone", () => {
+    const finish = { ...a, id: "other", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
+    const run = new SseChunks(`data: ${JSON.stringify(a)}\n\ndata: {broken\n\n`);
+    expect(identityChunkOf([run, new ChunkText(JSON.stringify(finish), finish as never)])).toBe(finish);
+    expect(identityChunkOf([run, finish as never])).toBe(finish);
+    // Nothing parsed yet: the opening chunk, parsed alone.
+    expect(identityChunkOf([run, new ChunkText(JSON.stringify(finish))])).toEqual(a);
+    expect(identityChunkOf([])).toBeUndefined();
   });
 });

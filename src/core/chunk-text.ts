@@ -14,6 +14,11 @@ export class ChunkText {
     private parsed?: ChatChunk,
   ) {}
 
+  /** The parse, only if already made. */
+  get parsedChunk(): ChatChunk | undefined {
+    return this.parsed;
+  }
+
   get chunk(): ChatChunk {
     return (this.parsed ??= JSON.parse(this.json) as ChatChunk);
   }
@@ -51,6 +56,20 @@ export function chunksOf(item: StreamItem): ChatChunk[] {
 export function firstChunkOf(item: StreamItem): ChatChunk {
   if (item instanceof SseChunks) return item.first;
   return item instanceof ChunkText ? item.chunk : item;
+}
+
+/**
+ * A chunk to copy a stream's id, created and model from: the first one already
+ * parsed, if any (every chunk of a stream carries the same three), else the
+ * first chunk, parsed alone.
+ */
+export function identityChunkOf(items: readonly StreamItem[]): ChatChunk | undefined {
+  for (const item of items) {
+    if (item instanceof SseChunks) continue;
+    const parsed = item instanceof ChunkText ? item.parsedChunk : item;
+    if (parsed) return parsed;
+  }
+  return items.length > 0 ? firstChunkOf(items[0]!) : undefined;
 }
 
 /** The item as server-sent event text. */

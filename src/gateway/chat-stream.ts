@@ -4,7 +4,7 @@
  * over; afterwards failures end the stream. Usage is priced at the end and the
  * ledger row written when the stream is over, however it ends.
  */
-import { chunksOf, firstChunkOf, type StreamItem } from "../core/chunk-text.js";
+import { chunksOf, identityChunkOf } from "../core/chunk-text.js";
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { ChatChunk, ChatRequest } from "../core/chat.js";
 import { extensibleCopy } from "../core/record.js";
@@ -78,13 +78,11 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
   const release = run.release;
 
   async function* body<T>(encoder: StreamEncoder<T>): AsyncGenerator<T> {
-    let opening: StreamItem | undefined;
     const produced = new ProducedText();
     let complete = false;
     let failure: unknown;
     try {
       if (!first.done) {
-        opening = first.value[0];
         produced.addAll(first.value);
         const out = encoder.batch(first.value);
         if (out !== undefined) yield out;
@@ -121,7 +119,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
     record.finish();
     if (includeUsage) {
       // The usage chunk carries the stream's id, created and model, as OpenAI's does.
-      const template: ChatChunk | undefined = opening && firstChunkOf(opening);
+      const template = identityChunkOf(produced.items);
       const out = encoder.batch([
         {
           id: template?.id ?? `chatcmpl-${Date.now()}`,

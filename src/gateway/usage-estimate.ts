@@ -31,20 +31,25 @@ export function completionText(completion: ChatCompletion): string {
  * ever needed (usage to estimate, a prompt log to write), in the order it came.
  */
 export class ProducedText {
-  private readonly items: StreamItem[] = [];
+  private readonly collected: StreamItem[] = [];
 
   addAll(items: readonly StreamItem[]): void {
-    for (let i = 0; i < items.length; i++) this.items.push(items[i]!);
+    for (let i = 0; i < items.length; i++) this.collected.push(items[i]!);
   }
 
   get text(): string {
     let text = "";
-    for (const item of this.items) for (const chunk of chunksOf(item)) text += deltaText(chunk.choices?.[0]?.delta);
+    for (const item of this.collected) for (const chunk of chunksOf(item)) text += deltaText(chunk.choices?.[0]?.delta);
     return text;
   }
 
+  /** Everything collected, in order. */
+  get items(): readonly StreamItem[] {
+    return this.collected;
+  }
+
   get empty(): boolean {
-    return this.items.length === 0;
+    return this.collected.length === 0;
   }
 }
 
