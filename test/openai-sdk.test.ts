@@ -47,6 +47,8 @@ for (const transport of ["http", "fetch"] as const) {
       validateOpenAI("CreateChatCompletionResponse", data);
       expect(data.choices[0]!.message.content).toBe("Hello!");
       expect(data.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 5, total_tokens: 17, prompt_tokens_details: { cached_tokens: 4 } });
+      // The upstream's own token details reach the client.
+      expect(data.usage?.completion_tokens_details).toEqual({ reasoning_tokens: 0, accepted_prediction_tokens: 2 });
       expect(response.headers.get("x-switchyard-provider")).toBe("fake");
       expect(response.headers.get("x-switchyard-model")).toBe("gpt-fake");
       expect(response.headers.get("x-switchyard-attempts")).toBe("1");
@@ -111,6 +113,7 @@ for (const transport of ["http", "fetch"] as const) {
       validateOpenAI("CreateChatCompletionStreamResponse", last);
       expect(last.choices).toEqual([]);
       expect(last.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 4 } });
+      expect(last.usage?.completion_tokens_details).toEqual({ reasoning_tokens: 0, accepted_prediction_tokens: 2 });
       // The usage chunk belongs to the same stream: its id, created and model are the others'.
       expect(new Set(parts.map((part) => `${part.id} ${part.created} ${part.model}`)).size).toBe(1);
     });

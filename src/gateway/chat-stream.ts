@@ -127,7 +127,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
           created: template?.created ?? Math.floor(Date.now() / 1000),
           model: template?.model ?? deployment.model,
           choices: [],
-          usage: renderUsage(undefined, usage, priced),
+          usage: renderUsage(translator.upstreamUsage, usage, priced),
         },
       ]);
       if (out !== undefined) yield out;

@@ -52,13 +52,27 @@ function completeChoiceShape(completion: ChatCompletion): void {
   }
 }
 
-/** The usage object clients see: the upstream's extras, the canonical counts, and `cost` when priced. */
+/** Copies the keys of `from` that `into` lacks, but `skip`, field by field (no object spread: see record.ts). */
+function addMissing(into: Record<string, unknown>, from: Record<string, unknown>, skip?: string): void {
+  for (const key of Object.keys(from)) if (key !== skip && !Object.hasOwn(into, key)) into[key] = from[key];
+}
+
+const DETAILS = ["prompt_tokens_details", "completion_tokens_details"] as const;
+
+/**
+ * The usage object clients see: the canonical counts, the upstream's other
+ * fields (its own token details, such as audio or predicted-output tokens,
+ * included), and `cost` when priced.
+ */
 export function renderUsage(upstream: OpenAIUsage | null | undefined, usage: Usage, priced: PricedUsage): OpenAIUsage {
   const rendered: OpenAIUsage = toOpenAIUsage(usage);
-  // Field by field, not two object spreads: 0.05 µs instead of 1.1 µs per response (measured in isolation).
   if (upstream) {
-    const extras = upstream as Record<string, unknown>;
-    for (const key of Object.keys(extras)) if (!Object.hasOwn(rendered, key)) (rendered as Record<string, unknown>)[key] = extras[key];
+    // `cost` is Switchyard's price alone: an upstream's own figure (OpenRouter's credits) never stands in for it.
+    addMissing(rendered as Record<string, unknown>, upstream as Record<string, unknown>, "cost");
+    for (const details of DETAILS) {
+      const theirs = upstream[details];
+      if (theirs !== null && typeof theirs === "object") addMissing(rendered[details] as Record<string, unknown>, theirs as Record<string, unknown>);
+    }
   }
   if (priced.costUsd !== null) rendered.cost = priced.costUsd;
   return rendered;

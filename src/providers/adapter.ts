@@ -10,7 +10,7 @@ import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.j
 import type { GatewayError } from "../core/errors.js";
 import type { MappedFinishReason } from "../core/finish-reason.js";
 import type { RateLimitState } from "../core/rate-limit.js";
-import type { Usage } from "../core/usage.js";
+import type { OpenAIUsage, Usage } from "../core/usage.js";
 
 export type HeaderBag = Record<string, string | string[] | undefined>;
 
@@ -79,6 +79,8 @@ export interface StreamTranslator {
   /** The upstream body ended: remaining chunks. Throws when the stream was cut short. */
   end(): StreamItem[];
   readonly usage: Usage | undefined;
+  /** The upstream's own OpenAI-shaped usage object, when it sent one: its extra fields reach the client. */
+  readonly upstreamUsage?: OpenAIUsage;
   readonly finishReason: MappedFinishReason | undefined;
 }
 

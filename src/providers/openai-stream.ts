@@ -2,7 +2,7 @@ import { ChunkText, SseChunks, type StreamItem } from "../core/chunk-text.js";
 import type { ChatChunk } from "../core/chat.js";
 import { GatewayError, invalidResponse } from "../core/errors.js";
 import { mapOpenAILikeFinishReason, type MappedFinishReason } from "../core/finish-reason.js";
-import type { Usage } from "../core/usage.js";
+import type { OpenAIUsage, Usage } from "../core/usage.js";
 import type { DataFrames } from "../transport/sse.js";
 import type { SseEvent, StreamTranslator } from "./adapter.js";
 import { parseErrorBody } from "./openai-error.js";
@@ -41,6 +41,7 @@ function isPlainDelta(data: string): boolean {
  */
 export class OpenAIStreamTranslator implements StreamTranslator {
   usage: Usage | undefined;
+  upstreamUsage: OpenAIUsage | undefined;
   finishReason: MappedFinishReason | undefined;
   private done = false;
 
@@ -71,7 +72,10 @@ export class OpenAIStreamTranslator implements StreamTranslator {
       });
     }
     const usage = usageFromOpenAI(chunk.usage) ?? usageFromOpenAI(chunk.x_groq?.usage);
-    if (usage) this.usage = usage;
+    if (usage) {
+      this.usage = usage;
+      this.upstreamUsage = (chunk.usage ?? chunk.x_groq?.usage) as OpenAIUsage;
+    }
     let changed = chunk.usage !== undefined;
     if (changed) delete chunk.usage;
     if (!Array.isArray(chunk.choices)) return [];

@@ -30,7 +30,7 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-export const DEFAULT_USAGE = { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17, prompt_tokens_details: { cached_tokens: 4 } };
+export const DEFAULT_USAGE = { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17, prompt_tokens_details: { cached_tokens: 4 }, completion_tokens_details: { reasoning_tokens: 0, accepted_prediction_tokens: 2 } };
 
 export function completionBody(model: string, content: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
