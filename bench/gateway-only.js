@@ -9,7 +9,7 @@ const { UpstreamClient } = await import(`${DIST}/transport/upstream-client.js`);
 const { createGateway } = await import(`${DIST}/gateway/gateway.js`);
 const { NEVER_CANCELLED } = await import(`${DIST}/core/cancel-signal.js`);
 const { COMPLETION, STREAM_FIRST, STREAM_REST } = await import('./fake-upstream.js');
-const { requestBody } = await import('./targets.js');
+const { gatewayCalls, printRounds, selectedCalls } = await import('./gateway-calls.js');
 
 const completionText = COMPLETION.toString();
 // Answers arrive in a later turn of the event loop, as from a socket: timers and the ledger's
@@ -43,35 +43,6 @@ UpstreamClient.prototype.openStream = async function () {
 const gateway = await createGateway({
   config: { storage: { url: 'memory://' }, log: { level: 'error' }, providers: { fake: { type: 'openai-compatible', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-bench-upstream' } } },
 });
-const body = Buffer.from(requestBody(false));
-const streamBody = Buffer.from(requestBody(true));
-const parsed = JSON.parse(body.toString());
-const query = new URLSearchParams();
-const headersFor = (bytes) => ({ 'content-type': 'application/json', authorization: 'Bearer anything', 'content-length': String(bytes.length) });
-const calls = {
-  handle: () => gateway.handle({ method: 'POST', path: '/v1/chat/completions', query, headers: headersFor(body), body, signal: NEVER_CANCELLED })
-    .then((reply) => { if (reply.status !== 200) throw new Error(String(reply.body)); }),
-  chat: () => gateway.chat(parsed),
-  'handle-stream': () => gateway.handle({ method: 'POST', path: '/v1/chat/completions', query, headers: headersFor(streamBody), body: streamBody, signal: NEVER_CANCELLED })
-    .then(async (reply) => {
-      let text = '';
-      for await (const piece of reply.body) text += piece;
-      if (!text.endsWith('data: [DONE]\n\n')) throw new Error('stream cut short');
-    }),
-};
-
-const ONLY = process.env.ONLY?.split(',');
 const N = Number(process.env.N ?? 50_000);
-for (let round = 1; round <= 4; round++) {
-  const line = [];
-  for (const [name, call] of Object.entries(calls)) {
-    if (ONLY && !ONLY.includes(name)) continue;
-    let started = 0;
-    const before = process.cpuUsage();
-    await Promise.all(Array.from({ length: 50 }, async () => { while (started++ < N) await call(); }));
-    const used = process.cpuUsage(before);
-    line.push(`${name} ${((used.user + used.system) / N).toFixed(1)} µs`);
-  }
-  console.log(`round ${round}: ${line.join('   ')}`);
-}
+await printRounds(selectedCalls(gatewayCalls(gateway, NEVER_CANCELLED)), 4, N);
 process.exit(0);

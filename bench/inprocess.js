@@ -13,7 +13,7 @@ import { Pool } from 'undici';
 const DIST = process.env.DIST ?? '../dist';
 const { createGateway } = await import(`${DIST}/gateway/gateway.js`);
 const { NEVER_CANCELLED } = await import(`${DIST}/core/cancel-signal.js`);
-import { requestBody } from './targets.js';
+import { CHAT_BODY, cpuPerCall, gatewayCalls, printRounds, selectedCalls } from './gateway-calls.js';
 import { freePort } from './procs.js';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
@@ -49,10 +49,7 @@ if (!virtualKey) throw new Error(`POST /admin/keys answered ${created.status}: $
 
 const pool = new Pool(`http://127.0.0.1:${PORT}`, { connections: 1100 });
 
-const body = Buffer.from(requestBody(false));
-const streamBody = Buffer.from(requestBody(true));
-const headers = { 'content-type': 'application/json', authorization: 'Bearer anything', 'content-length': String(body.length) };
-const parsed = JSON.parse(body.toString());
+const parsed = JSON.parse(CHAT_BODY.toString());
 const upstreamBody = JSON.stringify({ ...parsed, model: 'gpt-4o-mini' });
 
 function dispatch() {
@@ -76,32 +73,12 @@ function dispatchStream() {
   });
 }
 
-const ONLY = process.env.ONLY?.split(',');
 const calls = {
-  handle: () => gateway.handle({ method: 'POST', path: '/v1/chat/completions', query: new URLSearchParams(), headers, body, signal: NEVER_CANCELLED })
-    .then((reply) => { if (reply.status !== 200) throw new Error(String(reply.body)); }),
-  chat: () => gateway.chat(parsed),
-  'handle-acct': () => accounted.handle({ method: 'POST', path: '/v1/chat/completions', query: new URLSearchParams(), headers: { ...headers, authorization: `Bearer ${virtualKey}` }, body, signal: NEVER_CANCELLED })
-    .then((reply) => { if (reply.status !== 200) throw new Error(String(reply.body)); }),
-  'handle-stream': () => gateway.handle({ method: 'POST', path: '/v1/chat/completions', query: new URLSearchParams(), headers: { ...headers, 'content-length': String(streamBody.length) }, body: streamBody, signal: NEVER_CANCELLED })
-    .then(async (reply) => {
-      if (reply.status !== 200 || typeof reply.body === 'string') throw new Error(String(reply.body));
-      let text = '';
-      for await (const piece of reply.body) text += piece;
-      if (!text.endsWith('data: [DONE]\n\n')) throw new Error('stream cut short');
-    }),
+  ...gatewayCalls(gateway, NEVER_CANCELLED),
+  'handle-acct': gatewayCalls(accounted, NEVER_CANCELLED, `Bearer ${virtualKey}`).handle,
   transport: dispatch,
   'transport-stream': dispatchStream,
 };
-
-async function cpuPerCall(call) {
-  let started = 0;
-  const worker = async () => { while (started++ < N) await call(); };
-  const before = process.cpuUsage();
-  await Promise.all(Array.from({ length: 50 }, worker));
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / N;
-}
 
 // HEAP=1: bytes allocated per call in the last round by allocating function (sampling heap
 // profiler, objects already collected included), for the first selected call.
@@ -110,7 +87,7 @@ async function allocationsPerCall(call) {
   const session = new Session();
   session.connect();
   await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
-  await cpuPerCall(call);
+  await cpuPerCall(call, N);
   const { profile } = await session.post('HeapProfiler.stopSampling');
   const bySite = new Map();
   const walk = (node) => {
@@ -124,12 +101,8 @@ async function allocationsPerCall(call) {
   for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${String(Math.round(bytes / N)).padStart(8)}  ${site}`);
 }
 
-const selected = Object.entries(calls).filter(([n]) => !ONLY || ONLY.includes(n));
-for (let round = 1; round <= ROUNDS; round++) {
-  const line = [];
-  for (const [name, call] of selected) line.push(`${name} ${(await cpuPerCall(call)).toFixed(1)} µs`);
-  console.log(`round ${round}: ${line.join('   ')}`);
-}
+const selected = selectedCalls(calls);
+await printRounds(selected, ROUNDS, N);
 if (process.env.HEAP) await allocationsPerCall(selected[0][1]);
 await gateway.close();
 await accounted.close();
