@@ -89,8 +89,23 @@ describe("OpenAI-compatible presets", () => {
     const out = translator.push({ data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: {}, finish_reason: "stop" }], x_groq: { usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } } }) });
     expect(out).toHaveLength(1);
     expect(translator.usage).toEqual({ input: { total: 9, cacheRead: 0, cacheWrite: 0 }, output: { total: 2, reasoning: 0 } });
+    expect(translator.upstreamUsage).toEqual({ prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 });
     expect(translator.push({ data: "[DONE]" })).toEqual([]);
     expect(translator.end()).toEqual([]);
+  });
+
+  it("keeps the usage object its counts came from, for the client", () => {
+    const groq = { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11, queue_time: 0.01 };
+    const frame = (fields: Record<string, unknown>) => ({ data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [], ...fields }) });
+    // A `usage` that holds no counts does not stand in for the x_groq one the counts came from.
+    const translator = adapterFor("groq").chatStream(request, { model: "m", apiKey: "k" });
+    translator.push(frame({ usage: {}, x_groq: { usage: groq } }));
+    expect(translator.usage?.input.total).toBe(9);
+    expect(translator.upstreamUsage).toEqual(groq);
+    const openai = { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4, completion_tokens_details: { accepted_prediction_tokens: 1 } };
+    const other = adapterFor("openai").chatStream(request, { model: "m", apiKey: "k" });
+    other.push(frame({ usage: openai }));
+    expect(other.upstreamUsage).toEqual(openai);
   });
 
   it("lists Ollama models from /api/tags", () => {

@@ -9,9 +9,9 @@ import { parseErrorBody } from "./openai-error.js";
 import { usageFromOpenAI } from "./openai-usage.js";
 
 /**
- * Nothing to change or record in this event: a null finish reason and no usage,
- * no error, no finish reason (compact JSON as every provider sends it; anything
- * else takes the parsing path, which is always correct). Such events pass
+ * Nothing to change or record in this event: a null finish reason, no usage,
+ * no error (compact JSON as every provider sends it; anything else takes the
+ * parsing path, which is always correct). Such events pass
  * through as text. NEEDS_PARSING matches a superset of what matters (a false
  * match only costs a parse). Both searches start at a rare character: V8 scans
  * for a pattern's first character, and `"` is everywhere in JSON (a search
@@ -71,10 +71,13 @@ export class OpenAIStreamTranslator implements StreamTranslator {
         code: parsed.code ?? null,
       });
     }
-    const usage = usageFromOpenAI(chunk.usage) ?? usageFromOpenAI(chunk.x_groq?.usage);
+    // OpenAI's `usage`, else Groq's `x_groq.usage`; the object kept is the one the counts came from.
+    let reported: unknown = chunk.usage;
+    let usage = usageFromOpenAI(reported);
+    if (!usage) usage = usageFromOpenAI((reported = chunk.x_groq?.usage));
     if (usage) {
       this.usage = usage;
-      this.upstreamUsage = (chunk.usage ?? chunk.x_groq?.usage) as OpenAIUsage;
+      this.upstreamUsage = reported as OpenAIUsage;
     }
     let changed = chunk.usage !== undefined;
     if (changed) delete chunk.usage;
