@@ -3,7 +3,7 @@
  * the prompt as sent, plus the text produced. Rows priced from it say `estimated`.
  */
 import { estimateCompletionTokens, estimatePromptTokens } from "../accounting/estimate.js";
-import type { ChatCompletion, ChatRequest, ChunkDelta } from "../core/chat.js";
+import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import { chunksOf, type StreamItem } from "../core/chunk-text.js";
 import type { Usage } from "../core/usage.js";
 
@@ -15,14 +15,25 @@ export async function estimateUsage(request: ChatRequest, producedText: string):
   return { input: { total: prompt, cacheRead: 0, cacheWrite: 0 }, output: { total: output, reasoning: 0 } };
 }
 
+/** What a message or a stream delta produced: content, reasoning, tool call names and arguments. */
+interface Produced {
+  content?: unknown;
+  reasoning_content?: unknown;
+  tool_calls?: ReadonlyArray<{ function?: { name?: string; arguments?: string } }>;
+}
+
+function producedText(part: Produced | undefined): string {
+  if (!part) return "";
+  let text = "";
+  if (typeof part.content === "string") text += part.content;
+  if (typeof part.reasoning_content === "string") text += part.reasoning_content;
+  for (const call of part.tool_calls ?? []) text += (call.function?.name ?? "") + (call.function?.arguments ?? "");
+  return text;
+}
+
 export function completionText(completion: ChatCompletion): string {
   let text = "";
-  for (const choice of completion.choices) {
-    const message = choice.message;
-    if (typeof message?.content === "string") text += message.content;
-    if (typeof message?.reasoning_content === "string") text += message.reasoning_content;
-    for (const call of message?.tool_calls ?? []) text += call.function.name + call.function.arguments;
-  }
+  for (const choice of completion.choices) text += producedText(choice.message);
   return text;
 }
 
@@ -39,7 +50,7 @@ export class ProducedText {
 
   get text(): string {
     let text = "";
-    for (const item of this.collected) for (const chunk of chunksOf(item)) text += deltaText(chunk.choices?.[0]?.delta);
+    for (const item of this.collected) for (const chunk of chunksOf(item)) text += producedText(chunk.choices?.[0]?.delta);
     return text;
   }
 
@@ -51,13 +62,4 @@ export class ProducedText {
   get empty(): boolean {
     return this.collected.length === 0;
   }
-}
-
-function deltaText(delta: ChunkDelta | undefined): string {
-  if (!delta) return "";
-  let text = "";
-  if (typeof delta.content === "string") text += delta.content;
-  if (typeof delta.reasoning_content === "string") text += delta.reasoning_content;
-  for (const call of delta.tool_calls ?? []) text += (call.function?.name ?? "") + (call.function?.arguments ?? "");
-  return text;
 }
