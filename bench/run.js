@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { installCleanup, spawnService, stopAll, stopChild, pinSelf, waitHttp, freePort, HAS_TASKSET, CORE_LOAD } from './procs.js';
+import { installCleanup, spawnService, stopAll, stopChild, pinSelf, waitHttp, freePort, sleep, HAS_TASKSET, CORE_LOAD } from './procs.js';
 import { rssKb, CLK_TCK } from './measure.js';
 import { TARGETS, ROOT, nginxVersion } from './targets.js';
 import * as sec from './sections.js';
@@ -55,7 +55,7 @@ function options() {
     rates: v.rates ? list(v.rates).map(Number) : [1000, 2000], streamRate: num(v['stream-rate'], 500),
     openStreams: Math.floor(num(v['open-streams'], 1000)), soakRequests: Math.floor(num(v['soak-requests'], q ? 20_000 : 200_000)),
     soakMaxSeconds: num(v['soak-max-seconds'], q ? 30 : 300), peerSoakMaxSeconds: q ? 15 : 60, soakChunk: q ? 2 : 5,
-    settleMs: q ? 5000 : 10_000,
+    settleMs: q ? 5000 : 10_000, idleMs: 15_000,
     quietThreshold: 0.25, noisyCores: 0.3, quietMaxWait: num(v['quiet-wait'], q ? 5 : 30, true), quietBudget: q ? 60 : 600,
     peerShim: !v['no-peer-shim'], build: !!v.build,
     out: path.resolve(v.out ?? path.join(BENCH, q ? 'results-quick.md' : 'results.md')),
@@ -134,19 +134,19 @@ async function body(opts, R, tmp, log) {
   R.meta.targets.upstream = { label: 'fake upstream', desc: 'bench/fake-upstream.js', cmd: upChild.commandLine, streamOk: true };
 
   // targets
+  // Idle RSS is read after `idleMs` without requests, for every target alike: a process that
+  // gives memory back once quiet (Switchyard's server.idle_trim_ms) shows it, one that keeps its
+  // peak shows that. The quiet waits are shared: every target starts, then one wait, then readings.
   const startOne = async (name, { keepIdle = false } = {}) => {
     const def = TARGETS[name];
     const meta = R.meta.targets[name] = { label: def.label, desc: def.desc };
-    const idleKey = keepIdle && R.idle[name] ? `${name} (fresh)` : name;
     try {
       const t = await def.start(ctx);
       meta.cmd = t.cmd; meta.notes = t.notes;
       if (t.skip) { meta.skip = t.skip; log(`- ${name}: SKIPPED (${t.skip})`); if (t.child) await stopChild(t.child); return; }
       const v = await sec.verify(ctx, t);
       Object.assign(meta, v); t.streamOk = v.streamOk;
-      if (t.pid) R.idle[idleKey] = { startKb: rssKb(t.pid) };
-      await sec.warmup(ctx, t, v.streamOk);
-      if (t.pid) R.idle[idleKey].warmKb = await sec.stableRss(t.pid, opts.settleMs);
+      t.idleKey = keepIdle && R.idle[name] ? `${name} (fresh)` : name;
       ctx.live[name] = t;
       log(`- ${name}: ${t.origin} pid ${t.pid ?? '–'} ok${v.streamOk ? '' : `, streaming NOT ok (${v.streamNote})`}${t.notes?.length ? ` [${t.notes.join('; ')}]` : ''}`);
     } catch (e) {
@@ -154,7 +154,20 @@ async function body(opts, R, tmp, log) {
       log(`- ${name}: FAILED: ${e.message}`);
     }
   };
-  for (const name of opts.targets) await startOne(name);
+  const readIdle = async (names) => {
+    const withPid = names.filter((n) => ctx.live[n]?.pid);
+    log(`  idle readings: ${opts.idleMs / 1000} s without requests …`);
+    await sleep(opts.idleMs);
+    for (const n of withPid) R.idle[ctx.live[n].idleKey] = { startKb: rssKb(ctx.live[n].pid) };
+    for (const n of names.filter((x) => ctx.live[x])) await sec.warmup(ctx, ctx.live[n], ctx.live[n].streamOk);
+    await sleep(opts.idleMs);
+    for (const n of withPid) R.idle[ctx.live[n].idleKey].warmKb = await sec.stableRss(ctx.live[n].pid, opts.settleMs);
+  };
+  const startAll = async (names, options) => {
+    for (const name of names) await startOne(name, options?.(name));
+    await readIdle(names);
+  };
+  await startAll(opts.targets);
   const live = (filter = () => true) => opts.targets.filter((n) => ctx.live[n] && filter(ctx.live[n]));
   const proxies = (f) => live(f).filter((n) => n !== 'direct');
 
@@ -173,8 +186,7 @@ async function body(opts, R, tmp, log) {
       if (!opts.accounting) { R.skipped.accounting = 'switchyard not among the targets'; log('  skipped: switchyard not selected'); continue; }
       // both fresh: the long-running instance has been through every other section (and its heap shows it)
       if (ctx.live.switchyard) { await stopChild(ctx.live.switchyard.child); delete ctx.live.switchyard; }
-      await startOne('switchyard', { keepIdle: true });
-      await startOne('switchyard-acct');
+      await startAll(['switchyard', 'switchyard-acct'], (name) => ({ keepIdle: name === 'switchyard' }));
       const names = ['switchyard', 'switchyard-acct'].filter((n) => ctx.live[n]);
       if (names.length < 2) { R.skipped.accounting = R.meta.targets['switchyard-acct']?.skip ?? R.meta.targets.switchyard?.skip ?? 'switchyard not running'; log(`  skipped: ${R.skipped.accounting}`); continue; }
       R.accounting = await sec.accounting(ctx, names);

@@ -2,6 +2,7 @@ import { watch } from "node:fs";
 import { ConfigError, loadConfigFile, loadStartupConfig } from "../config/load.js";
 import { createGateway, type Gateway } from "../gateway/gateway.js";
 import { startServer } from "../server/http-server.js";
+import { trimHeapWhenIdle } from "../server/idle-heap-trim.js";
 import type { StateStore } from "../state/state-store.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -56,12 +57,14 @@ export async function runStart(options: StartOptions, extra: { state?: StateStor
   log.info({ config: source, providers }, `Switchyard listening on ${running.url}`);
   if (!config.server.master_key) log.info("no master key configured: the API is open to local clients only");
   if (source.endsWith(".yaml") || source.endsWith(".yml")) watchConfig(gateway, source);
+  const stopTrimming = config.server.idle_trim_ms > 0 ? trimHeapWhenIdle(running, config.server.idle_trim_ms, log) : () => {};
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: draining in-flight requests`);
+    stopTrimming();
     await running.close();
     await gateway.close();
     process.exit(0);

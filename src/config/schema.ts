@@ -15,7 +15,7 @@ export const serverSchema = z.strictObject({
   master_key: secretRef.optional(),
   /** Request bodies larger than this get 413. */
   max_body_bytes: positiveInt.default(10 * 1024 * 1024),
-  /** Seconds an idle keep-alive client connection is kept. */
+  /** How long an idle keep-alive client connection is kept. */
   keep_alive_timeout_ms: positiveInt.default(65_000),
   /** Time a client has to send the request headers. */
   headers_timeout_ms: positiveInt.default(60_000),
@@ -23,6 +23,8 @@ export const serverSchema = z.strictObject({
   request_timeout_ms: positiveInt.default(120_000),
   /** Browser origins allowed to call the API (CORS); none by default. `*` allows any. */
   cors_origins: z.array(z.string().min(1)).default([]),
+  /** `switchyard start`: after this long with at most a request a second, a full GC gives the heap grown under load back to the OS; 0 turns it off. */
+  idle_trim_ms: z.number().int().min(0).default(10_000),
 });
 
 export const providerSchema = z.strictObject({

@@ -18,6 +18,10 @@ export interface ServerOptions {
 export interface RunningServer {
   server: Server;
   url: string;
+  /** Requests received so far. */
+  requests(): number;
+  /** Requests being served now. */
+  inFlight(): number;
   /** Stops accepting connections and waits for in-flight requests (up to `graceMs`). */
   close(graceMs?: number): Promise<void>;
 }
@@ -88,6 +92,7 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
   const limit = gateway.config.server.max_body_bytes;
   // A count, not a set of promises: no extra promise per request on the hot path.
   let inFlight = 0;
+  let received = 0;
   let onIdle: (() => void) | undefined;
   const finished = () => {
     if (--inFlight === 0) onIdle?.();
@@ -122,6 +127,7 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
 
   const server = createServer({ keepAliveTimeout: gateway.config.server.keep_alive_timeout_ms, headersTimeout: gateway.config.server.headers_timeout_ms, requestTimeout: gateway.config.server.request_timeout_ms }, (req, res) => {
     inFlight++;
+    received++;
     serve(req, res).then(finished, (error) => {
       gateway.logger.error({ err: (error as Error).message }, "failed to write a reply");
       res.destroy();
@@ -138,6 +144,8 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
       resolve({
         server,
         url: `http://${host}:${address.port}`,
+        requests: () => received,
+        inFlight: () => inFlight,
         async close(graceMs = 30_000) {
           const stopped = new Promise<void>((done) => server.close(() => done()));
           server.closeIdleConnections();

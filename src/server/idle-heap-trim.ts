@@ -1,0 +1,105 @@
+/**
+ * Gives memory back to the operating system once the gateway goes quiet.
+ * V8 keeps the heap it grew to under load (a full-size young generation,
+ * old-space pages) until something asks for it back, so a proxy that served
+ * one burst sits at its peak RSS for the rest of the night. After a quiet
+ * spell, one memory-reducing full collection returns those pages; it runs
+ * again only after the heap has grown since.
+ */
+import type { Logger } from "pino";
+
+/** At most this many requests a second still counts as quiet (health checks, scrapes). */
+const QUIET_REQUESTS_PER_SECOND = 1;
+/** RSS must have grown this much since the last trim to trim again. */
+const REGROWTH = 1.1;
+
+export interface TrimProbe {
+  /** Requests started so far (monotonic). */
+  requests(): number;
+  inFlight(): number;
+  rss(): number;
+  /** A full, memory-reducing collection. */
+  collect(): Promise<void>;
+}
+
+/** The trim policy, driven by `check()` every `intervalMs`; separate from timers so it can be tested step by step. */
+export class IdleHeapTrimmer {
+  readonly intervalMs: number;
+  private seenRequests: number;
+  private quietMs = 0;
+  private rssAfterTrim = 0;
+  private busy = false;
+
+  constructor(
+    private readonly probe: TrimProbe,
+    private readonly idleMs: number,
+    private readonly onTrim: (before: number, after: number) => void = () => {},
+  ) {
+    this.intervalMs = Math.max(1_000, Math.floor(idleMs / 4));
+    this.seenRequests = probe.requests();
+  }
+
+  /** One tick; resolves true when it trimmed. */
+  async check(): Promise<boolean> {
+    const requests = this.probe.requests();
+    const quiet = requests - this.seenRequests <= (QUIET_REQUESTS_PER_SECOND * this.intervalMs) / 1_000 && this.probe.inFlight() === 0;
+    this.seenRequests = requests;
+    this.quietMs = quiet ? this.quietMs + this.intervalMs : 0;
+    if (this.busy || this.quietMs < this.idleMs) return false;
+    const before = this.probe.rss();
+    if (before <= this.rssAfterTrim * REGROWTH) return false;
+    this.busy = true;
+    try {
+      await this.probe.collect();
+    } finally {
+      this.busy = false;
+    }
+    this.rssAfterTrim = this.probe.rss();
+    this.onTrim(before, this.rssAfterTrim);
+    return true;
+  }
+}
+
+/**
+ * The collection the inspector's "collect garbage" button runs (all available
+ * garbage, shrinking the young generation), through an in-process session: no
+ * port is opened and no flag is needed. Plain `gc()` keeps the grown heap.
+ */
+export async function collectAllGarbage(): Promise<void> {
+  const { Session } = await import("node:inspector");
+  const session = new Session();
+  session.connect();
+  try {
+    await new Promise<void>((resolve, reject) => session.post("HeapProfiler.collectGarbage", (error) => (error ? reject(error) : resolve())));
+  } finally {
+    // Disconnecting inside the session's own callback is not safe; a turn later it is.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    session.disconnect();
+  }
+}
+
+export interface RequestActivity {
+  requests(): number;
+  inFlight(): number;
+}
+
+/** Runs the policy on an unref'd timer (never keeps the process alive); returns a stop function. */
+export function trimHeapWhenIdle(activity: RequestActivity, idleMs: number, log: Logger): () => void {
+  const mb = (bytes: number) => Math.round(bytes / 1_048_576);
+  let started = 0;
+  const collect = () => {
+    started = performance.now();
+    return collectAllGarbage();
+  };
+  const probe = { requests: () => activity.requests(), inFlight: () => activity.inFlight(), rss: () => process.memoryUsage.rss(), collect };
+  const trimmer = new IdleHeapTrimmer(probe, idleMs, (before, after) =>
+    log.debug(`idle: heap trimmed in ${Math.round(performance.now() - started)} ms, RSS ${mb(before)} → ${mb(after)} MB`),
+  );
+  const timer = setInterval(() => {
+    trimmer.check().catch((error: Error) => {
+      clearInterval(timer);
+      log.warn(`idle heap trimming is off: ${error.message}`);
+    });
+  }, trimmer.intervalMs).unref();
+  return () => clearInterval(timer);
+}
