@@ -23,8 +23,8 @@ export const serverSchema = z.strictObject({
   request_timeout_ms: positiveInt.default(120_000),
   /** Browser origins allowed to call the API (CORS); none by default. `*` allows any. */
   cors_origins: z.array(z.string().min(1)).default([]),
-  /** `switchyard start`: after this long with at most a request a second, a full GC gives the heap grown under load back to the OS; 0 turns it off. */
-  idle_trim_ms: z.number().int().min(0).default(30_000),
+  /** `switchyard start`: after this long with at most a request a second, a full GC gives the heap grown under load back to the OS (the first time after at most 10 s); 0 turns it off. */
+  idle_trim_ms: z.number().int().min(0).default(300_000),
 });
 
 export const providerSchema = z.strictObject({

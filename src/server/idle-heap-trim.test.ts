@@ -66,6 +66,17 @@ describe("IdleHeapTrimmer", () => {
     expect(probe.collections).toBe(2);
   });
 
+  it("waits at most 10 s before the first trim, the full idle time before later ones", async () => {
+    const probe = fakeProbe();
+    const trimmer = new IdleHeapTrimmer(probe, 60_000);
+    expect(trimmer.intervalMs).toBe(2_500);
+    for (let tick = 0; tick < 3; tick++) expect(await trimmer.check()).toBe(false);
+    expect(await trimmer.check()).toBe(true); // 10 s
+    probe.resident = 150 * MB;
+    for (let tick = 0; tick < 19; tick++) expect(await trimmer.check()).toBe(false);
+    expect(await trimmer.check()).toBe(true); // 60 s more
+  });
+
   it("runs one collection at a time", async () => {
     const probe = fakeProbe();
     let release!: () => void;
