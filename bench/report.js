@@ -162,7 +162,7 @@ export function markdown(R) {
   const memNames = [...new Set([...Object.keys(R.idle ?? {}), ...Object.keys(S.memory)])];
   if (memNames.length) {
     out.push('## 4. Memory (RSS of the process tree)', '',
-      table(['target', `idle ${(M.opts.idleMs ?? 0) / 1000} s after start MB`, `idle ${(M.opts.idleMs ?? 0) / 1000} s after warm-up MB`, 'under load MB', `before ${M.opts.openStreams} streams MB`, 'with streams open MB', 'open', 'KB / open stream (worst round)', 'each round'],
+      table(['target', `idle ${S.idleSeconds} s after start MB`, `idle ${S.idleSeconds} s after warm-up MB`, 'under load MB', `before ${M.opts.openStreams} streams MB`, 'with streams open MB', 'open', 'KB / open stream (worst round)', 'each round'],
         memNames.map((n) => { const i = R.idle?.[n], m = S.memory[n]; return [lbl(R, n), fmt(mb(i?.startKb)), fmt(mb(i?.warmKb)),
           fmt(mb(T[n]?.rssMaxKb)), fmt(mb(m?.before)), fmt(mb(m?.after)), fmt(m?.open, 0), fmt(m?.kbPerStream), m?.kbRounds || '–']; })), '');
   }

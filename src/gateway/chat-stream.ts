@@ -8,10 +8,10 @@ import { chunksOf, identityChunkOf, type StreamItem } from "../core/chunk-text.j
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { ChatChunk, ChatRequest } from "../core/chat.js";
 import { extensibleCopy } from "../core/record.js";
-import { admissionOf, renderUsage, reservable } from "./chat.js";
-import { callWithKey, observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
 import type { StreamTranslator } from "../providers/adapter.js";
 import type { Deployment } from "../router/plan.js";
+import { admissionOf, renderUsage, reservable } from "./chat.js";
+import { callWithKey, observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
 import { RequestRecord } from "./request-record.js";
 import { routeRequestOf, type RequestMeta } from "./route-request.js";
 import type { Runtime } from "./runtime.js";

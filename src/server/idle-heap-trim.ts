@@ -21,10 +21,13 @@ const REGROWTH = 1.1;
 /** The quiet spell before the first trim, at most: startup's garbage goes early. */
 const FIRST_IDLE_MS = 10_000;
 
-export interface TrimProbe {
+export interface RequestActivity {
   /** Requests started so far (monotonic). */
   requests(): number;
   inFlight(): number;
+}
+
+export interface TrimProbe extends RequestActivity {
   rss(): number;
   /** A full, memory-reducing collection. */
   collect(): Promise<void>;
@@ -42,7 +45,7 @@ export class IdleHeapTrimmer {
   constructor(
     private readonly probe: TrimProbe,
     private readonly idleMs: number,
-    private readonly onTrim: (before: number, after: number) => void = () => {},
+    private readonly onTrim: (before: number, after: number, ms: number) => void = () => {},
   ) {
     this.intervalMs = Math.max(1_000, Math.floor(Math.min(idleMs, FIRST_IDLE_MS) / 4));
     this.seenRequests = probe.requests();
@@ -58,6 +61,7 @@ export class IdleHeapTrimmer {
     const before = this.probe.rss();
     if (before <= this.rssAfterTrim * REGROWTH) return false;
     this.busy = true;
+    const started = performance.now();
     try {
       await this.probe.collect();
     } finally {
@@ -65,7 +69,7 @@ export class IdleHeapTrimmer {
     }
     this.rssAfterTrim = this.probe.rss();
     this.trimmed = true;
-    this.onTrim(before, this.rssAfterTrim);
+    this.onTrim(before, this.rssAfterTrim, performance.now() - started);
     return true;
   }
 }
@@ -88,22 +92,12 @@ export async function collectAllGarbage(): Promise<void> {
   }
 }
 
-export interface RequestActivity {
-  requests(): number;
-  inFlight(): number;
-}
-
 /** Runs the policy on an unref'd timer (never keeps the process alive); returns a stop function. */
 export function trimHeapWhenIdle(activity: RequestActivity, idleMs: number, log: Logger): () => void {
   const mb = (bytes: number) => Math.round(bytes / 1_048_576);
-  let started = 0;
-  const collect = () => {
-    started = performance.now();
-    return collectAllGarbage();
-  };
-  const probe = { requests: () => activity.requests(), inFlight: () => activity.inFlight(), rss: () => process.memoryUsage.rss(), collect };
-  const trimmer = new IdleHeapTrimmer(probe, idleMs, (before, after) =>
-    log.debug(`idle: heap trimmed in ${Math.round(performance.now() - started)} ms, RSS ${mb(before)} → ${mb(after)} MB`),
+  const probe = { requests: () => activity.requests(), inFlight: () => activity.inFlight(), rss: () => process.memoryUsage.rss(), collect: collectAllGarbage };
+  const trimmer = new IdleHeapTrimmer(probe, idleMs, (before, after, ms) =>
+    log.debug(`idle: heap trimmed in ${Math.round(ms)} ms, RSS ${mb(before)} → ${mb(after)} MB`),
   );
   const timer = setInterval(() => {
     trimmer.check().catch((error: Error) => {
