@@ -1,7 +1,8 @@
 // Switchyard's own JavaScript per request with no network at all: the upstream client answers
 // from memory with the fake upstream's fixed body (non-stream) or its whole SSE stream in one
 // piece (streamed), so a CPU profile of this shows only the gateway. Modes: handle (the HTTP
-// handler), chat (the embedded API), handle-stream (a streamed request, its SSE text consumed).
+// handler), handle-long (the same with a 16 KB conversation), chat (the embedded API), handle-stream
+// (a streamed request, its SSE text consumed).
 // Usage: npm run build && taskset -c 0 node bench/gateway-only.js
 // Env: ONLY=handle,… picks modes; DIST=/path/to/dist runs another build (A/B); N=calls per round (50,000).
 const DIST = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;

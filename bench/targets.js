@@ -29,6 +29,20 @@ export function requestBody(stream) {
   });
 }
 
+/** A long conversation (≈16 KB: a 4 KB system prompt and 20 turns), for per-byte costs the short body hides. */
+export function longConversationBody() {
+  const text = (n) => 'The gateway forwards this turn of a long conversation; "quoted" words and a \\ backslash included. '.repeat(n);
+  return JSON.stringify({
+    model: MODEL,
+    messages: [
+      { role: 'system', content: text(40) },
+      ...Array.from({ length: 20 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: text(6) })),
+    ],
+    temperature: 0.2,
+    max_tokens: 256,
+  });
+}
+
 /** e.g. "nginx/1.22.1", or null when nginx is not installed (`nginx -v` prints to stderr). */
 export function nginxVersion() {
   const r = spawnSync('nginx', ['-v'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });

@@ -73,7 +73,7 @@ describe("bad client input", () => {
     await expectStillServing();
   });
 
-  it("rejects JSON nested too deeply before parsing it", async () => {
+  it("rejects JSON nested too deeply (before anything re-serializes it)", async () => {
     const deep = `{"model":"smart","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":${"[".repeat(5000)}${"]".repeat(5000)}}}]}`;
     const result = await post("/v1/chat/completions", deep);
     expect(result.status).toBe(400);

@@ -157,3 +157,34 @@ for (const transport of ["http", "fetch"] as const) {
     });
   });
 }
+
+describe("the client's JSON on its way upstream", () => {
+  let fixture: GatewayFixture;
+  beforeAll(async () => {
+    fixture = await startGatewayFixture();
+  });
+  afterAll(() => fixture.close());
+
+  const post = (text: string) => fetch(`${fixture.baseUrl}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: text });
+
+  it("is sent as written, but for the routed model: numbers and escapes pass exactly", async () => {
+    const text = '{\n  "model": "smart",\n  "messages": [{"role": "user", "content": "caf\\u00e9 \\"quoted\\""}],\n  "top_p": 1.0,\n  "temperature": 0.10000000000000000555\n}';
+    const response = await post(text);
+    expect(response.status).toBe(200);
+    expect(fixture.upstream.requests.at(-1)!.raw).toBe(text.replace('"smart"', '"gpt-fake"'));
+  });
+
+  it("is serialized anew when a gateway-only field must come out", async () => {
+    const response = await post('{"model":"smart","models":["fake/other"],"messages":[{"role":"user","content":"x"}]}');
+    expect(response.status).toBe(200);
+    expect(JSON.parse(fixture.upstream.requests.at(-1)!.raw)).toEqual({ model: "gpt-fake", messages: [{ role: "user", content: "x" }] });
+  });
+
+  it("asks for stream usage when the client did not, and the client still gets no usage chunk", async () => {
+    const response = await post('{"model":"smart","stream":true,"messages":[{"role":"user","content":"x"}]}');
+    const events = (await response.text()).split("\n\n").filter((e) => e.startsWith("data: {")).map((e) => JSON.parse(e.slice(6)));
+    expect(JSON.parse(fixture.upstream.requests.at(-1)!.raw)).toEqual({ model: "gpt-fake", stream: true, messages: [{ role: "user", content: "x" }], stream_options: { include_usage: true } });
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.some((e) => e.usage)).toBe(false);
+  });
+});

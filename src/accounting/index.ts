@@ -2,7 +2,7 @@
 export { builtinCatalogPath, type CatalogEntry } from "./catalog-file.js";
 export { computeCost, effectivePrice, priceUsage, worstCaseCost, type EffectivePrice, type PricedUsage } from "./cost.js";
 export { estimateCompletionTokens, estimatePromptTokens, preloadTokenizer, type PromptEstimateOptions } from "./estimate.js";
-export { usageColumns, type LedgerRow, type LedgerTokenColumns } from "./ledger-row.js";
+export type { LedgerRow } from "./ledger-row.js";
 export type { LedgerStore, RecentQuery, SpendGroupBy, SpendQuery, SpendRow } from "./ledger-store.js";
 export { LedgerWriter, type DropReason, type LedgerWriterEvent, type LedgerWriterOptions, type LedgerWriterStats } from "./ledger-writer.js";
 export { MemoryLedgerStore } from "./memory-store.js";

@@ -2,8 +2,6 @@
  * One finished request in the ledger. Column names are the storage names
  * (snake_case) so rows pass through SQL and the admin API unchanged.
  */
-import type { Usage } from "../core/usage.js";
-
 export interface LedgerRow {
   /** The request id (`x-request-id`); unique: a row written twice is kept once. */
   id: string;
@@ -43,17 +41,4 @@ export interface LedgerRow {
   latency_ms: number;
   /** Time to first token of a stream; null for non-streams or when none arrived. */
   ttft_ms: number | null;
-}
-
-export type LedgerTokenColumns = Pick<LedgerRow, "input_tokens" | "cached_tokens" | "cache_write_tokens" | "output_tokens" | "reasoning_tokens">;
-
-/** Canonical usage as ledger columns. */
-export function usageColumns(usage: Usage): LedgerTokenColumns {
-  return {
-    input_tokens: usage.input.total,
-    cached_tokens: usage.input.cacheRead,
-    cache_write_tokens: usage.input.cacheWrite,
-    output_tokens: usage.output.total,
-    reasoning_tokens: usage.output.reasoning,
-  };
 }

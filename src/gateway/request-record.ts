@@ -3,7 +3,7 @@
  * cost, status and timings. `finish()` writes exactly once, whatever happened.
  */
 import type { PricedUsage } from "../accounting/cost.js";
-import { usageColumns, type LedgerRow } from "../accounting/ledger-row.js";
+import type { LedgerRow } from "../accounting/ledger-row.js";
 import { asGatewayError } from "../core/errors.js";
 import { emptyUsage, type Usage } from "../core/usage.js";
 import type { Deployment } from "../router/plan.js";
@@ -90,7 +90,12 @@ export class RequestRecord {
       attempts: this.attempts.length,
       route: formatRoute(this.attempts),
       stream: this.stream,
-      ...usageColumns(usage),
+      // Field by field, not a spread: one row per request, and a spread copies through the slow path.
+      input_tokens: usage.input.total,
+      cached_tokens: usage.input.cacheRead,
+      cache_write_tokens: usage.input.cacheWrite,
+      output_tokens: usage.output.total,
+      reasoning_tokens: usage.output.reasoning,
       cost_usd: this.priced?.costUsd ?? null,
       unpriced: this.priced ? this.priced.unpriced : this.usage !== undefined,
       estimated: this.tokensEstimated || (this.priced?.estimate ?? false),

@@ -1,6 +1,7 @@
 import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
 import { GatewayError, invalidResponse } from "../core/errors.js";
+import { jsonSourceOf } from "../core/json-source.js";
 import { extensibleCopy, isRecord } from "../core/record.js";
 import { mapOpenAILikeFinishReason, type MappedFinishReason } from "../core/finish-reason.js";
 import type {
@@ -10,10 +11,12 @@ import { upstreamError } from "./openai-error.js";
 import { OpenAIStreamTranslator } from "./openai-stream.js";
 import { usageFromOpenAI } from "./openai-usage.js";
 import type { OpenAIPreset } from "./presets.js";
+import { headersPerKey } from "./headers-per-key.js";
 import { parseOpenAIRateLimit } from "./rate-limit-headers.js";
+import { splicedBody } from "./spliced-body.js";
 
 /** Body fields that steer Switchyard itself and must not reach an upstream. */
-const GATEWAY_FIELDS = ["models", "provider"] as const;
+const GATEWAY_FIELDS = ["models", "provider"];
 
 const DEFAULT_AZURE_API_VERSION = "2024-10-21";
 
@@ -36,6 +39,15 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
   // Azure's classic endpoints put the deployment in the path; its v1 surface does not.
   const azureDeploymentPaths = type === "azure" && !/\/openai\/v1$/.test(settings.basePath);
   const apiVersion = settings.apiVersion ?? DEFAULT_AZURE_API_VERSION;
+  const dropped = [...GATEWAY_FIELDS, ...(preset.dropFields ?? [])];
+
+  /** Whether the client's JSON can go upstream as written, but for the model and stream usage. */
+  function sendableAsWritten(request: ChatRequest, addStreamUsage: boolean): boolean {
+    if (preset.adjustRequest || (addStreamUsage && request.stream_options !== undefined)) return false;
+    if (request.metadata && "tags" in request.metadata) return false;
+    for (const field of dropped) if ((request as Record<string, unknown>)[field] !== undefined) return false;
+    return true;
+  }
 
   function path(operation: "chat/completions" | "embeddings" | "models", model: string): string {
     if (azureDeploymentPaths) {
@@ -46,8 +58,24 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
     return `${settings.basePath}/${operation}`;
   }
 
-  function headers(context: CallContext): Record<string, string> {
-    return { "content-type": "application/json", ...settings.headers, ...authHeaders(preset, context.apiKey) };
+  const headers = headersPerKey((apiKey) => ({ "content-type": "application/json", ...settings.headers, ...authHeaders(preset, apiKey) }));
+
+  /** The client's own JSON with the model spliced in when nothing else changes; else the parsed request, adjusted and serialized. */
+  function chatBody(request: ChatRequest, model: string): string {
+    // Always ask for usage so streamed requests are priced; the gateway strips it if the client did not ask.
+    const addStreamUsage = request.stream === true && preset.streamUsage && request.stream_options?.include_usage !== true;
+    const source = jsonSourceOf(request);
+    if (source !== undefined && sendableAsWritten(request, addStreamUsage)) {
+      const spliced = splicedBody(source, request.model, model, addStreamUsage);
+      if (spliced !== undefined) return spliced;
+    }
+    const body = extensibleCopy(request);
+    body.model = model;
+    for (const field of dropped) delete (body as Record<string, unknown>)[field];
+    stripRoutingTags(body);
+    if (addStreamUsage) body.stream_options = { ...(body.stream_options ?? {}), include_usage: true };
+    preset.adjustRequest?.(body);
+    return JSON.stringify(body);
   }
 
   const parseFailure = (what: string) => invalidResponse(settings.name, `an unparsable ${what}`);
@@ -56,16 +84,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
     type,
 
     chatRequest(request: ChatRequest, context: CallContext): UpstreamRequest {
-      const body = extensibleCopy(request);
-      body.model = context.model;
-      for (const field of GATEWAY_FIELDS) delete body[field];
-      stripRoutingTags(body);
-      if (body.stream === true && preset.streamUsage) {
-        // Always ask for usage so streamed requests are priced; the gateway strips it if the client did not ask.
-        body.stream_options = { ...(body.stream_options ?? {}), include_usage: true };
-      }
-      preset.adjustRequest?.(body);
-      return { method: "POST", path: path("chat/completions", context.model), headers: headers(context), body: JSON.stringify(body) };
+      return { method: "POST", path: path("chat/completions", context.model), headers: headers(context.apiKey), body: chatBody(request, context.model) };
     },
 
     chatResponse(body: unknown): ChatResult {
@@ -94,7 +113,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
     ...(preset.embeddings && {
       embeddingsRequest(request: EmbeddingsRequest, context: CallContext): UpstreamRequest {
         const body = { ...request, model: context.model };
-        return { method: "POST", path: path("embeddings", context.model), headers: headers(context), body: JSON.stringify(body) };
+        return { method: "POST", path: path("embeddings", context.model), headers: headers(context.apiKey), body: JSON.stringify(body) };
       },
       embeddingsResponse(body: unknown): EmbeddingsResult {
         if (!isRecord(body) || !Array.isArray(body.data)) throw parseFailure("embeddings response");
@@ -107,7 +126,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
     ...(preset.modelList !== "none" && {
       modelsRequest(): UpstreamRequest {
         const listPath = preset.modelList === "ollama-tags" ? "/api/tags" : path("models", "");
-        return { method: "GET", path: listPath, headers: headers({ model: "", apiKey: settings.apiKeys[0] }) };
+        return { method: "GET", path: listPath, headers: headers(settings.apiKeys[0]) };
       },
       modelsResponse(body: unknown): string[] {
         if (!isRecord(body)) return [];

@@ -21,19 +21,19 @@ export interface OpenAIPreset {
   modelList: "openai" | "ollama-tags" | "none";
   /** Finish reasons that mean "the provider failed, try again", not a real end. */
   retryableFinishReasons?: string[];
+  /** Request fields this host rejects, left out of the body it is sent. */
+  dropFields?: readonly string[];
   /** Request quirks applied after the generic translation (the body is a fresh copy). */
   adjustRequest?(body: ChatRequest): void;
 }
 
 /** OpenAI and Azure reject parameters they do not know; `top_k` arrives from Anthropic-format clients. */
-function dropTopK(body: ChatRequest): void {
-  delete body.top_k;
-}
+const TOP_K = ["top_k"] as const;
 
 export const OPENAI_PRESETS = {
-  openai: { baseUrl: "https://api.openai.com/v1", auth: "bearer", keyRequired: true, envKey: "OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "openai", adjustRequest: dropTopK },
+  openai: { baseUrl: "https://api.openai.com/v1", auth: "bearer", keyRequired: true, envKey: "OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "openai", dropFields: TOP_K },
   // Azure: base_url is the resource (`https://{res}.openai.azure.com`); paths name the deployment.
-  azure: { auth: "api-key", keyRequired: true, envKey: "AZURE_OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "none", adjustRequest: dropTopK },
+  azure: { auth: "api-key", keyRequired: true, envKey: "AZURE_OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "none", dropFields: TOP_K },
   deepseek: {
     baseUrl: "https://api.deepseek.com/v1", auth: "bearer", keyRequired: true, envKey: "DEEPSEEK_API_KEY",
     streamUsage: true, embeddings: false, modelList: "openai",

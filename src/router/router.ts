@@ -73,7 +73,7 @@ export class Router {
     const seen = new Set<string>();
     let ordered = this.order(model, request, seen);
     for (const extra of request.models ?? []) {
-      if (extra !== model && !seen.has(extra)) ordered.push(...this.order(extra, request, seen));
+      if (extra !== model && !seen.has(extra)) ordered = ordered.concat(this.order(extra, request, seen));
     }
     ordered = dedupe(ordered);
     if (request.provider) ordered = applyPreferences(ordered, request.provider, this.prices, this.costFunction(request), this.health);
@@ -96,8 +96,11 @@ export class Router {
     });
   }
 
+  /** May return a cached array: callers copy before changing it. */
   private order(model: string, request: RouteRequest, seen: Set<string>): Deployment[] {
     const groups = seen.size === 0 ? this.resolveFresh(model, seen) : resolveGroups(this.table, model, seen);
+    // The common case, one deployment: nothing to order, so no strategy context is built.
+    if (groups.length === 1 && groups[0]!.deployments.length < 2) return groups[0]!.deployments;
     const context = { health: this.health, costOf: this.costFunction(request), weightState: this.weightState, stream: request.stream };
     return groups.flatMap((group) => orderDeployments(group.strategy, group.alias, group.deployments, context));
   }
@@ -126,7 +129,8 @@ export class Router {
   /** Deployments known to be too small for the prompt are left out (when any other fits). */
   private fitContextWindow(plan: Deployment[], request: RouteRequest): Deployment[] {
     const windowOf = this.options.contextWindowOf;
-    if (!windowOf || !plan.some((d) => windowOf(d) !== undefined)) return plan;
+    // With one deployment there is nothing to leave out in favour of another.
+    if (!windowOf || plan.length < 2 || !plan.some((d) => windowOf(d) !== undefined)) return plan;
     const needed = request.promptTokens();
     return plan.filter((d) => (windowOf(d) ?? Number.POSITIVE_INFINITY) > needed);
   }
@@ -141,6 +145,7 @@ export class Router {
 
   /** Cooling-down and rate-limited deployments go last: tried only when nothing healthy is left. */
   private healthyFirst(plan: Deployment[]): Deployment[] {
+    if (plan.length < 2) return plan;
     const healthy = plan.filter((d) => this.health.isAvailable(d.id));
     if (healthy.length === plan.length) return plan;
     return [...healthy, ...plan.filter((d) => !this.health.isAvailable(d.id))];
@@ -148,6 +153,7 @@ export class Router {
 }
 
 function dedupe(plan: Deployment[]): Deployment[] {
+  if (plan.length < 2) return plan;
   const seen = new Set<string>();
   return plan.filter((d) => !seen.has(d.id) && seen.add(d.id));
 }

@@ -3,6 +3,7 @@
  * SSE headers, and the request facts taken from headers.
  */
 import { GatewayError } from "../../core/errors.js";
+import { rememberJsonSource } from "../../core/json-source.js";
 import type { RequestMeta } from "../route-request.js";
 import type { Runtime } from "../runtime.js";
 import type { GatewayHttpRequest, GatewayReply } from "./types.js";
@@ -23,43 +24,40 @@ export function sseHeaders(): Record<string, string> {
 /** Deeper JSON than any real request needs; deeper input could exhaust the stack when re-serialized. */
 export const MAX_JSON_DEPTH = 64;
 
-const OPEN_BRACE = 0x7b;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACE = 0x7d;
-const CLOSE_BRACKET = 0x5d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-/** Nesting depth of raw JSON bytes (strings skipped), stopping early once past `limit`. */
-export function jsonDepthExceeds(bytes: Uint8Array, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const byte = bytes[i];
-    if (inString) {
-      if (byte === BACKSLASH) i++;
-      else if (byte === QUOTE) inString = false;
-    } else if (byte === QUOTE) inString = true;
-    else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-      if (++depth > limit) return true;
-    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth--;
+/**
+ * Whether a parsed JSON value nests objects and arrays deeper than `limit`.
+ * Checked after parsing (V8's JSON.parse is iterative, so deep input cannot
+ * exhaust the stack there): only containers are walked, never the characters
+ * of strings, which are most of a chat body.
+ */
+export function jsonDepthExceeds(value: unknown, limit: number): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (limit === 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (jsonDepthExceeds(item, limit - 1)) return true;
+    return false;
   }
+  for (const key in value) if (jsonDepthExceeds((value as Record<string, unknown>)[key], limit - 1)) return true;
   return false;
 }
 
-/** The request body as JSON, or a 400 that says what is wrong with it. */
+/** The request body as JSON (its text remembered: see json-source.ts), or a 400 that says what is wrong with it. */
 export function readJson(request: GatewayHttpRequest): unknown {
   if (!request.body || request.body.length === 0) {
     throw new GatewayError("bad_request", "Request body is empty; expected a JSON object", { code: "invalid_request_body" });
   }
-  if (jsonDepthExceeds(request.body, MAX_JSON_DEPTH)) {
-    throw new GatewayError("bad_request", `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`, { code: "invalid_request_body" });
-  }
+  const text = request.body.toString("utf8");
+  let value: unknown;
   try {
-    return JSON.parse(request.body.toString("utf8"));
+    value = JSON.parse(text);
   } catch (error) {
     // Only the position: the parser's own message quotes the body, which may hold a secret.
     const position = error instanceof SyntaxError ? /position (\d+)/.exec(error.message)?.[1] : undefined;
     throw new GatewayError("bad_request", `Request body is not valid JSON${position ? ` (at position ${position})` : ""}`, { code: "invalid_json" });
   }
+  if (jsonDepthExceeds(value, MAX_JSON_DEPTH)) {
+    throw new GatewayError("bad_request", `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`, { code: "invalid_request_body" });
+  }
+  rememberJsonSource(value, text);
+  return value;
 }

@@ -9,6 +9,7 @@
  */
 import type { ChatRequest } from "../../core/chat.js";
 import type { CallContext, ProviderAdapter, ProviderSettings, UpstreamRequest } from "../adapter.js";
+import { headersPerKey } from "../headers-per-key.js";
 import type { ProviderType } from "../registry.js";
 import { anthropicError } from "./errors.js";
 import { parseAnthropicRateLimit } from "./rate-limit.js";
@@ -20,7 +21,7 @@ import { AnthropicStreamTranslator } from "./stream.js";
 export const ANTHROPIC_VERSION = "2023-06-01";
 
 export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdapter {
-  function headers(apiKey: string | undefined): Record<string, string> {
+  const headers = headersPerKey((apiKey) => {
     const out: Record<string, string> = {
       "content-type": "application/json",
       "anthropic-version": settings.apiVersion ?? ANTHROPIC_VERSION,
@@ -29,7 +30,7 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
     };
     if (apiKey) out["x-api-key"] = apiKey;
     return out;
-  }
+  });
 
   return {
     type: "anthropic",

@@ -8,6 +8,7 @@
  */
 import type { ChatRequest } from "../../core/chat.js";
 import type { CallContext, ProviderAdapter, ProviderSettings, UpstreamRequest } from "../adapter.js";
+import { headersPerKey } from "../headers-per-key.js";
 import type { ProviderType } from "../registry.js";
 import { fromGeminiEmbeddings, toGeminiEmbeddings } from "./embeddings.js";
 import { geminiError, geminiRateLimit } from "./errors.js";
@@ -21,9 +22,7 @@ function bareModel(model: string): string {
 }
 
 export function createGeminiAdapter(settings: ProviderSettings): ProviderAdapter {
-  function headers(apiKey: string | undefined): Record<string, string> {
-    return { "content-type": "application/json", ...settings.headers, ...(apiKey ? { "x-goog-api-key": apiKey } : {}) };
-  }
+  const headers = headersPerKey((apiKey) => ({ "content-type": "application/json", ...settings.headers, ...(apiKey ? { "x-goog-api-key": apiKey } : {}) }));
 
   function modelPath(model: string, method: string): string {
     return `${settings.basePath}/models/${encodeURIComponent(bareModel(model))}:${method}`;
