@@ -21,9 +21,10 @@ function added(rounds, direct, field) {
 }
 
 export function summarize(R) {
-  const S = { throughput: {}, paced: {}, ttfb: {}, streamTput: {}, memory: {}, soak: {}, accounting: {} };
+  const S = { throughput: {}, long: {}, paced: {}, ttfb: {}, streamTput: {}, memory: {}, soak: {}, accounting: {} };
   const tf = ['rps', 'p50', 'p99', 'cpuUs', 'cpuCores', 'rssMaxKb', 'core1', 'other', 'errors'];
   for (const [n, rs] of Object.entries(R.throughput ?? {})) S.throughput[n] = medianOf(rs, tf);
+  for (const [n, rs] of Object.entries(R.long ?? {})) S.long[n] = medianOf(rs, tf);
   for (const [rate, byT] of Object.entries(R.paced ?? {})) {
     S.paced[rate] = {};
     for (const [n, rs] of Object.entries(byT)) {
@@ -142,6 +143,15 @@ export function markdown(R) {
           pct(s.core1), fmt(s.other, 2), fmt(mb(s.rssMaxKb)), fmt(s.errors, 0)])), '',
       '_core 1 busy_ = CPU of the fake upstream + autocannon ÷ wall time; near 100 % means the load side, not the proxy, is the limit. ' +
       '_other load_ = CPU used meanwhile by processes outside the bench (the machine is shared).', '');
+  }
+  const L = S.long;
+  if (Object.keys(L).length) {
+    const per = (n, o) => fmt(ratio(L[n]?.cpuUs, L[o]?.cpuUs), 2);
+    out.push(`## 1b. Max throughput with a long conversation (a ${fmt(M.longBodyBytes / 1024, 1)} KB request body), ${M.opts.connections} connections`, '',
+      table(['target', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'CPU ÷ floor', 'CPU ÷ floor+json', 'core 1 busy', 'RSS under load MB', 'errors'],
+        Object.entries(L).map(([n, s]) => [lbl(R, n), fmt(s.rps, 0), fmt(s.p50), fmt(s.p99), fmt(s.cpuUs), per(n, 'floor'), per(n, 'floor-json'),
+          pct(s.core1), fmt(mb(s.rssMaxKb)), fmt(s.errors, 0)])), '',
+      'A system prompt and 20 turns (bench/targets.js `longConversationBody`); the reply is the same as in section 1. The floor forwards the bytes; floor+json parses and re-serializes them; Switchyard parses them and, for an OpenAI-compatible upstream, sends the client\'s own text with the model spliced in.', '');
   }
   for (const [rate, byT] of Object.entries(S.paced)) {
     out.push(`## 2. Latency at a paced ${Number(rate).toLocaleString('en-US')} req/s (open loop, bench/paced-load.js)`, '',

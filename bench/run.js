@@ -9,12 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { installCleanup, spawnService, stopAll, stopChild, pinSelf, waitHttp, freePort, sleep, HAS_TASKSET, CORE_LOAD } from './procs.js';
 import { rssKb, CLK_TCK } from './measure.js';
-import { TARGETS, ROOT, nginxVersion } from './targets.js';
+import { TARGETS, ROOT, nginxVersion, longConversationBody } from './targets.js';
 import * as sec from './sections.js';
 import { markdown } from './report.js';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['throughput', 'paced', 'streaming', 'memory', 'soak', 'accounting'];
+const SECTIONS = ['throughput', 'long', 'paced', 'streaming', 'memory', 'soak', 'accounting'];
 const ALIASES = { 'floor+json': 'floor-json', portkey: 'peer', 'switchyard+acct': 'switchyard-acct' };
 const USAGE = `usage: node bench/run.js [options]
   --quick              fast smoke run of every section (1 round, short runs, 20k-request soak)
@@ -90,7 +90,7 @@ async function main() {
   pinSelf(CORE_LOAD);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-'));
   const R = { meta: { startedAt: new Date().toISOString(), opts, machine: machine(), taskset: HAS_TASKSET, clkTck: CLK_TCK,
-    command: `node bench/run.js ${process.argv.slice(2).join(' ')}`.trim(), targets: {},
+    command: `node bench/run.js ${process.argv.slice(2).join(' ')}`.trim(), targets: {}, longBodyBytes: Buffer.byteLength(longConversationBody()),
     versions: { switchyard: JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version, 'switchyard dist/ built': distBuilt(), undici: pkgVersion('undici'),
       autocannon: pkgVersion('autocannon'), '@portkey-ai/gateway': pkgVersion('@portkey-ai/gateway'), '@hono/node-server': pkgVersion('@hono/node-server'),
       hono: pkgVersion('hono'), nginx: nginxVersion() } }, idle: {}, skipped: {} };
@@ -174,6 +174,7 @@ async function body(opts, R, tmp, log) {
   for (const s of opts.sections) {
     log(`\n== ${s} ==`);
     if (s === 'throughput') R.throughput = await sec.throughput(ctx, live());
+    if (s === 'long') R.long = await sec.longBody(ctx, live());
     if (s === 'paced') R.paced = await sec.paced(ctx, live());
     if (s === 'streaming') {
       const names = live((t) => t.streamOk);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { runJson, sleep } from './procs.js';
 import { cpuSeconds, rssKb, rssSampler, machineBusySeconds } from './measure.js';
-import { requestBody } from './targets.js';
+import { longConversationBody, requestBody } from './targets.js';
 import { median } from './stats.js';
 import { forceGc } from './gc.js';
 
@@ -91,12 +91,12 @@ export async function verify(ctx, t) {
 }
 
 /** Closed-loop autocannon run with CPU (proxy + upstream + load generator) and RSS sampling. */
-export async function cannonRun(ctx, t, { stream = false, duration, connections = ctx.opts.connections }) {
+export async function cannonRun(ctx, t, { stream = false, body = requestBody(stream), duration, connections = ctx.opts.connections }) {
   const a = snap(ctx, t);
   const sampler = t.pid ? rssSampler(t.pid) : null;
   let r, rss;
   try {
-    [r] = await runJson(CANNON, { url: t.origin + PATH, headers: t.headers, body: requestBody(stream), connections, duration },
+    [r] = await runJson(CANNON, { url: t.origin + PATH, headers: t.headers, body, connections, duration },
       { timeoutMs: duration * 1000 + 30_000 });
   } finally { rss = sampler?.stop(); }
   const d = deltas(a, snap(ctx, t), r.cpuTotalUs);
@@ -151,6 +151,10 @@ async function interleave(ctx, tag, names, fn) {
 // 1. max throughput, non-stream
 export const throughput = (ctx, names) =>
   interleave(ctx, 'throughput', names, (t) => cannonRun(ctx, t, { duration: ctx.opts.duration }));
+
+// 1b. the same with a long conversation (≈16 KB request): the per-byte costs a short body hides
+export const longBody = (ctx, names) =>
+  interleave(ctx, 'long body', names, (t) => cannonRun(ctx, t, { body: longConversationBody(), duration: ctx.opts.duration }));
 
 // 2. fixed-rate latency, open loop
 export async function paced(ctx, names) {
