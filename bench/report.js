@@ -193,18 +193,18 @@ export function markdown(R) {
   const ck = checks(S);
   out.push('## Targets', '', table(['target', 'measured', 'result'], ck.map((k) => [k.name, k.measured ?? '–',
     k.pass == null ? 'N/A' : k.pass ? 'PASS' : 'FAIL' + (k.note ? ` (${k.note})` : '')].map(String))), '');
-  out.push('## Method', '', ...METHOD, '');
+  out.push('## Method', '', ...method(S), '');
   return { text: out.join('\n'), summary: S, checks: ck };
 }
 
-const METHOD = [
+const method = (S) => [
   '- Every proxy forwards to the same fake upstream (bench/fake-upstream.js: fixed ~1 KB chat.completion, or 22 SSE events: role, 18 content chunks, stop, usage, `[DONE]`).',
   '- Targets run interleaved (A B C … A B C …); each number is the median over rounds. "Added" latency is the median over rounds of (target − direct in the same round).',
   '- Max throughput: autocannon in its own process (bench/cannon.js), closed loop. Paced latency: bench/paced-load.js, open loop, requests scheduled every 1/rate s on a monotonic clock and timed from the *scheduled* send time; the 1 ms timer resolution shows up as dispatch lag and is in every number, direct included.',
   '- CPU µs/request = (utime + stime of the proxy\'s process tree from /proc/<pid>/stat, ÷ CLK_TCK) over the run ÷ completed requests. For nginx the tree is master + worker. Kernel time spent in softirq for loopback TCP is not charged to any process and is left out for every target alike.',
   '- RSS = VmRSS summed over the process tree. "Under load" = the maximum sampled every 250 ms during the max-throughput runs. KB / open stream = (RSS with N streams held open − RSS just before) ÷ N; the fake upstream sends the first chunk and holds each stream until released.',
   '- Before the open-streams readings and each soak reading, Node.js targets get a forced full GC (inspector `HeapProfiler.collectGarbage`; they run with `--inspect-port=127.0.0.1:0`, inert until then), so those RSS numbers compare live memory rather than leftover garbage. nginx needs none.',
-  '- Idle RSS is read 15 s after the last request, for every target alike: once after starting (and the verification requests), once after the warm-up. Switchyard gives its heap back after at most 10 s quiet the first time, then only after 5 min quiet (`server.idle_trim_ms`), so the second reading shows the heap grown under load; the other Node.js targets keep what they grew to.',
+  `- Idle RSS is read ${S.idleSeconds} s after the last request, for every target alike: once after starting (and the verification requests), once after the warm-up. Switchyard gives its heap back after at most 10 s quiet the first time (checked every 2.5 s), then only after 5 min quiet (\`server.idle_trim_ms\`), so the second reading shows the heap grown under load; the other Node.js targets keep what they grew to.`,
   '- The soak is flat when RSS after the last chunk is within +10 % of RSS after the first chunk (the first chunk absorbs JIT and heap warm-up).',
   '- Section 6 starts both Switchyard instances fresh, so neither carries the heap of the earlier sections. They run back to back in each round; the accounting target is judged on the median of the per-round CPU growth (every round is listed), so a busy spell on the shared host in one round does not decide it.',
 ];

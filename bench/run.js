@@ -55,7 +55,7 @@ function options() {
     rates: v.rates ? list(v.rates).map(Number) : [1000, 2000], streamRate: num(v['stream-rate'], 500),
     openStreams: Math.floor(num(v['open-streams'], 1000)), soakRequests: Math.floor(num(v['soak-requests'], q ? 20_000 : 200_000)),
     soakMaxSeconds: num(v['soak-max-seconds'], q ? 30 : 300), peerSoakMaxSeconds: q ? 15 : 60, soakChunk: q ? 2 : 5,
-    settleMs: q ? 5000 : 10_000, idleMs: 15_000,
+    settleMs: q ? 5000 : 10_000, idleMs: 20_000,
     quietThreshold: 0.25, noisyCores: 0.3, quietMaxWait: num(v['quiet-wait'], q ? 5 : 30, true), quietBudget: q ? 60 : 600,
     peerShim: !v['no-peer-shim'], build: !!v.build,
     out: path.resolve(v.out ?? path.join(BENCH, q ? 'results-quick.md' : 'results.md')),
