@@ -3,6 +3,7 @@
  * plan, run attempts through adapters, price the usage, and keep one ledger row.
  */
 import type { CancelSignal } from "../core/cancel-signal.js";
+import { withTopLevel } from "../core/json-splice.js";
 import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { MappedFinishReason } from "../core/finish-reason.js";
 import { toOpenAIUsage, type OpenAIUsage, type Usage } from "../core/usage.js";
@@ -25,6 +26,8 @@ export interface CompletedChat extends RouteInfo {
   priced: PricedUsage;
   /** Usage was counted locally because the upstream reported none. */
   usageEstimated: boolean;
+  /** `completion` as JSON, when it could be made from the upstream's own text with the usage spliced in. */
+  json?: string;
 }
 
 export function admissionOf(request: ChatRequest, plan: Plan): AdmissionRequest {
@@ -44,12 +47,20 @@ export function reservable(plan: Plan): Plan["deployments"] {
   return fallback.length > 0 ? [...plan.deployments, ...fallback] : plan.deployments;
 }
 
-/** OpenAI's schema requires these keys on every choice; some hosts omit them. */
-function completeChoiceShape(completion: ChatCompletion): void {
+/** OpenAI's schema requires these keys on every choice; some hosts omit them. Returns whether any was added. */
+function completeChoiceShape(completion: ChatCompletion): boolean {
+  let added = false;
   for (const choice of completion.choices) {
-    if (choice.logprobs === undefined) choice.logprobs = null;
-    if (choice.message && choice.message.refusal === undefined) choice.message.refusal = null;
+    if (choice.logprobs === undefined) {
+      choice.logprobs = null;
+      added = true;
+    }
+    if (choice.message && choice.message.refusal === undefined) {
+      choice.message.refusal = null;
+      added = true;
+    }
   }
+  return added;
 }
 
 /** Copies the keys of `from` that `into` lacks, but `skip`, field by field (no object spread: see record.ts). */
@@ -103,8 +114,10 @@ export async function completeChat(runtime: Runtime, request: ChatRequest, signa
     const priced = record.charge(usage, usageEstimated);
     record.capturePrompt(request.messages, () => completionText(completion));
     completion.usage = renderUsage(completion.usage, usage, priced);
-    completeChoiceShape(completion);
-    return { completion, usage, finishReason, priced, usageEstimated, deployment: run.deployment, attempts: run.attempts };
+    const reshaped = completeChoiceShape(completion);
+    const source = reshaped ? undefined : run.value.sourceText;
+    const json = source === undefined ? undefined : withTopLevel(source, "usage", JSON.stringify(completion.usage));
+    return { completion, usage, finishReason, priced, usageEstimated, deployment: run.deployment, attempts: run.attempts, json };
   } catch (error) {
     record.fail(error);
     throw error;

@@ -4,6 +4,7 @@
  */
 import { CancelSource, type CancelSignal } from "../core/cancel-signal.js";
 import { GatewayError, invalidResponse } from "../core/errors.js";
+import { rememberJsonSource } from "../core/json-source.js";
 import type { RateLimitState } from "../core/rate-limit.js";
 import type { Redactor } from "../core/redact.js";
 import type { StreamItem } from "../core/chunk-text.js";
@@ -51,12 +52,16 @@ function inspectAnswer(provider: ProviderRuntime, observe: RateLimitObserver, st
   return status >= 400 ? (text, redactor) => provider.adapter.error(status, headers, redactor.redact(text)) : undefined;
 }
 
+/** The parsed body, its text remembered (see json-source.ts). */
 function parseJson(provider: ProviderRuntime, text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw invalidResponse(provider.name, "a body that is not JSON");
   }
+  rememberJsonSource(value, text);
+  return value;
 }
 
 /**

@@ -50,6 +50,12 @@ export interface ChatResult {
   /** Canonical usage, when the upstream reported it. */
   usage: Usage | undefined;
   finishReason: MappedFinishReason | undefined;
+  /**
+   * The upstream's JSON text, when `completion` still says exactly what it
+   * says (usage aside): the gateway may then splice its own usage into it
+   * instead of serializing the completion again.
+   */
+  sourceText?: string;
 }
 
 export interface EmbeddingsResult {

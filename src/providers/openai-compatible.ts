@@ -91,6 +91,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
       if (!isRecord(body) || !Array.isArray(body.choices)) throw parseFailure("chat completion");
       const completion = body as unknown as ChatCompletion;
       let finishReason: MappedFinishReason | undefined;
+      let rewritten = false;
       for (const choice of completion.choices) {
         const raw = choice.finish_reason as string | null;
         if (raw === null || raw === undefined) continue;
@@ -100,10 +101,14 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
           });
         }
         const mapped = mapOpenAILikeFinishReason(raw);
-        choice.finish_reason = mapped.unified;
+        if (mapped.unified !== raw) {
+          choice.finish_reason = mapped.unified;
+          rewritten = true;
+        }
         if (choice.index === 0 || finishReason === undefined) finishReason = mapped;
       }
-      return { completion, usage: usageFromOpenAI(completion.usage), finishReason };
+      const sourceText = rewritten ? undefined : jsonSourceOf(body);
+      return { completion, usage: usageFromOpenAI(completion.usage), finishReason, sourceText };
     },
 
     chatStream() {

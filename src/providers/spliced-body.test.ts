@@ -5,36 +5,7 @@ import { rememberJsonSource } from "../core/json-source.js";
 import type { ProviderSettings } from "./adapter.js";
 import { createOpenAICompatibleAdapter } from "./openai-compatible.js";
 import { OPENAI_PRESETS, type OpenAIPresetName } from "./presets.js";
-import { splicedBody, topLevelModelRange } from "./spliced-body.js";
-
-const modelOf = (text: string) => {
-  const range = topLevelModelRange(text);
-  return range && JSON.parse(text.slice(range.start, range.end));
-};
-
-describe("topLevelModelRange", () => {
-  it("finds the top-level model however the JSON is written", () => {
-    expect(modelOf('{"model":"a","messages":[]}')).toBe("a");
-    expect(modelOf('\n {\n  "messages" : [ {"role":"user","content":"x"} ] ,\n  "model" :\t"b" \n}\n')).toBe("b");
-    expect(modelOf('{"mod\\u0065l":"escaped-key"}')).toBe("escaped-key");
-    expect(modelOf('{"model":"with \\"quotes\\" and \\\\"}')).toBe('with "quotes" and \\');
-  });
-
-  it("is not fooled by model keys, values or text elsewhere", () => {
-    const nested = '{"metadata":{"model":"inner"},"messages":[{"role":"model","content":"\\"model\\":\\"fake\\""}],"model":"outer"}';
-    expect(modelOf(nested)).toBe("outer");
-    expect(modelOf('{"content":"x\\\\","model":"after-escaped-backslash"}')).toBe("after-escaped-backslash");
-    expect(modelOf('{"tools":[{"parameters":{"properties":{"model":{"type":"string"}}}}],"model":"m"}')).toBe("m");
-  });
-
-  it("gives up on a repeated, missing or non-string model", () => {
-    expect(topLevelModelRange('{"model":"a","model":"b"}')).toBeUndefined();
-    expect(topLevelModelRange('{"model":"a","mod\\u0065l":"b"}')).toBeUndefined();
-    expect(topLevelModelRange('{"messages":[]}')).toBeUndefined();
-    expect(topLevelModelRange('{"model":null}')).toBeUndefined();
-    expect(topLevelModelRange('[{"model":"a"}]')).toBeUndefined();
-  });
-});
+import { splicedBody } from "./spliced-body.js";
 
 describe("splicedBody", () => {
   it("replaces only the model and keeps every other byte", () => {
@@ -48,8 +19,10 @@ describe("splicedBody", () => {
     expect(JSON.parse(splicedBody(text, "a", "b", true)!)).toEqual({ model: "b", stream: true, stream_options: { include_usage: true } });
   });
 
-  it("refuses text that does not hold the model it was parsed into", () => {
+  it("refuses text that does not hold the model it was parsed into, or a model that is not a string", () => {
     expect(splicedBody('{"model":"a"}', "other", "b", false)).toBeUndefined();
+    expect(splicedBody('{"messages":[]}', "a", "b", false)).toBeUndefined();
+    expect(splicedBody('{"model":null}', "a", "b", false)).toBeUndefined();
   });
 });
 

@@ -19,7 +19,7 @@ import { authenticate } from "./authenticate.js";
 import { readJson, sseHeaders, type Route } from "./common.js";
 import { costHeaders } from "./cost-headers.js";
 import { preflight, withCors } from "./cors.js";
-import { errorReply, jsonReply, routeHeaders } from "./reply.js";
+import { errorReply, jsonReply, jsonTextReply, routeHeaders } from "./reply.js";
 import { chatSseEncoder } from "./sse-encode.js";
 import type { GatewayHttpRequest, GatewayReply } from "./types.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./wire-schemas.js";
@@ -35,7 +35,8 @@ const chatCompletions: Route = async (runtime, request, { requestId, meta }) => 
     };
   }
   const done = await completeChat(runtime, body, request.signal, meta);
-  return jsonReply(200, done.completion, costHeaders(done.priced, done.usageEstimated, routeHeaders(requestId, done)));
+  const headers = costHeaders(done.priced, done.usageEstimated, routeHeaders(requestId, done));
+  return done.json === undefined ? jsonReply(200, done.completion, headers) : jsonTextReply(200, done.json, headers);
 };
 
 const embeddings: Route = async (runtime, request, { requestId, meta }) => {

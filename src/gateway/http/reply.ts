@@ -8,8 +8,13 @@ export const JSON_TYPE = "application/json";
 
 /** A JSON reply; `headers` is taken over (content-type is added to it), not copied. */
 export function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): GatewayReply {
+  return jsonTextReply(status, JSON.stringify(body), headers);
+}
+
+/** A reply of JSON text already made; `headers` is taken over as in `jsonReply`. */
+export function jsonTextReply(status: number, json: string, headers: Record<string, string> = {}): GatewayReply {
   headers["content-type"] = JSON_TYPE;
-  return { status, headers, body: JSON.stringify(body) };
+  return { status, headers, body: json };
 }
 
 /** Headers that say what the router did: provider, upstream model, attempts, route trace. */
