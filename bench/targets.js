@@ -137,6 +137,9 @@ worker_rlimit_nofile 16384;
 events { worker_connections 8192; }
 http {
   access_log off;
+  # Request bodies stay in memory up to 1 MB, as in every Node.js target (the default 16 KB
+  # sends a long conversation to a temp file on disk first).
+  client_body_buffer_size 1m;
   client_body_temp_path ${dir}/client_body;
   proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fastcgi;
