@@ -97,3 +97,56 @@ describe("a completion spliced from the upstream's own text", () => {
     expect(reply.x).toBe(100);
   });
 });
+
+describe("embeddings spliced from the client's and the upstream's own text", () => {
+  let fixture: GatewayFixture;
+  beforeAll(async () => {
+    fixture = await startGatewayFixture({ handler: answerWith });
+  });
+  afterAll(() => fixture.close());
+
+  const vector = fc.array(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1, max: 1 }), { maxLength: 8 });
+  const embeddingsAnswer = fc.record(
+    {
+      object: fc.constant("list"),
+      data: fc.array(fc.record({ object: fc.constant("embedding"), index: fc.nat(5), embedding: fc.oneof(vector, fc.base64String()) }), { maxLength: 3 }),
+      model: text,
+      usage: fc.oneof(fc.constant(undefined), fc.record({ prompt_tokens: fc.nat(100), total_tokens: fc.nat(100), extra: text }, { requiredKeys: ["prompt_tokens", "total_tokens"] })),
+    },
+    { requiredKeys: ["object", "data", "model"] },
+  );
+  const embeddingsRequest = fc.record(
+    {
+      model: fc.constant("fake/embed-small"),
+      input: fc.oneof(text, fc.array(text, { minLength: 1, maxLength: 3 }), fc.array(fc.nat(50_000), { minLength: 1, maxLength: 5 })),
+      dimensions: fc.integer({ min: 1, max: 3072 }),
+      encoding_format: fc.constantFrom("float", "base64"),
+      user: text,
+    },
+    { requiredKeys: ["model", "input"] },
+  );
+
+  it("sends the request as written but for the model, and answers what the embedded API answers", async () => {
+    await fc.assert(
+      fc.asyncProperty(embeddingsRequest, embeddingsAnswer, fc.constantFrom(0, 2), async (request, body, indent) => {
+        answer = JSON.stringify(body, null, indent);
+        const response = await fetch(`${fixture.baseUrl}/embeddings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request, null, indent) });
+        expect(response.status).toBe(200);
+        expect(JSON.parse(fixture.upstream.requests.at(-1)!.raw)).toEqual({ ...request, model: "embed-small" });
+        const embedded = await fixture.gateway.embed(request);
+        expect(JSON.parse(await response.text())).toEqual(JSON.parse(JSON.stringify(embedded)));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("passes vectors back exactly as the upstream printed them", async () => {
+    answer = '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.10000000000000001,-2.5E-3,1.0]}],"model":"m","usage":{"prompt_tokens":2,"total_tokens":2}}';
+    const sent = '{"model": "fake/embed-small", "input": "hi"}';
+    const response = await fetch(`${fixture.baseUrl}/embeddings`, { method: "POST", headers: { "content-type": "application/json" }, body: sent });
+    const reply = await response.text();
+    expect(reply).toContain('"embedding":[0.10000000000000001,-2.5E-3,1.0]');
+    expect(JSON.parse(reply).usage).toMatchObject({ prompt_tokens: 2, total_tokens: 2 });
+    expect(fixture.upstream.requests.at(-1)!.raw).toBe('{"model": "embed-small", "input": "hi"}');
+  });
+});

@@ -44,5 +44,8 @@ describe("withTopLevel", () => {
     expect(withTopLevel('{"a":1}\n', "usage", "{}")).toBe('{"a":1,"usage":{}}\n');
     expect(withTopLevel("{ }", "usage", "{}")).toBe('{ "usage":{}}');
     expect(withTopLevel('{"usage":1,"usage":2}', "usage", "{}")).toBeUndefined();
+    const vectors = '{"data":[{"embedding":[0.5,-2.5E-3,1e2, 3]},{"embedding":[true,null,-0]}],"usage":{"prompt_tokens":1},"model":"m"}';
+    expect(withTopLevel(vectors, "usage", '{"x":2}')).toBe(vectors.replace('{"prompt_tokens":1}', '{"x":2}'));
+    expect(withTopLevel('{"data":[1,2,3', "usage", "{}")).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
 import { GatewayError } from "../core/errors.js";
+import { withTopLevel } from "../core/json-splice.js";
 import type { Usage } from "../core/usage.js";
 import type { PricedUsage } from "../accounting/cost.js";
 import { estimateCompletionTokens } from "../accounting/estimate.js";
@@ -15,6 +16,8 @@ export interface CompletedEmbeddings extends RouteInfo {
   usage: Usage;
   priced: PricedUsage;
   usageEstimated: boolean;
+  /** `response` as JSON, when it could be made from the upstream's own text with the usage spliced in (vectors are not re-printed). */
+  json?: string;
 }
 
 /** Embedding inputs counted locally, for upstreams (Gemini) that report no tokens. */
@@ -71,5 +74,7 @@ async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: Cance
   const priced = record.charge(usage, usageEstimated);
   record.capturePrompt(request.input, () => "");
   response.usage = { prompt_tokens: usage.input.total, total_tokens: usage.input.total, ...(priced.costUsd !== null && { cost: priced.costUsd }) };
-  return { response, usage, priced, usageEstimated, deployment: run.deployment, attempts: run.attempts };
+  const source = run.value.sourceText;
+  const json = source === undefined ? undefined : withTopLevel(source, "usage", JSON.stringify(response.usage));
+  return { response, usage, priced, usageEstimated, deployment: run.deployment, attempts: run.attempts, json };
 }

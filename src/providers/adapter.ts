@@ -61,6 +61,8 @@ export interface ChatResult {
 export interface EmbeddingsResult {
   response: EmbeddingsResponse;
   usage: Usage | undefined;
+  /** The upstream's JSON text, when `response` still says exactly what it says (see `ChatResult.sourceText`). */
+  sourceText?: string;
 }
 
 /** One server-sent event as framed by the transport. */

@@ -117,14 +117,17 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
 
     ...(preset.embeddings && {
       embeddingsRequest(request: EmbeddingsRequest, context: CallContext): UpstreamRequest {
-        const body = { ...request, model: context.model };
-        return { method: "POST", path: path("embeddings", context.model), headers: headers(context.apiKey), body: JSON.stringify(body) };
+        // Only the model changes: the client's own text when it is known (long inputs, token arrays).
+        const source = jsonSourceOf(request);
+        const spliced = source === undefined ? undefined : splicedBody(source, request.model, context.model, false);
+        const body = spliced ?? JSON.stringify({ ...request, model: context.model });
+        return { method: "POST", path: path("embeddings", context.model), headers: headers(context.apiKey), body };
       },
       embeddingsResponse(body: unknown): EmbeddingsResult {
         if (!isRecord(body) || !Array.isArray(body.data)) throw parseFailure("embeddings response");
         const response = body as unknown as EmbeddingsResponse;
         const usage = usageFromOpenAI({ completion_tokens: 0, ...response.usage });
-        return { response, usage };
+        return { response, usage, sourceText: jsonSourceOf(body) };
       },
     }),
 
