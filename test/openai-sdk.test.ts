@@ -174,6 +174,13 @@ describe("the client's JSON on its way upstream", () => {
     expect(fixture.upstream.requests.at(-1)!.raw).toBe(text.replace('"smart"', '"gpt-fake"'));
   });
 
+  it("is sent as written when it goes through the schema (tools), too", async () => {
+    const text = '{"model":"smart","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"model":{"type":"string"}}}}}],"top_p":1.0}';
+    const response = await post(text);
+    expect(response.status).toBe(200);
+    expect(fixture.upstream.requests.at(-1)!.raw).toBe(text.replace('"smart"', '"gpt-fake"'));
+  });
+
   it("is serialized anew when a gateway-only field must come out", async () => {
     const response = await post('{"model":"smart","models":["fake/other"],"messages":[{"role":"user","content":"x"}]}');
     expect(response.status).toBe(200);

@@ -18,7 +18,8 @@ const STREAM_USAGE = '{"include_usage":true}';
  */
 export function splicedBody(text: string, requestedModel: string, model: string, addStreamUsage: boolean): string | undefined {
   const range = topLevelValueRange(text, "model");
-  if (!range || text.charCodeAt(range.start) !== 0x22 || JSON.parse(text.slice(range.start, range.end)) !== requestedModel) return undefined;
+  // The value parses back to the model (so it is that string), or the text is not spliced.
+  if (!range || JSON.parse(text.slice(range.start, range.end)) !== requestedModel) return undefined;
   const out = model === requestedModel ? text : text.slice(0, range.start) + JSON.stringify(model) + text.slice(range.end);
   return addStreamUsage ? withTopLevel(out, "stream_options", STREAM_USAGE) : out;
 }

@@ -2,7 +2,6 @@
  * Routes HTTP requests to the gateway's operations. Thin: authenticate, parse,
  * validate, call, shape the reply. No provider or routing knowledge lives here.
  */
-import { jsonSourceOf, rememberJsonSource } from "../../core/json-source.js";
 import { newRequestId } from "../../core/request-id.js";
 import { isModelAllowed } from "../../auth/model-scope.js";
 import type { Redactor } from "../../core/redact.js";
@@ -41,11 +40,7 @@ const chatCompletions: Route = async (runtime, request, { requestId, meta }) => 
 };
 
 const embeddings: Route = async (runtime, request, { requestId, meta }) => {
-  const raw = readJson(request);
-  const body = parseEmbeddingsRequest(raw);
-  // The schema's copy says what the client's text says (it keeps unknown keys and changes none).
-  const source = jsonSourceOf(raw as object);
-  if (source !== undefined) rememberJsonSource(body, source);
+  const body = parseEmbeddingsRequest(readJson(request));
   const done = await createEmbeddings(runtime, body, request.signal, meta);
   const headers = costHeaders(done.priced, done.usageEstimated, routeHeaders(requestId, done));
   return done.json === undefined ? jsonReply(200, done.response, headers) : jsonTextReply(200, done.json, headers);

@@ -3,6 +3,7 @@
  * precise 400; unknown fields pass through to the provider untouched.
  */
 import { z } from "zod";
+import { jsonSourceOf, rememberJsonSource } from "../../core/json-source.js";
 import type { ChatRequest } from "../../core/chat.js";
 import type { EmbeddingsRequest } from "../../core/embeddings.js";
 import { GatewayError } from "../../core/errors.js";
@@ -93,7 +94,13 @@ function parseWith<T>(schema: z.ZodType, value: unknown): T {
     throw new GatewayError("bad_request", "Request body must be a JSON object", { code: "invalid_request_body" });
   }
   const result = schema.safeParse(value);
-  if (result.success) return result.data as T;
+  if (result.success) {
+    // The schemas only validate (loose objects, no defaults or transforms): their copy says
+    // what the client's text says, so the text goes with it (see json-source.ts).
+    const source = jsonSourceOf(value);
+    if (source !== undefined) rememberJsonSource(result.data, source);
+    return result.data as T;
+  }
   const issue = result.error.issues[0]!;
   const param = paramPath(issue.path);
   const missing = issue.code === "invalid_type" && issue.message.endsWith("received undefined");
