@@ -46,6 +46,8 @@ export interface LedgerStore {
   migrate(): Promise<void>;
   /** Writes a batch atomically (one transaction); a row whose id exists is ignored, so retries are safe. */
   insert(rows: readonly LedgerRow[]): Promise<void>;
+  /** A store in process memory takes a row synchronously; the writer then skips its queue. */
+  insertNow?(row: LedgerRow): void;
   /** Newest first. */
   recent(query?: RecentQuery): Promise<LedgerRow[]>;
   /** Per-group totals; `day` groups ascend by day, others descend by cost then ascend by group. */

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { LedgerRow } from "./ledger-row.js";
-import type { LedgerStore } from "./ledger-store.js";
+import type { LedgerStore, RecentQuery, SpendQuery } from "./ledger-store.js";
 import { LedgerWriter, type LedgerWriterEvent } from "./ledger-writer.js";
 import { MemoryLedgerStore } from "./memory-store.js";
 import { openLedgerStore } from "./open-store.js";
@@ -18,23 +18,29 @@ function row(i: number): LedgerRow {
   };
 }
 
-/** A memory store whose insert fails the first `failures` times, and records batch sizes. */
-class FlakyStore extends MemoryLedgerStore {
+/** A batch-only store (no `insertNow`, so the writer queues) whose insert fails the first `failures` times, and records batch sizes. */
+class FlakyStore implements LedgerStore {
   batches: number[] = [];
-  constructor(private failures: number) {
-    super();
-  }
-  override async insert(rows: readonly LedgerRow[]): Promise<void> {
+  private readonly inner = new MemoryLedgerStore();
+  constructor(private failures: number) {}
+  async insert(rows: readonly LedgerRow[]): Promise<void> {
     this.batches.push(rows.length);
     if (this.failures > 0) {
       this.failures -= 1;
       throw new Error("database is locked");
     }
-    await super.insert(rows);
+    await this.inner.insert(rows);
   }
   recover(): void {
     this.failures = 0;
   }
+  get size(): number {
+    return this.inner.size;
+  }
+  migrate = () => this.inner.migrate();
+  recent = (query?: RecentQuery) => this.inner.recent(query);
+  spend = (query: SpendQuery) => this.inner.spend(query);
+  close = () => this.inner.close();
 }
 
 const fast = { flushIntervalMs: 5, retryInitialMs: 2, retryMaxMs: 20 };
@@ -54,6 +60,18 @@ describe("LedgerWriter", () => {
     expect((await store.spend({ groupBy: "provider" }))[0]?.requests).toBe(N);
     expect(writer.stats()).toEqual({ queued: 0, written: N, failedWrites: 0, dropped: 0 });
     await store.close();
+  });
+
+  it("hands rows to a store in memory at once, without queueing them", async () => {
+    const store = new MemoryLedgerStore();
+    const writer = new LedgerWriter(store, fast);
+    for (let i = 0; i < 3; i++) writer.record(row(i));
+    expect(store.size).toBe(3); // synchronously: no timer, no flush
+    expect(writer.stats()).toEqual({ queued: 0, written: 3, failedWrites: 0, dropped: 0 });
+    await writer.close();
+    writer.record(row(3));
+    expect(store.size).toBe(3);
+    expect(writer.stats()).toMatchObject({ written: 3, dropped: 1 });
   });
 
   it("writes full batches of batchSize, one insert each, and partial ones on the timer", async () => {
@@ -124,6 +142,7 @@ describe("LedgerWriter", () => {
     const gate = new Promise<void>((resolve) => { release = resolve; });
     const inner = new MemoryLedgerStore();
     const slow: LedgerStore = Object.assign(Object.create(inner) as LedgerStore, {
+      insertNow: undefined,
       insert: async (rows: readonly LedgerRow[]) => { await gate; await inner.insert(rows); },
     });
     const writer = new LedgerWriter(slow, { ...fast, batchSize: 10 });
@@ -176,7 +195,7 @@ describe("LedgerWriter", () => {
     await store.close();
 
     // record() alone: a synchronous burst into a writer whose store is never reached.
-    const idle = new LedgerWriter(new MemoryLedgerStore(), { maxQueued: N });
+    const idle = new LedgerWriter(new FlakyStore(0), { maxQueued: N });
     const burst = performance.now();
     for (let i = 0; i < N; i++) idle.record(rows[i]!);
     const recordMs = performance.now() - burst;

@@ -90,6 +90,13 @@ export class LedgerWriter {
   record(row: LedgerRow): void {
     try {
       if (this.closed) return this.drop(1, "closed");
+      // A store in memory takes the row now: queued for up to a flush interval, row objects
+      // would outlive two young-generation collections and be promoted, one per request.
+      if (this.store.insertNow && this.queuedRows === 0 && this.inFlight === 0) {
+        this.store.insertNow(row);
+        this.written += 1;
+        return;
+      }
       if (this.queuedRows + this.inFlight >= this.maxQueued) return this.drop(1, "queue_full");
       let tail = this.chunks[this.chunks.length - 1];
       if (!tail || tail.length >= this.batchSize) {

@@ -7,6 +7,7 @@
  * `recent` keeps the newest rows.
  */
 import type { LedgerRow } from "./ledger-row.js";
+import { RowColumns } from "./row-columns.js";
 import { recentLimit, roundUsd, sortSpendRows, type LedgerStore, type RecentQuery, type SpendGroupBy, type SpendQuery, type SpendRow } from "./ledger-store.js";
 
 export const DEFAULT_MEMORY_ROWS = 10_000;
@@ -60,44 +61,44 @@ function rowTotals(row: LedgerRow): Totals {
 }
 
 export class MemoryLedgerStore implements LedgerStore {
-  private rows: LedgerRow[] = [];
+  private readonly rows: RowColumns;
   private readonly ids = new Set<string>();
   private readonly folded = new Map<string, Folded>();
 
-  constructor(private readonly maxRows = DEFAULT_MEMORY_ROWS) {}
+  constructor(maxRows = DEFAULT_MEMORY_ROWS) {
+    this.rows = new RowColumns(Math.max(1, maxRows));
+  }
 
   async migrate(): Promise<void> {}
 
   async insert(rows: readonly LedgerRow[]): Promise<void> {
-    for (const row of rows) {
-      if (this.ids.has(row.id)) continue;
-      this.ids.add(row.id);
-      this.rows.push(row); // rows are never changed once recorded; `recent` hands out copies
-    }
-    if (this.rows.length > this.maxRows) this.fold(this.rows.length - this.maxRows);
+    for (const row of rows) this.insertNow(row);
   }
 
-  /** Moves the oldest rows into hourly totals. */
-  private fold(count: number): void {
-    const oldest = this.rows.slice(0, count);
-    this.rows = this.rows.slice(count);
-    for (const row of oldest) {
-      this.ids.delete(row.id);
-      const hour = Math.floor(row.ts / HOUR_MS) * HOUR_MS;
-      const key = `${hour}\u0000${row.key_id ?? ""}\u0000${row.provider}\u0000${row.model}`;
-      let entry = this.folded.get(key);
-      if (!entry) this.folded.set(key, (entry = { hour, key_id: row.key_id, provider: row.provider, model: row.model, ...emptyTotals() }));
-      addTotals(entry, rowTotals(row));
-    }
+  /** Synchronous: the ledger writer hands rows over as they come instead of queueing them (see row-columns.ts). */
+  insertNow(row: LedgerRow): void {
+    if (this.ids.has(row.id)) return;
+    if (this.rows.size === this.rows.maxRows) this.foldOldest();
+    this.ids.add(row.id);
+    this.rows.push(row);
+  }
+
+  /** Moves the oldest row into its hourly total. */
+  private foldOldest(): void {
+    const row = this.rows.shift()!;
+    this.ids.delete(row.id);
+    const hour = Math.floor(row.ts / HOUR_MS) * HOUR_MS;
+    const key = `${hour}\u0000${row.key_id ?? ""}\u0000${row.provider}\u0000${row.model}`;
+    let entry = this.folded.get(key);
+    if (!entry) this.folded.set(key, (entry = { hour, key_id: row.key_id, provider: row.provider, model: row.model, ...emptyTotals() }));
+    addTotals(entry, rowTotals(row));
   }
 
   async recent(query: RecentQuery = {}): Promise<LedgerRow[]> {
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
-    return this.rows
-      .filter((row) => row.ts < before)
-      .sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
-      .slice(0, recentLimit(query.limit))
-      .map((row) => ({ ...row }));
+    const rows: LedgerRow[] = [];
+    for (let i = 0; i < this.rows.size; i++) if (this.rows.ts(i) < before) rows.push(this.rows.row(i));
+    return rows.sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, recentLimit(query.limit));
   }
 
   async spend(query: SpendQuery): Promise<SpendRow[]> {
@@ -115,8 +116,10 @@ export class MemoryLedgerStore implements LedgerStore {
       if (entry.hour + HOUR_MS <= from || entry.hour >= to) continue;
       add({ ...entry, ts: entry.hour }, entry);
     }
-    for (const row of this.rows) {
-      if (row.ts < from || row.ts >= to) continue;
+    for (let i = 0; i < this.rows.size; i++) {
+      const ts = this.rows.ts(i);
+      if (ts < from || ts >= to) continue;
+      const row = this.rows.row(i);
       add(row, rowTotals(row));
     }
     const rows = [...groups.values()].map((row) => ({ ...row, cost_usd: roundUsd(row.cost_usd) }));
@@ -127,6 +130,6 @@ export class MemoryLedgerStore implements LedgerStore {
 
   /** Rows held one by one (tests). */
   get size(): number {
-    return this.rows.length;
+    return this.rows.size;
   }
 }
