@@ -44,10 +44,11 @@ function closingQuote(text: string, open: number): number {
   }
 }
 
-/** A key as JSON.parse reads it: escapes (`"mod\u0065l"`) decoded. */
-function keyAt(text: string, open: number, close: number): string {
-  const raw = text.slice(open + 1, close);
-  return raw.includes("\\") ? (JSON.parse(text.slice(open, close + 1)) as string) : raw;
+/** Whether the key quoted at `open`..`close` is `key` as JSON.parse reads it (escapes such as `"mod\u0065l"` decoded); no copy unless escaped. */
+function keyIs(text: string, open: number, close: number, key: string): boolean {
+  const slash = text.indexOf("\\", open + 1);
+  if (slash === -1 || slash > close) return close - open - 1 === key.length && text.startsWith(key, open + 1);
+  return JSON.parse(text.slice(open, close + 1)) === key;
 }
 
 /** The index just past the value starting at `start`; -1 if it does not end. */
@@ -79,9 +80,9 @@ function valueEnd(text: string, start: number): number {
       // A number (or true, false, null): the regular-expression engine skips to the next quote or
       // bracket, so a vector of embeddings is one jump, not thousands of characters looked at here.
       STRUCTURAL.lastIndex = at;
-      const next = STRUCTURAL.exec(text);
-      if (next === null) return -1;
-      at = next.index - 1;
+      // test(), not exec(): no match array per number. lastIndex is then just past the one-character match.
+      if (!STRUCTURAL.test(text)) return -1;
+      at = STRUCTURAL.lastIndex - 2;
     }
   }
   return -1;
@@ -112,7 +113,7 @@ export function topLevelValueRange(text: string, key: string): ValueRange | null
     const start = skipSpace(text, colon + 1);
     const end = valueEnd(text, start);
     if (end === -1) return undefined;
-    if (keyAt(text, at, keyEnd) === key) {
+    if (keyIs(text, at, keyEnd, key)) {
       if (found) return undefined;
       found = { start, end };
     }
