@@ -74,6 +74,25 @@ describe("LedgerWriter", () => {
     expect(writer.stats()).toMatchObject({ written: 3, dropped: 1 });
   });
 
+  it("a row the store refuses at once is queued and written with the batch path instead", async () => {
+    const store = new FlakyStore(0);
+    let refused = 0;
+    const picky: LedgerStore = Object.assign(Object.create(store) as LedgerStore, {
+      insertNow: () => {
+        refused += 1;
+        throw new Error("not now");
+      },
+      insert: (rows: readonly LedgerRow[]) => store.insert(rows),
+    });
+    const writer = new LedgerWriter(picky, fast);
+    writer.record(row(1));
+    expect(refused).toBe(1);
+    expect(writer.stats()).toMatchObject({ queued: 1, written: 0 });
+    await writer.close();
+    expect(store.size).toBe(1);
+    expect(writer.stats()).toEqual({ queued: 0, written: 1, failedWrites: 0, dropped: 0 });
+  });
+
   it("writes full batches of batchSize, one insert each, and partial ones on the timer", async () => {
     const store = new FlakyStore(0);
     const writer = new LedgerWriter(store, { batchSize: 500, flushIntervalMs: 10 });

@@ -92,11 +92,7 @@ export class LedgerWriter {
       if (this.closed) return this.drop(1, "closed");
       // A store in memory takes the row now: queued for up to a flush interval, row objects
       // would outlive two young-generation collections and be promoted, one per request.
-      if (this.store.insertNow && this.queuedRows === 0 && this.inFlight === 0) {
-        this.store.insertNow(row);
-        this.written += 1;
-        return;
-      }
+      if (this.store.insertNow && this.queuedRows === 0 && this.inFlight === 0 && this.tryInsertNow(row)) return;
       if (this.queuedRows + this.inFlight >= this.maxQueued) return this.drop(1, "queue_full");
       let tail = this.chunks[this.chunks.length - 1];
       if (!tail || tail.length >= this.batchSize) {
@@ -109,6 +105,17 @@ export class LedgerWriter {
     } catch {
       // Unreachable in practice; the request path must never see a ledger error.
     }
+  }
+
+  /** False when the store refused the row: it then takes the queue's path, with its retries and reporting. */
+  private tryInsertNow(row: LedgerRow): boolean {
+    try {
+      this.store.insertNow!(row);
+    } catch {
+      return false;
+    }
+    this.written += 1;
+    return true;
   }
 
   stats(): LedgerWriterStats {
