@@ -63,6 +63,11 @@ function completeChoiceShape(completion: ChatCompletion): boolean {
   return added;
 }
 
+/** The upstream's own JSON text with `usage` set to Switchyard's, when there is such a text (see `ChatResult.sourceText`). */
+export function withUsageSpliced(sourceText: string | undefined, usage: object): string | undefined {
+  return sourceText === undefined ? undefined : withTopLevel(sourceText, "usage", JSON.stringify(usage));
+}
+
 /** Copies the keys of `from` that `into` lacks, but `skip`, field by field (no object spread: see record.ts). */
 function addMissing(into: Record<string, unknown>, from: Record<string, unknown>, skip?: string): void {
   for (const key of Object.keys(from)) if (key !== skip && !Object.hasOwn(into, key)) into[key] = from[key];
@@ -115,8 +120,7 @@ export async function completeChat(runtime: Runtime, request: ChatRequest, signa
     record.capturePrompt(request.messages, () => completionText(completion));
     completion.usage = renderUsage(completion.usage, usage, priced);
     const reshaped = completeChoiceShape(completion);
-    const source = reshaped ? undefined : run.value.sourceText;
-    const json = source === undefined ? undefined : withTopLevel(source, "usage", JSON.stringify(completion.usage));
+    const json = withUsageSpliced(reshaped ? undefined : run.value.sourceText, completion.usage);
     return { completion, usage, finishReason, priced, usageEstimated, deployment: run.deployment, attempts: run.attempts, json };
   } catch (error) {
     record.fail(error);

@@ -1,10 +1,10 @@
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
 import { GatewayError } from "../core/errors.js";
-import { withTopLevel } from "../core/json-splice.js";
 import type { Usage } from "../core/usage.js";
 import type { PricedUsage } from "../accounting/cost.js";
 import { estimateCompletionTokens } from "../accounting/estimate.js";
+import { withUsageSpliced } from "./chat.js";
 import { RequestRecord } from "./request-record.js";
 import { callWithKey, observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
 import { routeRequestOf, type RequestMeta } from "./route-request.js";
@@ -74,7 +74,6 @@ async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: Cance
   const priced = record.charge(usage, usageEstimated);
   record.capturePrompt(request.input, () => "");
   response.usage = { prompt_tokens: usage.input.total, total_tokens: usage.input.total, ...(priced.costUsd !== null && { cost: priced.costUsd }) };
-  const source = run.value.sourceText;
-  const json = source === undefined ? undefined : withTopLevel(source, "usage", JSON.stringify(response.usage));
+  const json = withUsageSpliced(run.value.sourceText, response.usage);
   return { response, usage, priced, usageEstimated, deployment: run.deployment, attempts: run.attempts, json };
 }

@@ -8,7 +8,7 @@ import type { Redactor } from "../../core/redact.js";
 import { GatewayError } from "../../core/errors.js";
 import { anthropicErrorReply } from "../anthropic-front/errors.js";
 import { anthropicMessages } from "../anthropic-front/route.js";
-import { completeChat } from "../chat.js";
+import { completeChat, type CompletedChat } from "../chat.js";
 import { streamChat } from "../chat-stream.js";
 import { createEmbeddings } from "../embeddings.js";
 import { listModels } from "../models.js";
@@ -24,6 +24,12 @@ import { chatSseEncoder } from "./sse-encode.js";
 import type { GatewayHttpRequest, GatewayReply } from "./types.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./wire-schemas.js";
 
+/** A finished non-stream call: the upstream's own text with usage spliced in when there is one, else `value` serialized. */
+function completedReply(requestId: string, done: Pick<CompletedChat, "priced" | "usageEstimated" | "json" | "deployment" | "attempts">, value: unknown): GatewayReply {
+  const headers = costHeaders(done.priced, done.usageEstimated, routeHeaders(requestId, done));
+  return done.json === undefined ? jsonReply(200, value, headers) : jsonTextReply(200, done.json, headers);
+}
+
 const chatCompletions: Route = async (runtime, request, { requestId, meta }) => {
   const body = parseChatRequest(readJson(request));
   if (body.stream === true) {
@@ -35,15 +41,13 @@ const chatCompletions: Route = async (runtime, request, { requestId, meta }) => 
     };
   }
   const done = await completeChat(runtime, body, request.signal, meta);
-  const headers = costHeaders(done.priced, done.usageEstimated, routeHeaders(requestId, done));
-  return done.json === undefined ? jsonReply(200, done.completion, headers) : jsonTextReply(200, done.json, headers);
+  return completedReply(requestId, done, done.completion);
 };
 
 const embeddings: Route = async (runtime, request, { requestId, meta }) => {
   const body = parseEmbeddingsRequest(readJson(request));
   const done = await createEmbeddings(runtime, body, request.signal, meta);
-  const headers = costHeaders(done.priced, done.usageEstimated, routeHeaders(requestId, done));
-  return done.json === undefined ? jsonReply(200, done.response, headers) : jsonTextReply(200, done.json, headers);
+  return completedReply(requestId, done, done.response);
 };
 
 /** Lists what the caller may use: a scoped key sees only its models. */
