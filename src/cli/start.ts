@@ -1,6 +1,7 @@
 import { watch } from "node:fs";
 import { ConfigError, loadConfigFile, loadStartupConfig } from "../config/load.js";
 import { createGateway, type Gateway } from "../gateway/gateway.js";
+import { setOldGenerationGrowth } from "../server/heap-growth.js";
 import { startServer } from "../server/http-server.js";
 import { trimHeapWhenIdle } from "../server/idle-heap-trim.js";
 import type { StateStore } from "../state/state-store.js";
@@ -45,6 +46,7 @@ export async function runStart(options: StartOptions, extra: { state?: StateStor
   const { config, source } = loadStartupConfig(options.config);
   if (options.port !== undefined) config.server.port = options.port;
   if (options.host !== undefined) config.server.host = options.host;
+  setOldGenerationGrowth(config.server.heap_growth_percent);
   const gateway = await createGateway({ config, state: extra.state });
   const log = gateway.logger;
   let host = config.server.host;
