@@ -105,8 +105,8 @@ export async function completeChat(runtime: Runtime, request: ChatRequest, signa
         const provider = providerFor(runtime, deployment);
         return callWithKey(provider, deployment, async (context) => {
           const upstream = provider.adapter.chatRequest(request, context);
-          const body = await callJson(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
-          return provider.adapter.chatResponse(body, context);
+          const answer = await callJson(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
+          return provider.adapter.chatResponse(answer.body, context, answer.text);
         });
       },
       signal,

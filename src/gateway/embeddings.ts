@@ -60,8 +60,8 @@ async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: Cance
       }
       return callWithKey(provider, deployment, async (context) => {
         const upstream = embeddingsRequest(request, context);
-        const body = await callJson(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
-        return embeddingsResponse(body, context, request);
+        const answer = await callJson(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
+        return embeddingsResponse(answer.body, context, request, answer.text);
       });
     },
     signal,

@@ -4,7 +4,6 @@
  */
 import { CancelSource, type CancelSignal } from "../core/cancel-signal.js";
 import { GatewayError, invalidResponse } from "../core/errors.js";
-import { rememberJsonSource } from "../core/json-source.js";
 import type { RateLimitState } from "../core/rate-limit.js";
 import type { Redactor } from "../core/redact.js";
 import type { StreamItem } from "../core/chunk-text.js";
@@ -52,20 +51,22 @@ function inspectAnswer(provider: ProviderRuntime, observe: RateLimitObserver, st
   return status >= 400 ? (text, redactor) => provider.adapter.error(status, headers, redactor.redact(text)) : undefined;
 }
 
-/** The parsed body, its text remembered (see json-source.ts). */
-function parseJson(provider: ProviderRuntime, text: string): unknown {
-  let value: unknown;
+/** A 2xx answer's body, parsed, and the text it was parsed from (adapters that forward it unchanged reuse the text). */
+export interface JsonAnswer {
+  body: unknown;
+  text: string;
+}
+
+function parseJson(provider: ProviderRuntime, text: string): JsonAnswer {
   try {
-    value = JSON.parse(text);
+    return { body: JSON.parse(text), text };
   } catch {
     throw invalidResponse(provider.name, "a body that is not JSON");
   }
-  rememberJsonSource(value, text);
-  return value;
 }
 
 /**
- * Sends a request and returns the parsed JSON body of a 2xx answer. The
+ * Sends a request and returns the JSON body of a 2xx answer. The
  * transport's own timers bound the wait for the answer and any silence inside
  * it (`timeout_ms`); no per-request timer or AbortController is needed.
  */
@@ -76,7 +77,7 @@ export async function callJson(
   timeouts: Timeouts,
   clientSignal: CancelSignal,
   redactor: Redactor,
-): Promise<unknown> {
+): Promise<JsonAnswer> {
   const response = await provider.client.fetchText(request, {
     signal: clientSignal,
     headersTimeoutMs: timeouts.totalMs,

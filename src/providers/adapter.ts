@@ -95,11 +95,12 @@ export interface StreamTranslator {
 export interface ProviderAdapter {
   readonly type: string;
   chatRequest(request: ChatRequest, context: CallContext): UpstreamRequest;
-  chatResponse(body: unknown, context: CallContext): ChatResult;
+  /** `text` is the JSON text `body` was parsed from: an adapter that forwards the answer unchanged hands it on as `sourceText`. */
+  chatResponse(body: unknown, context: CallContext, text?: string): ChatResult;
   chatStream(request: ChatRequest, context: CallContext): StreamTranslator;
   /** Optional capability: embeddings. */
   embeddingsRequest?(request: EmbeddingsRequest, context: CallContext): UpstreamRequest;
-  embeddingsResponse?(body: unknown, context: CallContext, request: EmbeddingsRequest): EmbeddingsResult;
+  embeddingsResponse?(body: unknown, context: CallContext, request: EmbeddingsRequest, text?: string): EmbeddingsResult;
   /** Optional capability: list the upstream's models. */
   modelsRequest?(): UpstreamRequest;
   modelsResponse?(body: unknown): string[];

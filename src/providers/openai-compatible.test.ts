@@ -84,6 +84,13 @@ describe("OpenAI-compatible presets", () => {
     expect(mistral.finishReason).toEqual({ unified: "length", raw: "model_length" });
   });
 
+  it("hands the answer's text on only while the completion still says what it says", () => {
+    const text = '{"id":"c","choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1.0,"completion_tokens":2}}';
+    expect(adapterFor("openai").chatResponse(JSON.parse(text), { model: "m", apiKey: "k" }, text).sourceText).toBe(text);
+    const eos = text.replace('"stop"', '"eos"');
+    expect(adapterFor("together").chatResponse(JSON.parse(eos), { model: "m", apiKey: "k" }, eos).sourceText).toBeUndefined();
+  });
+
   it("groq stream usage arrives in x_groq and is collected", () => {
     const translator = adapterFor("groq").chatStream(request, { model: "m", apiKey: "k" });
     const out = translator.push({ data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: {}, finish_reason: "stop" }], x_groq: { usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } } }) });

@@ -87,7 +87,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
       return { method: "POST", path: path("chat/completions", context.model), headers: headers(context.apiKey), body: chatBody(request, context.model) };
     },
 
-    chatResponse(body: unknown): ChatResult {
+    chatResponse(body: unknown, _context: CallContext, text?: string): ChatResult {
       if (!isRecord(body) || !Array.isArray(body.choices)) throw parseFailure("chat completion");
       const completion = body as unknown as ChatCompletion;
       let finishReason: MappedFinishReason | undefined;
@@ -107,7 +107,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
         }
         if (choice.index === 0 || finishReason === undefined) finishReason = mapped;
       }
-      const sourceText = rewritten ? undefined : jsonSourceOf(body);
+      const sourceText = rewritten ? undefined : text;
       return { completion, usage: usageFromOpenAI(completion.usage), finishReason, sourceText };
     },
 
@@ -123,11 +123,11 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
         const body = spliced ?? JSON.stringify({ ...request, model: context.model });
         return { method: "POST", path: path("embeddings", context.model), headers: headers(context.apiKey), body };
       },
-      embeddingsResponse(body: unknown): EmbeddingsResult {
+      embeddingsResponse(body: unknown, _context: CallContext, _request: EmbeddingsRequest, text?: string): EmbeddingsResult {
         if (!isRecord(body) || !Array.isArray(body.data)) throw parseFailure("embeddings response");
         const response = body as unknown as EmbeddingsResponse;
         const usage = usageFromOpenAI({ completion_tokens: 0, ...response.usage });
-        return { response, usage, sourceText: jsonSourceOf(body) };
+        return { response, usage, sourceText: text };
       },
     }),
 
