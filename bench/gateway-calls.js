@@ -33,7 +33,7 @@ export function gatewayCalls(gateway, notCancelled, authorization = 'Bearer anyt
 }
 
 /** CPU µs per call of `call`, made `n` times by `concurrency` callers. */
-export async function cpuPerCall(call, n, concurrency = 50) {
+export async function cpuPerCall(call, n, concurrency = Number(process.env.CONCURRENCY ?? 50)) {
   let started = 0;
   const worker = async () => { while (started++ < n) await call(); };
   const before = process.cpuUsage();

@@ -6,6 +6,7 @@
 // handle-acct is handle() with the SQLite ledger and a virtual key with a budget (section 6).
 // handle-stream is the same for a streamed request (22 SSE events) with the SSE text consumed.
 // DIST=/path/to/dist compares another build (A/B). ONLY=chat,handle runs only those (e.g. under --cpu-prof). The first round includes JIT warm-up; read the later ones.
+// CONCURRENCY=1 makes the calls one at a time (default 50), as at a low paced rate.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
