@@ -135,6 +135,23 @@ describe("the ledger", () => {
     }
   });
 
+  it("keeps one row per request when a client reuses its x-request-id", async () => {
+    const sent = await Promise.all(
+      Array.from({ length: 2 }, () =>
+        client.chat.completions
+          .create({ model: "oai/gpt-4o-mini", ...ask }, { headers: { "x-request-id": "client-reused-7" } })
+          .withResponse()
+          .then(({ response }) => response.headers.get("x-request-id")),
+      ),
+    );
+    expect(sent).toEqual(["client-reused-7", "client-reused-7"]);
+    const { data } = (await (await gateway.fetch("http://gw/admin/requests?limit=1000")).json()) as { data: Array<{ id: string; request_id: string }> };
+    const rows = data.filter((row) => row.request_id === "client-reused-7");
+    expect(rows).toHaveLength(2);
+    expect(new Set(rows.map((row) => row.id)).size).toBe(2);
+    expect(rows.every((row) => row.id !== "client-reused-7")).toBe(true);
+  });
+
   it("groups spend by model with hand-computed totals", async () => {
     const response = await gateway.fetch("http://gw/admin/spend?group_by=provider");
     const { data } = (await response.json()) as { data: Array<{ group: string; requests: number; cost_usd: number }> };

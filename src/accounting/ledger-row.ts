@@ -3,8 +3,14 @@
  * (snake_case) so rows pass through SQL and the admin API unchanged.
  */
 export interface LedgerRow {
-  /** The request id (`x-request-id`); unique: a row written twice is kept once. */
+  /**
+   * The row's own id; unique: a row written twice (a retried batch) is kept
+   * once. The request id when the gateway generated it, a fresh one when the
+   * client sent its own `x-request-id`, so a reused client id never merges rows.
+   */
   id: string;
+  /** The request id the client saw (`x-request-id`, its own or generated). */
+  request_id: string;
   /** Epoch milliseconds when the request finished. */
   ts: number;
   /** Virtual key id; null for the master key or an open gateway. */

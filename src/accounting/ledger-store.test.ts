@@ -8,7 +8,7 @@ import type { LedgerStore } from "./ledger-store.js";
 import { MemoryLedgerStore } from "./memory-store.js";
 import { openLedgerStore } from "./open-store.js";
 import { openSqlite } from "./sqlite-driver.js";
-import { applyMigrations } from "./sqlite-migrations.js";
+import { applyMigrations, MIGRATIONS } from "./sqlite-migrations.js";
 import { SqliteLedgerStore } from "./sqlite-store.js";
 
 const DAY1 = Date.UTC(2026, 0, 1, 12);
@@ -21,6 +21,7 @@ function ledgerRow(overrides: Partial<LedgerRow> = {}): LedgerRow {
     input_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, output_tokens: 0, reasoning_tokens: 0,
     cost_usd: 0, unpriced: false, estimated: false, price_version: "2026-11-28.1", latency_ms: 100, ttft_ms: null,
     ...overrides,
+    request_id: overrides.request_id ?? overrides.id ?? "req-1",
   };
 }
 
@@ -75,6 +76,14 @@ describe.each(stores)("%s ledger store", (_name, open) => {
     await store.close();
   });
 
+  it("keeps rows that share a request id (a client reusing its x-request-id) apart", async () => {
+    const store = await seeded();
+    await store.insert([ledgerRow({ id: "r6", request_id: "client-1", ts: DAY2 + 3 }), ledgerRow({ id: "r7", request_id: "client-1", ts: DAY2 + 4 })]);
+    const mine = (await store.recent({ limit: 100 })).filter((r) => r.request_id === "client-1");
+    expect(mine.map((r) => r.id)).toEqual(["r7", "r6"]);
+    await store.close();
+  });
+
   it("spend by key", async () => {
     const store = await seeded();
     expect(await store.spend({ groupBy: "key" })).toEqual([
@@ -121,12 +130,31 @@ describe.each(stores)("%s ledger store", (_name, open) => {
 describe("sqlite migrations", () => {
   it("are idempotent: a second run applies nothing", () => {
     const db = openSqlite(":memory:");
-    expect(applyMigrations(db)).toEqual([1]);
+    expect(applyMigrations(db)).toEqual([1, 2]);
     expect(applyMigrations(db)).toEqual([]);
-    expect(db.prepare("SELECT version, name FROM schema_migrations").all()).toEqual([{ version: 1, name: "ledger" }]);
+    expect(db.prepare("SELECT version, name FROM schema_migrations").all()).toEqual([
+      { version: 1, name: "ledger" },
+      { version: 2, name: "ledger request_id" },
+    ]);
     const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger' AND sql IS NOT NULL").all() as Array<{ name: string }>).map((r) => r.name);
     expect(indexes.sort()).toEqual(["ledger_key_id_ts", "ledger_model_ts", "ledger_ts"]);
     db.close();
+  });
+
+  it("a ledger written before request_id existed reads its row ids as request ids", async () => {
+    const file = join(tmp, `old-${Math.random()}.db`);
+    const db = openSqlite(file);
+    applyMigrations(db, MIGRATIONS.slice(0, 1));
+    db.prepare(
+      `INSERT INTO ledger (id, ts, requested_model, provider, model, status, attempts, route, stream, input_tokens, cached_tokens,
+         cache_write_tokens, output_tokens, reasoning_tokens, unpriced, estimated, price_version, latency_ms)
+       VALUES ('old-1', ${DAY1}, 'm', 'p', 'm', 200, 1, 'p/m:200', 0, 1, 0, 0, 1, 0, 0, 0, 'v', 5)`,
+    ).run();
+    db.close();
+    const store = await openLedgerStore(`sqlite://${file}`);
+    await store.insert([ledgerRow({ id: "new-1", request_id: "client-1", ts: DAY1 + 1 })]);
+    expect((await store.recent()).map((r) => [r.id, r.request_id])).toEqual([["new-1", "client-1"], ["old-1", "old-1"]]);
+    await store.close();
   });
 
   it("survive reopening a file, and the data stays", async () => {
@@ -189,7 +217,7 @@ describe("MemoryLedgerStore bounds", () => {
     const store = new MemoryLedgerStore(100);
     const base = Date.parse("2026-11-01T10:00:00Z");
     const row = (i: number): LedgerRow => ({
-      id: `r${i}`, ts: base + i * 1000, key_id: i % 2 ? "k1" : null, requested_model: "m", provider: "p", model: "m",
+      id: `r${i}`, request_id: `r${i}`, ts: base + i * 1000, key_id: i % 2 ? "k1" : null, requested_model: "m", provider: "p", model: "m",
       status: 200, error_kind: null, attempts: 1, route: "p/m:200", stream: false,
       input_tokens: 10, cached_tokens: 1, cache_write_tokens: 0, output_tokens: 5, reasoning_tokens: 0,
       cost_usd: 0.001, unpriced: false, estimated: false, price_version: "v", latency_ms: 1, ttft_ms: null,

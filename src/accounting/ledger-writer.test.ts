@@ -10,7 +10,7 @@ import { openLedgerStore } from "./open-store.js";
 
 function row(i: number): LedgerRow {
   return {
-    id: `req-${i}`, ts: 1_700_000_000_000 + i, key_id: i % 3 === 0 ? null : `k${i % 7}`, requested_model: "smart",
+    id: `req-${i}`, request_id: `req-${i}`, ts: 1_700_000_000_000 + i, key_id: i % 3 === 0 ? null : `k${i % 7}`, requested_model: "smart",
     provider: "openai", model: "gpt-4o", status: 200, error_kind: null, attempts: 1, route: "/v1/chat/completions",
     stream: i % 2 === 0, input_tokens: 1000, cached_tokens: 400, cache_write_tokens: 0, output_tokens: 200,
     reasoning_tokens: 0, cost_usd: 0.004, unpriced: false, estimated: false, price_version: "2026-11-28.1",

@@ -23,6 +23,7 @@ function ledgerRow(overrides: Partial<LedgerRow> = {}): LedgerRow {
     input_tokens: 10, cached_tokens: 0, cache_write_tokens: 0, output_tokens: 5, reasoning_tokens: 0,
     cost_usd: 0.001, unpriced: false, estimated: false, price_version: "v1", latency_ms: 100, ttft_ms: null,
     ...overrides,
+    request_id: overrides.request_id ?? overrides.id ?? "req-1",
   };
 }
 
@@ -40,7 +41,10 @@ describe.skipIf(!available)("PostgresLedgerStore", () => {
     await store.migrate();
     expect(await applyPostgresMigrations(pool, "ledger", LEDGER_PG_MIGRATIONS)).toEqual([]);
     const { rows } = await pool.query("SELECT component, version, name FROM switchyard_migrations");
-    expect(rows).toEqual([{ component: "ledger", version: 1, name: "ledger" }]);
+    expect(rows).toEqual([
+      { component: "ledger", version: 1, name: "ledger" },
+      { component: "ledger", version: 2, name: "ledger request_id" },
+    ]);
     const indexes = await pool.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'ledger' AND schemaname = current_schema() ORDER BY 1");
     expect(indexes.rows.map((r) => r.indexname)).toEqual(["ledger_key_id_ts", "ledger_model_ts", "ledger_pkey", "ledger_ts"]);
     const types = await pool.query<{ column_name: string; data_type: string }>(
@@ -53,8 +57,11 @@ describe.skipIf(!available)("PostgresLedgerStore", () => {
     const schema = await schemas.create();
     const stores = Array.from({ length: 4 }, () => new PostgresLedgerStore(schema.pool()));
     await Promise.all(stores.map((store) => store.migrate()));
-    const { rows } = await schema.pool().query("SELECT component, version FROM switchyard_migrations");
-    expect(rows).toEqual([{ component: "ledger", version: 1 }]);
+    const { rows } = await schema.pool().query("SELECT component, version FROM switchyard_migrations ORDER BY version");
+    expect(rows).toEqual([
+      { component: "ledger", version: 1 },
+      { component: "ledger", version: 2 },
+    ]);
     await stores[0]!.insert([ledgerRow()]);
     expect(await stores[3]!.recent()).toEqual([ledgerRow()]);
   });
@@ -62,7 +69,7 @@ describe.skipIf(!available)("PostgresLedgerStore", () => {
   it("refuses a schema migrated by a newer Switchyard", async () => {
     const { pool } = await migratedStore();
     await pool.query("INSERT INTO switchyard_migrations (component, version, name, applied_at) VALUES ('ledger', 99, 'future', 0)");
-    await expect(new PostgresLedgerStore(pool).migrate()).rejects.toThrow(/version 99, newer than this Switchyard knows \(1\)/);
+    await expect(new PostgresLedgerStore(pool).migrate()).rejects.toThrow(/version 99, newer than this Switchyard knows \(2\)/);
   });
 
   it("writes a batch as one multi-row statement", async () => {
@@ -72,7 +79,7 @@ describe.skipIf(!available)("PostgresLedgerStore", () => {
     const inserts = query.mock.calls.filter(([text]) => typeof text === "string" && text.startsWith("INSERT"));
     expect(inserts).toHaveLength(1);
     expect(inserts[0]![0]).toMatch(/ON CONFLICT \(id\) DO NOTHING$/);
-    expect(inserts[0]![1]).toHaveLength(250 * 22);
+    expect(inserts[0]![1]).toHaveLength(250 * 23);
     query.mockRestore();
     expect((await store.spend({ groupBy: "key" }))[0]).toMatchObject({ group: "k1", requests: 250, input_tokens: 2500, cost_usd: 0.25 });
   });

@@ -51,12 +51,18 @@ export const LEDGER_PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX ledger_model_ts ON ledger (model, ts);
     `,
   },
+  {
+    // The row id stops being the client's x-request-id (a reused one merged rows); older rows keep NULL here.
+    version: 2,
+    name: "ledger request_id",
+    sql: `ALTER TABLE ledger ADD COLUMN request_id TEXT;`,
+  },
 ];
 
 const COLUMNS = [
   "id", "ts", "key_id", "requested_model", "provider", "model", "status", "error_kind", "attempts", "route", "stream",
   "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
-  "cost_usd", "unpriced", "estimated", "price_version", "latency_ms", "ttft_ms",
+  "cost_usd", "unpriced", "estimated", "price_version", "latency_ms", "ttft_ms", "request_id",
 ] as const;
 
 /** Rows per INSERT statement: as many as fit under PostgreSQL's bind-parameter limit. */
@@ -193,12 +199,15 @@ function toSql(row: LedgerRow): unknown[] {
     pgText(row.price_version ?? ""),
     bigintValue(row.latency_ms),
     row.ttft_ms == null ? null : bigintValue(row.ttft_ms),
+    pgText(row.request_id ?? row.id),
   ];
 }
 
 function fromSql(raw: Record<string, unknown>): LedgerRow {
   return {
     id: String(raw.id),
+    // Rows written before the request_id column existed were keyed by their request id.
+    request_id: String(raw.request_id ?? raw.id),
     ts: pgNumber(raw.ts),
     key_id: raw.key_id === null ? null : String(raw.key_id),
     requested_model: String(raw.requested_model),

@@ -5,8 +5,9 @@ import { RowColumns } from "./row-columns.js";
 
 const text = fc.string({ maxLength: 12 });
 const count = fc.nat({ max: 2_000_000 });
-const ledgerRow: fc.Arbitrary<LedgerRow> = fc.record({
+const anyRow: fc.Arbitrary<LedgerRow> = fc.record({
   id: fc.uuid(),
+  request_id: fc.uuid(),
   ts: fc.integer({ min: 0, max: 4_000_000_000_000 }),
   key_id: fc.option(text, { nil: null }),
   requested_model: text,
@@ -29,6 +30,8 @@ const ledgerRow: fc.Arbitrary<LedgerRow> = fc.record({
   latency_ms: fc.double({ min: 0, max: 1e6, noNaN: true }),
   ttft_ms: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: null }),
 });
+/** Mostly the common case: the request id is the row id (the gateway generated it). */
+const ledgerRow = fc.tuple(anyRow, fc.boolean()).map(([row, own]): LedgerRow => (own ? { ...row, request_id: row.id } : row));
 
 describe("RowColumns", () => {
   it("gives back every field of every row, in order, across growth and wrap-around", () => {

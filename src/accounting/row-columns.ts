@@ -21,7 +21,8 @@ const NO_TTFT = 16;
 const MAX_SHARED = 4_096;
 
 const NUMBERS = ["ts", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "ttft_ms", "status", "attempts"] as const;
-const STRINGS = ["id", "key_id", "requested_model", "provider", "model", "error_kind", "route", "price_version"] as const;
+/** `request_id` holds null where it equals `id` (the gateway generated it): one string per row, not two. */
+const STRINGS = ["id", "request_id", "key_id", "requested_model", "provider", "model", "error_kind", "route", "price_version"] as const;
 
 type NumberColumn = (typeof NUMBERS)[number];
 type StringColumn = (typeof STRINGS)[number];
@@ -64,6 +65,7 @@ export class RowColumns {
     n.attempts[at] = row.attempts;
     const s = this.strings;
     s.id[at] = row.id;
+    s.request_id[at] = row.request_id === row.id ? null : row.request_id;
     s.key_id[at] = this.share(row.key_id);
     s.requested_model[at] = this.share(row.requested_model);
     s.provider[at] = this.share(row.provider);
@@ -80,6 +82,7 @@ export class RowColumns {
     if (this.count === 0) return undefined;
     const row = this.row(0);
     this.strings.id[this.head] = null;
+    this.strings.request_id[this.head] = null;
     this.head = (this.head + 1) % this.capacity;
     this.count--;
     return row;
@@ -93,6 +96,7 @@ export class RowColumns {
     const flags = this.flags[at]!;
     return {
       id: s.id[at]!,
+      request_id: s.request_id[at] ?? s.id[at]!,
       ts: n.ts[at]!,
       key_id: s.key_id[at]!,
       requested_model: s.requested_model[at]!,

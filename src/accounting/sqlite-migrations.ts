@@ -45,6 +45,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX ledger_model_ts ON ledger (model, ts);
     `,
   },
+  {
+    // The row id stops being the client's x-request-id (a reused one merged rows); older rows keep NULL here.
+    version: 2,
+    name: "ledger request_id",
+    sql: `ALTER TABLE ledger ADD COLUMN request_id TEXT;`,
+  },
 ];
 
 /** Applies the migrations not yet recorded; returns the versions it applied. */

@@ -12,7 +12,7 @@ import { applyMigrations } from "./sqlite-migrations.js";
 const COLUMNS = [
   "id", "ts", "key_id", "requested_model", "provider", "model", "status", "error_kind", "attempts", "route", "stream",
   "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
-  "cost_usd", "unpriced", "estimated", "price_version", "latency_ms", "ttft_ms",
+  "cost_usd", "unpriced", "estimated", "price_version", "latency_ms", "ttft_ms", "request_id",
 ] as const;
 
 const GROUP_EXPRESSIONS: Record<SpendGroupBy, string> = {
@@ -124,11 +124,14 @@ function toSql(row: LedgerRow): SqliteValue[] {
     String(row.price_version ?? ""),
     int(row.latency_ms),
     row.ttft_ms == null ? null : int(row.ttft_ms),
+    String(row.request_id ?? row.id),
   ];
 }
 
 function fromSql(raw: Record<string, unknown>): LedgerRow {
-  return { ...(raw as unknown as LedgerRow), stream: raw.stream === 1, unpriced: raw.unpriced === 1, estimated: raw.estimated === 1 };
+  // Rows written before the request_id column existed were keyed by their request id.
+  const requestId = raw.request_id ?? raw.id;
+  return { ...(raw as unknown as LedgerRow), request_id: String(requestId), stream: raw.stream === 1, unpriced: raw.unpriced === 1, estimated: raw.estimated === 1 };
 }
 
 function int(value: number): number {

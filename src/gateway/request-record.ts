@@ -79,7 +79,8 @@ export class RequestRecord {
     this.finished = true;
     const usage = this.usage ?? emptyUsage();
     const row: LedgerRow = {
-      id: this.origin.requestId,
+      id: this.origin.ledgerId ?? this.origin.requestId,
+      request_id: this.origin.requestId,
       ts: Date.now(),
       key_id: this.origin.keyId,
       requested_model: this.runtime.redactor.redactModelName(this.requestedModel),
@@ -106,7 +107,7 @@ export class RequestRecord {
     this.admission?.settle(row.cost_usd, row.input_tokens + row.output_tokens);
     this.runtime.ledger.record(row);
     if (this.prompt) {
-      this.runtime.promptLog.write({ request_id: row.id, key_id: row.key_id, model: row.model, provider: row.provider, ...this.prompt });
+      this.runtime.promptLog.write({ request_id: row.request_id, key_id: row.key_id, model: row.model, provider: row.provider, ...this.prompt });
     }
     this.runtime.metrics.observe(row);
   }

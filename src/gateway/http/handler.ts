@@ -81,9 +81,10 @@ const ROUTES: Record<string, Route> = {
 
 const KNOWN_PATHS = new Set(Object.keys(ROUTES).map((key) => key.slice(key.indexOf(" ") + 1)));
 
-function requestIdOf(request: GatewayHttpRequest): string {
+/** The client's own `x-request-id`, when it sent a valid one. */
+function clientRequestId(request: GatewayHttpRequest): string | undefined {
   const given = request.headers["x-request-id"];
-  return typeof given === "string" && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : newRequestId();
+  return typeof given === "string" && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : undefined;
 }
 
 function routeFor(request: GatewayHttpRequest): Route {
@@ -105,7 +106,7 @@ export async function handleAdmin(runtime: Runtime, request: GatewayHttpRequest)
   const requestId = newRequestId();
   try {
     if (!request.path.startsWith("/admin/")) throw new GatewayError("not_found", `Not an admin route: ${request.path}`);
-    return await routeFor(request)(runtime, request, { requestId, meta: { requestId, keyId: null, tags: [] } });
+    return await routeFor(request)(runtime, request, { requestId, meta: { requestId, ledgerId: undefined, keyId: null, tags: [] } });
   } catch (error) {
     return errorReply(error, requestId, runtime.redactor);
   }
@@ -119,12 +120,13 @@ export function handleHttp(runtime: Runtime, request: GatewayHttpRequest): Promi
 }
 
 async function serve(runtime: Runtime, request: GatewayHttpRequest): Promise<GatewayReply> {
-  const requestId = requestIdOf(request);
+  const given = clientRequestId(request);
+  const requestId = given ?? newRequestId();
   try {
     const route = routeFor(request);
     const principal = authenticate(runtime, request, requestId);
     const key = principal?.kind === "virtual" ? principal.key : undefined;
-    const meta = { requestId, keyId: key?.id ?? null, key, tags: tagsFromHeader(request.headers["x-switchyard-tags"]), bodyBytes: request.body?.length };
+    const meta = { requestId, ledgerId: given === undefined ? undefined : newRequestId(), keyId: key?.id ?? null, key, tags: tagsFromHeader(request.headers["x-switchyard-tags"]), bodyBytes: request.body?.length };
     return await route(runtime, request, { requestId, meta });
   } catch (error) {
     return errorReplyFor(request.path, error, requestId, runtime.redactor);
