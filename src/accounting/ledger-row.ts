@@ -9,7 +9,7 @@ export interface LedgerRow {
    * client sent its own `x-request-id`, so a reused client id never merges rows.
    */
   id: string;
-  /** The request id the client saw (`x-request-id`, its own or generated). */
+  /** The request id the client saw (`x-request-id`, its own or generated); stores keep it only where it differs from `id`. */
   request_id: string;
   /** Epoch milliseconds when the request finished. */
   ts: number;

@@ -199,14 +199,15 @@ function toSql(row: LedgerRow): unknown[] {
     pgText(row.price_version ?? ""),
     bigintValue(row.latency_ms),
     row.ttft_ms == null ? null : bigintValue(row.ttft_ms),
-    pgText(row.request_id ?? row.id),
+    // NULL where it is the row id (the gateway generated it): no second copy of every id on disk.
+    row.request_id == null || row.request_id === row.id ? null : pgText(row.request_id),
   ];
 }
 
 function fromSql(raw: Record<string, unknown>): LedgerRow {
   return {
     id: String(raw.id),
-    // Rows written before the request_id column existed were keyed by their request id.
+    // NULL: the row id is the request id (so were rows written before the column existed).
     request_id: String(raw.request_id ?? raw.id),
     ts: pgNumber(raw.ts),
     key_id: raw.key_id === null ? null : String(raw.key_id),

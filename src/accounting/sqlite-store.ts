@@ -124,12 +124,13 @@ function toSql(row: LedgerRow): SqliteValue[] {
     String(row.price_version ?? ""),
     int(row.latency_ms),
     row.ttft_ms == null ? null : int(row.ttft_ms),
-    String(row.request_id ?? row.id),
+    // NULL where it is the row id (the gateway generated it): no second copy of every id on disk.
+    row.request_id == null || row.request_id === row.id ? null : String(row.request_id),
   ];
 }
 
 function fromSql(raw: Record<string, unknown>): LedgerRow {
-  // Rows written before the request_id column existed were keyed by their request id.
+  // NULL: the row id is the request id (so were rows written before the column existed).
   const requestId = raw.request_id ?? raw.id;
   return { ...(raw as unknown as LedgerRow), request_id: String(requestId), stream: raw.stream === 1, unpriced: raw.unpriced === 1, estimated: raw.estimated === 1 };
 }
