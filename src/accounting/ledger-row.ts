@@ -9,7 +9,7 @@ export interface LedgerRow {
    * client sent its own `x-request-id`, so a reused client id never merges rows.
    */
   id: string;
-  /** The request id the client saw (`x-request-id`, its own or generated); stores keep it only where it differs from `id`. */
+  /** The request id the client saw (`x-request-id`, its own or generated); stores keep it only where it differs from `id` (`storedRequestId`). */
   request_id: string;
   /** Epoch milliseconds when the request finished. */
   ts: number;
@@ -47,4 +47,13 @@ export interface LedgerRow {
   latency_ms: number;
   /** Time to first token of a stream; null for non-streams or when none arrived. */
   ttft_ms: number | null;
+}
+
+/**
+ * `request_id` as stores keep it: null where it is the row id (the gateway
+ * generated it, the common case), so no store holds every id twice. Reading
+ * back, null means the row id (as for rows written before the column existed).
+ */
+export function storedRequestId(row: LedgerRow): string | null {
+  return row.request_id == null || row.request_id === row.id ? null : String(row.request_id);
 }

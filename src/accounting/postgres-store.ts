@@ -14,7 +14,7 @@
  */
 import type pg from "pg";
 import { applyPostgresMigrations, bigintValue, chunks, inTransaction, integerValue, MAX_BIND_PARAMETERS, pgNumber, pgNumberOrNull, pgText, pgTextOrNull, timeBound, valuesPlaceholders, type PgMigration } from "../storage/postgres.js";
-import type { LedgerRow } from "./ledger-row.js";
+import { storedRequestId, type LedgerRow } from "./ledger-row.js";
 import { recentLimit, roundUsd, sortSpendRows, type LedgerStore, type RecentQuery, type SpendGroupBy, type SpendQuery, type SpendRow } from "./ledger-store.js";
 
 export const LEDGER_PG_MIGRATIONS: readonly PgMigration[] = [
@@ -199,8 +199,7 @@ function toSql(row: LedgerRow): unknown[] {
     pgText(row.price_version ?? ""),
     bigintValue(row.latency_ms),
     row.ttft_ms == null ? null : bigintValue(row.ttft_ms),
-    // NULL where it is the row id (the gateway generated it): no second copy of every id on disk.
-    row.request_id == null || row.request_id === row.id ? null : pgText(row.request_id),
+    pgTextOrNull(storedRequestId(row)),
   ];
 }
 

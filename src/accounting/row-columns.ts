@@ -9,7 +9,7 @@
  * A ring: `push` past `maxRows` is the caller's to prevent (`shift` first).
  * Storage grows by doubling up to `maxRows`, so an idle gateway holds little.
  */
-import type { LedgerRow } from "./ledger-row.js";
+import { storedRequestId, type LedgerRow } from "./ledger-row.js";
 
 const STREAM = 1;
 const UNPRICED = 2;
@@ -21,7 +21,7 @@ const NO_TTFT = 16;
 const MAX_SHARED = 4_096;
 
 const NUMBERS = ["ts", "input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "ttft_ms", "status", "attempts"] as const;
-/** `request_id` holds null where it equals `id` (the gateway generated it): one string per row, not two. */
+/** `request_id` holds `storedRequestId(row)`: null where it equals `id`, one string per row, not two. */
 const STRINGS = ["id", "request_id", "key_id", "requested_model", "provider", "model", "error_kind", "route", "price_version"] as const;
 
 type NumberColumn = (typeof NUMBERS)[number];
@@ -65,7 +65,7 @@ export class RowColumns {
     n.attempts[at] = row.attempts;
     const s = this.strings;
     s.id[at] = row.id;
-    s.request_id[at] = row.request_id === row.id ? null : row.request_id;
+    s.request_id[at] = storedRequestId(row);
     s.key_id[at] = this.share(row.key_id);
     s.requested_model[at] = this.share(row.requested_model);
     s.provider[at] = this.share(row.provider);

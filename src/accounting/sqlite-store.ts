@@ -4,7 +4,7 @@
  * prepared once and take parameters only; the group-by expressions come from
  * a fixed table, never from input.
  */
-import type { LedgerRow } from "./ledger-row.js";
+import { storedRequestId, type LedgerRow } from "./ledger-row.js";
 import { recentLimit, roundUsd, sortSpendRows, type LedgerStore, type RecentQuery, type SpendGroupBy, type SpendQuery, type SpendRow } from "./ledger-store.js";
 import { openSqlite, type SqliteDatabase, type SqliteStatement, type SqliteTransaction, type SqliteValue } from "./sqlite-driver.js";
 import { applyMigrations } from "./sqlite-migrations.js";
@@ -124,8 +124,7 @@ function toSql(row: LedgerRow): SqliteValue[] {
     String(row.price_version ?? ""),
     int(row.latency_ms),
     row.ttft_ms == null ? null : int(row.ttft_ms),
-    // NULL where it is the row id (the gateway generated it): no second copy of every id on disk.
-    row.request_id == null || row.request_id === row.id ? null : String(row.request_id),
+    storedRequestId(row),
   ];
 }
 

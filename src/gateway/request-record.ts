@@ -5,6 +5,7 @@
 import type { PricedUsage } from "../accounting/cost.js";
 import type { LedgerRow } from "../accounting/ledger-row.js";
 import { asGatewayError } from "../core/errors.js";
+import { newRequestId } from "../core/request-id.js";
 import { emptyUsage, type Usage } from "../core/usage.js";
 import type { Deployment } from "../router/plan.js";
 import type { AttemptTrace } from "../router/run-attempts.js";
@@ -79,7 +80,7 @@ export class RequestRecord {
     this.finished = true;
     const usage = this.usage ?? emptyUsage();
     const row: LedgerRow = {
-      id: this.origin.ledgerId ?? this.origin.requestId,
+      id: this.origin.clientRequestId ? newRequestId() : this.origin.requestId,
       request_id: this.origin.requestId,
       ts: Date.now(),
       key_id: this.origin.keyId,

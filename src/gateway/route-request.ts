@@ -11,8 +11,8 @@ import type { RouteRequest } from "../router/router.js";
 /** Request facts the HTTP layer knows and the body does not. */
 export interface RequestMeta {
   requestId: string;
-  /** The ledger row's id when `requestId` is the client's own (which it may reuse); undefined when the gateway generated `requestId`. */
-  ledgerId: string | undefined;
+  /** `requestId` is the client's own `x-request-id`, which it may reuse: the ledger row then gets an id of its own. */
+  clientRequestId: boolean;
   /** Virtual key id, when the caller used one. */
   keyId: string | null;
   /** The caller's virtual key: its scopes, limits and budget apply. */
@@ -24,7 +24,7 @@ export interface RequestMeta {
 
 /** Embedded calls: a fresh id, no key, no tags. */
 export function embeddedMeta(): RequestMeta {
-  return { requestId: newRequestId(), ledgerId: undefined, keyId: null, tags: [] };
+  return { requestId: newRequestId(), clientRequestId: false, keyId: null, tags: [] };
 }
 
 export function tagsFromHeader(value: string | string[] | undefined): string[] {

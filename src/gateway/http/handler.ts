@@ -106,7 +106,7 @@ export async function handleAdmin(runtime: Runtime, request: GatewayHttpRequest)
   const requestId = newRequestId();
   try {
     if (!request.path.startsWith("/admin/")) throw new GatewayError("not_found", `Not an admin route: ${request.path}`);
-    return await routeFor(request)(runtime, request, { requestId, meta: { requestId, ledgerId: undefined, keyId: null, tags: [] } });
+    return await routeFor(request)(runtime, request, { requestId, meta: { requestId, clientRequestId: false, keyId: null, tags: [] } });
   } catch (error) {
     return errorReply(error, requestId, runtime.redactor);
   }
@@ -126,7 +126,7 @@ async function serve(runtime: Runtime, request: GatewayHttpRequest): Promise<Gat
     const route = routeFor(request);
     const principal = authenticate(runtime, request, requestId);
     const key = principal?.kind === "virtual" ? principal.key : undefined;
-    const meta = { requestId, ledgerId: given === undefined ? undefined : newRequestId(), keyId: key?.id ?? null, key, tags: tagsFromHeader(request.headers["x-switchyard-tags"]), bodyBytes: request.body?.length };
+    const meta = { requestId, clientRequestId: given !== undefined, keyId: key?.id ?? null, key, tags: tagsFromHeader(request.headers["x-switchyard-tags"]), bodyBytes: request.body?.length };
     return await route(runtime, request, { requestId, meta });
   } catch (error) {
     return errorReplyFor(request.path, error, requestId, runtime.redactor);
