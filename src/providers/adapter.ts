@@ -4,6 +4,7 @@
  * error / rate-limit normalization. Adapters never do I/O; the shared transport does.
  */
 import type { DataFrames } from "../transport/sse.js";
+import type { RawHeaders } from "../transport/raw-headers.js";
 import type { StreamItem } from "../core/chunk-text.js";
 import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
@@ -12,7 +13,11 @@ import type { MappedFinishReason } from "../core/finish-reason.js";
 import type { RateLimitState } from "../core/rate-limit.js";
 import type { OpenAIUsage, Usage } from "../core/usage.js";
 
-export type HeaderBag = Record<string, string | string[] | undefined>;
+/**
+ * An upstream answer's headers: the transport's lazily decoded list, or a plain
+ * record (tests, embedders). Read them through `headerValue` (retry-after.ts).
+ */
+export type HeaderBag = Record<string, string | string[] | undefined> | RawHeaders;
 
 /** An HTTP request to send upstream; `path` is relative to the provider's origin and includes any query. */
 export interface UpstreamRequest {

@@ -1,6 +1,9 @@
+import { RawHeaders } from "../transport/raw-headers.js";
 import type { HeaderBag } from "./adapter.js";
 
+/** The first value of the header `name` (lower-case). */
 export function headerValue(headers: HeaderBag, name: string): string | undefined {
+  if (headers instanceof RawHeaders) return headers.get(name);
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }

@@ -7,6 +7,7 @@
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { Dispatcher } from "undici";
 import type { HeaderBag, UpstreamRequest } from "../providers/adapter.js";
+import { NO_HEADERS, RawHeaders } from "./raw-headers.js";
 
 export interface BufferedResponse {
   status: number;
@@ -20,15 +21,9 @@ export interface BufferedOptions {
   bodyTimeoutMs: number;
 }
 
-/** Lower-cased header names; repeated headers keep their first value. */
-export function headerBag(raw: Buffer[] | string[] | null): HeaderBag {
-  const headers: HeaderBag = {};
-  if (!raw) return headers;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toString("latin1").toLowerCase();
-    if (headers[name] === undefined) headers[name] = raw[i + 1]!.toString("latin1");
-  }
-  return headers;
+/** undici's raw header list, read lazily. */
+export function headersOf(raw: Buffer[] | string[] | null): RawHeaders {
+  return raw ? new RawHeaders(raw) : NO_HEADERS;
 }
 
 /** The dispatch options both request kinds share. */
@@ -54,7 +49,7 @@ export function dispatchBuffered(
     const { signal } = options;
     if (signal.aborted) return reject(mapError(signal.reason));
     let status = 0;
-    let headers: HeaderBag = {};
+    let headers: HeaderBag = NO_HEADERS;
     // Bytes are decoded once at the end: one flat string for JSON.parse, no decoder per request.
     const chunks: Buffer[] = [];
     let size = 0;
@@ -75,7 +70,7 @@ export function dispatchBuffered(
         },
         onHeaders(statusCode, rawHeaders) {
           status = statusCode;
-          headers = headerBag(rawHeaders as Buffer[] | null);
+          headers = headersOf(rawHeaders as Buffer[] | null);
           return true;
         },
         onData(chunk) {

@@ -10,7 +10,8 @@ import { StringDecoder } from "node:string_decoder";
 import type { Dispatcher } from "undici";
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { HeaderBag, UpstreamRequest } from "../providers/adapter.js";
-import { dispatchOptions, headerBag, type BufferedOptions } from "./buffered-request.js";
+import { dispatchOptions, headersOf, type BufferedOptions } from "./buffered-request.js";
+import { NO_HEADERS } from "./raw-headers.js";
 
 export interface StreamedResponse {
   status: number;
@@ -52,7 +53,7 @@ export function dispatchStream(dispatcher: Dispatcher, request: UpstreamRequest,
  */
 class StreamedAnswer implements StreamedResponse, Dispatcher.DispatchHandler {
   status = 0;
-  headers: HeaderBag = {};
+  headers: HeaderBag = NO_HEADERS;
   private readonly queue: string[] = [];
   private readonly decoder = new StringDecoder("utf8");
   private abortRequest: ((reason?: Error) => void) | undefined;
@@ -115,7 +116,7 @@ class StreamedAnswer implements StreamedResponse, Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, resume: () => void): boolean {
     this.resumeReading = resume;
     this.status = statusCode;
-    this.headers = headerBag(rawHeaders);
+    this.headers = headersOf(rawHeaders);
     this.headersArrived = true;
     this.resolveHeaders(this);
     return true;
