@@ -26,12 +26,14 @@ UpstreamClient.prototype.openStream = async function () {
   return {
     status: 200,
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-request-id': 'req_bench' },
-    async *read(decoder, mapError = (error) => error) {
+    fed: false,
+    // The whole stream arrives as one read a loop turn later, then the body is over.
+    async next(decoder, mapError = (error) => error) {
       try {
+        if (this.fed) return decoder.end();
         await nextTurn();
-        const out = decoder.piece(streamText);
-        if (out !== undefined) yield out;
-        for (let last = decoder.end(); last !== undefined; last = decoder.end()) yield last;
+        this.fed = true;
+        return decoder.piece(streamText) ?? decoder.end();
       } catch (error) {
         throw mapError(error);
       }

@@ -54,11 +54,10 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
           const upstream = provider.adapter.chatRequest(streamed, context);
           const translator = provider.adapter.chatStream(request, context);
           const opened = await openStream(provider, observerFor(runtime, deployment), upstream, translator, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
-          const chunks = opened.chunks;
           try {
-            const first = await chunks.next();
+            const first = await opened.next();
             opened.firstTokenArrived();
-            return { translator, chunks, first, opened };
+            return { translator, first, opened };
           } catch (error) {
             opened.close();
             throw error;
@@ -75,8 +74,8 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
   }
   record.route(run.deployment, run.attempts);
   record.firstToken();
-  const { translator, chunks, first, opened } = run.value;
-  const state: StreamState = { request, signal, includeUsage, record, translator, chunks, first, opened, deployment: run.deployment, release: run.release };
+  const { translator, first, opened } = run.value;
+  const state: StreamState = { request, signal, includeUsage, record, translator, first, opened, deployment: run.deployment, release: run.release };
   return {
     body: (encoder) => streamBody(state, encoder),
     deployment: run.deployment,
@@ -91,8 +90,8 @@ interface StreamState {
   includeUsage: boolean;
   record: RequestRecord;
   translator: StreamTranslator;
-  chunks: AsyncGenerator<StreamItem[]>;
-  first: IteratorResult<StreamItem[]>;
+  /** The first batch; undefined when the stream ended without one. */
+  first: StreamItem[] | undefined;
   opened: OpenedStream;
   deployment: Deployment;
   release: () => void;
@@ -107,20 +106,18 @@ interface StreamState {
  * streams/s and 5–8 ms pauses, against 90 KB for non-stream requests.
  */
 async function* streamBody<T>(state: StreamState, encoder: StreamEncoder<T>): AsyncGenerator<T> {
-  const { request, signal, includeUsage, record, translator, chunks, first, opened, deployment, release } = state;
+  const { request, signal, includeUsage, record, translator, first, opened, deployment, release } = state;
   const produced = new ProducedText();
   let complete = false;
   let failure: unknown;
   try {
-    if (!first.done) {
-      produced.addAll(first.value);
-      const out = encoder.batch(first.value);
+    for (let batch = first; batch !== undefined; ) {
+      produced.addAll(batch);
+      const out = encoder.batch(batch);
       if (out !== undefined) yield out;
-      for await (const batch of chunks) {
-        produced.addAll(batch);
-        const out = encoder.batch(batch);
-        if (out !== undefined) yield out;
-      }
+      // Awaited only when the next read has not arrived yet (see OpenedStream.next).
+      const next = opened.next();
+      batch = next instanceof Promise ? await next : next;
     }
     complete = true;
   } catch (error) {

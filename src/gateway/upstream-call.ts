@@ -89,8 +89,12 @@ export async function callJson(
 }
 
 export interface OpenedStream {
-  /** Non-empty batches of canonical chunks in arrival order; failures are GatewayErrors. */
-  chunks: AsyncGenerator<StreamItem[]>;
+  /**
+   * The next non-empty batch of canonical chunks (what one read produced), in
+   * arrival order; undefined once the stream is over. At once when the text is
+   * there, else a promise; failures are GatewayErrors. One call at a time.
+   */
+  next(): StreamItem[] | undefined | Promise<StreamItem[] | undefined>;
   /** Call once the first chunk reached the gateway: from then on only the idle timeout applies. */
   firstTokenArrived(): void;
   /** Releases timers and listeners; aborts the upstream if still open. */
@@ -117,11 +121,10 @@ export async function openStream(
     });
     const failure = inspectAnswer(provider, observe, response.status, response.headers);
     if (failure) throw failure(await response.text().catch(() => ""), redactor);
+    const decoder = new ChunkDecoder(translator, (text) => redactor.scrubKnown(text));
+    const mapError = (error: unknown) => provider.client.transportError(error, deadline.signal);
     return {
-      chunks: response.read(
-        new ChunkDecoder(translator, (text) => redactor.scrubKnown(text)),
-        (error) => provider.client.transportError(error, deadline.signal),
-      ),
+      next: () => response.next(decoder, mapError),
       firstTokenArrived: () => deadline.disarm(),
       close: () => {
         deadline.dispose();

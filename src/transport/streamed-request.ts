@@ -2,9 +2,10 @@
  * A streamed upstream answer through undici's `dispatch`: decoded text pieces,
  * with backpressure (reading pauses while the consumer is behind). Cheaper per
  * event than a Readable body stream, which matters for streams of many small
- * SSE events. The consumer's decoding runs synchronously inside the one async
- * generator that delivers the body, so each open stream holds one generator,
- * not one per processing step.
+ * SSE events. The consumer pulls: `next` decodes what has arrived
+ * synchronously and returns it at once, or a promise when nothing is there
+ * yet. No async generator sits between the socket and the consumer, so a read
+ * costs no generator resume and, when text is already queued, no promise.
  */
 import { StringDecoder } from "node:string_decoder";
 import type { Dispatcher } from "undici";
@@ -17,12 +18,13 @@ export interface StreamedResponse {
   status: number;
   headers: HeaderBag;
   /**
-   * The body through a synchronous decoder: what `piece` returns for each piece
-   * of text as it arrives (undefined: nothing yet), then what `end` returns,
-   * asked again after each result until it returns undefined.
-   * Errors, the transport's included, pass through `mapError`. Read once.
+   * The body through a synchronous decoder, one result per call: `piece` is
+   * fed the text queued so far until it returns something; once the body is
+   * over, `end`'s results, then undefined. Returned at once when it can be,
+   * else as a promise. Errors, the transport's included, pass through
+   * `mapError`. One call at a time.
    */
-  read<T>(decoder: PieceDecoder<T>, mapError?: (error: unknown) => unknown): AsyncGenerator<T>;
+  next<T>(decoder: PieceDecoder<T>, mapError?: (error: unknown) => unknown): T | undefined | Promise<T | undefined>;
   /** The rest of the body as one string (error answers). */
   text(): Promise<string>;
   /** Stops reading and aborts the request if it is still open. */
@@ -49,7 +51,7 @@ export function dispatchStream(dispatcher: Dispatcher, request: UpstreamRequest,
 
 /**
  * The answer and its dispatch handler in one object: an open stream holds this
- * and its read generator, not a closure per callback.
+ * one object, not a closure per callback.
  */
 class StreamedAnswer implements StreamedResponse, Dispatcher.DispatchHandler {
   status = 0;
@@ -73,24 +75,9 @@ class StreamedAnswer implements StreamedResponse, Dispatcher.DispatchHandler {
     signal.addEventListener("abort", this.onAbort);
   }
 
-  async *read<T>(decoder: PieceDecoder<T>, mapError: (error: unknown) => unknown = SAME): AsyncGenerator<T> {
+  next<T>(decoder: PieceDecoder<T>, mapError: (error: unknown) => unknown = SAME): T | undefined | Promise<T | undefined> {
     try {
-      for (;;) {
-        if (this.queue.length > 0) {
-          const piece = this.queue.shift()!;
-          if (this.paused && this.queue.length < HIGH_WATER / 2) {
-            this.paused = false;
-            this.resumeReading?.();
-          }
-          const out = decoder.piece(piece);
-          if (out !== undefined) yield out;
-          continue;
-        }
-        if (this.failure !== undefined) throw this.failure;
-        if (this.done) break;
-        await new Promise<void>((resolve) => (this.wake = resolve));
-      }
-      for (let last = decoder.end(); last !== undefined; last = decoder.end()) yield last;
+      return this.take(decoder, mapError);
     } catch (error) {
       throw mapError(error);
     }
@@ -98,8 +85,23 @@ class StreamedAnswer implements StreamedResponse, Dispatcher.DispatchHandler {
 
   async text(): Promise<string> {
     let text = "";
-    for await (const piece of this.read(AS_TEXT)) text += piece;
+    for (let piece = await this.next(AS_TEXT); piece !== undefined; piece = await this.next(AS_TEXT)) text += piece;
     return text;
+  }
+
+  private take<T>(decoder: PieceDecoder<T>, mapError: (error: unknown) => unknown): T | undefined | Promise<T | undefined> {
+    while (this.queue.length > 0) {
+      const piece = this.queue.shift()!;
+      if (this.paused && this.queue.length < HIGH_WATER / 2) {
+        this.paused = false;
+        this.resumeReading?.();
+      }
+      const out = decoder.piece(piece);
+      if (out !== undefined) return out;
+    }
+    if (this.failure !== undefined) throw this.failure;
+    if (this.done) return decoder.end();
+    return new Promise<void>((resolve) => (this.wake = resolve)).then(() => this.next(decoder, mapError));
   }
 
   destroy(): void {
