@@ -1,11 +1,14 @@
 // Fast fake OpenAI-compatible upstream (raw node:http, precomputed bodies).
 // Usage: node bench/fake-upstream.js <port>   → prints {"port":N} on stdout when listening.
 // POST /v1/chat/completions: fixed chat.completion JSON, or a fixed SSE stream when "stream": true.
+//   A stream request with "user":"bench-drip" gets the same 22 events one write each, 5 ms apart
+//   (bench/drip.js), as tokens arrive from a model: each event is a separate read at the proxy.
 // Control (loopback only, used by the bench orchestrator):
 //   POST /__hold     → from now on, streaming requests send their first chunk and are held open
 //   POST /__release  → finish every held stream and turn hold mode off
 //   GET  /__stats    → {"requests":N,"streams":N,"held":N}
 import http from 'node:http';
+import { DRIP } from './drip.js';
 
 const CREATED = 1730000000;
 const ID = 'chatcmpl-bench0000000000000000000001';
@@ -43,6 +46,20 @@ parts.push('data: ' + JSON.stringify({ id: ID, object: 'chat.completion.chunk', 
 parts.push('data: [DONE]\n\n');
 export const STREAM_FIRST = Buffer.from(parts[0]);
 export const STREAM_REST = Buffer.from(parts.slice(1).join(''));
+const EVENTS = parts.map((part) => Buffer.from(part));
+if (EVENTS.length !== DRIP.events) throw new Error(`bench/drip.js says ${DRIP.events} events, the stream has ${EVENTS.length}`);
+const DRIP_RE = new RegExp(`"user"\\s*:\\s*"${DRIP.user}"`);
+
+function drip(res) {
+  let i = 1;
+  const next = () => {
+    if (res.destroyed) return;
+    if (i === EVENTS.length - 1) { res.end(EVENTS[i]); return; }
+    res.write(EVENTS[i++]);
+    setTimeout(next, DRIP.ms);
+  };
+  setTimeout(next, DRIP.ms);
+}
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'content-length': COMPLETION.length, 'x-request-id': 'req_bench' };
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': 'req_bench' };
@@ -84,7 +101,9 @@ const server = http.createServer({ keepAliveTimeout: 120_000, requestTimeout: 0 
     stats.streams++;
     res.writeHead(200, SSE_HEADERS);
     res.write(STREAM_FIRST);
-    if (hold) {
+    if (DRIP_RE.test(body)) {
+      drip(res);
+    } else if (hold) {
       held.add(res);
       res.on('close', () => held.delete(res));
     } else {

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { median, medianOf, ratio, fmt } from './stats.js';
+import { DRIP } from './drip.js';
 
 const SW = 'switchyard';
 const mb = (kb) => (kb == null ? null : kb / 1024);
@@ -21,7 +22,7 @@ function added(rounds, direct, field) {
 }
 
 export function summarize(R) {
-  const S = { throughput: {}, long: {}, paced: {}, ttfb: {}, streamTput: {}, memory: {}, soak: {}, accounting: {} };
+  const S = { throughput: {}, long: {}, paced: {}, ttfb: {}, streamTput: {}, streamDrip: {}, memory: {}, soak: {}, accounting: {} };
   const tf = ['rps', 'p50', 'p99', 'cpuUs', 'cpuCores', 'rssMaxKb', 'core1', 'other', 'errors'];
   for (const [n, rs] of Object.entries(R.throughput ?? {})) S.throughput[n] = medianOf(rs, tf);
   for (const [n, rs] of Object.entries(R.long ?? {})) S.long[n] = medianOf(rs, tf);
@@ -38,6 +39,7 @@ export function summarize(R) {
       addedP50: n === 'direct' ? null : added(rs, tt.direct, 'ttfbP50'), addedP99: n === 'direct' ? null : added(rs, tt.direct, 'ttfbP99') };
   }
   for (const [n, rs] of Object.entries(R.streaming?.tput ?? {})) S.streamTput[n] = medianOf(rs, tf);
+  for (const [n, rs] of Object.entries(R.streaming?.drip ?? {})) S.streamDrip[n] = medianOf(rs, tf);
   // KB per open stream: the worst round. Later rounds reuse memory the first one made the allocator keep
   // (nginx: ~17 KB cold, ~2 KB after), so the median would understate the cost of opening streams.
   for (const [n, rs] of Object.entries(R.memory ?? {})) {
@@ -73,6 +75,7 @@ export function ratios(S) {
     ['paced 1,000/s p99', (o) => ratio(S.paced[1000]?.[SW]?.p99, S.paced[1000]?.[o]?.p99)],
     ['stream TTFB p50', (o) => ratio(S.ttfb[SW]?.ttfbP50, S.ttfb[o]?.ttfbP50)],
     ['streamed req/s', (o) => ratio(S.streamTput[SW]?.rps, S.streamTput[o]?.rps)],
+    [`CPU µs per stream, events ${DRIP.ms} ms apart`, (o) => ratio(S.streamDrip[SW]?.cpuUs, S.streamDrip[o]?.cpuUs)],
     ['RSS idle', (o) => ratio(idle(SW), idle(o))],
   ];
   const x = (v) => (v == null ? '–' : v < 0.01 ? `${v.toExponential(1)}×` : `${v.toFixed(2)}×`);
@@ -168,6 +171,14 @@ export function markdown(R) {
       table(['target', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'core 1 busy', 'errors'],
         Object.entries(S.streamTput).map(([n, s]) => [lbl(R, n), fmt(s.rps, 0), fmt(s.p50), fmt(s.p99), fmt(s.cpuUs),
           pct(s.core1), fmt(s.errors, 0)])), '');
+    if (Object.keys(S.streamDrip).length) {
+      const floorCpu = S.streamDrip.floor?.cpuUs;
+      out.push(`Streams whose ${DRIP.events} events arrive ${DRIP.ms} ms apart, one read each, as from a model (${DRIP.connections} connections, closed loop):`, '',
+        table(['target', 'streams/s', 'p50 ms', 'p99 ms', 'CPU µs/stream', 'CPU ÷ floor', 'errors'],
+          Object.entries(S.streamDrip).map(([n, s]) => [lbl(R, n), fmt(s.rps, 0), fmt(s.p50), fmt(s.p99), fmt(s.cpuUs),
+            n === 'direct' || floorCpu == null || s.cpuUs == null ? '–' : `${(s.cpuUs / floorCpu).toFixed(2)}×`, fmt(s.errors, 0)])),
+        '', 'The tables above send each stream in two reads (the upstream writes it at once), so they weigh what a request costs; this one weighs what each event costs, which is what long real streams spend.', '');
+    }
   }
   const memNames = [...new Set([...Object.keys(R.idle ?? {}), ...Object.keys(S.memory)])];
   if (memNames.length) {

@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { runJson, sleep } from './procs.js';
 import { cpuSeconds, rssKb, rssSampler, machineBusySeconds } from './measure.js';
 import { longConversationBody, requestBody } from './targets.js';
+import { DRIP } from './drip.js';
 import { median } from './stats.js';
 import { forceGc } from './gc.js';
 
@@ -165,13 +166,16 @@ export async function paced(ctx, names) {
   return out;
 }
 
-// 3. streaming: TTFB at a fixed rate, and streamed-request throughput
+// 3. streaming: TTFB at a fixed rate, streamed-request throughput, and streams whose events arrive apart
 export async function streaming(ctx, names) {
   const ttfb = await interleave(ctx, `stream ttfb ${ctx.opts.streamRate}/s`, names,
     (t) => pacedRun(ctx, t, { stream: true, rate: ctx.opts.streamRate, duration: ctx.opts.duration }));
   const tput = await interleave(ctx, 'stream throughput', names,
     (t) => cannonRun(ctx, t, { stream: true, duration: ctx.opts.duration }));
-  return { ttfb, tput };
+  // Events apart (bench/drip.js), one read each, as from a model: what a stream costs per event, not per request.
+  const drip = await interleave(ctx, 'stream drip', names,
+    (t) => cannonRun(ctx, t, { stream: true, body: requestBody(true, { drip: true }), duration: ctx.opts.duration, connections: DRIP.connections }));
+  return { ttfb, tput, drip };
 }
 
 /** RSS after a forced full GC (Node targets) — live memory, not the last load's garbage. */

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { spawnService, freePort, waitHttp, logTail, CORE_PROXY } from './procs.js';
 import { INSPECT_FLAG } from './gc.js';
+import { DRIP } from './drip.js';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(BENCH, '..');
@@ -16,7 +17,8 @@ const PROD = { NODE_ENV: 'production' };
 const CLIENT = { 'content-type': 'application/json', authorization: 'Bearer anything' };
 
 export const MODEL = 'fake/gpt-4o-mini';
-export function requestBody(stream) {
+/** `drip`: the fake upstream sends the stream's events apart (bench/drip.js), as a model does. */
+export function requestBody(stream, { drip = false } = {}) {
   return JSON.stringify({
     model: MODEL,
     messages: [
@@ -26,6 +28,7 @@ export function requestBody(stream) {
     temperature: 0.2,
     max_tokens: 256,
     ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    ...(drip ? { user: DRIP.user } : {}),
   });
 }
 
