@@ -17,13 +17,13 @@ export class RawHeaders {
     return undefined;
   }
 
-  /** Every header, lower-cased names, first value of repeated ones (for logs and tests). */
+  /** Every header, lower-cased names, first value of repeated ones (for logs and tests); no prototype, so any name is a plain key. */
   toObject(): Record<string, string> {
-    const headers: Record<string, string> = {};
+    const headers = Object.create(null) as Record<string, string>;
     const raw = this.raw;
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const name = latin1(raw[i]!).toLowerCase();
-      if (headers[name] === undefined) headers[name] = latin1(raw[i + 1]!);
+      if (!Object.hasOwn(headers, name)) headers[name] = latin1(raw[i + 1]!);
     }
     return headers;
   }

@@ -16,6 +16,7 @@ import { NO_HEADERS } from "./raw-headers.js";
 
 export interface StreamedResponse {
   status: number;
+  /** Read them before the body: reading the body drops them (they hold undici's header buffers, ≈ 0.6 KB an open stream). */
   headers: HeaderBag;
   /**
    * The body through a synchronous decoder, one result per call: `piece` is
@@ -90,6 +91,7 @@ class StreamedAnswer implements StreamedResponse, Dispatcher.DispatchHandler {
   }
 
   private take<T>(decoder: PieceDecoder<T>, mapError: (error: unknown) => unknown): T | undefined | Promise<T | undefined> {
+    this.headers = NO_HEADERS;
     while (this.queue.length > 0) {
       const piece = this.queue.shift()!;
       if (this.paused && this.queue.length < HIGH_WATER / 2) {
