@@ -8,13 +8,12 @@ import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { MappedFinishReason } from "../core/finish-reason.js";
 import { toOpenAIUsage, type OpenAIUsage, type Usage } from "../core/usage.js";
 import type { PricedUsage } from "../accounting/cost.js";
-import { callWithKey, observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
+import { callDeployment, callWithKey, providerFor, type RouteInfo } from "./deployment-call.js";
 import type { AdmissionRequest } from "./governance.js";
 import type { Plan } from "../router/router.js";
 import { RequestRecord } from "./request-record.js";
 import { routeRequestOf, type RequestMeta } from "./route-request.js";
 import type { Runtime } from "./runtime.js";
-import { callJson } from "./upstream-call.js";
 import { completionText, estimateUsage } from "./usage-estimate.js";
 
 export type { RouteInfo } from "./deployment-call.js";
@@ -105,7 +104,7 @@ export async function completeChat(runtime: Runtime, request: ChatRequest, signa
         const provider = providerFor(runtime, deployment);
         return callWithKey(provider, deployment, async (context) => {
           const upstream = provider.adapter.chatRequest(request, context);
-          const answer = await callJson(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
+          const answer = await callDeployment(runtime, provider, deployment, upstream, signal);
           return provider.adapter.chatResponse(answer.body, context, answer.text);
         });
       },

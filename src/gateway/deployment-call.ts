@@ -6,8 +6,10 @@ import { GatewayError } from "../core/errors.js";
 import type { CallContext } from "../providers/adapter.js";
 import type { Deployment } from "../router/plan.js";
 import type { AttemptTrace } from "../router/run-attempts.js";
+import type { CancelSignal } from "../core/cancel-signal.js";
+import type { UpstreamRequest } from "../providers/adapter.js";
 import type { ProviderRuntime, Runtime, Timeouts } from "./runtime.js";
-import type { RateLimitObserver } from "./upstream-call.js";
+import { callJson, type JsonAnswer, type RateLimitObserver } from "./upstream-call.js";
 
 export interface RouteInfo {
   deployment: Deployment;
@@ -31,6 +33,11 @@ export function timeoutsFor(runtime: Runtime, provider: ProviderRuntime, deploym
     firstTokenMs: alias?.firstTokenMs ?? provider.timeouts.firstTokenMs,
     streamIdleMs: provider.timeouts.streamIdleMs,
   };
+}
+
+/** Sends one non-stream request to the deployment's provider (chat and embeddings alike); the JSON of its 2xx answer. */
+export function callDeployment(runtime: Runtime, provider: ProviderRuntime, deployment: Deployment, request: UpstreamRequest, signal: CancelSignal): Promise<JsonAnswer> {
+  return callJson(provider, observerFor(runtime, deployment), request, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
 }
 
 /** Runs one upstream call with the provider's next key, and tells the key ring how that key fared. */

@@ -6,10 +6,9 @@ import type { PricedUsage } from "../accounting/cost.js";
 import { estimateCompletionTokens } from "../accounting/estimate.js";
 import { withUsageSpliced } from "./chat.js";
 import { RequestRecord } from "./request-record.js";
-import { callWithKey, observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
+import { callDeployment, callWithKey, providerFor, type RouteInfo } from "./deployment-call.js";
 import { routeRequestOf, type RequestMeta } from "./route-request.js";
 import type { Runtime } from "./runtime.js";
-import { callJson } from "./upstream-call.js";
 
 export interface CompletedEmbeddings extends RouteInfo {
   response: EmbeddingsResponse;
@@ -60,7 +59,7 @@ async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: Cance
       }
       return callWithKey(provider, deployment, async (context) => {
         const upstream = embeddingsRequest(request, context);
-        const answer = await callJson(provider, observerFor(runtime, deployment), upstream, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
+        const answer = await callDeployment(runtime, provider, deployment, upstream, signal);
         return embeddingsResponse(answer.body, context, request, answer.text);
       });
     },
