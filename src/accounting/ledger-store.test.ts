@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -229,5 +230,57 @@ describe("MemoryLedgerStore bounds", () => {
     expect(total!.cost_usd).toBeCloseTo(1, 10);
     expect((await store.spend({ groupBy: "key" })).map((r) => [r.group, r.requests])).toEqual(expect.arrayContaining([["k1", 500], [null, 500]]));
     expect((await store.recent({ limit: 1000 }))[0]!.id).toBe("r999");
+  });
+});
+
+describe("MemoryLedgerStore folding", () => {
+  const HOUR = 3_600_000;
+  const base = Date.parse("2026-11-01T00:00:00Z");
+  const row = fc.record({
+    hour: fc.nat({ max: 3 }),
+    second: fc.nat({ max: 3_599 }),
+    key_id: fc.constantFrom(null, "k1", "k2"),
+    provider: fc.constantFrom("p", "q"),
+    model: fc.constantFrom("m", "n"),
+    input_tokens: fc.nat({ max: 1_000 }),
+    cached_tokens: fc.nat({ max: 100 }),
+    output_tokens: fc.nat({ max: 1_000 }),
+    cost_usd: fc.option(fc.integer({ min: 0, max: 1_000_000 }).map((micro) => micro / 1e6), { nil: null }),
+    unpriced: fc.boolean(),
+  });
+
+  it("keeps every group's totals exact however rows from different hours, keys and models interleave", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 120 }), fc.integer({ min: 1, max: 20 }), async (specs, maxRows) => {
+        const store = new MemoryLedgerStore(maxRows);
+        const rows = specs.map((s, i): LedgerRow => ({
+          id: `r${i}`, request_id: `r${i}`, ts: base + s.hour * HOUR + s.second * 1000 + i, key_id: s.key_id, requested_model: s.model,
+          provider: s.provider, model: s.model, status: 200, error_kind: null, attempts: 1, route: `${s.provider}/${s.model}:200`, stream: false,
+          input_tokens: s.input_tokens, cached_tokens: s.cached_tokens, cache_write_tokens: 0, output_tokens: s.output_tokens, reasoning_tokens: 0,
+          cost_usd: s.cost_usd, unpriced: s.unpriced, estimated: false, price_version: "v", latency_ms: 1, ttft_ms: null,
+        }));
+        for (const r of rows) store.insertNow(r);
+        for (const groupBy of ["key", "model", "provider", "day"] as const) {
+          const expected = new Map<string | null, { requests: number; input: number; cached: number; output: number; cost: number; unpriced: number }>();
+          for (const r of rows) {
+            const group = groupBy === "key" ? r.key_id : groupBy === "model" ? `${r.provider}/${r.model}` : groupBy === "provider" ? r.provider : new Date(r.ts).toISOString().slice(0, 10);
+            const e = expected.get(group) ?? { requests: 0, input: 0, cached: 0, output: 0, cost: 0, unpriced: 0 };
+            e.requests++; e.input += r.input_tokens; e.cached += r.cached_tokens; e.output += r.output_tokens; e.cost += r.cost_usd ?? 0; e.unpriced += r.unpriced ? 1 : 0;
+            expected.set(group, e);
+          }
+          const got = await store.spend({ groupBy });
+          expect(got.length).toBe(expected.size);
+          for (const g of got) {
+            const e = expected.get(g.group)!;
+            expect([g.requests, g.input_tokens, g.cached_tokens, g.output_tokens, g.unpriced_requests]).toEqual([e.requests, e.input, e.cached, e.output, e.unpriced]);
+            expect(g.cost_usd).toBeCloseTo(e.cost, 8);
+          }
+        }
+        // Hour bounds: a window of whole hours counts exactly the rows inside it, folded or not.
+        const [inside] = await store.spend({ groupBy: "provider", from: base + HOUR, to: base + 3 * HOUR }).then((r) => [r.reduce((n, g) => n + g.requests, 0)]);
+        expect(inside).toBe(rows.filter((r) => r.ts >= base + HOUR && r.ts < base + 3 * HOUR).length);
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -64,6 +64,7 @@ export class MemoryLedgerStore implements LedgerStore {
   private readonly rows: RowColumns;
   private readonly ids = new Set<string>();
   private readonly folded = new Map<string, Folded>();
+  private lastFolded: Folded | undefined;
 
   constructor(maxRows = DEFAULT_MEMORY_ROWS) {
     this.rows = new RowColumns(Math.max(1, maxRows));
@@ -83,15 +84,27 @@ export class MemoryLedgerStore implements LedgerStore {
     this.rows.push(row);
   }
 
-  /** Moves the oldest row into its hourly total. */
+  /**
+   * Moves the oldest row into its hourly total, read from the columns without
+   * building the row. Consecutive rows mostly share their total (same hour, key
+   * and model), so the map is looked up only when the group changes.
+   */
   private foldOldest(): void {
-    const row = this.rows.shift()!;
-    this.ids.delete(row.id);
-    const hour = Math.floor(row.ts / HOUR_MS) * HOUR_MS;
-    const key = `${hour}\u0000${row.key_id ?? ""}\u0000${row.provider}\u0000${row.model}`;
-    let entry = this.folded.get(key);
-    if (!entry) this.folded.set(key, (entry = { hour, key_id: row.key_id, provider: row.provider, model: row.model, ...emptyTotals() }));
-    addTotals(entry, rowTotals(row));
+    const rows = this.rows;
+    this.ids.delete(rows.text(0, "id")!);
+    const hour = Math.floor(rows.ts(0) / HOUR_MS) * HOUR_MS;
+    const keyId = rows.text(0, "key_id");
+    const provider = rows.text(0, "provider")!;
+    const model = rows.text(0, "model")!;
+    let entry = this.lastFolded;
+    if (!entry || entry.hour !== hour || entry.key_id !== keyId || entry.provider !== provider || entry.model !== model) {
+      const key = `${hour}\u0000${keyId ?? ""}\u0000${provider}\u0000${model}`;
+      entry = this.folded.get(key);
+      if (!entry) this.folded.set(key, (entry = { hour, key_id: keyId, provider, model, ...emptyTotals() }));
+      this.lastFolded = entry;
+    }
+    rows.addTotalsTo(0, entry);
+    rows.dropOldest();
   }
 
   async recent(query: RecentQuery = {}): Promise<LedgerRow[]> {

@@ -25,6 +25,18 @@ const NUMBERS = ["ts", "input_tokens", "cached_tokens", "cache_write_tokens", "o
 const STRINGS = ["id", "request_id", "key_id", "requested_model", "provider", "model", "error_kind", "route", "price_version"] as const;
 
 type NumberColumn = (typeof NUMBERS)[number];
+
+/** What a row adds to a spend total. */
+export interface RowTotals {
+  requests: number;
+  input_tokens: number;
+  cached_tokens: number;
+  cache_write_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  cost_usd: number;
+  unpriced_requests: number;
+}
 type StringColumn = (typeof STRINGS)[number];
 
 export class RowColumns {
@@ -81,11 +93,36 @@ export class RowColumns {
   shift(): LedgerRow | undefined {
     if (this.count === 0) return undefined;
     const row = this.row(0);
+    this.dropOldest();
+    return row;
+  }
+
+  /** Removes the oldest row without building it (read what you need of it first). */
+  dropOldest(): void {
+    if (this.count === 0) return;
     this.strings.id[this.head] = null;
     this.strings.request_id[this.head] = null;
     this.head = (this.head + 1) % this.capacity;
     this.count--;
-    return row;
+  }
+
+  /** Adds row `index`'s counts to `into`, as one more request, without building the row. */
+  addTotalsTo(index: number, into: RowTotals): void {
+    const at = this.slot(index);
+    const n = this.numbers;
+    into.requests += 1;
+    into.input_tokens += n.input_tokens[at]!;
+    into.cached_tokens += n.cached_tokens[at]!;
+    into.cache_write_tokens += n.cache_write_tokens[at]!;
+    into.output_tokens += n.output_tokens[at]!;
+    into.reasoning_tokens += n.reasoning_tokens[at]!;
+    into.cost_usd += n.cost_usd[at]!; // 0 where the row has no cost
+    if (this.flags[at]! & UNPRICED) into.unpriced_requests += 1;
+  }
+
+  /** String column `name` of row `index` (0 = oldest), without building the row. */
+  text(index: number, name: "id" | "key_id" | "provider" | "model"): string | null {
+    return this.strings[name][this.slot(index)]!;
   }
 
   /** Row `index` (0 = oldest) as a fresh object. */
