@@ -57,3 +57,8 @@ export interface LedgerRow {
 export function storedRequestId(row: LedgerRow): string | null {
   return row.request_id == null || row.request_id === row.id ? null : String(row.request_id);
 }
+
+/** `request_id` read back from what `storedRequestId` kept: null (or a row older than the column) means the row id. */
+export function requestIdOf(stored: unknown, id: string): string {
+  return stored == null ? id : String(stored);
+}

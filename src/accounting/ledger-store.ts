@@ -34,6 +34,9 @@ export interface SpendRow {
   unpriced_requests: number;
 }
 
+/** A spend row's counts without its group: what each row adds to it. */
+export type SpendTotals = Omit<SpendRow, "group">;
+
 export interface RecentQuery {
   /** Default 50, at most 1000. */
   limit?: number;

@@ -8,15 +8,13 @@
  */
 import type { LedgerRow } from "./ledger-row.js";
 import { RowColumns } from "./row-columns.js";
-import { recentLimit, roundUsd, sortSpendRows, type LedgerStore, type RecentQuery, type SpendGroupBy, type SpendQuery, type SpendRow } from "./ledger-store.js";
+import { recentLimit, roundUsd, sortSpendRows, type LedgerStore, type RecentQuery, type SpendGroupBy, type SpendQuery, type SpendRow, type SpendTotals } from "./ledger-store.js";
 
 export const DEFAULT_MEMORY_ROWS = 10_000;
 const HOUR_MS = 3_600_000;
 
-type Totals = Omit<SpendRow, "group">;
-
 /** Rows folded away: one per hour × key × provider × model. */
-interface Folded extends Totals {
+interface Folded extends SpendTotals {
   hour: number;
   key_id: string | null;
   provider: string;
@@ -32,11 +30,11 @@ const GROUP_KEYS: Record<SpendGroupBy, (row: Groupable) => string | null> = {
   day: (row) => new Date(row.ts).toISOString().slice(0, 10),
 };
 
-function emptyTotals(): Totals {
+function emptyTotals(): SpendTotals {
   return { requests: 0, input_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, output_tokens: 0, reasoning_tokens: 0, cost_usd: 0, unpriced_requests: 0 };
 }
 
-function addTotals(into: Totals, from: Totals): void {
+function addTotals(into: SpendTotals, from: SpendTotals): void {
   into.requests += from.requests;
   into.input_tokens += from.input_tokens;
   into.cached_tokens += from.cached_tokens;
@@ -47,7 +45,7 @@ function addTotals(into: Totals, from: Totals): void {
   into.unpriced_requests += from.unpriced_requests;
 }
 
-function rowTotals(row: LedgerRow): Totals {
+function rowTotals(row: LedgerRow): SpendTotals {
   return {
     requests: 1,
     input_tokens: row.input_tokens,
@@ -119,7 +117,7 @@ export class MemoryLedgerStore implements LedgerStore {
     const to = query.to ?? Number.MAX_SAFE_INTEGER;
     const keyOf = GROUP_KEYS[query.groupBy];
     const groups = new Map<string | null, SpendRow>();
-    const add = (source: Groupable, totals: Totals) => {
+    const add = (source: Groupable, totals: SpendTotals) => {
       const group = keyOf(source);
       let total = groups.get(group);
       if (!total) groups.set(group, (total = { group, ...emptyTotals() }));

@@ -14,7 +14,7 @@
  */
 import type pg from "pg";
 import { applyPostgresMigrations, bigintValue, chunks, inTransaction, integerValue, MAX_BIND_PARAMETERS, pgNumber, pgNumberOrNull, pgText, pgTextOrNull, timeBound, valuesPlaceholders, type PgMigration } from "../storage/postgres.js";
-import { storedRequestId, type LedgerRow } from "./ledger-row.js";
+import { requestIdOf, storedRequestId, type LedgerRow } from "./ledger-row.js";
 import { recentLimit, roundUsd, sortSpendRows, type LedgerStore, type RecentQuery, type SpendGroupBy, type SpendQuery, type SpendRow } from "./ledger-store.js";
 
 export const LEDGER_PG_MIGRATIONS: readonly PgMigration[] = [
@@ -206,8 +206,7 @@ function toSql(row: LedgerRow): unknown[] {
 function fromSql(raw: Record<string, unknown>): LedgerRow {
   return {
     id: String(raw.id),
-    // NULL: the row id is the request id (so were rows written before the column existed).
-    request_id: String(raw.request_id ?? raw.id),
+    request_id: requestIdOf(raw.request_id, String(raw.id)),
     ts: pgNumber(raw.ts),
     key_id: raw.key_id === null ? null : String(raw.key_id),
     requested_model: String(raw.requested_model),

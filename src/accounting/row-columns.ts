@@ -9,7 +9,8 @@
  * A ring: `push` past `maxRows` is the caller's to prevent (`shift` first).
  * Storage grows by doubling up to `maxRows`, so an idle gateway holds little.
  */
-import { storedRequestId, type LedgerRow } from "./ledger-row.js";
+import { requestIdOf, storedRequestId, type LedgerRow } from "./ledger-row.js";
+import type { SpendTotals } from "./ledger-store.js";
 
 const STREAM = 1;
 const UNPRICED = 2;
@@ -25,18 +26,6 @@ const NUMBERS = ["ts", "input_tokens", "cached_tokens", "cache_write_tokens", "o
 const STRINGS = ["id", "request_id", "key_id", "requested_model", "provider", "model", "error_kind", "route", "price_version"] as const;
 
 type NumberColumn = (typeof NUMBERS)[number];
-
-/** What a row adds to a spend total. */
-export interface RowTotals {
-  requests: number;
-  input_tokens: number;
-  cached_tokens: number;
-  cache_write_tokens: number;
-  output_tokens: number;
-  reasoning_tokens: number;
-  cost_usd: number;
-  unpriced_requests: number;
-}
 type StringColumn = (typeof STRINGS)[number];
 
 export class RowColumns {
@@ -107,7 +96,7 @@ export class RowColumns {
   }
 
   /** Adds row `index`'s counts to `into`, as one more request, without building the row. */
-  addTotalsTo(index: number, into: RowTotals): void {
+  addTotalsTo(index: number, into: SpendTotals): void {
     const at = this.slot(index);
     const n = this.numbers;
     into.requests += 1;
@@ -133,7 +122,7 @@ export class RowColumns {
     const flags = this.flags[at]!;
     return {
       id: s.id[at]!,
-      request_id: s.request_id[at] ?? s.id[at]!,
+      request_id: requestIdOf(s.request_id[at], s.id[at]!),
       ts: n.ts[at]!,
       key_id: s.key_id[at]!,
       requested_model: s.requested_model[at]!,

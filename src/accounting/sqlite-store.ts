@@ -4,7 +4,7 @@
  * prepared once and take parameters only; the group-by expressions come from
  * a fixed table, never from input.
  */
-import { storedRequestId, type LedgerRow } from "./ledger-row.js";
+import { requestIdOf, storedRequestId, type LedgerRow } from "./ledger-row.js";
 import { recentLimit, roundUsd, sortSpendRows, type LedgerStore, type RecentQuery, type SpendGroupBy, type SpendQuery, type SpendRow } from "./ledger-store.js";
 import { openSqlite, type SqliteDatabase, type SqliteStatement, type SqliteTransaction, type SqliteValue } from "./sqlite-driver.js";
 import { applyMigrations } from "./sqlite-migrations.js";
@@ -129,9 +129,7 @@ function toSql(row: LedgerRow): SqliteValue[] {
 }
 
 function fromSql(raw: Record<string, unknown>): LedgerRow {
-  // NULL: the row id is the request id (so were rows written before the column existed).
-  const requestId = raw.request_id ?? raw.id;
-  return { ...(raw as unknown as LedgerRow), request_id: String(requestId), stream: raw.stream === 1, unpriced: raw.unpriced === 1, estimated: raw.estimated === 1 };
+  return { ...(raw as unknown as LedgerRow), request_id: requestIdOf(raw.request_id, String(raw.id)), stream: raw.stream === 1, unpriced: raw.unpriced === 1, estimated: raw.estimated === 1 };
 }
 
 function int(value: number): number {

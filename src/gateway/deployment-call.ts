@@ -2,12 +2,11 @@
  * Per-deployment pieces every attempt needs: the provider runtime, its
  * timeouts (alias overrides provider), and where its rate-limit headers go.
  */
+import type { CancelSignal } from "../core/cancel-signal.js";
 import { GatewayError } from "../core/errors.js";
-import type { CallContext } from "../providers/adapter.js";
 import type { Deployment } from "../router/plan.js";
 import type { AttemptTrace } from "../router/run-attempts.js";
-import type { CancelSignal } from "../core/cancel-signal.js";
-import type { UpstreamRequest } from "../providers/adapter.js";
+import type { CallContext, UpstreamRequest } from "../providers/adapter.js";
 import type { ProviderRuntime, Runtime, Timeouts } from "./runtime.js";
 import { callJson, type JsonAnswer, type RateLimitObserver } from "./upstream-call.js";
 
