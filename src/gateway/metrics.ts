@@ -2,9 +2,10 @@
  * Prometheus metrics. The hot path only bumps numbers in a Map (no label
  * hashing per metric); prom-client reads them at scrape time.
  */
-import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { LedgerRow } from "../accounting/ledger-row.js";
 import { DurationHistogram } from "./duration-histogram.js";
+import { ProcessMetrics } from "./process-metrics.js";
+import { Counter, Gauge, Registry } from "./prom.js";
 
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -28,9 +29,10 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly series = new Map<string, Series>();
   private readonly duration: DurationHistogram;
+  private readonly process: ProcessMetrics;
 
   constructor(sources: MetricsSources) {
-    collectDefaultMetrics({ register: this.registry, prefix: "switchyard_process_" });
+    this.process = new ProcessMetrics(this.registry);
     const labelNames = ["provider", "model", "status", "stream"] as const;
     const series = this.series;
     const counter = (name: string, help: string, value: (s: Series) => number) =>
@@ -117,5 +119,10 @@ export class Metrics {
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  /** Stops the process observers a scrape started. */
+  close(): void {
+    this.process.close();
   }
 }

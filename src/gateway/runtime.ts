@@ -170,4 +170,5 @@ export async function closeRuntime(runtime: Runtime): Promise<void> {
   await runtime.ledger.close();
   await retireRuntime(runtime);
   await runtime.stores.close();
+  runtime.metrics.close();
 }
