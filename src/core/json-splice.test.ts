@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { topLevelValueRange, withTopLevel } from "./json-splice.js";
 
@@ -47,5 +48,51 @@ describe("withTopLevel", () => {
     const vectors = '{"data":[{"embedding":[0.5,-2.5E-3,1e2, 3]},{"embedding":[true,null,-0]}],"usage":{"prompt_tokens":1},"model":"m"}';
     expect(withTopLevel(vectors, "usage", '{"x":2}')).toBe(vectors.replace('{"prompt_tokens":1}', '{"x":2}'));
     expect(withTopLevel('{"data":[1,2,3', "usage", "{}")).toBeUndefined();
+  });
+});
+
+describe("top-level splicing against JSON.parse", () => {
+  // Keys that collide with the target, nest it, or hide quotes and escapes; values of every JSON kind.
+  const key = fc.constantFrom("usage", "model", "a", 'q"uote', "back\\slash", "usage ", "Usage", "\u00e9t\u00e9", "");
+  const json = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small" },
+      fc.constantFrom(null, true, false, 0, -1.5e-7, 1e21, "", "}", '"', "\\", "usage", '{"usage":1}'),
+      fc.string(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.array(tie("value"), { maxLength: 4 }),
+      fc.dictionary(key, tie("value"), { maxKeys: 4 }),
+    ),
+  })).value;
+  const objects = fc.dictionary(key, json, { maxKeys: 6 });
+  const indents = fc.constantFrom(undefined, 1, 2, "\t");
+
+  it("finds exactly the member JSON.parse reads, and splices only it", () => {
+    fc.assert(
+      fc.property(objects, indents, (object, indent) => {
+        const text = JSON.stringify(object, null, indent);
+        const range = topLevelValueRange(text, "usage");
+        if (!Object.hasOwn(object, "usage")) expect(range).toBeNull();
+        else expect(JSON.parse(text.slice(range!.start, range!.end))).toEqual(object.usage);
+        const spliced = withTopLevel(text, "usage", '{"cost":1}');
+        expect(JSON.parse(spliced!)).toEqual({ ...object, usage: { cost: 1 } });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("reads an escaped key as JSON.parse does, and refuses a key written twice", () => {
+    fc.assert(
+      fc.property(objects, json, (object, value) => {
+        const text = JSON.stringify({ ...object, usage: value });
+        const escaped = text.replace('"usage":', '"us\\u0061ge":');
+        const range = topLevelValueRange(escaped, "usage");
+        expect(JSON.parse(escaped.slice(range!.start, range!.end))).toEqual(value);
+        const twice = `${text.slice(0, -1)}${text.length > 2 ? "," : ""}"usage":0}`;
+        expect(topLevelValueRange(twice, "usage")).toBeUndefined();
+        expect(withTopLevel(twice, "usage", "{}")).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
   });
 });
