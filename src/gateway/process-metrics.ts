@@ -92,27 +92,8 @@ export class ProcessMetrics {
     gauge(registry, "process_resident_memory_bytes", "Resident memory size in bytes.", function () {
       this.set(process.memoryUsage.rss());
     });
-    const status = () => procStatus(readProc("/proc/self/status") ?? "");
-    for (const [name, help, field] of [
-      ["process_virtual_memory_bytes", "Virtual memory size in bytes.", "VmSize"],
-      ["process_heap_bytes", "Process heap size in bytes.", "VmData"],
-    ] as const) {
-      gauge(registry, name, help, function () {
-        const bytes = status().get(field);
-        if (bytes !== undefined) this.set(bytes);
-      });
-    }
-    gauge(registry, "process_open_fds", "Number of open file descriptors.", function () {
-      try {
-        this.set(readdirSync("/proc/self/fd").length - 1); // less the descriptor reading the directory
-      } catch {
-        // not Linux
-      }
-    });
-    gauge(registry, "process_max_fds", "Maximum number of open file descriptors.", function () {
-      const max = maxOpenFiles(readProc("/proc/self/limits") ?? "");
-      if (max !== undefined) this.set(max);
-    });
+    // Only Linux has /proc; elsewhere these are left out rather than reported as 0.
+    if (process.platform === "linux") this.linuxMetrics(registry);
     this.eventLoopMetrics(registry);
     gauge(registry, "nodejs_active_resources", "Number of active resources that are currently keeping the event loop alive, grouped by async resource type.", function () {
       this.reset();
@@ -129,6 +110,30 @@ export class ProcessMetrics {
       this.set({ version: process.version, major, minor, patch }, 1);
     }, ["version", "major", "minor", "patch"]);
     this.gc = new DurationHistogram(`${PREFIX}nodejs_gc_duration_seconds`, "Garbage collection duration by kind, one of major, minor, incremental or weakcb.", GC_BUCKETS, registry, "kind");
+  }
+
+  private linuxMetrics(registry: Registry): void {
+    const status = () => procStatus(readProc("/proc/self/status") ?? "");
+    for (const [name, help, field] of [
+      ["process_virtual_memory_bytes", "Virtual memory size in bytes.", "VmSize"],
+      ["process_heap_bytes", "Process heap size in bytes.", "VmData"],
+    ] as const) {
+      gauge(registry, name, help, function () {
+        const bytes = status().get(field);
+        if (bytes !== undefined) this.set(bytes);
+      });
+    }
+    gauge(registry, "process_open_fds", "Number of open file descriptors.", function () {
+      try {
+        this.set(readdirSync("/proc/self/fd").length - 1); // less the descriptor reading the directory
+      } catch {
+        // /proc not mounted (some sandboxes): no figure, and the scrape goes on
+      }
+    });
+    gauge(registry, "process_max_fds", "Maximum number of open file descriptors.", function () {
+      const max = maxOpenFiles(readProc("/proc/self/limits") ?? "");
+      if (max !== undefined) this.set(max);
+    });
   }
 
   private eventLoopMetrics(registry: Registry): void {
