@@ -71,11 +71,12 @@ describe("top-level splicing against JSON.parse", () => {
     fc.assert(
       fc.property(objects, indents, (object, indent) => {
         const text = JSON.stringify(object, null, indent);
+        const parsed = JSON.parse(text); // what the text says (-0 is written as 0)
         const range = topLevelValueRange(text, "usage");
-        if (!Object.hasOwn(object, "usage")) expect(range).toBeNull();
-        else expect(JSON.parse(text.slice(range!.start, range!.end))).toEqual(object.usage);
+        if (!Object.hasOwn(parsed, "usage")) expect(range).toBeNull();
+        else expect(JSON.parse(text.slice(range!.start, range!.end))).toEqual(parsed.usage);
         const spliced = withTopLevel(text, "usage", '{"cost":1}');
-        expect(JSON.parse(spliced!)).toEqual({ ...object, usage: { cost: 1 } });
+        expect(JSON.parse(spliced!)).toEqual({ ...parsed, usage: { cost: 1 } });
       }),
       { numRuns: 500 },
     );
@@ -87,7 +88,7 @@ describe("top-level splicing against JSON.parse", () => {
         const text = JSON.stringify({ ...object, usage: value });
         const escaped = text.replace('"usage":', '"us\\u0061ge":');
         const range = topLevelValueRange(escaped, "usage");
-        expect(JSON.parse(escaped.slice(range!.start, range!.end))).toEqual(value);
+        expect(JSON.parse(escaped.slice(range!.start, range!.end))).toEqual(JSON.parse(text).usage);
         const twice = `${text.slice(0, -1)}${text.length > 2 ? "," : ""}"usage":0}`;
         expect(topLevelValueRange(twice, "usage")).toBeUndefined();
         expect(withTopLevel(twice, "usage", "{}")).toBeUndefined();
