@@ -31,7 +31,8 @@ const USAGE = `usage: node bench/run.js [options]
                        (default 30, --quick 5, 0 = don't wait); noisy runs are repeated once
   --no-peer-shim       run Portkey without the streaming shim (its streaming then fails)
   --build              run \`npm run build\` before starting Switchyard
-  --out FILE           report path (default bench/results.md; --quick: bench/results-quick.md)`;
+  --out FILE           report path (default bench/results.md; --quick: bench/results-quick.md)
+env SWITCHYARD_NODE_FLAGS="--max-semi-space-size=4 …"  extra Node.js flags for the Switchyard targets only (A/B a tuning)`;
 
 function options() {
   const { values: v } = parseArgs({ options: {

@@ -186,14 +186,17 @@ async function startSwitchyard(ctx, accounting) {
     `  fake: { type: openai-compatible, base_url: "${ctx.upstream}/v1", api_key: "sk-bench-upstream", max_connections: ${ctx.opts.openStreams + 64} }`,
     '',
   ].join('\n'));
-  const child = spawnService(CORE_PROXY, NODE, [INSPECT_FLAG, bin, 'start', '--config', cfg, '--port', String(port), '--host', '127.0.0.1'],
+  // SWITCHYARD_NODE_FLAGS: extra Node.js flags for the Switchyard targets only, to compare a tuning (A/B).
+  const nodeFlags = (process.env.SWITCHYARD_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawnService(CORE_PROXY, NODE, [INSPECT_FLAG, ...nodeFlags, bin, 'start', '--config', cfg, '--port', String(port), '--host', '127.0.0.1'],
     { env: PROD, cwd: ROOT, logFile: path.join(ctx.tmp, `${name}.log`) });
   const origin = `http://127.0.0.1:${port}`;
   try { await waitHttp(origin, '/health', { child, timeoutMs: 30_000, ok: (s) => s === 200 }); } catch (e) {
     throw new Error(`${e.message}\n${logTail(child)}`);
   }
   const t = { origin, child, port, headers: CLIENT, pid: child.pid, cmd: child.commandLine, config: cfg, gcable: true,
-    notes: [`providers.fake.max_connections: ${ctx.opts.openStreams + 64} (open streams + 64; the default 1,024 caps concurrent upstream streams)`] };
+    notes: [`providers.fake.max_connections: ${ctx.opts.openStreams + 64} (open streams + 64; the default 1,024 caps concurrent upstream streams)`,
+      ...(nodeFlags.length ? [`Node.js flags from SWITCHYARD_NODE_FLAGS: ${nodeFlags.join(' ')}`] : [])] };
   if (!accounting) return t;
   const r = await request(`${origin}/admin/keys`, {
     method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${master}` },
