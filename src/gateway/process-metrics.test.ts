@@ -19,11 +19,20 @@ function blockFor(ms: number): void {
   }
 }
 
+/** Runs `test` against a fresh registry with process metrics, stopping their observers afterwards. */
+async function withProcessMetrics(test: (registry: Registry) => Promise<void>): Promise<void> {
+  const registry = new Registry();
+  const metrics = new ProcessMetrics(registry);
+  try {
+    await test(registry);
+  } finally {
+    metrics.close();
+  }
+}
+
 describe("ProcessMetrics", () => {
-  it("reports the process's CPU, memory, start time and version under prom-client's default names", async () => {
-    const registry = new Registry();
-    const metrics = new ProcessMetrics(registry);
-    try {
+  it("reports the process's CPU, memory, start time and version under prom-client's default names", () =>
+    withProcessMetrics(async (registry) => {
       const text = await registry.metrics();
       const cpu = sample(text, `${P}process_cpu_seconds_total`)!;
       expect(cpu).toBeGreaterThan(0);
@@ -43,15 +52,10 @@ describe("ProcessMetrics", () => {
         expect(sample(text, `${P}process_virtual_memory_bytes`)).toBeGreaterThan(rss);
       }
       for (const line of text.split("\n")) if (line && !line.startsWith("#")) expect(line).not.toMatch(/ (NaN|Nan|-?Inf)$/);
-    } finally {
-      metrics.close();
-    }
-  });
+    }));
 
-  it("reports event-loop delay since the previous scrape, less the sampling interval", async () => {
-    const registry = new Registry();
-    const metrics = new ProcessMetrics(registry);
-    try {
+  it("reports event-loop delay since the previous scrape, less the sampling interval", () =>
+    withProcessMetrics(async (registry) => {
       const first = await registry.metrics(); // starts the monitor: nothing recorded yet
       expect(sample(first, `${P}nodejs_eventloop_lag_samples`)).toBe(0);
       expect(sample(first, `${P}nodejs_eventloop_lag_max_seconds`)).toBe(0);
@@ -66,15 +70,10 @@ describe("ProcessMetrics", () => {
       // The block was before the last scrape: it is not counted again (a few samples at most arrive in between).
       expect(sample(third, `${P}nodejs_eventloop_lag_samples`)).toBeLessThan(sample(second, `${P}nodejs_eventloop_lag_samples`)!);
       if (sample(third, `${P}nodejs_eventloop_lag_samples`) === 0) expect(sample(third, `${P}nodejs_eventloop_lag_max_seconds`)).toBe(0);
-    } finally {
-      metrics.close();
-    }
-  });
+    }));
 
-  it("counts garbage collections by kind once scraped", async () => {
-    const registry = new Registry();
-    const metrics = new ProcessMetrics(registry);
-    try {
+  it("counts garbage collections by kind once scraped", () =>
+    withProcessMetrics(async (registry) => {
       await registry.metrics();
       let keep: unknown[] = [];
       for (let round = 0; round < 40; round++) keep = Array.from({ length: 20_000 }, (_, i) => ({ i, s: `x${i}` }));
@@ -83,10 +82,7 @@ describe("ProcessMetrics", () => {
       const text = await registry.metrics();
       expect(sample(text, `${P}nodejs_gc_duration_seconds_count{kind="minor"}`)).toBeGreaterThan(0);
       expect(sample(text, `${P}nodejs_gc_duration_seconds_bucket{le="+Inf",kind="minor"}`)).toBe(sample(text, `${P}nodejs_gc_duration_seconds_count{kind="minor"}`));
-    } finally {
-      metrics.close();
-    }
-  });
+    }));
 
   it("reads Linux's /proc figures", () => {
     const sizes = procStatus("Name:\tnode\nVmSize:\t 1053952 kB\nVmRSS:\t   65068 kB\nVmData:\t  97560 kB\nThreads:\t7\n");

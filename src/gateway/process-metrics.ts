@@ -154,11 +154,11 @@ export class ProcessMetrics {
       });
     }
     // Registered last of the lag figures: the registry collects in order, so the next scrape starts afresh.
-    new Gauge({ name: `${PREFIX}nodejs_eventloop_lag_samples`, help: "Event loop delay samples behind the figures above (since the previous scrape).", registers: [registry], collect() {
+    gauge(registry, "nodejs_eventloop_lag_samples", "Event loop delay samples behind the figures above (since the previous scrape).", function () {
       const histogram = self.startObservers();
       this.set(histogram.count);
       histogram.reset();
-    } });
+    });
   }
 
   private heapMetrics(registry: Registry): void {
