@@ -32,7 +32,9 @@ const USAGE = `usage: node bench/run.js [options]
   --no-peer-shim       run Portkey without the streaming shim (its streaming then fails)
   --build              run \`npm run build\` before starting Switchyard
   --out FILE           report path (default bench/results.md; --quick: bench/results-quick.md)
-env SWITCHYARD_NODE_FLAGS="--max-semi-space-size=4 …"  extra Node.js flags for the Switchyard targets only (A/B a tuning)`;
+env SWITCHYARD_NODE_FLAGS="--max-semi-space-size=4 …"  extra Node.js flags for the Switchyard targets only (A/B a tuning)
+env BENCH_SPIN_US=20   the floor-spin target's busy-wait per request (opt-in: --target floor,floor-spin,switchyard): what
+                       that much extra work costs in CPU per request at this load`;
 
 function options() {
   const { values: v } = parseArgs({ options: {

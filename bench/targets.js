@@ -83,6 +83,15 @@ export const TARGETS = {
     },
   },
 
+  'floor-spin': {
+    label: `floor+${process.env.BENCH_SPIN_US ?? 20}µs`, desc: 'the floor busy-waiting BENCH_SPIN_US µs (default 20) per request (bench/spin-preload.js): what a given amount of extra work costs at this load (opt-in: --target)',
+    async start(ctx) {
+      const s = await startNode('floor-spin', ctx, (p) => ['--import', path.join(BENCH, 'spin-preload.js'), path.join(BENCH, 'passthrough.js'), String(p), ctx.upstream]);
+      await waitHttp(s.origin, '/', { child: s.child });
+      return { ...s, headers: CLIENT, pid: s.child.pid, cmd: `BENCH_SPIN_US=${process.env.BENCH_SPIN_US ?? 20} ${s.child.commandLine}`, notes: [] };
+    },
+  },
+
   peer: {
     label: 'peer', desc: '@portkey-ai/gateway (node build/start-server.js --headless)',
     async start(ctx) {
