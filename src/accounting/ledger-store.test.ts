@@ -128,18 +128,43 @@ describe.each(stores)("%s ledger store", (_name, open) => {
   });
 });
 
+function ledgerIndexes(db: ReturnType<typeof openSqlite>): string[] {
+  const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger' AND sql IS NOT NULL").all() as Array<{ name: string }>;
+  return rows.map((r) => r.name).sort();
+}
+
 describe("sqlite migrations", () => {
   it("are idempotent: a second run applies nothing", () => {
     const db = openSqlite(":memory:");
-    expect(applyMigrations(db)).toEqual([1, 2]);
+    expect(applyMigrations(db)).toEqual([1, 2, 3]);
     expect(applyMigrations(db)).toEqual([]);
     expect(db.prepare("SELECT version, name FROM schema_migrations").all()).toEqual([
       { version: 1, name: "ledger" },
       { version: 2, name: "ledger request_id" },
+      { version: 3, name: "ledger drops the key and model indexes" },
     ]);
-    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger' AND sql IS NOT NULL").all() as Array<{ name: string }>).map((r) => r.name);
-    expect(indexes.sort()).toEqual(["ledger_key_id_ts", "ledger_model_ts", "ledger_ts"]);
+    expect(ledgerIndexes(db)).toEqual(["ledger_ts"]);
     db.close();
+  });
+
+  it("drop a version-2 ledger's key and model indexes and keep its rows; spend still reads through ledger_ts", async () => {
+    const file = join(tmp, `v2-${Math.random()}.db`);
+    const db = openSqlite(file);
+    applyMigrations(db, MIGRATIONS.slice(0, 2));
+    expect(ledgerIndexes(db)).toEqual(["ledger_key_id_ts", "ledger_model_ts", "ledger_ts"]);
+    db.close();
+    const old = new SqliteLedgerStore(file);
+    await old.migrate();
+    await old.insert(ROWS);
+    await old.close();
+    const reopened = openSqlite(file);
+    expect(ledgerIndexes(reopened)).toEqual(["ledger_ts"]);
+    const plan = reopened.prepare("EXPLAIN QUERY PLAN SELECT key_id, COUNT(*) FROM ledger WHERE ts >= ? AND ts < ? GROUP BY 1").all(0, DAY2) as Array<{ detail: string }>;
+    expect(plan.map((r) => r.detail).join("; ")).toContain("USING INDEX ledger_ts");
+    reopened.close();
+    const store = await openLedgerStore(`sqlite://${file}`);
+    expect((await store.spend({ groupBy: "key" })).map((r) => [r.group, r.requests])).toEqual([["k1", 2], ["k2", 2], [null, 1]]);
+    await store.close();
   });
 
   it("a ledger written before request_id existed reads its row ids as request ids", async () => {

@@ -35,6 +35,11 @@ async function migratedStore(): Promise<{ store: PostgresLedgerStore; pool: Retu
   return { store, pool };
 }
 
+async function ledgerIndexes(pool: { query<R>(sql: string): Promise<{ rows: R[] }> }): Promise<string[]> {
+  const { rows } = await pool.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'ledger' AND schemaname = current_schema() ORDER BY 1");
+  return rows.map((r) => r.indexname);
+}
+
 describe.skipIf(!available)("PostgresLedgerStore", () => {
   it("migrates idempotently and records each migration once", async () => {
     const { store, pool } = await migratedStore();
@@ -44,9 +49,9 @@ describe.skipIf(!available)("PostgresLedgerStore", () => {
     expect(rows).toEqual([
       { component: "ledger", version: 1, name: "ledger" },
       { component: "ledger", version: 2, name: "ledger request_id" },
+      { component: "ledger", version: 3, name: "ledger drops the key and model indexes" },
     ]);
-    const indexes = await pool.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'ledger' AND schemaname = current_schema() ORDER BY 1");
-    expect(indexes.rows.map((r) => r.indexname)).toEqual(["ledger_key_id_ts", "ledger_model_ts", "ledger_pkey", "ledger_ts"]);
+    expect(await ledgerIndexes(pool)).toEqual(["ledger_pkey", "ledger_ts"]);
     const types = await pool.query<{ column_name: string; data_type: string }>(
       "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'ledger' AND table_schema = current_schema() AND column_name IN ('ts', 'cost_usd', 'stream')",
     );
@@ -61,15 +66,28 @@ describe.skipIf(!available)("PostgresLedgerStore", () => {
     expect(rows).toEqual([
       { component: "ledger", version: 1 },
       { component: "ledger", version: 2 },
+      { component: "ledger", version: 3 },
     ]);
     await stores[0]!.insert([ledgerRow()]);
     expect(await stores[3]!.recent()).toEqual([ledgerRow()]);
   });
 
+  it("drops a version-2 ledger's key and model indexes and keeps its rows", async () => {
+    const schema = await schemas.create();
+    const pool = schema.pool();
+    await applyPostgresMigrations(pool, "ledger", LEDGER_PG_MIGRATIONS.slice(0, 2));
+    expect(await ledgerIndexes(pool)).toEqual(["ledger_key_id_ts", "ledger_model_ts", "ledger_pkey", "ledger_ts"]);
+    const store = new PostgresLedgerStore(pool);
+    await store.migrate();
+    await store.insert([ledgerRow({ id: "a" }), ledgerRow({ id: "b", key_id: "k2" })]);
+    expect(await ledgerIndexes(pool)).toEqual(["ledger_pkey", "ledger_ts"]);
+    expect((await store.spend({ groupBy: "key" })).map((r) => [r.group, r.requests])).toEqual([["k1", 1], ["k2", 1]]);
+  });
+
   it("refuses a schema migrated by a newer Switchyard", async () => {
     const { pool } = await migratedStore();
     await pool.query("INSERT INTO switchyard_migrations (component, version, name, applied_at) VALUES ('ledger', 99, 'future', 0)");
-    await expect(new PostgresLedgerStore(pool).migrate()).rejects.toThrow(/version 99, newer than this Switchyard knows \(2\)/);
+    await expect(new PostgresLedgerStore(pool).migrate()).rejects.toThrow(/version 99, newer than this Switchyard knows \(3\)/);
   });
 
   it("writes a batch as one multi-row statement", async () => {

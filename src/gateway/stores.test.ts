@@ -46,7 +46,7 @@ describe.skipIf(!available)("openStores with a postgres url (server)", () => {
     expect(again.keys.get(key.id)).toEqual(key);
     expect(await again.audit.list()).toEqual([event]);
     const { rows } = await schema.pool().query("SELECT component, version FROM switchyard_migrations ORDER BY component, version");
-    expect(rows).toEqual([{ component: "audit_events", version: 1 }, { component: "ledger", version: 1 }, { component: "ledger", version: 2 }, { component: "virtual_keys", version: 1 }]);
+    expect(rows).toEqual([{ component: "audit_events", version: 1 }, { component: "ledger", version: 1 }, { component: "ledger", version: 2 }, { component: "ledger", version: 3 }, { component: "virtual_keys", version: 1 }]);
     await again.close();
   });
 
