@@ -10,7 +10,6 @@ describe("RawHeaders", () => {
     expect(headers.get("x-ratelimit-remaining-requests")).toBe("99");
     expect(headers.get("retry-after")).toBe("7");
     expect(headers.get("content-type")).toBe("application/json");
-    expect({ ...headers.toObject() }).toEqual({ "content-type": "application/json", "x-ratelimit-remaining-requests": "99", "retry-after": "7" });
   });
 
   it("answers undefined for absent names, names of the same length included", () => {
@@ -19,15 +18,14 @@ describe("RawHeaders", () => {
     expect(headers.get("retry-after-ms")).toBeUndefined();
     expect(headers.get("x-request-ix")).toBeUndefined();
     expect(NO_HEADERS.get("retry-after")).toBeUndefined();
-    expect(Object.keys(NO_HEADERS.toObject())).toEqual([]);
   });
 
   it("takes names that are also Object.prototype members as plain names", () => {
     const headers = new RawHeaders(raw([["Constructor", "a"], ["__proto__", "b"], ["toString", "c"]]));
     expect(headers.get("constructor")).toBe("a");
     expect(headers.get("__proto__")).toBe("b");
+    expect(headers.get("tostring")).toBe("c");
     expect(headers.get("hasownproperty")).toBeUndefined();
-    expect(Object.entries(headers.toObject())).toEqual([["constructor", "a"], ["__proto__", "b"], ["tostring", "c"]]);
   });
 
   it("reads string lists too, and keeps latin1 values byte for byte", () => {
@@ -47,7 +45,6 @@ describe("RawHeaders", () => {
         for (const [n, v] of pairs) if (!decoded.has(n.toLowerCase())) decoded.set(n.toLowerCase(), v);
         for (const [n] of pairs) expect(headers.get(n.toLowerCase())).toBe(decoded.get(n.toLowerCase()));
         expect(headers.get(probe.toLowerCase())).toBe(decoded.get(probe.toLowerCase()));
-        expect(new Map(Object.entries(headers.toObject()))).toEqual(decoded);
       }),
     );
   });

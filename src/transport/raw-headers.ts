@@ -16,17 +16,6 @@ export class RawHeaders {
     }
     return undefined;
   }
-
-  /** Every header, lower-cased names, first value of repeated ones (for logs and tests); no prototype, so any name is a plain key. */
-  toObject(): Record<string, string> {
-    const headers = Object.create(null) as Record<string, string>;
-    const raw = this.raw;
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const name = latin1(raw[i]!).toLowerCase();
-      if (!Object.hasOwn(headers, name)) headers[name] = latin1(raw[i + 1]!);
-    }
-    return headers;
-  }
 }
 
 /** An empty list, for answers that carry none. */
