@@ -8,7 +8,7 @@ import { postgresAvailable, testSchemas } from "../../test/helpers/postgres.js";
 import { applyPostgresMigrations } from "../storage/postgres.js";
 import type { LedgerRow } from "./ledger-row.js";
 import { openLedgerStore } from "./open-store.js";
-import { LEDGER_PG_MIGRATIONS, LEDGER_ROWS_PER_STATEMENT, PostgresLedgerStore } from "./postgres-store.js";
+import { LEDGER_PG_MIGRATIONS, PostgresLedgerStore } from "./postgres-store.js";
 
 const available = await postgresAvailable();
 const schemas = testSchemas();
@@ -90,26 +90,28 @@ describe.skipIf(!available)("PostgresLedgerStore", () => {
     await expect(new PostgresLedgerStore(pool).migrate()).rejects.toThrow(/version 99, newer than this Switchyard knows \(3\)/);
   });
 
-  it("writes a batch as one multi-row statement", async () => {
+  it("writes a batch as one statement with its rows in one JSON parameter", async () => {
     const { store, pool } = await migratedStore();
     const query = vi.spyOn(pool, "query");
     await store.insert(Array.from({ length: 250 }, (_, i) => ledgerRow({ id: `r${i}`, ts: DAY + i })));
     const inserts = query.mock.calls.filter(([text]) => typeof text === "string" && text.startsWith("INSERT"));
     expect(inserts).toHaveLength(1);
     expect(inserts[0]![0]).toMatch(/ON CONFLICT \(id\) DO NOTHING$/);
-    expect(inserts[0]![1]).toHaveLength(250 * 23);
+    const params = inserts[0]![1] as string[];
+    expect(params).toHaveLength(1);
+    expect(JSON.parse(params[0]!)).toHaveLength(250);
     query.mockRestore();
     expect((await store.spend({ groupBy: "key" }))[0]).toMatchObject({ group: "k1", requests: 250, input_tokens: 2500, cost_usd: 0.25 });
   });
 
-  it("splits a batch larger than the bind-parameter limit, still all or nothing", async () => {
+  it("takes a batch past the old bind-parameter limit (65,535 values) as one statement, all or nothing", async () => {
     const { store, pool } = await migratedStore();
-    const count = LEDGER_ROWS_PER_STATEMENT * 2 + 10;
+    const count = 2 * Math.floor(65_535 / 23) + 10;
     await store.insert(Array.from({ length: count }, (_, i) => ledgerRow({ id: `big-${i}`, ts: DAY + i, input_tokens: 1 })));
     expect((await store.spend({ groupBy: "provider" }))[0]).toMatchObject({ group: "openai", requests: count, input_tokens: count });
-    // A failure in the last statement undoes the earlier ones.
+    // A bad last row undoes the whole batch.
     await pool.query("ALTER TABLE ledger ADD CONSTRAINT test_no_bad CHECK (id <> 'tx-bad')");
-    const rows = Array.from({ length: LEDGER_ROWS_PER_STATEMENT + 1 }, (_, i) => ledgerRow({ id: `tx-${i}`, ts: DAY, provider: "tx" }));
+    const rows = Array.from({ length: count }, (_, i) => ledgerRow({ id: `tx-${i}`, ts: DAY, provider: "tx" }));
     rows[rows.length - 1] = ledgerRow({ id: "tx-bad", ts: DAY, provider: "tx" });
     await expect(store.insert(rows)).rejects.toThrow(/test_no_bad/);
     expect((await store.spend({ groupBy: "provider" })).map((r) => r.group)).toEqual(["openai"]);
@@ -120,10 +122,12 @@ describe.skipIf(!available)("PostgresLedgerStore", () => {
     await store.insert([
       ledgerRow({ id: "odd", latency_ms: Number.NaN, cost_usd: Number.POSITIVE_INFINITY, input_tokens: 1.6, status: 1e12, ts: DAY }),
       ledgerRow({ id: "nul", requested_model: "gpt\u00004o", route: "a\u0000b", ts: DAY + 1 }),
+      ledgerRow({ id: "surrogate", model: "gpt\ud8004o", key_id: "k\udc00", ts: DAY + 2 }),
     ]);
     const rows = await store.recent();
     expect(rows.find((r) => r.id === "odd")).toMatchObject({ latency_ms: 0, cost_usd: null, input_tokens: 2, status: 2_147_483_647 });
     expect(rows.find((r) => r.id === "nul")).toMatchObject({ requested_model: "gpt\uFFFD4o", route: "a\uFFFDb" });
+    expect(rows.find((r) => r.id === "surrogate")).toMatchObject({ model: "gpt\uFFFD4o", key_id: "k\uFFFD" });
   });
 
   it("stores SQL-looking text verbatim and groups by it safely", async () => {

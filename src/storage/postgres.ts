@@ -161,12 +161,12 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * PostgreSQL text cannot hold U+0000; a NUL in a logged string (a client's
- * model name, say) would fail its whole batch forever. Logs keep the rest of
- * the text with U+FFFD in its place.
+ * PostgreSQL text cannot hold U+0000, nor a lone UTF-16 surrogate inside a JSON
+ * parameter; either in a logged string (a client's model name, say) would fail
+ * its whole batch forever. Logs keep the rest of the text with U+FFFD in their place.
  */
 export function pgText(value: unknown): string {
-  return String(value).replaceAll("\u0000", "\uFFFD");
+  return String(value).replaceAll("\u0000", "\uFFFD").toWellFormed();
 }
 
 export function pgTextOrNull(value: unknown): string | null {
