@@ -540,6 +540,20 @@ describe("rate limits", () => {
     expect(limited.headers.get("x-ratelimit-reset-tokens")).toMatch(/^\d+(\.\d+)?s$/);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
   });
+
+  it("rpm and tpm together: both are asked at once and the request limit answers first", async () => {
+    const key = await createKey(h, { name: "rpm-tpm", rpm: 2, tpm: 10 });
+    expect((await call(h, "POST", "/v1/chat/completions", { key: key.secret, body: chatBody("smart") })).status).toBe(200);
+    // Over tpm (10 tokens recorded) with a request slot left: the tokens limit refuses.
+    const byTokens = await call(h, "POST", "/v1/chat/completions", { key: key.secret, body: chatBody("smart") });
+    expectError(byTokens, 429, "rate_limit_exceeded");
+    expect(byTokens.headers.get("x-ratelimit-limit-tokens")).toBe("10");
+    // That refusal took the second slot (as when asked one after the other); now both refuse and the request limit speaks.
+    const byRequests = await call(h, "POST", "/v1/chat/completions", { key: key.secret, body: chatBody("smart") });
+    expectError(byRequests, 429, "rate_limit_exceeded");
+    expect(byRequests.headers.get("x-ratelimit-limit-requests")).toBe("2");
+    expect(byRequests.headers.get("x-ratelimit-limit-tokens")).toBeNull();
+  });
 });
 
 describe("audit log", () => {

@@ -103,14 +103,15 @@ export class Governance {
     if (request.routedModel && request.routedModel !== request.model) assertModelAllowed(key, request.routedModel);
     for (const extra of request.models ?? []) assertModelAllowed(key, extra);
     const now = this.now();
-    if (key.rpm) {
-      const decision = await this.state.takeRequest(`${key.id}`, key.rpm, now);
-      if (!decision.allowed) throw limited("requests", key, decision);
-    }
-    if (key.tpm) {
-      const decision = await this.state.checkTokens(`${key.id}`, key.tpm, now);
-      if (!decision.allowed) throw limited("tokens", key, decision);
-    }
+    // Asked together: with Redis state that is one round trip, not two (≈ 100 µs each on
+    // loopback). checkTokens only reads, so asking it for a request the request limit
+    // refuses changes nothing. The budget is reserved only once both allow.
+    const [requests, tokens] = await Promise.all([
+      key.rpm ? this.state.takeRequest(key.id, key.rpm, now) : undefined,
+      key.tpm ? this.state.checkTokens(key.id, key.tpm, now) : undefined,
+    ]);
+    if (requests && !requests.allowed) throw limited("requests", key, requests);
+    if (tokens && !tokens.allowed) throw limited("tokens", key, tokens);
     const reservation = key.budget_usd !== null ? await this.reserve(key, request, reachable(), now) : undefined;
     return {
       settle: (costUsd, tokens) => {
