@@ -14,7 +14,7 @@
  * ```
  */
 import type pg from "pg";
-import { applyPostgresMigrations, bigintValue, integerValue, pgNumber, pgNumberOrNull, pgText, pgTextOrNull, timeBound, type PgMigration } from "../storage/postgres.js";
+import { applyPostgresMigrations, bigintValue, integerValue, jsonBatchInsertSql, pgNumber, pgNumberOrNull, pgText, pgTextOrNull, timeBound, type PgMigration } from "../storage/postgres.js";
 import { requestIdOf, storedRequestId, type LedgerRow } from "./ledger-row.js";
 import { recentLimit, roundUsd, sortSpendRows, type LedgerStore, type RecentQuery, type SpendGroupBy, type SpendQuery, type SpendRow } from "./ledger-store.js";
 
@@ -74,15 +74,7 @@ const COLUMNS = [
   "cost_usd", "unpriced", "estimated", "price_version", "latency_ms", "ttft_ms", "request_id",
 ] as const;
 
-/**
- * The rows as one JSON array, unpacked by the server into the table's own row
- * type. Binding 23 parameters a row cost the gateway 8–10 µs of CPU a row and
- * 28–32 µs of round trip; this costs 4–8 and 22–26 (bench/optimizations.md),
- * and knows no bind-parameter limit, so a batch of any size is one statement.
- */
-const INSERT_SQL = `INSERT INTO ledger (${COLUMNS.join(", ")})
-  SELECT ${COLUMNS.join(", ")} FROM json_populate_recordset(NULL::ledger, $1::json)
-  ON CONFLICT (id) DO NOTHING`;
+const INSERT_SQL = jsonBatchInsertSql("ledger", COLUMNS);
 
 const GROUP_EXPRESSIONS: Record<SpendGroupBy, string> = {
   key: "key_id",

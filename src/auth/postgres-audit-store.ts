@@ -1,14 +1,14 @@
 /**
  * Audit events in PostgreSQL, shared by every gateway instance. As with the
  * SQLite store, `record` only queues (an array push on the request path);
- * the queue is written shortly after as one multi-row INSERT, a full queue
+ * the queue is written shortly after as one INSERT, a full queue
  * drops events (counted in `dropped`) rather than grow without bound, and a
  * failed write drops its batch, counts it and tells `onError`. `list` first
  * writes what is queued, then reads, so it includes this instance's latest
  * events; it sees every instance's events.
  */
 import type pg from "pg";
-import { applyPostgresMigrations, bigintValue, chunks, inTransaction, integerValue, MAX_BIND_PARAMETERS, pgNumber, pgText, pgTextOrNull, timeBound, valuesPlaceholders, type PgMigration } from "../storage/postgres.js";
+import { applyPostgresMigrations, bigintValue, integerValue, jsonBatchInsertSql, pgNumber, pgText, pgTextOrNull, timeBound, type PgMigration } from "../storage/postgres.js";
 import { auditLimit, completeAuditEvent, type AuditAction, type AuditEvent, type AuditEventInput, type AuditQuery, type AuditStore } from "./audit-log.js";
 
 export const AUDIT_PG_MIGRATIONS: readonly PgMigration[] = [
@@ -45,7 +45,7 @@ export interface PostgresAuditStoreOptions {
 }
 
 const COLUMNS = ["id", "ts", "actor", "action", "key_prefix", "target", "reason", "status", "request_id"] as const;
-const ROWS_PER_STATEMENT = Math.floor(MAX_BIND_PARAMETERS / COLUMNS.length);
+const INSERT_SQL = jsonBatchInsertSql("audit_events", COLUMNS);
 const SELECT = `SELECT ${COLUMNS.join(", ")} FROM audit_events`;
 
 export class PostgresAuditStore implements AuditStore {
@@ -117,15 +117,8 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   private async write(batch: AuditEvent[]): Promise<void> {
-    const statements = chunks(batch, ROWS_PER_STATEMENT).map((part) => ({
-      text: `INSERT INTO audit_events (${COLUMNS.join(", ")}) VALUES ${valuesPlaceholders(part.length, COLUMNS.length)} ON CONFLICT (id) DO NOTHING`,
-      values: part.flatMap(toRow),
-    }));
     try {
-      if (statements.length === 1) await this.pool.query(statements[0]!.text, statements[0]!.values);
-      else await inTransaction(this.pool, async (client) => {
-        for (const statement of statements) await client.query(statement.text, statement.values);
-      });
+      await this.pool.query(INSERT_SQL, [JSON.stringify(batch.map(toRecord))]);
     } catch (error) {
       this.droppedCount += batch.length;
       this.onError(error);
@@ -133,18 +126,18 @@ export class PostgresAuditStore implements AuditStore {
   }
 }
 
-function toRow(event: AuditEvent): unknown[] {
-  return [
-    pgText(event.id),
-    bigintValue(event.ts),
-    pgText(event.actor),
-    pgText(event.action),
-    pgTextOrNull(event.key_prefix),
-    pgTextOrNull(event.target),
-    pgTextOrNull(event.reason),
-    event.status === null ? null : integerValue(event.status),
-    pgTextOrNull(event.request_id),
-  ];
+function toRecord(event: AuditEvent): Record<(typeof COLUMNS)[number], unknown> {
+  return {
+    id: pgText(event.id),
+    ts: bigintValue(event.ts),
+    actor: pgText(event.actor),
+    action: pgText(event.action),
+    key_prefix: pgTextOrNull(event.key_prefix),
+    target: pgTextOrNull(event.target),
+    reason: pgTextOrNull(event.reason),
+    status: event.status === null ? null : integerValue(event.status),
+    request_id: pgTextOrNull(event.request_id),
+  };
 }
 
 function fromRow(row: Record<string, unknown>): AuditEvent {
