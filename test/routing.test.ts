@@ -133,6 +133,16 @@ describe("failover per fault", () => {
     expect(result.text.trim().endsWith("data: [DONE]")).toBe(true);
   });
 
+  it("a stream sends the client's text as written to every attempt, retries and failover alike", async () => {
+    primary.handle(errorJson(500, "boom"));
+    const text = '{"model": "smart",  "stream": true, "stream_options": {"include_usage": true}, "messages": [{"role": "user", "content": "caf\\u00e9"}]}';
+    const response = await gateway.fetch("http://gw/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body: text });
+    expect(response.headers.get("x-switchyard-route")).toBe(thrice("500"));
+    await response.text();
+    expect(primary.requests.map((r) => r.raw)).toEqual(Array(3).fill(text.replace('"smart"', '"m1"')));
+    expect(secondary.requests.map((r) => r.raw)).toEqual([text.replace('"smart"', '"m2"')]);
+  });
+
   it("a stream truncated before any chunk fails over", async () => {
     primary.handle((_, res) => sendSse(res, []));
     const result = await call(true);

@@ -18,3 +18,8 @@ export function rememberJsonSource(value: unknown, text: string): void {
 export function jsonSourceOf(value: object): string | undefined {
   return sources.get(value);
 }
+
+/** Lets the text go before its object does (a stream, once no attempt can need it again). */
+export function forgetJsonSource(value: object): void {
+  sources.delete(value);
+}

@@ -7,6 +7,7 @@
 import { chunksOf, identityChunkOf, type StreamItem } from "../core/chunk-text.js";
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { ChatChunk, ChatRequest } from "../core/chat.js";
+import { forgetJsonSource } from "../core/json-source.js";
 import { extensibleCopy } from "../core/record.js";
 import type { StreamTranslator } from "../providers/adapter.js";
 import type { Deployment } from "../router/plan.js";
@@ -74,6 +75,8 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
   }
   record.route(run.deployment, run.attempts);
   record.firstToken();
+  // The stream is open, so no attempt will build a request again: its JSON text can go now, not when the stream ends.
+  forgetJsonSource(request);
   const { translator, first, opened } = run.value;
   const state: StreamState = { request, signal, includeUsage, record, translator, first, opened, deployment: run.deployment, release: run.release };
   return {
