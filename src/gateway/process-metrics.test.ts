@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { maxOpenFiles, procStatus, ProcessMetrics } from "./process-metrics.js";
 import { Registry } from "./prom.js";
 
@@ -52,6 +52,21 @@ describe("ProcessMetrics", () => {
         expect(sample(text, `${P}process_virtual_memory_bytes`)).toBeGreaterThan(rss);
       }
       for (const line of text.split("\n")) if (line && !line.startsWith("#")) expect(line).not.toMatch(/ (NaN|Nan|-?Inf)$/);
+    }));
+
+  it("reads each source once a scrape, so its figures agree, and afresh the next scrape", () =>
+    withProcessMetrics(async (registry) => {
+      const cpuUsage = vi.spyOn(process, "cpuUsage");
+      try {
+        const text = await registry.metrics();
+        expect(cpuUsage).toHaveBeenCalledTimes(1);
+        const total = sample(text, `${P}process_cpu_seconds_total`)!;
+        expect(total).toBeCloseTo(sample(text, `${P}process_cpu_user_seconds_total`)! + sample(text, `${P}process_cpu_system_seconds_total`)!, 9);
+        await registry.metrics();
+        expect(cpuUsage).toHaveBeenCalledTimes(2);
+      } finally {
+        cpuUsage.mockRestore();
+      }
     }));
 
   it("reports event-loop delay since the previous scrape, less the sampling interval", () =>

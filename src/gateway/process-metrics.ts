@@ -56,6 +56,24 @@ function readProc(file: string): string | undefined {
   }
 }
 
+/**
+ * `read` at most once per scrape, so the figures of one scrape come from one
+ * reading: the registry calls every metric's collect in one synchronous pass,
+ * and the value is dropped in the microtask after it.
+ */
+function perScrape<T>(read: () => T): () => T {
+  let value: T;
+  let fresh = false;
+  return () => {
+    if (!fresh) {
+      value = read();
+      fresh = true;
+      queueMicrotask(() => (fresh = false));
+    }
+    return value;
+  };
+}
+
 function gauge(registry: Registry, name: string, help: string, collect: (this: InstanceType<typeof Gauge>) => void | Promise<void>, labelNames: string[] = []) {
   new Gauge({ name: PREFIX + name, help, labelNames, registers: [registry], collect });
 }
@@ -78,7 +96,7 @@ export class ProcessMetrics {
   private readonly gc: DurationHistogram;
 
   constructor(registry: Registry) {
-    const cpu = () => process.cpuUsage();
+    const cpu = perScrape(() => process.cpuUsage());
     counter(registry, "process_cpu_user_seconds_total", "Total user CPU time spent in seconds.", () => cpu().user / 1e6);
     counter(registry, "process_cpu_system_seconds_total", "Total system CPU time spent in seconds.", () => cpu().system / 1e6);
     counter(registry, "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", () => {
@@ -95,14 +113,15 @@ export class ProcessMetrics {
     // Only Linux has /proc; elsewhere these are left out rather than reported as 0.
     if (process.platform === "linux") this.linuxMetrics(registry);
     this.eventLoopMetrics(registry);
+    const resources = perScrape(() => process.getActiveResourcesInfo());
     gauge(registry, "nodejs_active_resources", "Number of active resources that are currently keeping the event loop alive, grouped by async resource type.", function () {
       this.reset();
       const counts = new Map<string, number>();
-      for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
+      for (const type of resources()) counts.set(type, (counts.get(type) ?? 0) + 1);
       for (const [type, count] of counts) this.set({ type }, count);
     }, ["type"]);
     gauge(registry, "nodejs_active_resources_total", "Total number of active resources.", function () {
-      this.set(process.getActiveResourcesInfo().length);
+      this.set(resources().length);
     });
     this.heapMetrics(registry);
     const [major, minor, patch] = process.versions.node.split(".");
@@ -113,7 +132,7 @@ export class ProcessMetrics {
   }
 
   private linuxMetrics(registry: Registry): void {
-    const status = () => procStatus(readProc("/proc/self/status") ?? "");
+    const status = perScrape(() => procStatus(readProc("/proc/self/status") ?? ""));
     for (const [name, help, field] of [
       ["process_virtual_memory_bytes", "Virtual memory size in bytes.", "VmSize"],
       ["process_heap_bytes", "Process heap size in bytes.", "VmData"],
@@ -162,13 +181,15 @@ export class ProcessMetrics {
   }
 
   private heapMetrics(registry: Registry): void {
+    const memory = perScrape(() => process.memoryUsage());
+    const spaces = perScrape(() => getHeapSpaceStatistics());
     for (const [name, help, field] of [
       ["nodejs_heap_size_total_bytes", "Process heap size from Node.js in bytes.", "heapTotal"],
       ["nodejs_heap_size_used_bytes", "Process heap size used from Node.js in bytes.", "heapUsed"],
       ["nodejs_external_memory_bytes", "Node.js external memory size in bytes.", "external"],
     ] as const) {
       gauge(registry, name, help, function () {
-        this.set(process.memoryUsage()[field]);
+        this.set(memory()[field]);
       });
     }
     for (const [what, field] of [
@@ -177,7 +198,7 @@ export class ProcessMetrics {
       ["available", "space_available_size"],
     ] as const) {
       gauge(registry, `nodejs_heap_space_size_${what}_bytes`, `Process heap space size ${what} from Node.js in bytes.`, function () {
-        for (const space of getHeapSpaceStatistics()) this.set({ space: space.space_name.replace(/_space$/, "") }, space[field]);
+        for (const space of spaces()) this.set({ space: space.space_name.replace(/_space$/, "") }, space[field]);
       }, ["space"]);
     }
   }
