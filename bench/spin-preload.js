@@ -5,8 +5,7 @@
 // Usage: node --import ./bench/spin-preload.js bench/passthrough.js <port> <upstreamOrigin>
 import { Pool } from 'undici';
 
-export const SPIN_US = Number(process.env.BENCH_SPIN_US ?? 20);
-const spinNs = BigInt(Math.round(SPIN_US * 1000));
+const spinNs = BigInt(Math.round(Number(process.env.BENCH_SPIN_US ?? 20) * 1000));
 
 const dispatch = Pool.prototype.dispatch;
 Pool.prototype.dispatch = function (options, handler) {

@@ -17,6 +17,8 @@ const PROD = { NODE_ENV: 'production' };
 const CLIENT = { 'content-type': 'application/json', authorization: 'Bearer anything' };
 
 export const MODEL = 'fake/gpt-4o-mini';
+/** The floor-spin target's busy-wait per request (bench/spin-preload.js reads the same variable). */
+const SPIN_US = process.env.BENCH_SPIN_US ?? 20;
 /** `drip`: the fake upstream sends the stream's events apart (bench/drip.js), as a model does. */
 export function requestBody(stream, { drip = false } = {}) {
   return JSON.stringify({
@@ -84,11 +86,11 @@ export const TARGETS = {
   },
 
   'floor-spin': {
-    label: `floor+${process.env.BENCH_SPIN_US ?? 20}µs`, desc: 'the floor busy-waiting BENCH_SPIN_US µs (default 20) per request (bench/spin-preload.js): what a given amount of extra work costs at this load (opt-in: --target)',
+    label: `floor+${SPIN_US}µs`, desc: 'the floor busy-waiting BENCH_SPIN_US µs (default 20) per request (bench/spin-preload.js): what a given amount of extra work costs at this load (opt-in: --target)',
     async start(ctx) {
       const s = await startNode('floor-spin', ctx, (p) => ['--import', path.join(BENCH, 'spin-preload.js'), path.join(BENCH, 'passthrough.js'), String(p), ctx.upstream]);
       await waitHttp(s.origin, '/', { child: s.child });
-      return { ...s, headers: CLIENT, pid: s.child.pid, cmd: `BENCH_SPIN_US=${process.env.BENCH_SPIN_US ?? 20} ${s.child.commandLine}`, notes: [] };
+      return { ...s, headers: CLIENT, pid: s.child.pid, cmd: `BENCH_SPIN_US=${SPIN_US} ${s.child.commandLine}`, notes: [] };
     },
   },
 
