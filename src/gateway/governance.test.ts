@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryAuditStore } from "../auth/memory-audit-store.js";
 import type { VirtualKey } from "../auth/virtual-key.js";
+import type { Deployment } from "../router/plan.js";
 import { MemoryStateStore } from "../state/memory-state.js";
 import { Governance } from "./governance.js";
 import type { Pricing } from "./pricing.js";
@@ -10,8 +11,19 @@ const KEY: VirtualKey = {
   rpm: 5, tpm: 100, budget_usd: null, budget_period: null, expires_at: null, metadata: {},
   log_prompts: false, created_at: 0, updated_at: 0, revoked_at: null,
 };
+const BUDGETED: VirtualKey = { ...KEY, budget_usd: 1, budget_period: "total" };
 
-/** Memory state whose rate answers wait until released, recording what was asked meanwhile. */
+const deployment = (model: string): Deployment => ({ provider: "p", model, weight: 1, alias: undefined, retries: 0, id: `p/${model}` });
+/** $1 per million tokens in and out; "unpriced" has no price. */
+const PRICING = {
+  quote: (d: Deployment) => (d.model === "unpriced" ? { priced: false } : { priced: true, price: { input: 1, output: 1 } }),
+  maxOutputTokensOf: () => undefined,
+} as unknown as Pricing;
+/** "hi" bounded at 2 + 4 bytes, plus 100 output tokens: 106 micro-USD. */
+const REQUEST = { model: "m", messages: [{ role: "user", content: "hi" }], maxOutputTokens: 100 } as never;
+const WORST_CASE_MICROS = 106;
+
+/** Memory state whose answers wait until released, recording what was asked meanwhile. */
 class HeldState extends MemoryStateStore {
   readonly asked: string[] = [];
   private releases: Array<() => void> = [];
@@ -25,20 +37,95 @@ class HeldState extends MemoryStateStore {
   override checkTokens(scope: string, limit: number, now: number) {
     return this.hold("checkTokens", () => super.checkTokens(scope, limit, now));
   }
+  override reserveBudget(scope: string, period: string, amount: number, limit: number) {
+    return this.hold("reserveBudget", () => super.reserveBudget(scope, period, amount, limit));
+  }
   release(): void {
     for (const release of this.releases.splice(0)) release();
   }
 }
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("Governance", () => {
   it("asks the request and token limits at once (one round trip with Redis state), then admits", async () => {
     const state = new HeldState();
     const governance = new Governance(state, {} as Pricing, new MemoryAuditStore());
     const admitted = governance.admit(KEY, { model: "m", routedModel: "m", messages: [] } as never, () => [], "req_1");
-    await new Promise((resolve) => setImmediate(resolve));
+    await turn();
     // Both questions are out before either has an answer.
     expect(state.asked).toEqual(["takeRequest", "checkTokens"]);
     state.release();
     await expect(admitted).resolves.toMatchObject({ settle: expect.any(Function) });
+  });
+
+  it("asks for the budget reservation in the same round trip as the limits", async () => {
+    const state = new HeldState();
+    const governance = new Governance(state, PRICING, new MemoryAuditStore());
+    const admitted = governance.admit(BUDGETED, REQUEST, () => [deployment("m")], "req_1");
+    await turn();
+    expect(state.asked).toEqual(["takeRequest", "checkTokens", "reserveBudget"]);
+    state.release();
+    const admission = await admitted;
+    expect(await state.budgetUsage(BUDGETED.id, "total")).toEqual({ spentMicros: 0, reservedMicros: WORST_CASE_MICROS });
+    admission.settle(0.00005, 10);
+    await turn();
+    expect(await state.budgetUsage(BUDGETED.id, "total")).toEqual({ spentMicros: 50, reservedMicros: 0 });
+  });
+
+  it("releases the reservation of a request a rate limit refuses, and the refusal is the limit's", async () => {
+    // Two instances sharing state: the second has not seen the key near its limit, so it asks for the budget at once.
+    const state = new MemoryStateStore();
+    const key = { ...BUDGETED, rpm: 1, tpm: null };
+    await new Governance(state, PRICING, new MemoryAuditStore()).admit(key, REQUEST, () => [deployment("m")], "req_1");
+    const other = new Governance(state, PRICING, new MemoryAuditStore());
+    await expect(other.admit(key, REQUEST, () => [deployment("m")], "req_2")).rejects.toMatchObject({ status: 429, code: "rate_limit_exceeded" });
+    await turn();
+    // Only the admitted request's reservation is held.
+    expect(await state.budgetUsage(key.id, "total")).toEqual({ spentMicros: 0, reservedMicros: WORST_CASE_MICROS });
+  });
+
+  it("asks for the budget only after the limits answer once the key is near a rate limit", async () => {
+    const state = new HeldState();
+    let clock = 1_000_000;
+    const governance = new Governance(state, PRICING, new MemoryAuditStore(), () => clock);
+    const key = { ...BUDGETED, rpm: 2, tpm: null };
+    const admitOnce = async () => {
+      state.asked.length = 0;
+      const outcome = governance.admit(key, REQUEST, () => [deployment("m")], "req").then(() => "admitted", (error: { code: string }) => error.code);
+      await turn();
+      const together = [...state.asked];
+      state.release();
+      await turn();
+      state.release();
+      return [await outcome, together];
+    };
+    expect(await admitOnce()).toEqual(["admitted", ["takeRequest", "reserveBudget"]]); // one request left after it
+    expect(await admitOnce()).toEqual(["admitted", ["takeRequest", "reserveBudget"]]); // none left after it: near
+    expect(await admitOnce()).toEqual(["rate_limit_exceeded", ["takeRequest"]]);
+    // Nothing was reserved for the refused request.
+    expect(state.asked).toEqual(["takeRequest"]);
+    expect(await state.budgetUsage(key.id, "total")).toEqual({ spentMicros: 0, reservedMicros: 2 * WORST_CASE_MICROS });
+    // A minute later the limit has refilled: asked one after the other once more, then together again.
+    clock += 60_000;
+    expect(await admitOnce()).toEqual(["admitted", ["takeRequest"]]);
+    expect(await admitOnce()).toEqual(["admitted", ["takeRequest", "reserveBudget"]]);
+  });
+
+  it("a budget refusal under the limits is a budget refusal, and reserves nothing", async () => {
+    const state = new MemoryStateStore();
+    const governance = new Governance(state, PRICING, new MemoryAuditStore());
+    const key = { ...BUDGETED, budget_usd: 0.0001 };
+    await expect(governance.admit(key, REQUEST, () => [deployment("m")], "req_1")).rejects.toMatchObject({ status: 429, code: "budget_exceeded" });
+    expect(await state.budgetUsage(key.id, "total")).toEqual({ spentMicros: 0, reservedMicros: 0 });
+  });
+
+  it("refuses an unpriced deployment for a budgeted key before any limit is taken", async () => {
+    const state = new MemoryStateStore();
+    const governance = new Governance(state, PRICING, new MemoryAuditStore());
+    const key = { ...BUDGETED, rpm: 1 };
+    await expect(governance.admit(key, REQUEST, () => [deployment("m"), deployment("unpriced")], "req_1")).rejects.toMatchObject({ status: 400, code: "unpriced_model" });
+    // The key's one request a minute is still there.
+    await expect(governance.admit(key, REQUEST, () => [deployment("m")], "req_2")).resolves.toBeDefined();
   });
 });

@@ -13,7 +13,7 @@ import type { ChatRequest } from "../core/chat.js";
 import { GatewayError } from "../core/errors.js";
 import type { Deployment } from "../router/plan.js";
 import { periodKey } from "../state/budget-period.js";
-import type { RateDecision, StateStore } from "../state/state-store.js";
+import type { BudgetReservation, RateDecision, StateStore } from "../state/state-store.js";
 import type { Pricing } from "./pricing.js";
 
 /** Output assumed when neither the request nor the catalog bounds it. */
@@ -38,6 +38,16 @@ function promptUpperBound(request: AdmissionRequest): number {
     if (message.tool_calls) bytes += Buffer.byteLength(JSON.stringify(message.tool_calls));
   }
   return bytes;
+}
+
+/** A budget reservation to ask for, and what a second, tighter ask needs. */
+interface BudgetAsk {
+  period: string;
+  limit: number;
+  plan: Deployment[];
+  /** The prompt-token bound the amount was priced at. */
+  bound: number;
+  micros: number;
 }
 
 export interface Admission {
@@ -74,7 +84,18 @@ function limited(kind: "requests" | "tokens", key: VirtualKey, decision: RateDec
   });
 }
 
+/** Less than this share of a token limit left counts as near it. */
+const NEAR_TOKEN_LIMIT = 0.1;
+
+/** Whether the next request may well be refused: under one request left, or a tenth of the tokens. */
+function nearRateLimit(requests: RateDecision | undefined, tokens: RateDecision | undefined): boolean {
+  return (requests !== undefined && requests.remaining < 1) || (tokens !== undefined && tokens.remaining < tokens.limit * NEAR_TOKEN_LIMIT);
+}
+
 export class Governance {
+  /** Keys (cached objects, so at most a few seconds old) whose last admission here left them near a rate limit. */
+  private readonly nearLimit = new WeakSet<VirtualKey>();
+
   constructor(
     private readonly state: StateStore,
     private readonly pricing: Pricing,
@@ -103,57 +124,79 @@ export class Governance {
     if (request.routedModel && request.routedModel !== request.model) assertModelAllowed(key, request.routedModel);
     for (const extra of request.models ?? []) assertModelAllowed(key, extra);
     const now = this.now();
-    // Asked together: with Redis state that is one round trip, not two (≈ 100 µs each on
-    // loopback). checkTokens only reads, so asking it for a request the request limit
-    // refuses changes nothing. The budget is reserved only once both allow.
-    const [requests, tokens] = await Promise.all([
+    const budget = key.budget_usd !== null ? this.budgetAsk(key, request, reachable(), now) : undefined;
+    // Asked together: with Redis state that is one round trip (≈ 40–100 µs each). checkTokens
+    // only reads; the request limit's refusal wins over the tokens limit's. The budget is asked
+    // alongside too, unless the key's last admission here left it near a rate limit: a request
+    // the limits refuse would hold budget (for a round trip, until released) that a request
+    // which fits may need, and a key flooding past its limit would cost two scripts a refusal.
+    const early = budget && !this.nearLimit.has(key);
+    const [requests, tokens, reservedEarly] = await Promise.all([
       key.rpm ? this.state.takeRequest(key.id, key.rpm, now) : undefined,
       key.tpm ? this.state.checkTokens(key.id, key.tpm, now) : undefined,
+      early ? this.state.reserveBudget(key.id, budget.period, budget.micros, budget.limit) : undefined,
     ]);
-    if (requests && !requests.allowed) throw limited("requests", key, requests);
-    if (tokens && !tokens.allowed) throw limited("tokens", key, tokens);
-    const reservation = key.budget_usd !== null ? await this.reserve(key, request, reachable(), now) : undefined;
+    if (nearRateLimit(requests, tokens)) this.nearLimit.add(key);
+    else this.nearLimit.delete(key);
+    const refusal = requests && !requests.allowed ? limited("requests", key, requests) : tokens && !tokens.allowed ? limited("tokens", key, tokens) : undefined;
+    if (refusal) {
+      if (budget && reservedEarly?.ok) this.settleQuietly(key.id, budget.period, budget.micros, 0);
+      throw refusal;
+    }
+    const reserved = budget && (reservedEarly ?? (await this.state.reserveBudget(key.id, budget.period, budget.micros, budget.limit)));
+    const reservation = budget && reserved ? await this.confirmReservation(key, request, budget, reserved) : undefined;
     return {
       settle: (costUsd, tokens) => {
         const settled = this.now();
         if (key.tpm && tokens > 0) void this.state.addTokens(key.id, tokens, settled).catch(() => undefined);
-        if (reservation) {
-          const actual = costUsd === null ? 0 : Math.round(costUsd * MICROS);
-          void this.state.settleBudget(key.id, reservation.period, reservation.micros, actual).catch(() => undefined);
-        }
+        if (reservation) this.settleQuietly(key.id, reservation.period, reservation.micros, costUsd === null ? 0 : Math.round(costUsd * MICROS));
       },
     };
   }
 
-  /** Reserves the worst case: every prompt token and the full output cap at the dearest deployment's price. */
+  private settleQuietly(keyId: string, period: string, reservedMicros: number, actualMicros: number): void {
+    void this.state.settleBudget(keyId, period, reservedMicros, actualMicros).catch(() => undefined);
+  }
+
   /**
-   * Tries first with a free upper bound on the prompt (its UTF-8 size: byte-level
-   * tokenizers never produce more tokens than bytes); only when that does not fit
-   * does it pay for a tokenizer count, with a margin for other vendors' tokenizers.
+   * The first reservation to ask: every prompt token and the full output cap at the dearest
+   * deployment's price, with a free upper bound on the prompt (its UTF-8 size: byte-level
+   * tokenizers never produce more tokens than bytes). Throws for an unpriced deployment.
    */
-  private async reserve(key: VirtualKey, request: AdmissionRequest, plan: Deployment[], now: number): Promise<{ period: string; micros: number }> {
-    const period = periodKey(key.budget_period ?? "total", now);
-    const limit = Math.round((key.budget_usd ?? 0) * MICROS);
+  private budgetAsk(key: VirtualKey, request: AdmissionRequest, plan: Deployment[], now: number): BudgetAsk {
     const bound = promptUpperBound(request);
-    const first = this.worstCaseMicros(key, request, plan, bound);
-    let reservation = await this.state.reserveBudget(key.id, period, first, limit);
-    let micros = first;
+    return {
+      period: periodKey(key.budget_period ?? "total", now),
+      limit: Math.round((key.budget_usd ?? 0) * MICROS),
+      plan,
+      bound,
+      micros: this.worstCaseMicros(key, request, plan, bound),
+    };
+  }
+
+  /**
+   * Keeps the first reservation, or, when the byte bound did not fit, pays for a tokenizer
+   * count (with a margin for other vendors' tokenizers) and asks again; throws when neither fits.
+   */
+  private async confirmReservation(key: VirtualKey, request: AdmissionRequest, ask: BudgetAsk, first: BudgetReservation): Promise<{ period: string; micros: number }> {
+    let reservation = first;
+    let micros = ask.micros;
     if (!reservation.ok && request.messages) {
       const counted = Math.ceil((await estimatePromptTokens(request.messages, { tools: request.tools })) * TOKENIZER_MARGIN);
-      if (counted < bound) {
-        micros = this.worstCaseMicros(key, request, plan, counted);
-        reservation = await this.state.reserveBudget(key.id, period, micros, limit);
+      if (counted < ask.bound) {
+        micros = this.worstCaseMicros(key, request, ask.plan, counted);
+        reservation = await this.state.reserveBudget(key.id, ask.period, micros, ask.limit);
       }
     }
     if (!reservation.ok) {
-      const left = Math.max(0, limit - reservation.spentMicros - reservation.reservedMicros) / MICROS;
+      const left = Math.max(0, ask.limit - reservation.spentMicros - reservation.reservedMicros) / MICROS;
       throw new GatewayError(
         "budget_exceeded",
         `Budget exceeded for key '${key.name}': $${left.toFixed(6)} of $${key.budget_usd} left this ${key.budget_period ?? "total"} period, and this request may cost up to $${(micros / MICROS).toFixed(6)}`,
         { code: "budget_exceeded" },
       );
     }
-    return { period, micros };
+    return { period: ask.period, micros };
   }
 
   /** The dearest deployment's cost for `promptTokens` plus the full output cap, in micro-USD. */
