@@ -87,6 +87,38 @@ describe.skipIf(!redisUp)("RedisStateStore keys", () => {
     }
   });
 
+  it("sends the commands asked in one turn in one socket write, and answers each", async () => {
+    const socket = (store as unknown as { redis: Redis }).redis.stream;
+    const writes: number[] = [];
+    const write = socket._write;
+    const writev = socket._writev!;
+    socket._write = function (this: typeof socket, ...args: Parameters<typeof write>) {
+      writes.push(1);
+      return write.apply(this, args);
+    };
+    socket._writev = function (this: typeof socket, ...args: Parameters<typeof writev>) {
+      writes.push(args[0].length);
+      return writev.apply(this, args);
+    };
+    try {
+      const [requests, tokens, budget] = await Promise.all([
+        store.takeRequest("one-write", 60, now),
+        store.checkTokens("one-write", 1_000, now),
+        store.reserveBudget("one-write", "total", 5, 100),
+      ]);
+      expect(writes).toEqual([3]);
+      expect([requests.allowed, tokens.allowed, budget.ok]).toEqual([true, true, true]);
+      expect(budget.reservedMicros).toBe(5);
+      // A later turn is a write of its own.
+      await store.addTokens("one-write", 10, now);
+      expect(writes).toEqual([3, 1]);
+      expect((await store.checkTokens("one-write", 1_000, now)).remaining).toBe(990);
+    } finally {
+      socket._write = write;
+      socket._writev = writev;
+    }
+  });
+
   it("sees state written by another instance with the same prefix only", async () => {
     const sibling = new RedisStateStore(REDIS_URL, prefix);
     const stranger = new RedisStateStore(REDIS_URL, `${prefix}other:`);

@@ -38,6 +38,7 @@ export class RedisStateStore implements StateStore {
   private readonly redis: Redis;
   private readonly clock: () => number;
   private lastError: Error | undefined;
+  private corked = false;
 
   constructor(
     private readonly url: string,
@@ -146,7 +147,24 @@ export class RedisStateStore implements StateStore {
   }
 
   private run(script: LuaScript, key: string, args: readonly number[]): Promise<unknown> {
+    this.coalesceWrites();
     return script.run(this.redis, [key], args.map((arg): ScriptArg => String(arg)));
+  }
+
+  /**
+   * Commands sent in one turn (a request's limits and budget, a settle's two counts) leave in
+   * one socket write: ioredis writes each command as it comes, and every write is a system call
+   * and a network send of its own.
+   */
+  private coalesceWrites(): void {
+    if (this.corked || this.redis.status !== "ready") return;
+    const stream = this.redis.stream;
+    stream.cork();
+    this.corked = true;
+    process.nextTick(() => {
+      this.corked = false;
+      stream.uncork();
+    });
   }
 }
 
