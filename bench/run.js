@@ -15,7 +15,7 @@ import { markdown } from './report.js';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const SECTIONS = ['throughput', 'long', 'paced', 'streaming', 'memory', 'soak', 'accounting'];
-const ALIASES = { 'floor+json': 'floor-json', portkey: 'peer', 'switchyard+acct': 'switchyard-acct' };
+const ALIASES = { 'floor+json': 'floor-json', portkey: 'peer', 'switchyard+acct': 'switchyard-acct', 'switchyard+shared': 'switchyard-shared' };
 const USAGE = `usage: node bench/run.js [options]
   --quick              fast smoke run of every section (1 round, short runs, 20k-request soak)
   --rounds N           interleaved rounds per measurement (default 3)
@@ -34,7 +34,10 @@ const USAGE = `usage: node bench/run.js [options]
   --out FILE           report path (default bench/results.md; --quick: bench/results-quick.md)
 env SWITCHYARD_NODE_FLAGS="--max-semi-space-size=4 …"  extra Node.js flags for the Switchyard targets only (A/B a tuning)
 env BENCH_SPIN_US=20   the floor-spin target's busy-wait per request (opt-in: --target floor,floor-spin,switchyard): what
-                       that much extra work costs in CPU per request at this load`;
+                       that much extra work costs in CPU per request at this load
+env BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test  BENCH_REDIS_URL=redis://127.0.0.1:6379
+                       the services of the switchyard-shared target (opt-in: --only throughput,paced
+                       --target switchyard,switchyard-shared): the several-instance configuration`;
 
 function options() {
   const { values: v } = parseArgs({ options: {

@@ -131,14 +131,52 @@ export const TARGETS = {
 
   switchyard: {
     label: 'switchyard', desc: 'Switchyard, storage memory:// (an in-process ledger: the newest 10,000 rows, older ones folded into hourly totals)',
-    start: (ctx) => startSwitchyard(ctx, false),
+    start: (ctx) => startSwitchyard(ctx, 'plain'),
   },
 
   'switchyard-acct': {
     label: 'switchyard+acct', desc: 'Switchyard with the sqlite ledger and a virtual key',
-    start: (ctx) => startSwitchyard(ctx, true),
+    start: (ctx) => startSwitchyard(ctx, 'acct'),
+  },
+
+  'switchyard-shared': {
+    label: 'switchyard+shared', desc: 'Switchyard as several instances run it: the PostgreSQL ledger (BENCH_POSTGRES_URL, schema switchyard_bench), Redis state (BENCH_REDIS_URL) and a virtual key with rpm, tpm and a budget (opt-in: --target)',
+    start: (ctx) => startSwitchyard(ctx, 'shared'),
   },
 };
+
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SHARED_SCHEMA = 'switchyard_bench';
+
+/** A fresh schema for the shared target's ledger, keys and audit log (left for inspection; the next run drops it). */
+async function freshPostgresSchema() {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${SHARED_SCHEMA} CASCADE`);
+    await client.query(`CREATE SCHEMA ${SHARED_SCHEMA}`);
+  } finally {
+    await client.end();
+  }
+  return `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${SHARED_SCHEMA}`)}`;
+}
+
+/** Storage and state for each Switchyard target, and the virtual key it is driven with (none for the plain one). */
+async function switchyardMode(ctx, mode) {
+  if (mode === 'plain') return { storage: 'memory://' };
+  if (mode === 'acct') return { storage: `sqlite://${path.join(ctx.tmp, 'bench.db')}`, key: { name: 'bench', budget_usd: 1000000 }, note: 'sqlite ledger' };
+  const { redisReachable } = await import(path.join(ROOT, 'dist/state/redis-state.js'));
+  if (!(await redisReachable(REDIS_URL))) return { skip: `no Redis at ${REDIS_URL} (BENCH_REDIS_URL)` };
+  let storage;
+  try { storage = await freshPostgresSchema(); } catch (e) { return { skip: `no PostgreSQL at ${POSTGRES_URL} (BENCH_POSTGRES_URL): ${e.message}` }; }
+  return {
+    storage, state: REDIS_URL, note: `PostgreSQL ledger (schema ${SHARED_SCHEMA}), Redis state; the key's rpm, tpm and daily budget never bind`,
+    // Limits far above what a run sends, so every request pays for every check and none is refused.
+    key: { name: 'bench', rpm: 100_000_000, tpm: 2_000_000_000, budget_usd: 1000000, budget_period: 'daily' },
+  };
+}
 
 function nginxConf(dir, port, upstreamHost) {
   const user = process.getuid?.() === 0 ? 'user root root;\n' : '';
@@ -180,17 +218,20 @@ http {
 `;
 }
 
-async function startSwitchyard(ctx, accounting) {
+async function startSwitchyard(ctx, mode) {
   const bin = path.join(ROOT, 'bin/switchyard.js');
   if (!existsSync(bin)) return { skip: 'bin/switchyard.js does not exist yet' };
   if (!existsSync(path.join(ROOT, 'dist'))) return { skip: 'dist/ missing: run `npm run build` (or pass --build)' };
-  const name = accounting ? 'switchyard-acct' : 'switchyard';
+  const name = mode === 'plain' ? 'switchyard' : `switchyard-${mode}`;
+  const setup = await switchyardMode(ctx, mode);
+  if (setup.skip) return { skip: setup.skip };
   const port = await freePort();
-  const master = accounting ? `sk-bench-master-${randomBytes(12).toString('hex')}` : null;
+  const master = setup.key ? `sk-bench-master-${randomBytes(12).toString('hex')}` : null;
   const cfg = path.join(ctx.tmp, `${name}.yaml`);
   writeFileSync(cfg, [
     `server: { host: 127.0.0.1, port: ${port}${master ? `, master_key: "${master}"` : ''} }`,
-    `storage: { url: "${accounting ? `sqlite://${path.join(ctx.tmp, 'bench.db')}` : 'memory://'}" }`,
+    `storage: { url: "${setup.storage}" }`,
+    ...(setup.state ? [`state: { url: "${setup.state}" }`] : []),
     'providers:',
     // max_connections: Switchyard pools at most 1,024 upstream connections per provider by default; keep the
     // pool above the open-streams count (--open-streams may exceed it) so that test measures memory, not the cap.
@@ -208,15 +249,15 @@ async function startSwitchyard(ctx, accounting) {
   const t = { origin, child, port, headers: CLIENT, pid: child.pid, cmd: child.commandLine, config: cfg, gcable: true,
     notes: [`providers.fake.max_connections: ${ctx.opts.openStreams + 64} (open streams + 64; the default 1,024 caps concurrent upstream streams)`,
       ...(nodeFlags.length ? [`Node.js flags from SWITCHYARD_NODE_FLAGS: ${nodeFlags.join(' ')}`] : [])] };
-  if (!accounting) return t;
+  if (!setup.key) return t;
   const r = await request(`${origin}/admin/keys`, {
     method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${master}` },
-    body: JSON.stringify({ name: 'bench', budget_usd: 1000000 }),
+    body: JSON.stringify(setup.key),
   });
   const text = await r.body.text();
   if (r.statusCode === 404) return { ...t, skip: 'POST /admin/keys answered 404 (virtual keys not implemented yet)' };
   let key;
   try { key = JSON.parse(text).key; } catch { /* below */ }
   if (r.statusCode >= 300 || !key) return { ...t, skip: `POST /admin/keys answered ${r.statusCode}: ${text.slice(0, 200)}` };
-  return { ...t, headers: { ...CLIENT, authorization: `Bearer ${key}` }, notes: [...t.notes, 'virtual key from POST /admin/keys; sqlite ledger'] };
+  return { ...t, headers: { ...CLIENT, authorization: `Bearer ${key}` }, notes: [...t.notes, `virtual key from POST /admin/keys; ${setup.note}`] };
 }
