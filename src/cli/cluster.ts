@@ -30,7 +30,8 @@ export async function runCluster(options: StartOptions, workers: number): Promis
     if (state) serveState(state, worker);
     worker.on("message", (message: KeyChanged) => {
       if (message?.type !== "sy-key-changed") return;
-      for (const other of Object.values(cluster.workers ?? {})) if (other && other !== worker) other.send(message);
+      // A worker that has just died reports to the callback; without one its 'error' would end the primary.
+      for (const other of Object.values(cluster.workers ?? {})) if (other && other !== worker) other.send(message, () => {});
     });
     return worker;
   };
@@ -64,7 +65,7 @@ export async function runCluster(options: StartOptions, workers: number): Promis
 async function runWorker(options: StartOptions): Promise<void> {
   const state = process.env.SWITCHYARD_WORKER_STATE === IPC_STATE ? new IpcStateStore(process as unknown as ConstructorParameters<typeof IpcStateStore>[0]) : undefined;
   const gateway = await runStart(options, { state });
-  gateway.onKeyChange((id) => process.send?.({ type: "sy-key-changed", id } satisfies KeyChanged));
+  gateway.onKeyChange((id) => process.send?.({ type: "sy-key-changed", id } satisfies KeyChanged, undefined, undefined, () => {}));
   process.on("message", (message: KeyChanged) => {
     if (message?.type === "sy-key-changed") gateway.invalidateKey(message.id);
   });

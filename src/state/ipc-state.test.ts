@@ -1,19 +1,34 @@
+import { fork } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import { IpcStateStore, serveState, type Channel } from "./ipc-state.js";
 import { MemoryStateStore } from "./memory-state.js";
 
-/** Two ends of an in-memory channel that deliver asynchronously, like IPC. */
-function pipe(): [Channel, Channel] {
+/** Two ends of an in-memory channel that deliver asynchronously, like IPC; `sent` counts each end's messages. */
+function pipe(): [Channel, Channel, { worker: unknown[]; primary: unknown[] }] {
   const a = new EventEmitter();
   const b = new EventEmitter();
-  const end = (self: EventEmitter, other: EventEmitter): Channel => ({
-    send: (message) => setImmediate(() => other.emit("message", structuredClone(message))),
+  const sent = { worker: [] as unknown[], primary: [] as unknown[] };
+  const end = (self: EventEmitter, other: EventEmitter, log: unknown[]): Channel => ({
+    send: (message, callback) => {
+      log.push(message);
+      setImmediate(() => {
+        other.emit("message", structuredClone(message));
+        callback(null);
+      });
+    },
     on: (event, listener) => self.on(event, listener),
     off: (event, listener) => self.off(event, listener),
   });
-  return [end(a, b), end(b, a)];
+  return [end(a, b, sent.worker), end(b, a, sent.primary), sent];
 }
+
+/** A channel whose other end is gone: every send reports ERR_IPC_CHANNEL_CLOSED to its callback, as Node's does. */
+const closedChannel = (): Channel => ({
+  send: (_message, callback) => process.nextTick(callback, Object.assign(new Error("Channel closed"), { code: "ERR_IPC_CHANNEL_CLOSED" })),
+  on: () => undefined,
+  off: () => undefined,
+});
 
 describe("IpcStateStore", () => {
   it("keeps one budget exact across several workers", async () => {
@@ -29,6 +44,56 @@ describe("IpcStateStore", () => {
     const decisions = await Promise.all(Array.from({ length: 10 }, (_, i) => workers[i % 4]!.takeRequest("key", 5, 1_000_000)));
     expect(decisions.filter((d) => d.allowed)).toHaveLength(5);
     await Promise.all(workers.map((w) => w.close()));
+  });
+
+  it("sends the calls of one turn as one message, and the primary answers them in one", async () => {
+    const [workerEnd, primaryEnd, sent] = pipe();
+    serveState(new MemoryStateStore(), primaryEnd);
+    const store = new IpcStateStore(workerEnd);
+    const [requests, tokens, budget] = await Promise.all([
+      store.takeRequest("key", 5, 1_000_000),
+      store.checkTokens("key", 100, 1_000_000),
+      store.reserveBudget("key", "total", 7, 10),
+    ]);
+    expect([requests.allowed, tokens.allowed, budget.ok]).toEqual([true, true, true]);
+    expect(sent.worker).toHaveLength(1);
+    expect(sent.primary).toHaveLength(1);
+    // The next turn is a message of its own; answers find their calls by id.
+    expect((await store.reserveBudget("key", "total", 7, 10)).ok).toBe(false);
+    expect(sent.worker).toHaveLength(2);
+    await store.close();
+  });
+
+  it("fails the calls a closed channel cannot carry instead of leaving them waiting", async () => {
+    const store = new IpcStateStore(closedChannel());
+    await expect(Promise.all([store.takeRequest("key", 5, 1_000_000), store.addTokens("key", 1, 1_000_000)])).rejects.toThrow("Channel closed");
+    await store.close();
+  });
+
+  it("keeps the primary up when a worker dies before its answers go out", async () => {
+    // A real child process: it sends one call and exits; the store answers after it is gone.
+    const child = fork("-e", ["process.send({ type: 'sy-state', calls: [{ id: 1, op: 'takeRequest', args: ['key', 5, 1000000] }] }, () => process.exit(0))"], {
+      execArgv: [],
+    });
+    let answered: () => void = () => {};
+    const done = new Promise<void>((resolve) => (answered = resolve));
+    const store = new MemoryStateStore();
+    const slow = Object.assign(Object.create(store) as MemoryStateStore, {
+      takeRequest: async (...args: Parameters<MemoryStateStore["takeRequest"]>) => {
+        await new Promise((resolve) => child.once("exit", resolve));
+        setTimeout(answered, 50);
+        return store.takeRequest(...args);
+      },
+    });
+    // An 'error' event nobody listens to ends the process (a cluster primary, here the test run):
+    // record any instead of letting it through.
+    const errors: unknown[] = [];
+    const emit = child.emit.bind(child);
+    child.emit = ((event: string, ...args: unknown[]) => (event === "error" ? errors.push(args[0]) > 0 : emit(event, ...args))) as typeof child.emit;
+    serveState(slow, child);
+    await done;
+    expect(child.exitCode).toBe(0);
+    expect(errors).toEqual([]);
   });
 
   it("reports the primary's errors to the worker", async () => {

@@ -3,34 +3,73 @@
  * the IPC channel and runs there against one MemoryStateStore. The primary is
  * single-threaded, so budgets and rate limits stay exact across workers —
  * never multiplied by the number of workers.
+ *
+ * Calls made in one turn (a request's limits and budget, a settle's two counts)
+ * travel as one message, and so do the answers the primary has in one turn: an
+ * IPC message costs each side a JSON serialization and a system call.
  */
 import type { StateStore } from "./state-store.js";
 
 type Operation = Exclude<keyof StateStore, "close">;
 const OPERATIONS: readonly Operation[] = ["reserveBudget", "settleBudget", "budgetUsage", "takeRequest", "checkTokens", "addTokens"];
 
-interface StateCall { type: "sy-state"; id: number; op: Operation; args: unknown[] }
-interface StateAnswer { type: "sy-state-answer"; id: number; value?: unknown; error?: string }
+interface StateCall { id: number; op: Operation; args: unknown[] }
+interface StateAnswer { id: number; value?: unknown; error?: string }
+interface StateCalls { type: "sy-state"; calls: StateCall[] }
+interface StateAnswers { type: "sy-state-answer"; answers: StateAnswer[] }
 
 /** Any process channel: `process` in a worker, `worker` in the primary. */
 export interface Channel {
-  send(message: unknown): unknown;
+  /** With a callback, a closed channel reports to it instead of emitting 'error' (which would end the process). */
+  send(message: unknown, callback: (error: Error | null) => void): unknown;
   on(event: "message", listener: (message: unknown) => void): unknown;
   off(event: "message", listener: (message: unknown) => void): unknown;
 }
 
+/** Collects the items added in one turn and hands them over together on the next tick. */
+function perTurn<T>(flush: (items: T[]) => void): (item: T) => void {
+  let pending: T[] | undefined;
+  return (item) => {
+    if (pending) {
+      pending.push(item);
+      return;
+    }
+    pending = [item];
+    process.nextTick(() => {
+      const items = pending!;
+      pending = undefined;
+      flush(items);
+    });
+  };
+}
+
+interface Waiting { resolve: (value: unknown) => void; reject: (error: Error) => void }
+
 export class IpcStateStore implements StateStore {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, Waiting>();
   private readonly listener = (message: unknown) => {
-    const answer = message as StateAnswer;
-    if (answer?.type !== "sy-state-answer") return;
-    const waiting = this.pending.get(answer.id);
-    if (!waiting) return;
-    this.pending.delete(answer.id);
-    if (answer.error !== undefined) waiting.reject(new Error(answer.error));
-    else waiting.resolve(answer.value);
+    const batch = message as StateAnswers;
+    if (batch?.type !== "sy-state-answer" || !Array.isArray(batch.answers)) return;
+    for (const answer of batch.answers) {
+      const waiting = this.pending.get(answer.id);
+      if (!waiting) continue;
+      this.pending.delete(answer.id);
+      if (answer.error !== undefined) waiting.reject(new Error(answer.error));
+      else waiting.resolve(answer.value);
+    }
   };
+  private readonly post = perTurn<StateCall>((calls) => {
+    const failed = (error: unknown) => {
+      // The calls a closed channel could not carry fail instead of waiting forever.
+      for (const call of calls) this.fail(call.id, error instanceof Error ? error : new Error(String(error)));
+    };
+    try {
+      this.channel.send({ type: "sy-state", calls } satisfies StateCalls, (error) => error && failed(error));
+    } catch (error) {
+      failed(error);
+    }
+  });
 
   constructor(private readonly channel: Channel) {
     channel.on("message", this.listener);
@@ -40,8 +79,14 @@ export class IpcStateStore implements StateStore {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.channel.send({ type: "sy-state", id, op, args } satisfies StateCall);
+      this.post({ id, op, args });
     });
+  }
+
+  private fail(id: number, error: Error): void {
+    const waiting = this.pending.get(id);
+    this.pending.delete(id);
+    waiting?.reject(error);
   }
 
   reserveBudget(...args: Parameters<StateStore["reserveBudget"]>) {
@@ -72,13 +117,24 @@ export class IpcStateStore implements StateStore {
 
 /** In the primary: answers one worker's state calls from the shared store. */
 export function serveState(store: StateStore, channel: Channel): void {
+  // A worker that died with calls in flight has nobody to answer: its send error is dropped.
+  const answer = perTurn<StateAnswer>((answers) => {
+    try {
+      channel.send({ type: "sy-state-answer", answers } satisfies StateAnswers, () => {});
+    } catch {
+      // as above
+    }
+  });
   channel.on("message", (message: unknown) => {
-    const call = message as StateCall;
-    if (call?.type !== "sy-state" || !OPERATIONS.includes(call.op)) return;
-    const method = store[call.op] as (...args: unknown[]) => Promise<unknown>;
-    method
-      .apply(store, call.args)
-      .then((value) => channel.send({ type: "sy-state-answer", id: call.id, value } satisfies StateAnswer))
-      .catch((error: Error) => channel.send({ type: "sy-state-answer", id: call.id, error: error.message } satisfies StateAnswer));
+    const batch = message as StateCalls;
+    if (batch?.type !== "sy-state" || !Array.isArray(batch.calls)) return;
+    for (const call of batch.calls) {
+      if (!OPERATIONS.includes(call?.op)) continue;
+      const method = store[call.op] as (...args: unknown[]) => Promise<unknown>;
+      method.apply(store, call.args).then(
+        (value) => answer({ id: call.id, value }),
+        (error: Error) => answer({ id: call.id, error: error.message }),
+      );
+    }
   });
 }
