@@ -85,6 +85,24 @@ describe("Governance", () => {
     expect(await state.budgetUsage(key.id, "total")).toEqual({ spentMicros: 0, reservedMicros: WORST_CASE_MICROS });
   });
 
+  it("gives an early reservation back when a limit cannot be asked (the state store failed)", async () => {
+    const state = new MemoryStateStore();
+    state.takeRequest = () => Promise.reject(new Error("state store down"));
+    const governance = new Governance(state, PRICING, new MemoryAuditStore());
+    await expect(governance.admit({ ...BUDGETED, tpm: null }, REQUEST, () => [deployment("m")], "req_1")).rejects.toThrow("state store down");
+    await turn();
+    expect(await state.budgetUsage(BUDGETED.id, "total")).toEqual({ spentMicros: 0, reservedMicros: 0 });
+  });
+
+  it("answers a rate refusal with 429 even when the early reservation failed", async () => {
+    const state = new MemoryStateStore();
+    const key = { ...BUDGETED, rpm: 1, tpm: null };
+    await new Governance(state, PRICING, new MemoryAuditStore()).admit(key, REQUEST, () => [deployment("m")], "req_1");
+    state.reserveBudget = () => Promise.reject(new Error("state store down"));
+    const other = new Governance(state, PRICING, new MemoryAuditStore());
+    await expect(other.admit(key, REQUEST, () => [deployment("m")], "req_2")).rejects.toMatchObject({ status: 429, code: "rate_limit_exceeded" });
+  });
+
   it("asks for the budget only after the limits answer once the key is near a rate limit", async () => {
     const state = new HeldState();
     let clock = 1_000_000;

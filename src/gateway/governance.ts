@@ -130,19 +130,26 @@ export class Governance {
     // alongside too, unless the key's last admission here left it near a rate limit: a request
     // the limits refuse would hold budget (for a round trip, until released) that a request
     // which fits may need, and a key flooding past its limit would cost two scripts a refusal.
-    const early = budget && !this.nearLimit.has(key);
-    const [requests, tokens, reservedEarly] = await Promise.all([
-      key.rpm ? this.state.takeRequest(key.id, key.rpm, now) : undefined,
-      key.tpm ? this.state.checkTokens(key.id, key.tpm, now) : undefined,
-      early ? this.state.reserveBudget(key.id, budget.period, budget.micros, budget.limit) : undefined,
+    const [limits, early] = await Promise.allSettled([
+      Promise.all([key.rpm ? this.state.takeRequest(key.id, key.rpm, now) : undefined, key.tpm ? this.state.checkTokens(key.id, key.tpm, now) : undefined]),
+      budget && !this.nearLimit.has(key) ? this.state.reserveBudget(key.id, budget.period, budget.micros, budget.limit) : undefined,
     ]);
+    const reservedEarly = early.status === "fulfilled" ? early.value : undefined;
+    // An early reservation is given back whenever the request goes no further, so none is left held.
+    const release = () => budget && reservedEarly?.ok && this.settleQuietly(key.id, budget.period, budget.micros, 0);
+    if (limits.status === "rejected") {
+      release();
+      throw limits.reason;
+    }
+    const [requests, tokens] = limits.value;
     if (nearRateLimit(requests, tokens)) this.nearLimit.add(key);
     else this.nearLimit.delete(key);
     const refusal = requests && !requests.allowed ? limited("requests", key, requests) : tokens && !tokens.allowed ? limited("tokens", key, tokens) : undefined;
     if (refusal) {
-      if (budget && reservedEarly?.ok) this.settleQuietly(key.id, budget.period, budget.micros, 0);
+      release();
       throw refusal;
     }
+    if (early.status === "rejected") throw early.reason;
     const reserved = budget && (reservedEarly ?? (await this.state.reserveBudget(key.id, budget.period, budget.micros, budget.limit)));
     const reservation = budget && reserved ? await this.confirmReservation(key, request, budget, reserved) : undefined;
     return {
