@@ -47,20 +47,31 @@ redis.call('SET', KEYS[1], stored, 'PX', math.ceil((tat - now) / 1000))
 return {1, stored}
 `);
 
-/** KEYS[1] token window hash (second → tokens); ARGV oldest live second → flat [second, tokens, …] of live buckets. */
+/**
+ * KEYS[1] token window hash (second → tokens); ARGV oldest live second, limit → {used, newest
+ * live second or -1}, followed, only when used reaches the limit, by the flat [second, tokens, …]
+ * of the live buckets (a refusal's retry time needs them; an admission needs only the sum).
+ */
 export const checkTokensScript = new LuaScript(`
 local fields = redis.call('HGETALL', KEYS[1])
 local oldest = tonumber(ARGV[1])
+local used, newest = 0, -1
 local live = {}
 for i = 1, #fields, 2 do
-  if tonumber(fields[i]) < oldest then
+  local second = tonumber(fields[i])
+  if second < oldest then
     redis.call('HDEL', KEYS[1], fields[i])
   else
+    used = used + tonumber(fields[i + 1])
+    if second > newest then newest = second end
     live[#live + 1] = fields[i]
     live[#live + 1] = fields[i + 1]
   end
 end
-return live
+if used < tonumber(ARGV[2]) then return {used, newest} end
+local reply = {used, newest}
+for i = 1, #live do reply[#reply + 1] = live[i] end
+return reply
 `);
 
 /**

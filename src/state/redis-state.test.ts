@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LuaScript } from "./lua-script.js";
 import { RedisStateStore, describeRedisUrl, redisReachable } from "./redis-state.js";
+import { checkTokensScript } from "./redis-scripts.js";
 
 const REDIS_URL = process.env.SWITCHYARD_TEST_REDIS_URL ?? "redis://127.0.0.1:6379/0";
 const redisUp = await redisReachable(REDIS_URL);
@@ -117,6 +118,24 @@ describe.skipIf(!redisUp)("RedisStateStore keys", () => {
       socket._write = write;
       socket._writev = writev;
     }
+  });
+
+  it("answers a token check under the limit with the window's sum alone, and sends the buckets only for a refusal", async () => {
+    const key = `${prefix}tpm:summed`;
+    const second = Math.floor(now / 1000);
+    await admin.hset(key, String(second - 70), "500", String(second - 2), "30", String(second - 1), "12");
+    const oldest = second - 60;
+    expect(await checkTokensScript.run(admin, [key], [String(oldest), "100"])).toEqual([42, second - 1]);
+    // The expired bucket was pruned; at the limit the live buckets follow the sum.
+    expect(await admin.hlen(key)).toBe(2);
+    const refused = (await checkTokensScript.run(admin, [key], [String(oldest), "42"])) as unknown[];
+    expect(refused.slice(0, 2)).toEqual([42, second - 1]);
+    expect(refused.slice(2).map(Number).sort((a, b) => a - b)).toEqual([12, 30, second - 2, second - 1].sort((a, b) => a - b));
+    // The store's decisions from either reply: admitted with what is left, refused until the older bucket expires.
+    expect(await store.checkTokens("summed", 100, now)).toMatchObject({ allowed: true, remaining: 58 });
+    const denied = await store.checkTokens("summed", 42, now);
+    expect(denied).toMatchObject({ allowed: false, remaining: 0 });
+    expect(denied.retryAfterMs).toBe((second - 2 + 61) * 1000 - now);
   });
 
   it("sees state written by another instance with the same prefix only", async () => {

@@ -23,7 +23,7 @@ import {
 } from "./redis-scripts.js";
 import { assertCount, assertLimit, assertMicros, assertPeriod, assertScope, toEpochMs } from "./state-input.js";
 import type { BudgetReservation, BudgetUsage, RateDecision, StateStore } from "./state-store.js";
-import { bucketExpiresAt, bucketOf, oldestLiveBucket, tokenWindowDecision } from "./token-window.js";
+import { allowedTokens, bucketExpiresAt, bucketOf, oldestLiveBucket, tokenWindowDecision } from "./token-window.js";
 
 export interface RedisStateStoreOptions {
   /** Clock for budget key expiry (rate methods take `now` explicitly). Default `Date.now`. */
@@ -107,10 +107,12 @@ export class RedisStateStore implements StateStore {
     assertScope(scope);
     assertLimit("limitPerMinute", limitPerMinute);
     const at = toEpochMs(now);
-    const reply = await this.run(checkTokensScript, `${this.keyPrefix}tpm:${scope}`, [oldestLiveBucket(at)]);
-    if (!Array.isArray(reply)) throw unexpectedReply();
+    const reply = await this.run(checkTokensScript, `${this.keyPrefix}tpm:${scope}`, [oldestLiveBucket(at), limitPerMinute]);
+    if (!Array.isArray(reply) || reply.length < 2) throw unexpectedReply();
+    const [used, newest] = [Number(reply[0]), Number(reply[1])];
+    if (used < limitPerMinute) return allowedTokens(used, newest < 0 ? undefined : newest, limitPerMinute, at);
     const buckets: Array<[number, number]> = [];
-    for (let i = 0; i + 1 < reply.length; i += 2) buckets.push([Number(reply[i]), Number(reply[i + 1])]);
+    for (let i = 2; i + 1 < reply.length; i += 2) buckets.push([Number(reply[i]), Number(reply[i + 1])]);
     return tokenWindowDecision(buckets, limitPerMinute, at);
   }
 

@@ -23,6 +23,12 @@ export function bucketExpiresAt(bucket: number): number {
   return (bucket + WINDOW_BUCKETS + 1) * BUCKET_MS;
 }
 
+/** The decision while `used` (tokens in live buckets, the newest `newest`) is under the limit. */
+export function allowedTokens(used: number, newest: number | undefined, limit: number, now: number): RateDecision {
+  const resetMs = newest === undefined ? 0 : bucketExpiresAt(newest) - now;
+  return { allowed: true, limit, remaining: limit - used, resetMs, retryAfterMs: 0 };
+}
+
 /** `buckets` maps bucket → tokens; expired buckets are ignored. */
 export function tokenWindowDecision(buckets: Iterable<readonly [number, number]>, limit: number, now: number): RateDecision {
   const oldest = oldestLiveBucket(now);
@@ -31,7 +37,7 @@ export function tokenWindowDecision(buckets: Iterable<readonly [number, number]>
   for (const [, tokens] of live) used += tokens;
   const newest = live.at(-1);
   const resetMs = newest ? bucketExpiresAt(newest[0]) - now : 0;
-  if (used < limit) return { allowed: true, limit, remaining: limit - used, resetMs, retryAfterMs: 0 };
+  if (used < limit) return allowedTokens(used, newest?.[0], limit, now);
 
   // Denied: wait until enough of the oldest buckets expire to fall below the limit.
   let retryAfterMs = resetMs;
