@@ -29,16 +29,23 @@ export function allowedTokens(used: number, newest: number | undefined, limit: n
   return { allowed: true, limit, remaining: limit - used, resetMs, retryAfterMs: 0 };
 }
 
-/** `buckets` maps bucket → tokens; expired buckets are ignored. */
-export function tokenWindowDecision(buckets: Iterable<readonly [number, number]>, limit: number, now: number): RateDecision {
+/**
+ * `buckets` maps bucket → tokens; expired buckets are ignored. An admission needs only their sum;
+ * a refusal walks them oldest first (so they are read twice: a collection, not an iterator).
+ */
+export function tokenWindowDecision(buckets: ReadonlyMap<number, number> | ReadonlyArray<readonly [number, number]>, limit: number, now: number): RateDecision {
   const oldest = oldestLiveBucket(now);
-  const live = [...buckets].filter(([bucket]) => bucket >= oldest).sort((a, b) => a[0] - b[0]);
   let used = 0;
-  for (const [, tokens] of live) used += tokens;
-  const newest = live.at(-1);
-  const resetMs = newest ? bucketExpiresAt(newest[0]) - now : 0;
-  if (used < limit) return allowedTokens(used, newest?.[0], limit, now);
+  let newest: number | undefined;
+  for (const [bucket, tokens] of buckets) {
+    if (bucket < oldest) continue;
+    used += tokens;
+    if (newest === undefined || bucket > newest) newest = bucket;
+  }
+  if (used < limit) return allowedTokens(used, newest, limit, now);
 
+  const live = [...buckets].filter(([bucket]) => bucket >= oldest).sort((a, b) => a[0] - b[0]);
+  const resetMs = newest === undefined ? 0 : bucketExpiresAt(newest) - now;
   // Denied: wait until enough of the oldest buckets expire to fall below the limit.
   let retryAfterMs = resetMs;
   let left = used;
