@@ -88,7 +88,8 @@ describe.skipIf(!redisUp)("RedisStateStore keys", () => {
     }
   });
 
-  it("sends the commands asked in one turn in one socket write, and answers each", async () => {
+  /** Counts the store's socket writes (chunks per write) until restored. */
+  function countWrites() {
     const socket = (store as unknown as { redis: Redis }).redis.stream;
     const writes: number[] = [];
     const write = socket._write;
@@ -101,6 +102,15 @@ describe.skipIf(!redisUp)("RedisStateStore keys", () => {
       writes.push(args[0].length);
       return writev.apply(this, args);
     };
+    const restore = () => {
+      socket._write = write;
+      socket._writev = writev;
+    };
+    return { writes, restore };
+  }
+
+  it("sends the commands asked in one turn in one socket write, and answers each", async () => {
+    const { writes, restore } = countWrites();
     try {
       const [requests, tokens, budget] = await Promise.all([
         store.takeRequest("one-write", 60, now),
@@ -110,13 +120,33 @@ describe.skipIf(!redisUp)("RedisStateStore keys", () => {
       expect(writes).toEqual([3]);
       expect([requests.allowed, tokens.allowed, budget.ok]).toEqual([true, true, true]);
       expect(budget.reservedMicros).toBe(5);
-      // A later turn is a write of its own.
+      // A later turn is a write of its own (a settle alone goes after a few milliseconds).
       await store.addTokens("one-write", 10, now);
       expect(writes).toEqual([3, 1]);
       expect((await store.checkTokens("one-write", 1_000, now)).remaining).toBe(990);
     } finally {
-      socket._write = write;
-      socket._writev = writev;
+      restore();
+    }
+  });
+
+  it("sends a settle with the next admission's write, before it", async () => {
+    await store.reserveBudget("settle-later", "total", 100, 100);
+    const { writes, restore } = countWrites();
+    try {
+      const settled = store.settleBudget("settle-later", "total", 100, 60);
+      const tokens = store.addTokens("settle-later", 7, now);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(writes).toEqual([]); // nothing waits on them yet
+      // The next admission carries them, settled first: the 60 spent leave room for 40, not 0.
+      const reservation = await store.reserveBudget("settle-later", "total", 40, 100);
+      await Promise.all([settled, tokens]);
+      expect(writes).toEqual([3]);
+      expect(reservation).toEqual({ ok: true, spentMicros: 60, reservedMicros: 40 });
+      // A read on this instance sees a settle made just before it.
+      void store.settleBudget("settle-later", "total", 40, 40);
+      expect(await store.budgetUsage("settle-later", "total")).toEqual({ spentMicros: 100, reservedMicros: 0 });
+    } finally {
+      restore();
     }
   });
 

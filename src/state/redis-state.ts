@@ -11,6 +11,7 @@
  */
 import { Redis, type RedisOptions } from "ioredis";
 import { budgetExpiresAt } from "./budget-retention.js";
+import { RedisWrites } from "./redis-writes.js";
 import { burstToleranceUs, emissionIntervalUs, gcraDecision } from "./gcra.js";
 import type { LuaScript, ScriptArg } from "./lua-script.js";
 import {
@@ -38,7 +39,7 @@ export class RedisStateStore implements StateStore {
   private readonly redis: Redis;
   private readonly clock: () => number;
   private lastError: Error | undefined;
-  private corked = false;
+  private readonly writes: RedisWrites;
 
   constructor(
     private readonly url: string,
@@ -53,6 +54,7 @@ export class RedisStateStore implements StateStore {
       maxRetriesPerRequest: 1,
       ...options.redis,
     });
+    this.writes = new RedisWrites(this.redis);
     this.redis.on("error", (error: Error) => {
       this.lastError = error;
       options.onError?.(error);
@@ -85,10 +87,11 @@ export class RedisStateStore implements StateStore {
   async settleBudget(scope: string, period: string, reservedMicros: number, actualMicros: number): Promise<void> {
     assertMicros("reservedMicros", reservedMicros);
     assertMicros("actualMicros", actualMicros);
-    await this.run(settleBudgetScript, this.budgetKey(scope, period), [-reservedMicros, actualMicros, this.budgetTtlMs(period)]);
+    await this.runLater(settleBudgetScript, this.budgetKey(scope, period), [-reservedMicros, actualMicros, this.budgetTtlMs(period)]);
   }
 
   async budgetUsage(scope: string, period: string): Promise<BudgetUsage> {
+    this.writes.flush();
     const [spent, reserved] = await this.redis.hmget(this.budgetKey(scope, period), "spent", "reserved");
     return { spentMicros: Number(spent ?? 0), reservedMicros: Number(reserved ?? 0) };
   }
@@ -123,10 +126,11 @@ export class RedisStateStore implements StateStore {
     if (tokens === 0) return;
     const bucket = bucketOf(at);
     const ttlMs = Math.max(1, bucketExpiresAt(bucket) - at);
-    await this.run(addTokensScript, `${this.keyPrefix}tpm:${scope}`, [bucket, tokens, ttlMs, oldestLiveBucket(at)]);
+    await this.runLater(addTokensScript, `${this.keyPrefix}tpm:${scope}`, [bucket, tokens, ttlMs, oldestLiveBucket(at)]);
   }
 
   async close(): Promise<void> {
+    this.writes.flush();
     if (this.redis.status === "end") return;
     if (this.redis.status !== "ready") {
       this.redis.disconnect();
@@ -148,25 +152,14 @@ export class RedisStateStore implements StateStore {
     return Number.isFinite(expiresAt) ? Math.max(1, Math.ceil(expiresAt - now)) : 0;
   }
 
+  /** A script whose answer the request waits for: sent in this turn's write. */
   private run(script: LuaScript, key: string, args: readonly number[]): Promise<unknown> {
-    this.coalesceWrites();
-    return script.run(this.redis, [key], args.map((arg): ScriptArg => String(arg)));
+    return this.writes.now(() => script.run(this.redis, [key], args.map((arg): ScriptArg => String(arg))));
   }
 
-  /**
-   * Commands sent in one turn (a request's limits and budget, a settle's two counts) leave in
-   * one socket write: ioredis writes each command as it comes, and every write is a system call
-   * and a network send of its own.
-   */
-  private coalesceWrites(): void {
-    if (this.corked || this.redis.status !== "ready") return;
-    const stream = this.redis.stream;
-    stream.cork();
-    this.corked = true;
-    process.nextTick(() => {
-      this.corked = false;
-      stream.uncork();
-    });
+  /** A script nobody waits for on the request path: sent with the next write (redis-writes.ts). */
+  private runLater(script: LuaScript, key: string, args: readonly number[]): Promise<unknown> {
+    return this.writes.later(() => script.run(this.redis, [key], args.map((arg): ScriptArg => String(arg))));
   }
 }
 
