@@ -64,6 +64,27 @@ describe("IpcStateStore", () => {
     await store.close();
   });
 
+  it("holds a settle until the next call and sends it first in the same message", async () => {
+    const [workerEnd, primaryEnd, sent] = pipe();
+    const shared = new MemoryStateStore();
+    serveState(shared, primaryEnd);
+    const store = new IpcStateStore(workerEnd);
+    await store.reserveBudget("key", "total", 10, 10);
+    const settled = store.settleBudget("key", "total", 10, 6);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent.worker).toHaveLength(1); // only the reservation so far
+    // Settled first: the 6 spent leave room for 4.
+    expect(await store.reserveBudget("key", "total", 4, 10)).toMatchObject({ ok: true, spentMicros: 6, reservedMicros: 4 });
+    await settled;
+    expect(sent.worker).toHaveLength(2);
+    expect((sent.worker[1] as { calls: Array<{ op: string }> }).calls.map((call) => call.op)).toEqual(["settleBudget", "reserveBudget"]);
+    // Alone, a settle goes after a few milliseconds.
+    await store.addTokens("key", 5, 1_000_000);
+    expect(sent.worker).toHaveLength(3);
+    expect(await shared.checkTokens("key", 100, 1_000_000)).toMatchObject({ remaining: 95 });
+    await store.close();
+  });
+
   it("fails the calls a closed channel cannot carry instead of leaving them waiting", async () => {
     const store = new IpcStateStore(closedChannel());
     await expect(Promise.all([store.takeRequest("key", 5, 1_000_000), store.addTokens("key", 1, 1_000_000)])).rejects.toThrow("Channel closed");

@@ -4,14 +4,17 @@
  * single-threaded, so budgets and rate limits stay exact across workers —
  * never multiplied by the number of workers.
  *
- * Calls made in one turn (a request's limits and budget, a settle's two counts)
- * travel as one message, and so do the answers the primary has in one turn: an
- * IPC message costs each side a JSON serialization and a system call.
+ * Calls made in one turn (a request's limits and budget) travel as one message,
+ * and so do the answers the primary has in one turn: an IPC message costs each
+ * side a JSON serialization and a system call. Settles, which no request waits
+ * on, are held up to SETTLE_DELAY_MS and go first in the next message.
  */
-import type { StateStore } from "./state-store.js";
+import { SETTLE_DELAY_MS, type StateStore } from "./state-store.js";
 
 type Operation = Exclude<keyof StateStore, "close">;
 const OPERATIONS: readonly Operation[] = ["reserveBudget", "settleBudget", "budgetUsage", "takeRequest", "checkTokens", "addTokens"];
+/** Calls no request waits on: they travel with the next call (SETTLE_DELAY_MS). */
+const SETTLES: readonly Operation[] = ["settleBudget", "addTokens"];
 
 interface StateCall { id: number; op: Operation; args: unknown[] }
 interface StateAnswer { id: number; value?: unknown; error?: string }
@@ -71,6 +74,9 @@ export class IpcStateStore implements StateStore {
     }
   });
 
+  private readonly held: StateCall[] = [];
+  private heldTimer: NodeJS.Timeout | undefined;
+
   constructor(private readonly channel: Channel) {
     channel.on("message", this.listener);
   }
@@ -79,8 +85,24 @@ export class IpcStateStore implements StateStore {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.post({ id, op, args });
+      if (SETTLES.includes(op)) this.hold({ id, op, args });
+      else {
+        this.sendHeld();
+        this.post({ id, op, args });
+      }
     });
+  }
+
+  /** A settle waits (at most SETTLE_DELAY_MS) to travel with the next call. */
+  private hold(call: StateCall): void {
+    this.held.push(call);
+    this.heldTimer ??= setTimeout(() => this.sendHeld(), SETTLE_DELAY_MS).unref();
+  }
+
+  private sendHeld(): void {
+    if (this.heldTimer) clearTimeout(this.heldTimer);
+    this.heldTimer = undefined;
+    for (const call of this.held.splice(0)) this.post(call);
   }
 
   private fail(id: number, error: Error): void {
@@ -109,6 +131,7 @@ export class IpcStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
+    this.sendHeld();
     this.channel.off("message", this.listener);
     for (const waiting of this.pending.values()) waiting.reject(new Error("state channel closed"));
     this.pending.clear();

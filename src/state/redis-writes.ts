@@ -11,9 +11,8 @@
  *   `delayMs` later.
  */
 import type { Redis } from "ioredis";
+import { SETTLE_DELAY_MS } from "./state-store.js";
 
-/** How long a settle may wait for an admission's write to join. */
-export const DEFERRED_WRITE_MS = 5;
 
 export class RedisWrites {
   private corked = false;
@@ -22,7 +21,7 @@ export class RedisWrites {
 
   constructor(
     private readonly redis: Redis,
-    private readonly delayMs = DEFERRED_WRITE_MS,
+    private readonly delayMs = SETTLE_DELAY_MS,
   ) {}
 
   /** Sends in this turn's write, after every deferred command. */

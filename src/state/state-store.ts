@@ -11,6 +11,13 @@
 /** Length of the rate-limit window behind `limitPerMinute`. */
 export const RATE_WINDOW_MS = 60_000;
 
+/**
+ * How long a shared store may hold a settle (`settleBudget`, `addTokens`), which no request
+ * waits on, so it travels with the next admission instead of on its own. Admissions and reads
+ * send held settles first, so an instance always sees its own; others see them this much later.
+ */
+export const SETTLE_DELAY_MS = 5;
+
 export interface BudgetUsage {
   /** Settled spend in the period, micro-USD. */
   spentMicros: number;
