@@ -9,7 +9,8 @@
  * side a JSON serialization and a system call. Settles, which no request waits
  * on, are held up to SETTLE_DELAY_MS and go first in the next message.
  */
-import { SETTLE_DELAY_MS, type StateStore } from "./state-store.js";
+import { HeldSettles } from "./held-settles.js";
+import type { StateStore } from "./state-store.js";
 
 type Operation = Exclude<keyof StateStore, "close">;
 const OPERATIONS: readonly Operation[] = ["reserveBudget", "settleBudget", "budgetUsage", "takeRequest", "checkTokens", "addTokens"];
@@ -74,8 +75,7 @@ export class IpcStateStore implements StateStore {
     }
   });
 
-  private readonly held: StateCall[] = [];
-  private heldTimer: NodeJS.Timeout | undefined;
+  private readonly held = new HeldSettles();
 
   constructor(private readonly channel: Channel) {
     channel.on("message", this.listener);
@@ -85,24 +85,12 @@ export class IpcStateStore implements StateStore {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      if (SETTLES.includes(op)) this.hold({ id, op, args });
+      if (SETTLES.includes(op)) this.held.hold(() => this.post({ id, op, args }));
       else {
-        this.sendHeld();
+        this.held.release();
         this.post({ id, op, args });
       }
     });
-  }
-
-  /** A settle waits (at most SETTLE_DELAY_MS) to travel with the next call. */
-  private hold(call: StateCall): void {
-    this.held.push(call);
-    this.heldTimer ??= setTimeout(() => this.sendHeld(), SETTLE_DELAY_MS).unref();
-  }
-
-  private sendHeld(): void {
-    if (this.heldTimer) clearTimeout(this.heldTimer);
-    this.heldTimer = undefined;
-    for (const call of this.held.splice(0)) this.post(call);
   }
 
   private fail(id: number, error: Error): void {
@@ -131,7 +119,7 @@ export class IpcStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
-    this.sendHeld();
+    this.held.release();
     this.channel.off("message", this.listener);
     for (const waiting of this.pending.values()) waiting.reject(new Error("state channel closed"));
     this.pending.clear();

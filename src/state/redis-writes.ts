@@ -5,49 +5,40 @@
  * - the commands of one turn (a request's limits and budget) leave in one write:
  *   the connection is corked at the first and uncorked on the next tick;
  * - commands that nobody waits on in the request path (settling a budget,
- *   recording tokens) wait up to `delayMs` and leave with the next turn's write.
+ *   recording tokens) wait up to SETTLE_DELAY_MS and leave with the next turn's write.
  *   They always go before the commands they wait for, so this instance never
  *   reads its own state without them; other instances see them at most
- *   `delayMs` later.
+ *   SETTLE_DELAY_MS later.
  */
 import type { Redis } from "ioredis";
-import { SETTLE_DELAY_MS } from "./state-store.js";
-
+import { HeldSettles } from "./held-settles.js";
 
 export class RedisWrites {
   private corked = false;
-  private deferred: Array<() => void> = [];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly held = new HeldSettles();
 
-  constructor(
-    private readonly redis: Redis,
-    private readonly delayMs = SETTLE_DELAY_MS,
-  ) {}
+  constructor(private readonly redis: Redis) {}
 
-  /** Sends in this turn's write, after every deferred command. */
+  /** Sends in this turn's write, after every held command. */
   now<T>(send: () => Promise<T>): Promise<T> {
     this.flush();
     this.cork();
     return send();
   }
 
-  /** Sends with the next turn that sends `now`, or after `delayMs`. */
+  /** Sends with the next turn that sends `now`, or after SETTLE_DELAY_MS. */
   later<T>(send: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.deferred.push(() => send().then(resolve, reject));
-      this.timer ??= setTimeout(() => this.flush(), this.delayMs).unref();
+      this.held.hold(() => {
+        this.cork();
+        send().then(resolve, reject);
+      });
     });
   }
 
-  /** Sends every deferred command now (before a read, and at close). */
+  /** Sends every held command now (before a read, and at close). */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.deferred.length === 0) return;
-    const sends = this.deferred;
-    this.deferred = [];
-    this.cork();
-    for (const send of sends) send();
+    this.held.release();
   }
 
   private cork(): void {
