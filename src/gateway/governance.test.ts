@@ -19,6 +19,9 @@ const PRICING = {
   quote: (d: Deployment) => (d.model === "unpriced" ? { priced: false } : { priced: true, price: { input: 1, output: 1 } }),
   maxOutputTokensOf: () => undefined,
 } as unknown as Pricing;
+/** The one deployment a request may reach. */
+const REACH = () => [deployment("m")];
+const governanceOf = (state: MemoryStateStore) => new Governance(state, PRICING, new MemoryAuditStore());
 /** "hi" bounded at 2 + 4 bytes, plus 100 output tokens: 106 micro-USD. */
 const REQUEST = { model: "m", messages: [{ role: "user", content: "hi" }], maxOutputTokens: 100 } as never;
 const WORST_CASE_MICROS = 106;
@@ -61,8 +64,8 @@ describe("Governance", () => {
 
   it("asks for the budget reservation in the same round trip as the limits", async () => {
     const state = new HeldState();
-    const governance = new Governance(state, PRICING, new MemoryAuditStore());
-    const admitted = governance.admit(BUDGETED, REQUEST, () => [deployment("m")], "req_1");
+    const governance = governanceOf(state);
+    const admitted = governance.admit(BUDGETED, REQUEST, REACH, "req_1");
     await turn();
     expect(state.asked).toEqual(["takeRequest", "checkTokens", "reserveBudget"]);
     state.release();
@@ -77,9 +80,9 @@ describe("Governance", () => {
     // Two instances sharing state: the second has not seen the key near its limit, so it asks for the budget at once.
     const state = new MemoryStateStore();
     const key = { ...BUDGETED, rpm: 1, tpm: null };
-    await new Governance(state, PRICING, new MemoryAuditStore()).admit(key, REQUEST, () => [deployment("m")], "req_1");
-    const other = new Governance(state, PRICING, new MemoryAuditStore());
-    await expect(other.admit(key, REQUEST, () => [deployment("m")], "req_2")).rejects.toMatchObject({ status: 429, code: "rate_limit_exceeded" });
+    await governanceOf(state).admit(key, REQUEST, REACH, "req_1");
+    const other = governanceOf(state);
+    await expect(other.admit(key, REQUEST, REACH, "req_2")).rejects.toMatchObject({ status: 429, code: "rate_limit_exceeded" });
     await turn();
     // Only the admitted request's reservation is held.
     expect(await state.budgetUsage(key.id, "total")).toEqual({ spentMicros: 0, reservedMicros: WORST_CASE_MICROS });
@@ -88,8 +91,8 @@ describe("Governance", () => {
   it("gives an early reservation back when a limit cannot be asked (the state store failed)", async () => {
     const state = new MemoryStateStore();
     state.takeRequest = () => Promise.reject(new Error("state store down"));
-    const governance = new Governance(state, PRICING, new MemoryAuditStore());
-    await expect(governance.admit({ ...BUDGETED, tpm: null }, REQUEST, () => [deployment("m")], "req_1")).rejects.toThrow("state store down");
+    const governance = governanceOf(state);
+    await expect(governance.admit({ ...BUDGETED, tpm: null }, REQUEST, REACH, "req_1")).rejects.toThrow("state store down");
     await turn();
     expect(await state.budgetUsage(BUDGETED.id, "total")).toEqual({ spentMicros: 0, reservedMicros: 0 });
   });
@@ -97,10 +100,10 @@ describe("Governance", () => {
   it("answers a rate refusal with 429 even when the early reservation failed", async () => {
     const state = new MemoryStateStore();
     const key = { ...BUDGETED, rpm: 1, tpm: null };
-    await new Governance(state, PRICING, new MemoryAuditStore()).admit(key, REQUEST, () => [deployment("m")], "req_1");
+    await governanceOf(state).admit(key, REQUEST, REACH, "req_1");
     state.reserveBudget = () => Promise.reject(new Error("state store down"));
-    const other = new Governance(state, PRICING, new MemoryAuditStore());
-    await expect(other.admit(key, REQUEST, () => [deployment("m")], "req_2")).rejects.toMatchObject({ status: 429, code: "rate_limit_exceeded" });
+    const other = governanceOf(state);
+    await expect(other.admit(key, REQUEST, REACH, "req_2")).rejects.toMatchObject({ status: 429, code: "rate_limit_exceeded" });
   });
 
   it("asks for the budget only after the limits answer once the key is near a rate limit", async () => {
@@ -110,7 +113,7 @@ describe("Governance", () => {
     const key = { ...BUDGETED, rpm: 2, tpm: null };
     const admitOnce = async () => {
       state.asked.length = 0;
-      const outcome = governance.admit(key, REQUEST, () => [deployment("m")], "req").then(() => "admitted", (error: { code: string }) => error.code);
+      const outcome = governance.admit(key, REQUEST, REACH, "req").then(() => "admitted", (error: { code: string }) => error.code);
       await turn();
       const together = [...state.asked];
       state.release();
@@ -132,18 +135,18 @@ describe("Governance", () => {
 
   it("a budget refusal under the limits is a budget refusal, and reserves nothing", async () => {
     const state = new MemoryStateStore();
-    const governance = new Governance(state, PRICING, new MemoryAuditStore());
+    const governance = governanceOf(state);
     const key = { ...BUDGETED, budget_usd: 0.0001 };
-    await expect(governance.admit(key, REQUEST, () => [deployment("m")], "req_1")).rejects.toMatchObject({ status: 429, code: "budget_exceeded" });
+    await expect(governance.admit(key, REQUEST, REACH, "req_1")).rejects.toMatchObject({ status: 429, code: "budget_exceeded" });
     expect(await state.budgetUsage(key.id, "total")).toEqual({ spentMicros: 0, reservedMicros: 0 });
   });
 
   it("refuses an unpriced deployment for a budgeted key before any limit is taken", async () => {
     const state = new MemoryStateStore();
-    const governance = new Governance(state, PRICING, new MemoryAuditStore());
+    const governance = governanceOf(state);
     const key = { ...BUDGETED, rpm: 1 };
     await expect(governance.admit(key, REQUEST, () => [deployment("m"), deployment("unpriced")], "req_1")).rejects.toMatchObject({ status: 400, code: "unpriced_model" });
     // The key's one request a minute is still there.
-    await expect(governance.admit(key, REQUEST, () => [deployment("m")], "req_2")).resolves.toBeDefined();
+    await expect(governance.admit(key, REQUEST, REACH, "req_2")).resolves.toBeDefined();
   });
 });

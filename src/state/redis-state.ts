@@ -154,12 +154,16 @@ export class RedisStateStore implements StateStore {
 
   /** A script whose answer the request waits for: sent in this turn's write. */
   private run(script: LuaScript, key: string, args: readonly number[]): Promise<unknown> {
-    return this.writes.now(() => script.run(this.redis, [key], args.map((arg): ScriptArg => String(arg))));
+    return this.writes.now(this.sender(script, key, args));
   }
 
   /** A script nobody waits for on the request path: sent with the next write (redis-writes.ts). */
   private runLater(script: LuaScript, key: string, args: readonly number[]): Promise<unknown> {
-    return this.writes.later(() => script.run(this.redis, [key], args.map((arg): ScriptArg => String(arg))));
+    return this.writes.later(this.sender(script, key, args));
+  }
+
+  private sender(script: LuaScript, key: string, args: readonly number[]): () => Promise<unknown> {
+    return () => script.run(this.redis, [key], args.map((arg): ScriptArg => String(arg)));
   }
 }
 

@@ -23,10 +23,14 @@ export function bucketExpiresAt(bucket: number): number {
   return (bucket + WINDOW_BUCKETS + 1) * BUCKET_MS;
 }
 
+/** Milliseconds until the whole window is free again: when its newest live bucket expires. */
+function resetMsOf(newest: number | undefined, now: number): number {
+  return newest === undefined ? 0 : bucketExpiresAt(newest) - now;
+}
+
 /** The decision while `used` (tokens in live buckets, the newest `newest`) is under the limit. */
 export function allowedTokens(used: number, newest: number | undefined, limit: number, now: number): RateDecision {
-  const resetMs = newest === undefined ? 0 : bucketExpiresAt(newest) - now;
-  return { allowed: true, limit, remaining: limit - used, resetMs, retryAfterMs: 0 };
+  return { allowed: true, limit, remaining: limit - used, resetMs: resetMsOf(newest, now), retryAfterMs: 0 };
 }
 
 /**
@@ -45,7 +49,7 @@ export function tokenWindowDecision(buckets: ReadonlyMap<number, number> | Reado
   if (used < limit) return allowedTokens(used, newest, limit, now);
 
   const live = [...buckets].filter(([bucket]) => bucket >= oldest).sort((a, b) => a[0] - b[0]);
-  const resetMs = newest === undefined ? 0 : bucketExpiresAt(newest) - now;
+  const resetMs = resetMsOf(newest, now);
   // Denied: wait until enough of the oldest buckets expire to fall below the limit.
   let retryAfterMs = resetMs;
   let left = used;
