@@ -163,6 +163,23 @@ async function freshPostgresSchema() {
   return `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${SHARED_SCHEMA}`)}`;
 }
 
+/** A key with every limit, each far above what a run sends: every request pays for every check and none is refused. */
+export const UNBINDING_KEY = { name: 'bench', rpm: 100_000_000, tpm: 2_000_000_000, budget_usd: 1000000, budget_period: 'daily' };
+
+/** POST /admin/keys with the master key: `{ key }` (the secret), or `{ error }` saying what came back. */
+export async function createVirtualKey(origin, master, body) {
+  const r = await request(`${origin}/admin/keys`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${master}` },
+    body: JSON.stringify(body),
+  });
+  const text = await r.body.text();
+  if (r.statusCode === 404) return { error: 'POST /admin/keys answered 404 (virtual keys not implemented yet)' };
+  let key;
+  try { key = JSON.parse(text).key; } catch { /* below */ }
+  if (r.statusCode >= 300 || !key) return { error: `POST /admin/keys answered ${r.statusCode}: ${text.slice(0, 200)}` };
+  return { key };
+}
+
 /** Storage and state for each Switchyard target, and the virtual key it is driven with (none for the plain one). */
 async function switchyardMode(ctx, mode) {
   if (mode === 'plain') return { storage: 'memory://' };
@@ -173,8 +190,7 @@ async function switchyardMode(ctx, mode) {
   try { storage = await freshPostgresSchema(); } catch (e) { return { skip: `no PostgreSQL at ${POSTGRES_URL} (BENCH_POSTGRES_URL): ${e.message}` }; }
   return {
     storage, state: REDIS_URL, note: `PostgreSQL ledger (schema ${SHARED_SCHEMA}), Redis state; the key's rpm, tpm and daily budget never bind`,
-    // Limits far above what a run sends, so every request pays for every check and none is refused.
-    key: { name: 'bench', rpm: 100_000_000, tpm: 2_000_000_000, budget_usd: 1000000, budget_period: 'daily' },
+    key: UNBINDING_KEY,
   };
 }
 
@@ -250,14 +266,7 @@ async function startSwitchyard(ctx, mode) {
     notes: [`providers.fake.max_connections: ${ctx.opts.openStreams + 64} (open streams + 64; the default 1,024 caps concurrent upstream streams)`,
       ...(nodeFlags.length ? [`Node.js flags from SWITCHYARD_NODE_FLAGS: ${nodeFlags.join(' ')}`] : [])] };
   if (!setup.key) return t;
-  const r = await request(`${origin}/admin/keys`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${master}` },
-    body: JSON.stringify(setup.key),
-  });
-  const text = await r.body.text();
-  if (r.statusCode === 404) return { ...t, skip: 'POST /admin/keys answered 404 (virtual keys not implemented yet)' };
-  let key;
-  try { key = JSON.parse(text).key; } catch { /* below */ }
-  if (r.statusCode >= 300 || !key) return { ...t, skip: `POST /admin/keys answered ${r.statusCode}: ${text.slice(0, 200)}` };
+  const { key, error } = await createVirtualKey(origin, master, setup.key);
+  if (error) return { ...t, skip: error };
   return { ...t, headers: { ...CLIENT, authorization: `Bearer ${key}` }, notes: [...t.notes, `virtual key from POST /admin/keys; ${setup.note}`] };
 }

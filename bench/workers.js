@@ -9,11 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { request } from 'undici';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { spawnService, freePort, waitHttp, stopChild, stopAll, pinSelf, CORE_LOAD, sleep } from './procs.js';
 import { cannonRun } from './sections.js';
+import { createVirtualKey, UNBINDING_KEY } from './targets.js';
 import { median, fmt } from './stats.js';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
@@ -58,13 +58,9 @@ const ctx = { upstreamPid: upstream.pid, opts: { connections: 50 } };
 const CLIENT = { 'content-type': 'application/json', authorization: 'Bearer anything' };
 
 async function createKey(origin) {
-  const r = await request(`${origin}/admin/keys`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` },
-    body: JSON.stringify({ name: 'bench', rpm: 100_000_000, tpm: 2_000_000_000, budget_usd: 1000000, budget_period: 'daily' }),
-  });
-  const body = await r.body.json();
-  if (r.statusCode !== 201 && r.statusCode !== 200) throw new Error(`POST /admin/keys: ${r.statusCode} ${JSON.stringify(body)}`);
-  return body.key;
+  const { key, error } = await createVirtualKey(origin, MASTER, UNBINDING_KEY);
+  if (error) throw new Error(error);
+  return key;
 }
 
 const results = {};
