@@ -64,6 +64,25 @@ describe("IpcStateStore", () => {
     await store.close();
   });
 
+  it("sends the calls of separate callbacks in one pass of the event loop as one message", async () => {
+    const [workerEnd, primaryEnd, sent] = pipe();
+    serveState(new MemoryStateStore(), primaryEnd);
+    const store = new IpcStateStore(workerEnd);
+    // Two timers due together run in one timers phase, each followed by its own ticks, like two requests read in one poll.
+    const calls = await new Promise<Array<Promise<unknown>>>((resolve) => {
+      const made: Array<Promise<unknown>> = [];
+      setTimeout(() => made.push(store.takeRequest("a", 5, 1_000_000)), 0);
+      setTimeout(() => {
+        made.push(store.takeRequest("b", 5, 1_000_000));
+        resolve(made);
+      }, 0);
+    });
+    await Promise.all(calls);
+    expect(sent.worker).toHaveLength(1);
+    expect(sent.primary).toHaveLength(1);
+    await store.close();
+  });
+
   it("holds a settle until the next call and sends it first in the same message", async () => {
     const [workerEnd, primaryEnd, sent] = pipe();
     const shared = new MemoryStateStore();
