@@ -129,6 +129,25 @@ describe.skipIf(!redisUp)("RedisStateStore keys", () => {
     }
   });
 
+  it("sends the commands of separate callbacks in one pass of the event loop in one write", async () => {
+    const { writes, restore } = countWrites();
+    try {
+      // Two timers due together run in one timers phase, each followed by its own ticks, like two requests read in one poll.
+      const calls = await new Promise<Array<Promise<unknown>>>((resolve) => {
+        const made: Array<Promise<unknown>> = [];
+        setTimeout(() => made.push(store.takeRequest("one-pass-a", 60, now)), 0);
+        setTimeout(() => {
+          made.push(store.takeRequest("one-pass-b", 60, now));
+          resolve(made);
+        }, 0);
+      });
+      await Promise.all(calls);
+      expect(writes).toEqual([2]);
+    } finally {
+      restore();
+    }
+  });
+
   it("sends a settle with the next admission's write, before it", async () => {
     await store.reserveBudget("settle-later", "total", 100, 100);
     const { writes, restore } = countWrites();
