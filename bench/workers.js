@@ -30,6 +30,8 @@ const upstream = spawnService(CORE_LOAD, process.execPath, [path.join(BENCH, 'fa
 const upstreamOrigin = `http://127.0.0.1:${upPort}`;
 await waitHttp(upstreamOrigin, '/__stats', { child: upstream });
 
+// SWITCHYARD_BIN=/path/to/bin.js runs another build (for an A/B, alternate whole runs).
+const BIN = process.env.SWITCHYARD_BIN ?? path.join(ROOT, 'bin/switchyard.js');
 const MASTER = `sk-bench-master-${randomBytes(12).toString('hex')}`;
 /** Every variant: none, or a key whose limits never bind (the primary still answers each check). */
 const VARIANTS = v.key ? ['no key', 'key'] : ['no key'];
@@ -46,7 +48,7 @@ async function startSwitchyard(workers, variant) {
     `  fake: { type: openai-compatible, base_url: "${upstreamOrigin}/v1", api_key: "sk-bench-upstream" }`,
     '',
   ].join('\n'));
-  const child = spawnService(allCores, process.execPath, [path.join(ROOT, 'bin/switchyard.js'), 'start', '--config', config, '--workers', String(workers)],
+  const child = spawnService(allCores, process.execPath, [BIN, 'start', '--config', config, '--workers', String(workers)],
     { env: { NODE_ENV: 'production' }, cwd: ROOT, logFile: path.join(tmp, `workers-${workers}.log`) });
   const origin = `http://127.0.0.1:${port}`;
   await waitHttp(origin, '/health', { child, timeoutMs: 30_000, ok: (s) => s === 200 });
