@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import("../dist/bin/switchyard.js").then((cli) => cli.main(process.argv)).catch((error) => {
+import("../dist/cli/main.js").then((cli) => cli.main(process.argv)).catch((error) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

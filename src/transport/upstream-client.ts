@@ -13,9 +13,9 @@ import { dispatchStream, type StreamedResponse } from "./streamed-request.js";
 
 // The package index also loads fetch, WebSocket, caches and mocks (~10 MB of RSS
 // for good); the gateway needs only the pool and its error classes.
-const require = createRequire(import.meta.url);
-const Pool = require("undici/lib/dispatcher/pool.js") as typeof UndiciPool;
-const undiciErrors = require("undici/lib/core/errors.js") as typeof UndiciErrors;
+const load = createRequire(import.meta.url);
+const Pool = load("undici/lib/dispatcher/pool.js") as typeof UndiciPool;
+const undiciErrors = load("undici/lib/core/errors.js") as typeof UndiciErrors;
 
 export class UpstreamClient {
   private readonly pool: UndiciPool;
