@@ -83,6 +83,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
     body: (encoder) => streamBody(state, encoder),
     deployment: run.deployment,
     attempts: run.attempts,
+    rateLimits: record.admission?.rateLimits,
   };
 }
 

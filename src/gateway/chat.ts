@@ -120,7 +120,7 @@ export async function completeChat(runtime: Runtime, request: ChatRequest, signa
     completion.usage = renderUsage(completion.usage, usage, priced);
     const reshaped = completeChoiceShape(completion);
     const json = withUsageSpliced(reshaped ? undefined : run.value.sourceText, completion.usage);
-    return { completion, usage, finishReason, priced, usageEstimated, deployment: run.deployment, attempts: run.attempts, json };
+    return { completion, usage, finishReason, priced, usageEstimated, deployment: run.deployment, attempts: run.attempts, rateLimits: record.admission?.rateLimits, json };
   } catch (error) {
     record.fail(error);
     throw error;

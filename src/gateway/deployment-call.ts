@@ -13,6 +13,8 @@ import { callJson, type JsonAnswer, type RateLimitObserver } from "./upstream-ca
 export interface RouteInfo {
   deployment: Deployment;
   attempts: AttemptTrace[];
+  /** The virtual key's rate-limit state as `x-ratelimit-*` headers, when the key has rpm or tpm. */
+  rateLimits?: Record<string, string>;
 }
 
 export function providerFor(runtime: Runtime, deployment: Deployment): ProviderRuntime {

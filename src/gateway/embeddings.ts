@@ -74,5 +74,5 @@ async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: Cance
   record.capturePrompt(request.input, () => "");
   response.usage = { prompt_tokens: usage.input.total, total_tokens: usage.input.total, ...(priced.costUsd !== null && { cost: priced.costUsd }) };
   const json = withUsageSpliced(run.value.sourceText, response.usage);
-  return { response, usage, priced, usageEstimated, deployment: run.deployment, attempts: run.attempts, json };
+  return { response, usage, priced, usageEstimated, deployment: run.deployment, attempts: run.attempts, rateLimits: record.admission?.rateLimits, json };
 }

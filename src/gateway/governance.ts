@@ -51,6 +51,11 @@ interface BudgetAsk {
 }
 
 export interface Admission {
+  /**
+   * The key's rate-limit state after this admission, as OpenAI's
+   * `x-ratelimit-*` headers; undefined for a key without rpm or tpm.
+   */
+  readonly rateLimits: Record<string, string> | undefined;
   /** Records the outcome: actual cost (null when unpriced) and tokens used. */
   settle(costUsd: number | null, tokens: number): void;
 }
@@ -67,12 +72,20 @@ export interface AdmissionRequest {
   maxOutputTokens?: number;
 }
 
-function rateHeaders(kind: "requests" | "tokens", decision: RateDecision): Record<string, string> {
-  return {
-    [`x-ratelimit-limit-${kind}`]: String(decision.limit),
-    [`x-ratelimit-remaining-${kind}`]: String(Math.max(0, decision.remaining)),
-    [`x-ratelimit-reset-${kind}`]: `${(decision.resetMs / 1000).toFixed(3).replace(/\.?0+$/, "")}s`,
-  };
+function rateHeaders(kind: "requests" | "tokens", decision: RateDecision, into: Record<string, string> = {}): Record<string, string> {
+  into[`x-ratelimit-limit-${kind}`] = String(decision.limit);
+  into[`x-ratelimit-remaining-${kind}`] = String(Math.max(0, Math.floor(decision.remaining)));
+  into[`x-ratelimit-reset-${kind}`] = `${(decision.resetMs / 1000).toFixed(3).replace(/\.?0+$/, "")}s`;
+  return into;
+}
+
+/** Both limits' headers for an admitted request, so clients can pace themselves as they do against OpenAI. */
+function admittedRateHeaders(requests: RateDecision | undefined, tokens: RateDecision | undefined): Record<string, string> | undefined {
+  if (!requests && !tokens) return undefined;
+  const headers: Record<string, string> = {};
+  if (requests) rateHeaders("requests", requests, headers);
+  if (tokens) rateHeaders("tokens", tokens, headers);
+  return headers;
 }
 
 function limited(kind: "requests" | "tokens", key: VirtualKey, decision: RateDecision): GatewayError {
@@ -153,6 +166,7 @@ export class Governance {
     const reserved = budget && (reservedEarly ?? (await this.state.reserveBudget(key.id, budget.period, budget.micros, budget.limit)));
     const reservation = budget && reserved ? await this.confirmReservation(key, request, budget, reserved) : undefined;
     return {
+      rateLimits: admittedRateHeaders(requests, tokens),
       settle: (costUsd, tokens) => {
         const settled = this.now();
         if (key.tpm && tokens > 0) void this.state.addTokens(key.id, tokens, settled).catch(() => undefined);

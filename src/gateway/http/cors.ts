@@ -5,7 +5,8 @@
 import type { GatewayHttpRequest, GatewayReply } from "./types.js";
 
 const ALLOWED_HEADERS = "authorization, content-type, x-api-key, x-request-id, x-switchyard-tags, anthropic-version, anthropic-beta";
-const EXPOSED_HEADERS = "x-request-id, x-switchyard-provider, x-switchyard-model, x-switchyard-attempts, x-switchyard-route, x-switchyard-cost-usd, x-switchyard-unpriced, retry-after";
+const EXPOSED_HEADERS = "x-request-id, x-switchyard-provider, x-switchyard-model, x-switchyard-attempts, x-switchyard-route, x-switchyard-cost-usd, x-switchyard-unpriced, retry-after, " +
+  "x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens";
 
 function allowedOrigin(request: GatewayHttpRequest, origins: readonly string[]): string | undefined {
   const origin = request.headers.origin;

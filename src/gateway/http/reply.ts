@@ -17,13 +17,14 @@ export function jsonTextReply(status: number, json: string, headers: Record<stri
   return { status, headers, body: json };
 }
 
-/** Headers that say what the router did: provider, upstream model, attempts, route trace. */
+/** Headers that say what the router did (provider, upstream model, attempts, route trace), and the key's rate limits. */
 export function routeHeaders(requestId: string, route: RouteInfo, into: Record<string, string> = {}): Record<string, string> {
   into["x-request-id"] = requestId;
   into["x-switchyard-provider"] = route.deployment.provider;
   into["x-switchyard-model"] = route.deployment.model;
   into["x-switchyard-attempts"] = String(route.attempts.length);
   into["x-switchyard-route"] = formatRoute(route.attempts);
+  if (route.rateLimits) Object.assign(into, route.rateLimits);
   return into;
 }
 
