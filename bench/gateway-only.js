@@ -4,7 +4,7 @@
 // handler), handle-long (the same with a 16 KB conversation), chat (the embedded API), handle-stream
 // (a streamed request, its SSE text consumed).
 // Usage: npm run build && taskset -c 0 node bench/gateway-only.js
-// Env: ONLY=handle,… picks modes; DIST=/path/to/dist runs another build (A/B); N=calls per round (50,000).
+// Env: ONLY=handle,… picks modes; DRIP=1 feeds streams one event per read; DIST=/path/to/dist runs another build (A/B); N=calls per round (50,000).
 const DIST = process.env.DIST ?? new URL('../dist', import.meta.url).pathname;
 const { UpstreamClient } = await import(`${DIST}/transport/upstream-client.js`);
 const { createGateway } = await import(`${DIST}/gateway/gateway.js`);
@@ -17,6 +17,7 @@ const completionText = COMPLETION.toString();
 // writer get their turns (with instant answers the loop never leaves the microtask queue).
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 const streamText = Buffer.concat([STREAM_FIRST, STREAM_REST]).toString();
+const streamReads = process.env.DRIP === '1' ? streamText.split(/(?<=\n\n)/) : [streamText];
 UpstreamClient.prototype.fetchText = async function () {
   await nextTurn();
   return { status: 200, headers: { 'content-type': 'application/json', 'x-request-id': 'req_bench' }, text: completionText };
@@ -26,14 +27,17 @@ UpstreamClient.prototype.openStream = async function () {
   return {
     status: 200,
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-request-id': 'req_bench' },
-    fed: false,
-    // The whole stream arrives as one read a loop turn later, then the body is over.
+    fed: 0,
+    // The whole stream arrives as one read a loop turn later (DRIP=1: one read per event, each a
+    // loop turn after the last, as from a model), then the body is over.
     async next(decoder, mapError = (error) => error) {
       try {
-        if (this.fed) return decoder.end();
-        await nextTurn();
-        this.fed = true;
-        return decoder.piece(streamText) ?? decoder.end();
+        while (this.fed < streamReads.length) {
+          await nextTurn();
+          const items = decoder.piece(streamReads[this.fed++]);
+          if (items !== undefined) return items;
+        }
+        return decoder.end();
       } catch (error) {
         throw mapError(error);
       }
