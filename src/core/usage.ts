@@ -19,6 +19,21 @@ export interface OpenAIUsage {
   [key: string]: unknown;
 }
 
+/** The largest token count believed from an upstream: far above any context window, far below float trouble. */
+const MAX_REPORTED_TOKENS = 1_000_000_000;
+
+/**
+ * One token count as an upstream reported it: 0 when absent (undefined or
+ * null), the count when it is a whole number in range, and -1 when it is
+ * anything else (negative, fractional, absurdly large, not a number). A usage
+ * object holding a -1 is unreadable: the gateway counts the tokens itself
+ * rather than bill what it cannot believe.
+ */
+export function reportedTokens(value: unknown): number {
+  if (value === undefined || value === null) return 0;
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_REPORTED_TOKENS ? value : -1;
+}
+
 export function emptyUsage(): Usage {
   return { input: { total: 0, cacheRead: 0, cacheWrite: 0 }, output: { total: 0, reasoning: 0 } };
 }

@@ -91,6 +91,17 @@ describe("OpenAI-compatible presets", () => {
     expect(adapterFor("together").chatResponse(JSON.parse(eos), { model: "m", apiKey: "k" }, eos).sourceText).toBeUndefined();
   });
 
+  it("refuses answers whose choices are not objects holding a message, whole or streamed (502, not a crash)", () => {
+    const openai = adapterFor("openai");
+    const context = { model: "m", apiKey: "k" };
+    for (const choices of [[null], [1], [{ index: 0, finish_reason: "stop" }], [{ index: 0, message: "x" }]]) {
+      expect(() => openai.chatResponse({ id: "c", choices }, context), JSON.stringify(choices)).toThrow(expect.objectContaining({ code: "invalid_response" }));
+    }
+    for (const data of ["5", "null", "[]", '{"choices":[null],"usage":{"prompt_tokens":1}}', '{"choices":[7]}']) {
+      expect(() => openai.chatStream(request, context).push({ data }), data).toThrow(expect.objectContaining({ code: "invalid_response" }));
+    }
+  });
+
   it("groq stream usage arrives in x_groq and is collected", () => {
     const translator = adapterFor("groq").chatStream(request, { model: "m", apiKey: "k" });
     const out = translator.push({ data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: {}, finish_reason: "stop" }], x_groq: { usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } } }) });

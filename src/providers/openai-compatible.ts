@@ -88,7 +88,10 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
     },
 
     chatResponse(body: unknown, _context: CallContext, text?: string): ChatResult {
-      if (!isRecord(body) || !Array.isArray(body.choices)) throw parseFailure("chat completion");
+      // Every choice must hold a message: clients (and the gateway's own accounting) read `choices[i].message`.
+      if (!isRecord(body) || !Array.isArray(body.choices) || !body.choices.every((choice) => isRecord(choice) && isRecord(choice.message))) {
+        throw parseFailure("chat completion");
+      }
       const completion = body as unknown as ChatCompletion;
       let finishReason: MappedFinishReason | undefined;
       let rewritten = false;

@@ -1,6 +1,7 @@
 import { ChunkText, SseChunks, type StreamItem } from "../core/chunk-text.js";
 import type { ChatChunk } from "../core/chat.js";
 import { GatewayError, invalidResponse } from "../core/errors.js";
+import { isRecord } from "../core/record.js";
 import { mapOpenAILikeFinishReason, type MappedFinishReason } from "../core/finish-reason.js";
 import type { OpenAIUsage, Usage } from "../core/usage.js";
 import type { DataFrames } from "../transport/sse.js";
@@ -64,6 +65,7 @@ export class OpenAIStreamTranslator implements StreamTranslator {
     } catch {
       throw invalidResponse(this.provider, "an unparsable stream event");
     }
+    if (!isRecord(chunk)) throw invalidResponse(this.provider, "a stream event that is not an object");
     if (chunk.error !== undefined) {
       const parsed = parseErrorBody(JSON.stringify({ error: chunk.error }));
       throw new GatewayError("upstream_error", `Provider '${this.provider}' failed mid-stream: ${parsed.message ?? "unknown error"}`, {
@@ -84,6 +86,7 @@ export class OpenAIStreamTranslator implements StreamTranslator {
     if (!Array.isArray(chunk.choices)) return [];
     if (chunk.choices.length === 0) return usage ? [] : [chunk];
     for (const choice of chunk.choices) {
+      if (!isRecord(choice)) throw invalidResponse(this.provider, "a stream event whose choices are not objects");
       const raw = choice.finish_reason as string | null;
       if (raw === null || raw === undefined) continue;
       if (this.retryableFinish.has(raw)) {

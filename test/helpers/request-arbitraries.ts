@@ -103,19 +103,19 @@ const validEmbeddings = fc
   .map(([required, extra]) => ({ ...required, ...extra }));
 
 /** One change anywhere in a JSON value: `walk` picks a key at each level; the value replaces it (undefined deletes it). */
-interface Mutation {
+export interface Mutation {
   walk: number[];
   value: unknown;
 }
-const mutation: fc.Arbitrary<Mutation> = fc.record({
+export const mutation: fc.Arbitrary<Mutation> = fc.record({
   walk: fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
   value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.constantFrom(null, "", 0, -1, 1e308, [], {}, true)),
 });
 
-function mutate(request: Record<string, unknown>, mutations: Mutation[]): Record<string, unknown> {
+export function mutate<T extends object>(request: T, mutations: Mutation[]): T {
   const copy = structuredClone(request);
   for (const { walk, value } of mutations) {
-    let at: Record<string, unknown> = copy;
+    let at = copy as Record<string, unknown>;
     for (let step = 0; step < walk.length; step++) {
       const keys = Object.keys(at);
       if (keys.length === 0) break;

@@ -1,23 +1,25 @@
-import type { Usage } from "../../core/usage.js";
+import { reportedTokens, type Usage } from "../../core/usage.js";
 import type { AnthropicUsage } from "./wire-types.js";
-
-function count(value: number | null | undefined): number {
-  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : 0;
-}
 
 /**
  * Canonical usage from Anthropic's. Anthropic's `input_tokens` excludes cache
  * reads and writes, so the canonical input total adds them back (each input
  * token counted once); writes are kept apart because they bill at a premium.
- * Undefined when the object carries no token counts.
+ * Undefined when the object carries no token counts, or a count that is not
+ * one (see `reportedTokens`).
  */
 export function usageFromAnthropic(raw: AnthropicUsage | null | undefined): Usage | undefined {
-  if (!raw || (raw.input_tokens == null && raw.output_tokens == null)) return undefined;
-  const cacheRead = count(raw.cache_read_input_tokens);
-  const cacheWrite = count(raw.cache_creation_input_tokens);
+  if (!raw || typeof raw !== "object" || (raw.input_tokens == null && raw.output_tokens == null)) return undefined;
+  const input = reportedTokens(raw.input_tokens);
+  const cacheRead = reportedTokens(raw.cache_read_input_tokens);
+  const cacheWrite = reportedTokens(raw.cache_creation_input_tokens);
+  const output = reportedTokens(raw.output_tokens);
+  const details = raw.output_tokens_details;
+  const thinking = reportedTokens(details !== null && typeof details === "object" ? details.thinking_tokens : undefined);
+  if (Math.min(input, cacheRead, cacheWrite, output, thinking) < 0) return undefined;
   return {
-    input: { total: count(raw.input_tokens) + cacheRead + cacheWrite, cacheRead, cacheWrite },
-    output: { total: count(raw.output_tokens), reasoning: count(raw.output_tokens_details?.thinking_tokens) },
+    input: { total: input + cacheRead + cacheWrite, cacheRead, cacheWrite },
+    output: { total: output, reasoning: thinking },
   };
 }
 
