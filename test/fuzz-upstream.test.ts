@@ -177,38 +177,66 @@ function expectOpenAIStream(text: string): void {
   }
 }
 
+/** What the OpenAI route answered: its error shape, a stream of chunks, or a completion whose counts are the gateway's. */
+function expectOpenAIAnswer(status: number, text: string, stream: boolean): void {
+  if (status !== 200) {
+    expect(JSON.parse(text).error).toMatchObject({ message: expect.any(String), type: expect.any(String) });
+  } else if (stream) {
+    expectOpenAIStream(text);
+  } else {
+    expect(text).not.toMatch(NOT_A_NUMBER);
+    const body = JSON.parse(text);
+    expect(body.choices).toEqual(expect.any(Array));
+    // The counts are the gateway's (the upstream's, when it could believe them); other fields pass as sent.
+    const { prompt_tokens: prompt, completion_tokens: completion, total_tokens: total, cost: paid = 0 } = body.usage;
+    for (const count of [prompt, completion]) expect(Number.isSafeInteger(count) && count >= 0, JSON.stringify(body.usage)).toBe(true);
+    expect(total).toBe(prompt + completion);
+    expect(Number.isFinite(paid) && paid >= 0).toBe(true);
+  }
+}
+
+/** What `/v1/messages` answered, in Anthropic's shapes: an error, a stream that stops (or reports an error), or a message. */
+function expectAnthropicAnswer(status: number, text: string, stream: boolean): void {
+  if (status !== 200) {
+    expect(JSON.parse(text)).toMatchObject({ type: "error", error: { type: expect.any(String), message: expect.any(String) } });
+  } else if (stream) {
+    const events = sseEvents(text);
+    for (const event of events) {
+      const [name, data] = event.split("\n");
+      expect(name, event).toMatch(/^event: \w+$/);
+      expect(JSON.parse(data!.replace(/^data: /, "")).type, event).toBe(name!.slice(7));
+    }
+    expect(events.at(-1), text.slice(-300)).toMatch(/^event: (message_stop|error)\n/);
+  } else {
+    const body = JSON.parse(text);
+    expect(body).toMatchObject({ type: "message", role: "assistant", content: expect.any(Array) });
+    for (const count of [body.usage.input_tokens, body.usage.output_tokens]) expect(Number.isSafeInteger(count) && count >= 0, JSON.stringify(body.usage)).toBe(true);
+  }
+}
+
 describe("generated upstream answers", () => {
   for (const testCase of CASES) {
     it(
       `${testCase.provider}: a 200 in OpenAI's shape or a 502, whatever the upstream sends`,
       async () => {
         await fc.assert(
-          fc.asyncProperty(fc.boolean(), fc.boolean(), twist(testCase.rateHeaders), async (stream, includeUsage, how) => {
+          fc.asyncProperty(fc.boolean(), fc.boolean(), fc.boolean(), twist(testCase.rateHeaders), async (anthropicFront, stream, includeUsage, how) => {
             next = { stream, body: bodyOf(testCase, stream, how), twist: how };
-            const request = { model: `fuzz-${testCase.provider}`, messages: [{ role: "user", content: "Hi" }], stream, ...(stream && { stream_options: { include_usage: includeUsage } }) };
-            const response = await fetch(`${server.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request) });
+            const model = `fuzz-${testCase.provider}`;
+            const messages = [{ role: "user", content: "Hi" }];
+            const [path, request] = anthropicFront
+              ? ["/v1/messages", { model, max_tokens: 64, messages, stream }]
+              : ["/v1/chat/completions", { model, messages, stream, ...(stream && { stream_options: { include_usage: includeUsage } }) }];
+            const response = await fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request) });
             const text = await response.text();
             expectCleanNumbers(text);
             expect([200, 502], `${response.status} ${text.slice(0, 300)}`).toContain(response.status);
             answered.push({ id: response.headers.get("x-request-id")!, status: response.status });
-            const outcome = `${testCase.provider} ${stream ? "stream" : "whole"} ${response.status}${/"error":/.test(text) && response.status === 200 ? " (error event)" : ""}`;
+            const outcome = `${testCase.provider} ${anthropicFront ? "messages" : "chat"} ${stream ? "stream" : "whole"} ${response.status}${/"error":/.test(text) && response.status === 200 ? " (error event)" : ""}`;
             statuses.set(outcome, (statuses.get(outcome) ?? 0) + 1);
             const cost = response.headers.get("x-switchyard-cost-usd");
             if (cost !== null) expect(Number(cost)).toBeGreaterThanOrEqual(0);
-            if (response.status !== 200) {
-              expect(JSON.parse(text).error).toMatchObject({ message: expect.any(String), type: expect.any(String) });
-            } else if (stream) {
-              expectOpenAIStream(text);
-            } else {
-              expect(text).not.toMatch(NOT_A_NUMBER);
-              const body = JSON.parse(text);
-              expect(body.choices).toEqual(expect.any(Array));
-              // The counts are the gateway's (the upstream's, when it could believe them); other fields pass as sent.
-              const { prompt_tokens: prompt, completion_tokens: completion, total_tokens: total, cost: paid = 0 } = body.usage;
-              for (const count of [prompt, completion]) expect(Number.isSafeInteger(count) && count >= 0, JSON.stringify(body.usage)).toBe(true);
-              expect(total).toBe(prompt + completion);
-              expect(Number.isFinite(paid) && paid >= 0).toBe(true);
-            }
+            (anthropicFront ? expectAnthropicAnswer : expectOpenAIAnswer)(response.status, text, stream);
           }),
           { numRuns: RUNS },
         );

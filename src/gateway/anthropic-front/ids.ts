@@ -7,8 +7,8 @@ function randomId(prefix: string): string {
 }
 
 /** `msg_…` from the upstream's completion id, so logs on both sides can be matched. */
-export function messageId(completionId: string | undefined): string {
-  const core = (completionId ?? "").replace(/^chatcmpl-/, "").replace(UNSAFE, "_");
+export function messageId(completionId: unknown): string {
+  const core = typeof completionId === "string" ? completionId.replace(/^chatcmpl-/, "").replace(UNSAFE, "_") : "";
   return core ? `msg_${core}` : randomId("msg_");
 }
 
@@ -16,7 +16,7 @@ export function messageId(completionId: string | undefined): string {
  * Tool-use ids are opaque to clients but must match `^[A-Za-z0-9_-]+$`; the
  * client echoes them back as `tool_use_id`, so a cleaned id stays consistent.
  */
-export function toolUseId(callId: string | undefined): string {
-  const clean = (callId ?? "").replace(UNSAFE, "_");
+export function toolUseId(callId: unknown): string {
+  const clean = typeof callId === "string" ? callId.replace(UNSAFE, "_") : "";
   return clean || randomId("toolu_");
 }

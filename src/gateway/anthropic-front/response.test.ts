@@ -123,3 +123,18 @@ describe("toolInput", () => {
     expect(toolInput("null")).toEqual({});
   });
 });
+
+describe("toAnthropicMessage, from an answer with odd fields", () => {
+  it("never throws: ids and model fall back, unreadable tool calls are left out", () => {
+    const odd = completion({ content: "hi", tool_calls: [null, { id: 5, type: "function", function: "f" }, { id: 7, type: "function", function: { name: 3, arguments: 9 } }] as never });
+    Object.assign(odd, { id: true, model: 42 });
+    const message = toAnthropicMessage(odd, options);
+    expect(message.id).toMatch(/^msg_[A-Za-z0-9_-]+$/);
+    expect(message.model).toBe("smart");
+    expect(message.content).toEqual([
+      { type: "text", text: "hi" },
+      { type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "", input: {} },
+    ]);
+    expect(toAnthropicMessage(completion({ content: "hi", tool_calls: "x" as never }), options).content).toEqual([{ type: "text", text: "hi" }]);
+  });
+});

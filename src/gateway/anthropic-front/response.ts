@@ -16,8 +16,8 @@ import { toAnthropicUsage } from "./usage.js";
  * client's own schema check, which reports back to the model instead of running
  * a tool on a guess.
  */
-export function toolInput(argumentsText: string | undefined): Record<string, unknown> {
-  if (!argumentsText || argumentsText.trim() === "") return {};
+export function toolInput(argumentsText: unknown): Record<string, unknown> {
+  if (typeof argumentsText !== "string" || argumentsText.trim() === "") return {};
   try {
     let parsed: unknown = JSON.parse(argumentsText);
     if (typeof parsed === "string") parsed = JSON.parse(parsed);
@@ -38,8 +38,11 @@ export function toAnthropicMessage(completion: ChatCompletion, options: ReplyOpt
   }
   const text = typeof message?.content === "string" && message.content !== "" ? message.content : message?.refusal;
   if (typeof text === "string" && text !== "") content.push({ type: "text", text });
-  for (const call of message?.tool_calls ?? []) {
-    content.push({ type: "tool_use", id: toolUseId(call.id), name: call.function.name, input: toolInput(call.function.arguments) });
+  // The answer may come from a host that passed the gateway's checks with odd fields: read warily.
+  for (const call of Array.isArray(message?.tool_calls) ? message.tool_calls : []) {
+    if (!isRecord(call) || !isRecord(call.function)) continue;
+    const name = typeof call.function.name === "string" ? call.function.name : "";
+    content.push({ type: "tool_use", id: toolUseId(call.id), name, input: toolInput(call.function.arguments) });
   }
 
   const usedTools = content.some((block) => block.type === "tool_use");
@@ -50,7 +53,7 @@ export function toAnthropicMessage(completion: ChatCompletion, options: ReplyOpt
     id: messageId(completion.id),
     type: "message",
     role: "assistant",
-    model: completion.model || options.requestedModel,
+    model: typeof completion.model === "string" && completion.model !== "" ? completion.model : options.requestedModel,
     content,
     stop_reason: stopReason,
     stop_sequence: stopReason === "stop_sequence" ? stopSequence : null,

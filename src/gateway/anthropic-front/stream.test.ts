@@ -151,3 +151,22 @@ describe("anthropicSseEncoder", () => {
     expect(closed).not.toContain("event: error");
   });
 });
+
+describe("AnthropicStreamTranslator, from chunks with odd fields", () => {
+  it("never throws: odd choices, deltas and tool calls are passed over, and the message still stops", () => {
+    const odd = [
+      { id: 5, model: 7, choices: [null, 3] },
+      { id: "c", choices: [{ index: 0, delta: 5 }] },
+      { id: "c", choices: [{ index: 0, delta: { tool_calls: true } }] },
+      { id: "c", choices: [{ index: 0, delta: { content: "ok", tool_calls: [null, { index: 0, id: 1, function: { name: 2, arguments: 3 } }] } }] },
+      { id: "c", choices: "none", usage: "lots" },
+      { id: "c", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] },
+    ] as unknown as ChatChunk[];
+    const events = run(odd);
+    expect(events[0]).toMatchObject({ type: "message_start", message: { model: "smart" } });
+    expect(events).toContainEqual({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "ok" } });
+    expect(events).toContainEqual({ type: "content_block_start", index: 1, content_block: { type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "", input: {} } });
+    expect(events.at(-2)).toMatchObject({ type: "message_delta", delta: { stop_reason: "tool_use" } });
+    expect(events.at(-1)).toEqual({ type: "message_stop" });
+  });
+});

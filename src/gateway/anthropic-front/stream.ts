@@ -7,6 +7,7 @@
 import { chunksOf, type StreamItem } from "../../core/chunk-text.js";
 import type { ChatChunk, ChunkDelta, FinishReason } from "../../core/chat.js";
 import { asGatewayError } from "../../core/errors.js";
+import { isRecord } from "../../core/record.js";
 import type { Redactor } from "../../core/redact.js";
 import type { OpenAIUsage } from "../../core/usage.js";
 import { anthropicErrorBody } from "./errors.js";
@@ -36,12 +37,13 @@ export class AnthropicStreamTranslator {
   push(chunk: ChatChunk): AnthropicStreamEvent[] {
     const events: AnthropicStreamEvent[] = [];
     if (!this.started) events.push(this.start(chunk));
-    if (chunk.usage) this.usage = chunk.usage;
+    if (isRecord(chunk.usage)) this.usage = chunk.usage;
     // Only the first choice: Anthropic has no `n`, and the front never asks for more than one.
-    const choice = chunk.choices.find((candidate) => candidate.index === 0);
+    // Chunks passed through unparsed by the upstream's translator are read warily: any field may be any value.
+    const choice = Array.isArray(chunk.choices) ? chunk.choices.find((candidate) => isRecord(candidate) && candidate.index === 0) : undefined;
     if (!choice) return events;
-    this.translateDelta(choice.delta ?? {}, events);
-    if (choice.finish_reason) {
+    if (isRecord(choice.delta)) this.translateDelta(choice.delta, events);
+    if (typeof choice.finish_reason === "string" && (choice.finish_reason as string) !== "") {
       this.finishReason = choice.finish_reason;
       this.stopSequence = matchedStopSequence(choice, this.options.stopSequences);
     }
@@ -72,7 +74,7 @@ export class AnthropicStreamTranslator {
         id: messageId(chunk?.id),
         type: "message",
         role: "assistant",
-        model: chunk?.model || this.options.requestedModel,
+        model: typeof chunk?.model === "string" && chunk.model !== "" ? chunk.model : this.options.requestedModel,
         content: [],
         stop_reason: null,
         stop_sequence: null,
@@ -97,7 +99,9 @@ export class AnthropicStreamTranslator {
       this.ensureOpen("text", events);
       events.push({ type: "content_block_delta", index: this.open!.index, delta: { type: "text_delta", text: piece } });
     }
-    delta.tool_calls?.forEach((call, position) => {
+    if (!Array.isArray(delta.tool_calls)) return;
+    delta.tool_calls.forEach((call, position) => {
+      if (!isRecord(call)) return;
       const toolIndex = typeof call.index === "number" ? call.index : position;
       let index = this.toolBlocks.get(toolIndex);
       if (index === undefined) {
@@ -108,12 +112,12 @@ export class AnthropicStreamTranslator {
         events.push({
           type: "content_block_start",
           index,
-          content_block: { type: "tool_use", id: toolUseId(call.id), name: call.function?.name ?? "", input: {} },
+          content_block: { type: "tool_use", id: toolUseId(call.id), name: typeof call.function?.name === "string" ? call.function.name : "", input: {} },
         });
       }
       // A host that interleaves parallel calls gets its late fragments under the right index (the SDKs accumulate by index).
       const fragment = call.function?.arguments;
-      if (fragment) events.push({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: fragment } });
+      if (typeof fragment === "string" && fragment !== "") events.push({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: fragment } });
     });
   }
 

@@ -1,8 +1,9 @@
-import type { OpenAIUsage } from "../../core/usage.js";
+import { reportedTokens, type OpenAIUsage } from "../../core/usage.js";
 import type { AnthropicUsage } from "./types.js";
 
+/** A count, or 0 for anything that is not one. */
 function count(value: unknown): number {
-  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : 0;
+  return Math.max(0, reportedTokens(value));
 }
 
 /**
@@ -18,6 +19,6 @@ export function toAnthropicUsage(usage: OpenAIUsage | null | undefined): Anthrop
     cache_creation_input_tokens: cacheWrite,
     cache_read_input_tokens: cacheRead,
   };
-  if (typeof usage?.cost === "number") out.cost = usage.cost;
+  if (typeof usage?.cost === "number" && Number.isFinite(usage.cost)) out.cost = usage.cost;
   return out;
 }
