@@ -15,6 +15,7 @@ import { createGateway, type Gateway } from "../src/gateway/gateway.js";
 import { createLogger } from "../src/gateway/logger.js";
 import { startServer, type RunningServer } from "../src/server/http-server.js";
 import { echoHandler, startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
+import { expectAnthropicAnswer, expectOpenAIAnswer } from "./helpers/answer-shapes.js";
 import { sendRecorded } from "./helpers/provider-fixtures.js";
 import { brokenBodies, chatRequests, embeddingsRequests, messagesRequests } from "./helpers/request-arbitraries.js";
 
@@ -87,28 +88,11 @@ function expectAnswer(path: string, answer: Answer): void {
   expect([200, 400, 404, 413], `${answer.status} ${answer.text.slice(0, 300)}`).toContain(answer.status);
   const requestId = answer.headers.get("x-request-id");
   expect(requestId).toBeTruthy();
-  const anthropic = path === "/v1/messages";
-  if (answer.status !== 200) {
-    const body = JSON.parse(answer.text);
-    if (anthropic) {
-      expect(body).toMatchObject({ type: "error", error: { type: expect.any(String), message: expect.any(String) } });
-    } else {
-      expect(body.error).toMatchObject({ message: expect.any(String), type: expect.any(String) });
-      expect(body.error).toHaveProperty("code");
-      expect(body.error).toHaveProperty("param");
-    }
-    return;
-  }
-  served.push({ id: requestId!, at: Date.now() });
-  if (answer.headers.get("content-type")?.startsWith("text/event-stream")) {
-    if (anthropic) expect(answer.text).toMatch(/event: (message_stop|error)\n/);
-    else expect(answer.text.trimEnd().endsWith("data: [DONE]")).toBe(true);
-    return;
-  }
-  const body = JSON.parse(answer.text);
-  if (anthropic) expect(body).toMatchObject({ type: "message", content: expect.any(Array) });
-  else if (path === "/v1/embeddings") expect(body.data).toEqual(expect.any(Array));
-  else expect(body.choices).toEqual(expect.any(Array));
+  if (answer.status === 200) served.push({ id: requestId!, at: Date.now() });
+  const stream = answer.headers.get("content-type")?.startsWith("text/event-stream") === true;
+  if (path === "/v1/messages") return expectAnthropicAnswer(answer.status, answer.text, stream);
+  if (path === "/v1/chat/completions" || answer.status !== 200) return expectOpenAIAnswer(answer.status, answer.text, stream);
+  expect(JSON.parse(answer.text).data).toEqual(expect.any(Array));
 }
 
 const routes = [

@@ -5,7 +5,8 @@
  * rate-limit headers. Whatever a provider sends, the client gets a 200 in
  * OpenAI's shape (a stream that ends with `[DONE]`, an error event inside it
  * at worst) or a 502 in the error shape: never a 500, a hang or a secret. And
- * every request has its ledger row, with counts and cost that are numbers.
+ * every request has its ledger row, with counts and cost that are numbers. Error
+ * answers, mutated or not JSON at all, reach the client as errors it can act on.
  *
  * `npm test` runs a short pass; `npm run fuzz` a long one (FUZZ_RUNS scales it).
  */
@@ -16,13 +17,13 @@ import { createGateway, type Gateway } from "../src/gateway/gateway.js";
 import { createLogger } from "../src/gateway/logger.js";
 import { startServer, type RunningServer } from "../src/server/http-server.js";
 import { completionBody, startFakeUpstream, textStream, type FakeUpstream } from "./helpers/fake-upstream.js";
+import { expectAnthropicAnswer, expectOpenAIAnswer, sseEvents } from "./helpers/answer-shapes.js";
 import { providerFixture } from "./helpers/provider-fixtures.js";
 import { mutate, mutation, type Mutation } from "./helpers/request-arbitraries.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
 const TIMEOUT_MS = Math.max(30_000, RUNS * 200);
 const SECRETS = ["sk-fuzzup-oai-1a2b3c4d5e6f7081", "sk-ant-fuzzup-9f8e7d6c5b4a3921", "AIza-fuzzup-0a1b2c3d4e5f6a7b8c"];
-const NOT_A_NUMBER = /NaN|Infinity/;
 
 interface ProviderCase {
   provider: "oai" | "claude" | "google";
@@ -32,9 +33,10 @@ interface ProviderCase {
   events: string[];
   /** Rate-limit headers this format sends, to be given odd values. */
   rateHeaders: string[];
+  /** An error answer in this format. */
+  error: Record<string, unknown>;
 }
 
-const sseEvents = (text: string) => text.split(/\n\n+/).filter((event) => event.trim() !== "");
 const CASES: ProviderCase[] = [
   {
     provider: "oai",
@@ -42,6 +44,7 @@ const CASES: ProviderCase[] = [
     json: completionBody("gpt-4o-mini", "Hello!"),
     events: textStream("gpt-4o-mini", ["Hel", "lo!"], true).map((payload) => `data: ${payload}`),
     rateHeaders: ["x-ratelimit-remaining-requests", "x-ratelimit-reset-requests", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"],
+    error: { error: { message: "Rate limit reached for gpt-4o-mini", type: "requests", param: null, code: "rate_limit_exceeded" } },
   },
   {
     provider: "claude",
@@ -49,6 +52,7 @@ const CASES: ProviderCase[] = [
     json: JSON.parse(providerFixture("anthropic", "anthropic-text.json")),
     events: sseEvents(providerFixture("anthropic", "anthropic-text.chunks.txt")),
     rateHeaders: ["anthropic-ratelimit-requests-remaining", "anthropic-ratelimit-requests-reset", "anthropic-ratelimit-tokens-remaining", "retry-after"],
+    error: JSON.parse(providerFixture("anthropic", "anthropic-error-rate-limit.json")),
   },
   {
     provider: "google",
@@ -56,6 +60,7 @@ const CASES: ProviderCase[] = [
     json: JSON.parse(providerFixture("gemini", "gemini-text.json")),
     events: sseEvents(providerFixture("gemini", "gemini-text.chunks.txt")),
     rateHeaders: ["retry-after"],
+    error: JSON.parse(providerFixture("gemini", "gemini-error-429.json")),
   },
 ];
 
@@ -71,6 +76,7 @@ interface Twist {
   headers: Record<string, string>;
 }
 
+const UPSTREAM_ERRORS = [400, 401, 402, 403, 404, 408, 409, 413, 422, 429, 500, 502, 503, 504, 529];
 const ODD_HEADER_VALUES = ["", "-1", "abc", "1e309", "NaN", "0", "2025-13-45T99:99:99Z", "9".repeat(40), "1.5s", "6m0s"];
 const twist = (rateHeaders: string[]): fc.Arbitrary<Twist> =>
   fc.record({
@@ -106,9 +112,9 @@ function bodyOf(testCase: ProviderCase, stream: boolean, { mutations, eventIndex
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Writes the body cut and split as the twist says, a loop turn apart (separate reads upstream of the gateway). */
-async function answer(res: ServerResponse, stream: boolean, body: Buffer, { keep, splits, headers }: Twist): Promise<void> {
+async function answer(res: ServerResponse, stream: boolean, body: Buffer, { keep, splits, headers }: Twist, status = 200): Promise<void> {
   const sent = body.subarray(0, Math.floor(body.length * keep));
-  res.writeHead(200, { "content-type": stream ? "text/event-stream" : "application/json", ...headers });
+  res.writeHead(status, { "content-type": stream && status === 200 ? "text/event-stream" : "application/json", ...headers });
   const cuts = [...new Set(splits.map((share) => Math.floor(share * sent.length)))].sort((a, b) => a - b);
   let from = 0;
   for (const cut of [...cuts, sent.length]) {
@@ -123,7 +129,7 @@ let upstreams: Record<ProviderCase["provider"], FakeUpstream>;
 let gateway: Gateway;
 let server: RunningServer;
 /** The answer the fakes give next. */
-let next: { stream: boolean; body: Buffer; twist: Twist } | undefined;
+let next: { stream: boolean; body: Buffer; twist: Twist; status?: number } | undefined;
 const answered: Array<{ id: string; status: number }> = [];
 /** Answers by provider, stream or not, and status, to show the twists reach both outcomes. */
 const statuses = new Map<string, number>();
@@ -131,7 +137,7 @@ const statuses = new Map<string, number>();
 beforeAll(async () => {
   const [oai, claude, google] = await Promise.all([startFakeUpstream(), startFakeUpstream(), startFakeUpstream()]);
   upstreams = { oai: oai!, claude: claude!, google: google! };
-  for (const upstream of Object.values(upstreams)) upstream.handle((_request, res) => (next ? answer(res, next.stream, next.body, next.twist) : void res.destroy()));
+  for (const upstream of Object.values(upstreams)) upstream.handle((_request, res) => (next ? answer(res, next.stream, next.body, next.twist, next.status) : void res.destroy()));
   gateway = await createGateway({
     logger: createLogger("silent"),
     config: {
@@ -161,57 +167,6 @@ afterAll(async () => {
 function expectCleanNumbers(text: string): void {
   for (const secret of SECRETS) expect(text).not.toContain(secret);
   expect(text).not.toMatch(/\n\s+at [\w.<>]+ \(|node:internal|file:\/\//);
-}
-
-/** Every `data:` payload of an OpenAI stream: JSON objects with choices (or an error), then `[DONE]`. */
-function expectOpenAIStream(text: string): void {
-  expect(text.endsWith("data: [DONE]\n\n"), text.slice(-300)).toBe(true);
-  for (const event of sseEvents(text)) {
-    expect(event.startsWith("data: "), event).toBe(true);
-    const payload = event.slice(6);
-    if (payload === "[DONE]") continue;
-    expect(payload).not.toMatch(NOT_A_NUMBER);
-    const chunk = JSON.parse(payload);
-    if (chunk.error) expect(chunk.error).toMatchObject({ message: expect.any(String) });
-    else expect(chunk.choices, payload).toEqual(expect.any(Array));
-  }
-}
-
-/** What the OpenAI route answered: its error shape, a stream of chunks, or a completion whose counts are the gateway's. */
-function expectOpenAIAnswer(status: number, text: string, stream: boolean): void {
-  if (status !== 200) {
-    expect(JSON.parse(text).error).toMatchObject({ message: expect.any(String), type: expect.any(String) });
-  } else if (stream) {
-    expectOpenAIStream(text);
-  } else {
-    expect(text).not.toMatch(NOT_A_NUMBER);
-    const body = JSON.parse(text);
-    expect(body.choices).toEqual(expect.any(Array));
-    // The counts are the gateway's (the upstream's, when it could believe them); other fields pass as sent.
-    const { prompt_tokens: prompt, completion_tokens: completion, total_tokens: total, cost: paid = 0 } = body.usage;
-    for (const count of [prompt, completion]) expect(Number.isSafeInteger(count) && count >= 0, JSON.stringify(body.usage)).toBe(true);
-    expect(total).toBe(prompt + completion);
-    expect(Number.isFinite(paid) && paid >= 0).toBe(true);
-  }
-}
-
-/** What `/v1/messages` answered, in Anthropic's shapes: an error, a stream that stops (or reports an error), or a message. */
-function expectAnthropicAnswer(status: number, text: string, stream: boolean): void {
-  if (status !== 200) {
-    expect(JSON.parse(text)).toMatchObject({ type: "error", error: { type: expect.any(String), message: expect.any(String) } });
-  } else if (stream) {
-    const events = sseEvents(text);
-    for (const event of events) {
-      const [name, data] = event.split("\n");
-      expect(name, event).toMatch(/^event: \w+$/);
-      expect(JSON.parse(data!.replace(/^data: /, "")).type, event).toBe(name!.slice(7));
-    }
-    expect(events.at(-1), text.slice(-300)).toMatch(/^event: (message_stop|error)\n/);
-  } else {
-    const body = JSON.parse(text);
-    expect(body).toMatchObject({ type: "message", role: "assistant", content: expect.any(Array) });
-    for (const count of [body.usage.input_tokens, body.usage.output_tokens]) expect(Number.isSafeInteger(count) && count >= 0, JSON.stringify(body.usage)).toBe(true);
-  }
 }
 
 describe("generated upstream answers", () => {
@@ -244,6 +199,40 @@ describe("generated upstream answers", () => {
         const count = (status: number) => [...statuses].filter(([answer]) => answer.startsWith(`${testCase.provider} `) && answer.includes(` ${status}`)).reduce((sum, [, n]) => sum + n, 0);
         expect(count(200)).toBeGreaterThan(RUNS / 10);
         expect(count(502)).toBeGreaterThan(0);
+      },
+      TIMEOUT_MS,
+    );
+  }
+
+  for (const testCase of CASES) {
+    it(
+      `${testCase.provider}: an upstream error in any shape reaches the client as an error it can act on, never a 500`,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.boolean(),
+            fc.constantFrom(...UPSTREAM_ERRORS),
+            fc.array(mutation, { maxLength: 3 }),
+            fc.dictionary(fc.constantFrom("retry-after", "retry-after-ms", ...testCase.rateHeaders), fc.constantFrom(...ODD_HEADER_VALUES), { maxKeys: 2 }),
+            fc.boolean(),
+            async (stream, status, mutations, headers, html) => {
+              const body = html ? Buffer.from("<html><body>502 Bad Gateway</body></html>") : Buffer.from(JSON.stringify(mutate(testCase.error, mutations)));
+              next = { stream, status, body, twist: { mutations: [], eventIndexes: [0], keep: 1, splits: [], headers } };
+              const request = { model: `fuzz-${testCase.provider}`, messages: [{ role: "user", content: "Hi" }], stream };
+              const response = await fetch(`${server.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request) });
+              const text = await response.text();
+              expectCleanNumbers(text);
+              // A client error passes as the provider said it; the gateway's own key failing upstream (401, 403) is the
+              // operator's problem, so a 502, never the client's 401; a server error is one of the gateway's three.
+              const told = response.status;
+              const actionable = (told >= 400 && told < 500 && told !== 401 && told !== 403) || [502, 503, 504].includes(told);
+              expect(actionable, `${status} → ${told} ${text.slice(0, 300)}`).toBe(true);
+              expect(JSON.parse(text).error).toMatchObject({ message: expect.any(String), type: expect.any(String) });
+              answered.push({ id: response.headers.get("x-request-id")!, status: response.status });
+            },
+          ),
+          { numRuns: Math.ceil(RUNS / 2) },
+        );
       },
       TIMEOUT_MS,
     );
