@@ -68,14 +68,15 @@ describe("IpcStateStore", () => {
     const [workerEnd, primaryEnd, sent] = pipe();
     serveState(new MemoryStateStore(), primaryEnd);
     const store = new IpcStateStore(workerEnd);
-    // Two timers due together run in one timers phase, each followed by its own ticks, like two requests read in one poll.
+    // Two immediates queued together run in one check phase, each followed by its own ticks, like two requests read
+    // in one poll. (Two setTimeout(0) calls may land a millisecond apart, in separate passes: node reads the clock anew.)
     const calls = await new Promise<Array<Promise<unknown>>>((resolve) => {
       const made: Array<Promise<unknown>> = [];
-      setTimeout(() => made.push(store.takeRequest("a", 5, 1_000_000)), 0);
-      setTimeout(() => {
+      setImmediate(() => made.push(store.takeRequest("a", 5, 1_000_000)));
+      setImmediate(() => {
         made.push(store.takeRequest("b", 5, 1_000_000));
         resolve(made);
-      }, 0);
+      });
     });
     await Promise.all(calls);
     expect(sent.worker).toHaveLength(1);

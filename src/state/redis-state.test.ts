@@ -132,14 +132,15 @@ describe.skipIf(!redisUp)("RedisStateStore keys", () => {
   it("sends the commands of separate callbacks in one pass of the event loop in one write", async () => {
     const { writes, restore } = countWrites();
     try {
-      // Two timers due together run in one timers phase, each followed by its own ticks, like two requests read in one poll.
+      // Two immediates queued together run in one check phase, each followed by its own ticks, like two requests read
+      // in one poll. (Two setTimeout(0) calls may land a millisecond apart, in separate passes: node reads the clock anew.)
       const calls = await new Promise<Array<Promise<unknown>>>((resolve) => {
         const made: Array<Promise<unknown>> = [];
-        setTimeout(() => made.push(store.takeRequest("one-pass-a", 60, now)), 0);
-        setTimeout(() => {
+        setImmediate(() => made.push(store.takeRequest("one-pass-a", 60, now)));
+        setImmediate(() => {
           made.push(store.takeRequest("one-pass-b", 60, now));
           resolve(made);
-        }, 0);
+        });
       });
       await Promise.all(calls);
       expect(writes).toEqual([2]);
