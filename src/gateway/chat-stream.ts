@@ -19,6 +19,7 @@ import type { Runtime } from "./runtime.js";
 import { openStream, type OpenedStream } from "./upstream-call.js";
 import type { StreamEncoder } from "./stream-encoder.js";
 import { estimateUsage, ProducedText } from "./usage-estimate.js";
+import { logInternalFailure } from "./internal-failure.js";
 
 export interface ChatStreamSession extends RouteInfo {
   /**
@@ -78,7 +79,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
   // The stream is open, so no attempt will build a request again: its JSON text can go now, not when the stream ends.
   forgetJsonSource(request);
   const { translator, first, opened } = run.value;
-  const state: StreamState = { request, signal, includeUsage, record, translator, first, opened, deployment: run.deployment, release: run.release };
+  const state: StreamState = { runtime, request, signal, includeUsage, record, translator, first, opened, deployment: run.deployment, release: run.release };
   return {
     body: (encoder) => streamBody(state, encoder),
     deployment: run.deployment,
@@ -89,6 +90,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
 
 /** What a stream's body needs from `streamChat`, passed in rather than captured (see `streamBody`). */
 interface StreamState {
+  runtime: Runtime;
   request: ChatRequest;
   signal: CancelSignal;
   includeUsage: boolean;
@@ -110,7 +112,7 @@ interface StreamState {
  * streams/s and 5–8 ms pauses, against 90 KB for non-stream requests.
  */
 async function* streamBody<T>(state: StreamState, encoder: StreamEncoder<T>): AsyncGenerator<T> {
-  const { request, signal, includeUsage, record, translator, first, opened, deployment, release } = state;
+  const { runtime, request, signal, includeUsage, record, translator, first, opened, deployment, release } = state;
   const produced = new ProducedText();
   let complete = false;
   let failure: unknown;
@@ -139,6 +141,7 @@ async function* streamBody<T>(state: StreamState, encoder: StreamEncoder<T>): As
     if (!complete) record.finish();
   }
   if (!complete) {
+    logInternalFailure(runtime, failure, record.origin.requestId);
     const out = encoder.failure(failure);
     if (out !== undefined) yield out;
     return;

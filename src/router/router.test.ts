@@ -198,4 +198,13 @@ describe("retries, backoff and cooldown", () => {
     }, never, false)).rejects.toMatchObject({ kind: "bad_request", attempts: [expect.anything()] });
     expect(calls).toBe(1);
   });
+
+  it("keeps an unexpected failure's cause (for the log) when it gives up", async () => {
+    const router = new Router(routes, { clock: fakeClock() });
+    const bug = new TypeError("Cannot read properties of null");
+    const failure = await router.run(router.plan(request("s")), async () => {
+      throw bug;
+    }, never, false).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ kind: "internal", status: 500, cause: bug });
+  });
 });

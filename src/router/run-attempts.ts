@@ -46,6 +46,8 @@ export class AttemptsExhausted extends GatewayError {
       upstreamStatus: last.upstreamStatus,
       retryAfterSeconds: last.retryAfterSeconds,
       provider: last.provider,
+      // Kept for the log (an unexpected failure's stack); never shown to the client.
+      cause: last.cause,
     });
   }
 }

@@ -20,6 +20,7 @@ import { readJson, sseHeaders, type Route } from "./common.js";
 import { costHeaders } from "./cost-headers.js";
 import { preflight, withCors } from "./cors.js";
 import { errorReply, jsonReply, jsonTextReply, routeHeaders } from "./reply.js";
+import { logInternalFailure } from "../internal-failure.js";
 import { chatSseEncoder } from "./sse-encode.js";
 import type { GatewayHttpRequest, GatewayReply } from "./types.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./wire-schemas.js";
@@ -129,6 +130,7 @@ async function serve(runtime: Runtime, request: GatewayHttpRequest): Promise<Gat
     const meta = { requestId, clientRequestId: given !== undefined, keyId: key?.id ?? null, key, tags: tagsFromHeader(request.headers["x-switchyard-tags"]), bodyBytes: request.body?.length };
     return await route(runtime, request, { requestId, meta });
   } catch (error) {
+    logInternalFailure(runtime, error, requestId);
     return errorReplyFor(request.path, error, requestId, runtime.redactor);
   }
 }
