@@ -17,7 +17,8 @@ import { createGateway, type Gateway } from "../src/gateway/gateway.js";
 import { createLogger } from "../src/gateway/logger.js";
 import { startServer, type RunningServer } from "../src/server/http-server.js";
 import { completionBody, startFakeUpstream, textStream, type FakeUpstream } from "./helpers/fake-upstream.js";
-import { expectAnthropicAnswer, expectOpenAIAnswer, sseEvents } from "./helpers/answer-shapes.js";
+import { expectAnthropicAnswer, expectNoLeak, expectOpenAIAnswer, sseEvents } from "./helpers/answer-shapes.js";
+import { ledgerRows } from "./helpers/ledger-rows.js";
 import { providerFixture } from "./helpers/provider-fixtures.js";
 import { mutate, mutation, type Mutation } from "./helpers/request-arbitraries.js";
 
@@ -164,11 +165,6 @@ afterAll(async () => {
   await Promise.all(Object.values(upstreams ?? {}).map((upstream) => upstream.close()));
 });
 
-function expectCleanNumbers(text: string): void {
-  for (const secret of SECRETS) expect(text).not.toContain(secret);
-  expect(text).not.toMatch(/\n\s+at [\w.<>]+ \(|node:internal|file:\/\//);
-}
-
 describe("generated upstream answers", () => {
   for (const testCase of CASES) {
     it(
@@ -184,7 +180,7 @@ describe("generated upstream answers", () => {
               : ["/v1/chat/completions", { model, messages, stream, ...(stream && { stream_options: { include_usage: includeUsage } }) }];
             const response = await fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request) });
             const text = await response.text();
-            expectCleanNumbers(text);
+            expectNoLeak(text, SECRETS);
             expect([200, 502], `${response.status} ${text.slice(0, 300)}`).toContain(response.status);
             answered.push({ id: response.headers.get("x-request-id")!, status: response.status });
             const outcome = `${testCase.provider} ${anthropicFront ? "messages" : "chat"} ${stream ? "stream" : "whole"} ${response.status}${/"error":/.test(text) && response.status === 200 ? " (error event)" : ""}`;
@@ -221,7 +217,7 @@ describe("generated upstream answers", () => {
               const request = { model: `fuzz-${testCase.provider}`, messages: [{ role: "user", content: "Hi" }], stream };
               const response = await fetch(`${server.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request) });
               const text = await response.text();
-              expectCleanNumbers(text);
+              expectNoLeak(text, SECRETS);
               // A client error passes as the provider said it; the gateway's own key failing upstream (401, 403) is the
               // operator's problem, so a 502, never the client's 401; a server error is one of the gateway's three.
               const told = response.status;
@@ -239,14 +235,7 @@ describe("generated upstream answers", () => {
   }
 
   it("writes a ledger row for every request, with token counts and cost that are numbers", async () => {
-    const rows = new Map<string, Awaited<ReturnType<Gateway["reports"]["requests"]>>[number]>();
-    for (let before: number | undefined; ; ) {
-      const page = await gateway.reports.requests(1_000, before);
-      const known = rows.size;
-      for (const row of page) rows.set(row.request_id, row);
-      if (page.length < 1_000 || rows.size === known) break;
-      before = page[page.length - 1]!.ts + 1;
-    }
+    const rows = await ledgerRows(gateway);
     const checked = answered.slice(-5_000);
     expect(checked.length).toBeGreaterThan(0);
     for (const { id, status } of checked) {

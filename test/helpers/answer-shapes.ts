@@ -1,11 +1,21 @@
 /**
  * What a client must be able to read, checked on raw answer text: the
  * OpenAI route's and `/v1/messages`' success and error shapes, streams
- * included. Used by the fuzz tests.
+ * included, and nothing it must not (a secret, a stack trace, a source path).
+ * Used by the fuzz tests.
  */
+import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 
 const NOT_A_NUMBER = /NaN|Infinity/;
+const REPOSITORY = fileURLToPath(new URL("../..", import.meta.url)).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const INTERNALS = new RegExp(`\\n\\s+at [\\w.<>]+ \\(|node:internal|${REPOSITORY}|file://`);
+
+/** No secret, no stack frame, no path of the gateway's own files. */
+export function expectNoLeak(text: string, secrets: readonly string[]): void {
+  for (const secret of secrets) expect(text).not.toContain(secret);
+  expect(text).not.toMatch(INTERNALS);
+}
 
 export const sseEvents = (text: string) => text.split(/\n\n+/).filter((event) => event.trim() !== "");
 
