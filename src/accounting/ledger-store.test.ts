@@ -8,7 +8,7 @@ import type { LedgerRow } from "./ledger-row.js";
 import type { LedgerStore } from "./ledger-store.js";
 import { MemoryLedgerStore } from "./memory-store.js";
 import { openLedgerStore } from "./open-store.js";
-import { openSqlite } from "./sqlite-driver.js";
+import { openSqlite } from "../storage/sqlite.js";
 import { applyMigrations, MIGRATIONS } from "./sqlite-migrations.js";
 import { SqliteLedgerStore } from "./sqlite-store.js";
 

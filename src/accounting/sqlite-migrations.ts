@@ -3,7 +3,7 @@
  * Each runs once, inside the same transaction that records it in
  * `schema_migrations`, so a crash mid-migration leaves nothing half-applied.
  */
-import type { SqliteDatabase } from "./sqlite-driver.js";
+import type { SqliteDatabase } from "../storage/sqlite.js";
 
 export interface Migration {
   version: number;

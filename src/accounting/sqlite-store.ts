@@ -6,7 +6,7 @@
  */
 import { requestIdOf, storedRequestId, type LedgerRow } from "./ledger-row.js";
 import { recentLimit, roundUsd, sortSpendRows, type LedgerStore, type RecentQuery, type SpendGroupBy, type SpendQuery, type SpendRow } from "./ledger-store.js";
-import { openSqlite, type SqliteDatabase, type SqliteStatement, type SqliteTransaction, type SqliteValue } from "./sqlite-driver.js";
+import { openSqlite, type SqliteDatabase, type SqliteStatement, type SqliteTransaction, type SqliteValue } from "../storage/sqlite.js";
 import { applyMigrations } from "./sqlite-migrations.js";
 
 const COLUMNS = [
@@ -35,7 +35,6 @@ export class SqliteLedgerStore implements LedgerStore {
   /** `filename` is a path or ":memory:". */
   constructor(filename: string) {
     this.db = openSqlite(filename);
-    this.db.pragma("journal_mode = WAL");
     // In WAL mode NORMAL loses no committed data on a process crash, only possibly on power loss.
     this.db.pragma("synchronous = NORMAL");
   }

@@ -6,7 +6,7 @@ import { KeyAuthError } from "./key-auth-error.js";
 import { MemoryAuditStore } from "./memory-audit-store.js";
 import { PostgresAuditStore } from "./postgres-audit-store.js";
 import { SqliteAuditStore } from "./sqlite-audit-store.js";
-import { openSqliteDatabase, type SqliteDatabase } from "./sqlite-database.js";
+import { openSqlite, type SqliteDatabase } from "../storage/sqlite.js";
 import { newVirtualKey } from "./key-record.js";
 
 let databases: SqliteDatabase[] = [];
@@ -17,7 +17,7 @@ afterEach(() => {
 });
 
 function sqliteDb(): SqliteDatabase {
-  const db = openSqliteDatabase();
+  const db = openSqlite();
   databases.push(db);
   return db;
 }

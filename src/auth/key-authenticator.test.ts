@@ -5,7 +5,7 @@ import { KeyAuthenticator, type KeyAuthenticatorOptions } from "./key-authentica
 import type { KeyStore } from "./key-store.js";
 import { MemoryKeyStore } from "./memory-key-store.js";
 import type { AuthHeaders } from "./presented-key.js";
-import { openSqliteDatabase, type SqliteDatabase } from "./sqlite-database.js";
+import { openSqlite, type SqliteDatabase } from "../storage/sqlite.js";
 import { SqliteKeyStore } from "./sqlite-key-store.js";
 import { generateSecret } from "./virtual-key.js";
 
@@ -34,7 +34,7 @@ afterEach(() => {
 const wirings: Array<[string, () => KeyStore]> = [
   ["memory store", () => new MemoryKeyStore()],
   ["sqlite store", () => {
-    const db = openSqliteDatabase();
+    const db = openSqlite();
     databases.push(db);
     return new SqliteKeyStore(db);
   }],
@@ -226,7 +226,7 @@ describe("KeyAuthenticator caching", () => {
   });
 
   it("invalidate(id) drops a key changed behind the store's back (another process)", () => {
-    const db = openSqliteDatabase();
+    const db = openSqlite();
     databases.push(db);
     const writer = new SqliteKeyStore(db);
     const reader = new SqliteKeyStore(db);

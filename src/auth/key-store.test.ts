@@ -4,7 +4,7 @@ import { postgresAvailable, testSchemas } from "../../test/helpers/postgres.js";
 import type { KeyStore } from "./key-store.js";
 import { MemoryKeyStore } from "./memory-key-store.js";
 import { PostgresKeyStore } from "./postgres-key-store.js";
-import { openSqliteDatabase, type SqliteDatabase } from "./sqlite-database.js";
+import { openSqlite, type SqliteDatabase } from "../storage/sqlite.js";
 import { SqliteKeyStore } from "./sqlite-key-store.js";
 import { hashSecret, type VirtualKey } from "./virtual-key.js";
 
@@ -31,7 +31,7 @@ interface Capabilities {
 const stores: Array<[string, (now: () => number) => KeyStore | Promise<KeyStore>, Capabilities]> = [
   ["MemoryKeyStore", (now) => new MemoryKeyStore({ now }), { nulInText: true }],
   ["SqliteKeyStore", (now) => {
-    const db = openSqliteDatabase();
+    const db = openSqlite();
     databases.push(db);
     return new SqliteKeyStore(db, { now });
   }, { nulInText: true }],

@@ -6,7 +6,7 @@
  * without bound or stall requests.
  */
 import { auditLimit, completeAuditEvent, type AuditEvent, type AuditEventInput, type AuditQuery, type AuditStore } from "./audit-log.js";
-import type { SqliteDatabase, SqliteStatement, SqliteTransaction } from "./sqlite-database.js";
+import type { SqliteDatabase, SqliteStatement, SqliteTransaction } from "../storage/sqlite.js";
 import { migrate, type Migration } from "./sqlite-migrations.js";
 
 export const AUDIT_MIGRATIONS: readonly Migration[] = [

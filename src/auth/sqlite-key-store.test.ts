@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openSqliteDatabase, type SqliteDatabase } from "./sqlite-database.js";
+import { openSqlite, type SqliteDatabase } from "../storage/sqlite.js";
 import { KEY_MIGRATIONS, SqliteKeyStore } from "./sqlite-key-store.js";
 import { migrate } from "./sqlite-migrations.js";
 import { SqliteAuditStore } from "./sqlite-audit-store.js";
@@ -14,7 +14,7 @@ afterEach(() => {
 });
 
 function database(filename = ":memory:"): SqliteDatabase {
-  const db = openSqliteDatabase(filename);
+  const db = openSqlite(filename);
   cleanup.push(() => db.close());
   return db;
 }
@@ -77,7 +77,7 @@ describe("migrations", () => {
     const dir = mkdtempSync(join(tmpdir(), "switchyard-auth-"));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, "switchyard.db");
-    const first = openSqliteDatabase(file);
+    const first = openSqlite(file);
     const { key } = new SqliteKeyStore(first).create({ name: "persisted" });
     first.close();
     const second = database(file);

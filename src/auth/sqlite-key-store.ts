@@ -4,7 +4,7 @@
  * migrates only its own table and never closes the handle.
  *
  * ```ts
- * const db = openSqliteDatabase("./switchyard.db");
+ * const db = openSqlite("./switchyard.db");
  * const keys = new SqliteKeyStore(db);
  * const { key, secret } = keys.create({ name: "ci" });
  * ```
@@ -13,7 +13,7 @@ import type { KeyCreateInput, KeyPatch } from "./key-input.js";
 import { KEY_COLUMNS, keyToRow, type KeyRow } from "./key-row.js";
 import { applyKeyPatch, copyKey, newVirtualKey } from "./key-record.js";
 import { KeyChangeListeners, type KeyChangeListener, type KeyStore, type KeyStoreOptions } from "./key-store.js";
-import type { SqliteDatabase, SqliteStatement, SqliteTransaction } from "./sqlite-database.js";
+import type { SqliteDatabase, SqliteStatement, SqliteTransaction } from "../storage/sqlite.js";
 import { migrate, type Migration } from "./sqlite-migrations.js";
 import type { BudgetPeriod, KeyMetadata, VirtualKey } from "./virtual-key.js";
 

@@ -4,7 +4,7 @@
  * table so it never depends on the shape another component (the ledger)
  * gives a shared `schema_migrations` table on the same database.
  */
-import type { SqliteDatabase } from "./sqlite-database.js";
+import type { SqliteDatabase } from "../storage/sqlite.js";
 
 export interface Migration {
   /** 1, 2, 3, ... in order; never renumber or edit a released migration, add a new one. */

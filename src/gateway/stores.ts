@@ -12,7 +12,7 @@ import type { KeyStore } from "../auth/key-store.js";
 import { MemoryAuditStore } from "../auth/memory-audit-store.js";
 import { MemoryKeyStore } from "../auth/memory-key-store.js";
 import { SqliteAuditStore } from "../auth/sqlite-audit-store.js";
-import { openSqliteDatabase, type SqliteDatabase } from "../auth/sqlite-database.js";
+import { openSqlite, type SqliteDatabase } from "../storage/sqlite.js";
 import { SqliteKeyStore } from "../auth/sqlite-key-store.js";
 import { openStateStore } from "../state/open-state.js";
 import type { StateStore } from "../state/state-store.js";
@@ -96,7 +96,7 @@ export async function openStores(storageUrl: string, stateUrl: string, log: Logg
   let audit: AuditStore;
   if (path !== undefined) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    db = openSqliteDatabase(path);
+    db = openSqlite(path);
     keys = new SqliteKeyStore(db);
     audit = new SqliteAuditStore(db, { onError: (error) => log.error({ err: String(error) }, "audit log write failed") });
   } else {

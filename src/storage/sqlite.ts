@@ -1,0 +1,52 @@
+/**
+ * What the SQLite stores (ledger, virtual keys, audit log) share: the slice of
+ * a better-sqlite3 `Database` they use, and how a database is opened. The
+ * package ships no type declarations (and @types/better-sqlite3 is not a
+ * dependency), so this structural type stands for them: any better-sqlite3@12
+ * handle satisfies it. Loaded on demand so memory-only setups never load the
+ * native addon.
+ */
+import { createRequire } from "node:module";
+
+export type SqliteValue = number | string | bigint | Buffer | null;
+/** Named parameters: an object whose fields are `SqliteValue`s (an interface type, such as a row, has no index signature). */
+export type SqliteParams = object;
+
+export interface SqliteStatement {
+  run(...params: Array<SqliteValue | SqliteParams>): { changes: number };
+  get(...params: Array<SqliteValue | SqliteParams>): unknown;
+  all(...params: Array<SqliteValue | SqliteParams>): unknown[];
+}
+
+/** A function wrapped by `db.transaction`: runs in BEGIN … COMMIT and rolls back if it throws. */
+export interface SqliteTransaction<Args extends unknown[]> {
+  (...args: Args): void;
+  /** BEGIN IMMEDIATE: takes the write lock up front (no upgrade deadlocks between processes). */
+  immediate(...args: Args): void;
+}
+
+export interface SqliteDatabase {
+  prepare(sql: string): SqliteStatement;
+  exec(sql: string): void;
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+  transaction<Args extends unknown[]>(fn: (...args: Args) => void): SqliteTransaction<Args>;
+  close(): void;
+  readonly open: boolean;
+}
+
+type SqliteConstructor = new (filename: string, options?: { timeout?: number }) => SqliteDatabase;
+
+let driver: SqliteConstructor | undefined;
+
+/**
+ * Opens a database file, or a private in-memory one (`":memory:"`). File
+ * databases use WAL so readers never wait for the writer. The caller owns the
+ * handle and closes it after every store using it.
+ */
+export function openSqlite(filename = ":memory:"): SqliteDatabase {
+  driver ??= createRequire(import.meta.url)("better-sqlite3") as SqliteConstructor;
+  // `timeout` is the busy timeout: wait for another connection's write lock instead of failing.
+  const db = new driver(filename, { timeout: 5000 });
+  if (filename !== ":memory:" && filename !== "") db.pragma("journal_mode = WAL");
+  return db;
+}
