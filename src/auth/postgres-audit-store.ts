@@ -1,15 +1,13 @@
 /**
- * Audit events in PostgreSQL, shared by every gateway instance. As with the
- * SQLite store, `record` only queues (an array push on the request path);
- * the queue is written shortly after as one INSERT, a full queue
- * drops events (counted in `dropped`) rather than grow without bound, and a
- * failed write drops its batch, counts it and tells `onError`. `list` first
+ * Audit events in PostgreSQL, shared by every gateway instance. Queued as
+ * `QueuedAuditStore` describes; each batch is one INSERT. `list` first
  * writes what is queued, then reads, so it includes this instance's latest
  * events; it sees every instance's events.
  */
 import type pg from "pg";
 import { applyPostgresMigrations, bigintValue, integerValue, jsonBatchInsertSql, pgNumber, pgText, pgTextOrNull, timeBound, type PgMigration } from "../storage/postgres.js";
-import { auditLimit, completeAuditEvent, type AuditAction, type AuditEvent, type AuditEventInput, type AuditQuery, type AuditStore } from "./audit-log.js";
+import { auditLimit, type AuditAction, type AuditEvent, type AuditQuery } from "./audit-log.js";
+import { QueuedAuditStore, type AuditQueueOptions } from "./audit-queue.js";
 
 export const AUDIT_PG_MIGRATIONS: readonly PgMigration[] = [
   {
@@ -34,59 +32,24 @@ export const AUDIT_PG_MIGRATIONS: readonly PgMigration[] = [
   },
 ];
 
-export interface PostgresAuditStoreOptions {
-  /** Delay between the first queued event and the write (ms). */
-  flushDelayMs?: number;
-  /** Events queued beyond this are dropped until the next write. */
-  maxQueued?: number;
-  now?: () => number;
-  /** Told about a failed write (the batch is dropped); defaults to ignoring it. */
-  onError?: (error: unknown) => void;
-}
+export type PostgresAuditStoreOptions = AuditQueueOptions;
 
 const COLUMNS = ["id", "ts", "actor", "action", "key_prefix", "target", "reason", "status", "request_id"] as const;
 const INSERT_SQL = jsonBatchInsertSql("audit_events", COLUMNS);
 const SELECT = `SELECT ${COLUMNS.join(", ")} FROM audit_events`;
 
-export class PostgresAuditStore implements AuditStore {
-  private queue: AuditEvent[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private closed = false;
-  private droppedCount = 0;
+export class PostgresAuditStore extends QueuedAuditStore {
   /** The write in progress; writes run one at a time, in order. */
   private writing: Promise<void> = Promise.resolve();
-  private readonly flushDelayMs: number;
-  private readonly maxQueued: number;
-  private readonly now: () => number;
-  private readonly onError: (error: unknown) => void;
 
   private constructor(private readonly pool: pg.Pool, options: PostgresAuditStoreOptions) {
-    this.flushDelayMs = options.flushDelayMs ?? 100;
-    this.maxQueued = options.maxQueued ?? 10_000;
-    this.now = options.now ?? Date.now;
-    this.onError = options.onError ?? (() => {});
+    super(options);
   }
 
   /** Migrates `audit_events`; the pool stays the caller's. */
   static async open(pool: pg.Pool, options: PostgresAuditStoreOptions = {}): Promise<PostgresAuditStore> {
     await applyPostgresMigrations(pool, "audit_events", AUDIT_PG_MIGRATIONS);
     return new PostgresAuditStore(pool, options);
-  }
-
-  /** Events dropped because the queue was full or a write failed. */
-  get dropped(): number {
-    return this.droppedCount;
-  }
-
-  record(input: AuditEventInput): AuditEvent {
-    const event = completeAuditEvent(input, this.now());
-    if (this.closed || this.queue.length >= this.maxQueued) {
-      this.droppedCount++;
-      return event;
-    }
-    this.queue.push(event);
-    this.timer ??= setTimeout(() => void this.flush(), this.flushDelayMs).unref();
-    return { ...event };
   }
 
   async list(query: AuditQuery = {}): Promise<AuditEvent[]> {
@@ -101,27 +64,16 @@ export class PostgresAuditStore implements AuditStore {
 
   /** Writes the queue now; resolves when it (and any earlier write) is done. Never rejects: a failed batch is counted and reported. */
   flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.queue;
-    this.queue = [];
+    const batch = this.takeQueued();
     this.writing = this.writing.then(() => (batch.length === 0 ? undefined : this.write(batch)));
     return this.writing;
-  }
-
-  /** Stops accepting events and starts writing the queue; await `flush()` for it to finish. */
-  close(): void {
-    if (this.closed) return;
-    void this.flush();
-    this.closed = true;
   }
 
   private async write(batch: AuditEvent[]): Promise<void> {
     try {
       await this.pool.query(INSERT_SQL, [JSON.stringify(batch.map(toRecord))]);
     } catch (error) {
-      this.droppedCount += batch.length;
-      this.onError(error);
+      this.lost(batch, error);
     }
   }
 }

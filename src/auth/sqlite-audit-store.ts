@@ -1,11 +1,10 @@
 /**
- * Audit events in SQLite, on a database handle the caller shares (usually
- * the ledger's). `record` only queues: events are written in one transaction
- * shortly after, so a flood of denied requests costs each request an array
- * push, and a full queue drops events (counted in `dropped`) rather than grow
- * without bound or stall requests.
+ * Audit events in SQLite, on a database handle the caller owns (shared with
+ * the key store). Queued as `QueuedAuditStore` describes; each batch is
+ * written in one transaction.
  */
-import { auditLimit, completeAuditEvent, type AuditEvent, type AuditEventInput, type AuditQuery, type AuditStore } from "./audit-log.js";
+import { auditLimit, type AuditEvent, type AuditQuery } from "./audit-log.js";
+import { QueuedAuditStore, type AuditQueueOptions } from "./audit-queue.js";
 import type { SqliteDatabase, SqliteStatement, SqliteTransaction } from "../storage/sqlite.js";
 import { migrate, type Migration } from "./sqlite-migrations.js";
 
@@ -32,35 +31,16 @@ export const AUDIT_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-export interface SqliteAuditStoreOptions {
-  /** Delay between the first queued event and the write (ms). */
-  flushDelayMs?: number;
-  /** Events queued beyond this are dropped until the next write. */
-  maxQueued?: number;
-  now?: () => number;
-  /** Told about a failed write (the batch is dropped); defaults to ignoring it. */
-  onError?: (error: unknown) => void;
-}
+export type SqliteAuditStoreOptions = AuditQueueOptions;
 
 const COLUMNS = "id, ts, actor, action, key_prefix, target, reason, status, request_id";
 
-export class SqliteAuditStore implements AuditStore {
-  private queue: AuditEvent[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private closed = false;
-  private droppedCount = 0;
-  private readonly flushDelayMs: number;
-  private readonly maxQueued: number;
-  private readonly now: () => number;
-  private readonly onError: (error: unknown) => void;
+export class SqliteAuditStore extends QueuedAuditStore {
   private readonly insertAll: SqliteTransaction<[events: AuditEvent[]]>;
   private readonly select: { all: SqliteStatement; byAction: SqliteStatement };
 
   constructor(db: SqliteDatabase, options: SqliteAuditStoreOptions = {}) {
-    this.flushDelayMs = options.flushDelayMs ?? 100;
-    this.maxQueued = options.maxQueued ?? 10_000;
-    this.now = options.now ?? Date.now;
-    this.onError = options.onError ?? (() => {});
+    super(options);
     migrate(db, "audit_events", AUDIT_MIGRATIONS);
     const insert = db.prepare(`INSERT INTO audit_events (${COLUMNS}) VALUES (@id, @ts, @actor, @action, @key_prefix, @target, @reason, @status, @request_id)`);
     this.insertAll = db.transaction((events: AuditEvent[]) => {
@@ -72,22 +52,6 @@ export class SqliteAuditStore implements AuditStore {
     };
   }
 
-  /** Events dropped because the queue was full or a write failed. */
-  get dropped(): number {
-    return this.droppedCount;
-  }
-
-  record(input: AuditEventInput): AuditEvent {
-    const event = completeAuditEvent(input, this.now());
-    if (this.closed || this.queue.length >= this.maxQueued) {
-      this.droppedCount++;
-      return event;
-    }
-    this.queue.push(event);
-    this.timer ??= setTimeout(() => this.flush(), this.flushDelayMs).unref();
-    return { ...event };
-  }
-
   async list(query: AuditQuery = {}): Promise<AuditEvent[]> {
     this.flush();
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
@@ -96,24 +60,14 @@ export class SqliteAuditStore implements AuditStore {
     return rows as AuditEvent[];
   }
 
-  /** Writes the queue now. */
+  /** Writes the queue now, in one transaction. */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
+    const batch = this.takeQueued();
+    if (batch.length === 0) return;
     try {
       this.insertAll(batch);
     } catch (error) {
-      this.droppedCount += batch.length;
-      this.onError(error);
+      this.lost(batch, error);
     }
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.flush();
-    this.closed = true;
   }
 }

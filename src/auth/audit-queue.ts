@@ -1,0 +1,78 @@
+/**
+ * The write-behind queue of the database audit stores (SQLite, PostgreSQL).
+ * `record` only queues, so a flood of denied requests costs each request an
+ * array push; the queue is written shortly after in one batch. A full queue
+ * or a failed write drops events (counted in `dropped`) rather than grow
+ * without bound or stall requests.
+ */
+import { completeAuditEvent, type AuditEvent, type AuditEventInput, type AuditQuery, type AuditStore } from "./audit-log.js";
+
+export interface AuditQueueOptions {
+  /** Delay between the first queued event and the write (ms). */
+  flushDelayMs?: number;
+  /** Events queued beyond this are dropped until the next write. */
+  maxQueued?: number;
+  now?: () => number;
+  /** Told about a failed write (the batch is dropped); defaults to ignoring it. */
+  onError?: (error: unknown) => void;
+}
+
+export abstract class QueuedAuditStore implements AuditStore {
+  private queue: AuditEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private droppedCount = 0;
+  private readonly flushDelayMs: number;
+  private readonly maxQueued: number;
+  private readonly now: () => number;
+  private readonly onError: (error: unknown) => void;
+
+  constructor(options: AuditQueueOptions) {
+    this.flushDelayMs = options.flushDelayMs ?? 100;
+    this.maxQueued = options.maxQueued ?? 10_000;
+    this.now = options.now ?? Date.now;
+    this.onError = options.onError ?? (() => {});
+  }
+
+  /** Writes what is queued now. */
+  abstract flush(): void | Promise<void>;
+  abstract list(query?: AuditQuery): Promise<AuditEvent[]>;
+
+  /** Events dropped because the queue was full or a write failed. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  record(input: AuditEventInput): AuditEvent {
+    const event = completeAuditEvent(input, this.now());
+    if (this.closed || this.queue.length >= this.maxQueued) {
+      this.droppedCount++;
+      return event;
+    }
+    this.queue.push(event);
+    this.timer ??= setTimeout(() => void this.flush(), this.flushDelayMs).unref();
+    return { ...event };
+  }
+
+  /** Stops accepting events and starts writing the queue. */
+  close(): void {
+    if (this.closed) return;
+    void this.flush();
+    this.closed = true;
+  }
+
+  /** Stops the flush timer and hands over what is queued. */
+  protected takeQueued(): AuditEvent[] {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.queue;
+    this.queue = [];
+    return batch;
+  }
+
+  /** Counts a batch that could not be written and reports why. */
+  protected lost(batch: AuditEvent[], error: unknown): void {
+    this.droppedCount += batch.length;
+    this.onError(error);
+  }
+}
