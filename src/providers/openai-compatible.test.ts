@@ -192,6 +192,12 @@ describe("stream pass-through", () => {
     expect(() => translator.push({ data: '{"error":{"message":"boom","type":"server_error"}}' })).toThrow(/boom/);
   });
 
+  it("a stream that ends with a retryable finish reason is a failure the router can retry", () => {
+    const translator = adapterFor("deepseek").chatStream(request, { model: "m", apiKey: "k" });
+    const event = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"insufficient_system_resource"}]}';
+    expect(() => translator.push({ data: event })).toThrow(expect.objectContaining({ kind: "upstream_unavailable", message: expect.stringMatching(/ended the stream with 'insufficient_system_resource'/) }));
+  });
+
   it("sends a finish event it did not change as its own text, already parsed", async () => {
     const { ChunkText } = await import("../core/chunk-text.js");
     const translator = adapterFor("openai").chatStream(request, { model: "m", apiKey: "k" });

@@ -1,9 +1,9 @@
 import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
-import { GatewayError, invalidResponse } from "../core/errors.js";
+import { invalidResponse } from "../core/errors.js";
 import { jsonSourceOf } from "../core/json-source.js";
 import { extensibleCopy, isRecord } from "../core/record.js";
-import { mapOpenAILikeFinishReason, type MappedFinishReason } from "../core/finish-reason.js";
+import { settleChoiceFinish, type MappedFinishReason } from "../core/finish-reason.js";
 import type {
   CallContext, ChatResult, EmbeddingsResult, ProviderAdapter, ProviderSettings, UpstreamRequest,
 } from "./adapter.js";
@@ -96,18 +96,9 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
       let finishReason: MappedFinishReason | undefined;
       let rewritten = false;
       for (const choice of completion.choices) {
-        const raw = choice.finish_reason as string | null;
-        if (raw === null || raw === undefined) continue;
-        if (retryableFinish.has(raw)) {
-          throw new GatewayError("upstream_unavailable", `Provider '${settings.name}' ended the response with '${raw}'`, {
-            provider: settings.name,
-          });
-        }
-        const mapped = mapOpenAILikeFinishReason(raw);
-        if (mapped.unified !== raw) {
-          choice.finish_reason = mapped.unified;
-          rewritten = true;
-        }
+        const mapped = settleChoiceFinish(choice, retryableFinish, settings.name, "response");
+        if (mapped === undefined) continue;
+        if (mapped.unified !== mapped.raw) rewritten = true;
         if (choice.index === 0 || finishReason === undefined) finishReason = mapped;
       }
       const sourceText = rewritten ? undefined : text;

@@ -2,7 +2,7 @@ import { ChunkText, SseChunks, type StreamItem } from "../core/chunk-text.js";
 import type { ChatChunk } from "../core/chat.js";
 import { GatewayError, invalidResponse } from "../core/errors.js";
 import { isRecord } from "../core/record.js";
-import { mapOpenAILikeFinishReason, type MappedFinishReason } from "../core/finish-reason.js";
+import { settleChoiceFinish, type MappedFinishReason } from "../core/finish-reason.js";
 import type { OpenAIUsage, Usage } from "../core/usage.js";
 import type { DataFrames } from "../transport/sse.js";
 import type { SseEvent, StreamTranslator } from "./adapter.js";
@@ -87,18 +87,9 @@ export class OpenAIStreamTranslator implements StreamTranslator {
     if (chunk.choices.length === 0) return usage ? [] : [chunk];
     for (const choice of chunk.choices) {
       if (!isRecord(choice)) throw invalidResponse(this.provider, "a stream event whose choices are not objects");
-      const raw = choice.finish_reason as string | null;
-      if (raw === null || raw === undefined) continue;
-      if (this.retryableFinish.has(raw)) {
-        throw new GatewayError("upstream_unavailable", `Provider '${this.provider}' ended the stream with '${raw}'`, {
-          provider: this.provider,
-        });
-      }
-      const mapped = mapOpenAILikeFinishReason(raw);
-      if (mapped.unified !== raw) {
-        choice.finish_reason = mapped.unified;
-        changed = true;
-      }
+      const mapped = settleChoiceFinish(choice, this.retryableFinish, this.provider, "stream");
+      if (mapped === undefined) continue;
+      if (mapped.unified !== mapped.raw) changed = true;
       if (choice.index === 0 || this.finishReason === undefined) this.finishReason = mapped;
     }
     // Unchanged (the usual finish event): its own text goes out, not a re-serialization.
