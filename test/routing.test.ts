@@ -191,6 +191,35 @@ describe("provider key rotation", () => {
     expect(primary.requests.filter((r) => String(r.headers.authorization).includes("key-one"))).toHaveLength(1);
   });
 
+  it("never sends a request without a key: the only key, rejected once, still goes, and works again when the provider accepts it", async () => {
+    const single = await createGateway({
+      logger: createLogger("silent"),
+      config: { providers: { solo: { type: "openai-compatible", base_url: primary.baseUrl, api_key: "sk-solo-key-00000000" } } },
+    });
+    try {
+      let refuse = true;
+      primary.handle((request, res) => (refuse ? errorJson(401, "invalid key")(request, res) : echoHandler(request, res)));
+      const send = () =>
+        single.fetch("http://gw/v1/chat/completions", { method: "POST", body: JSON.stringify({ model: "solo/m", messages: [{ role: "user", content: "hi" }] }) });
+      expect((await send()).status).toBe(502);
+      expect((await send()).status).toBe(502);
+      refuse = false;
+      expect((await send()).status).toBe(200);
+      expect(primary.requests.map((r) => r.headers.authorization)).toEqual(Array(3).fill("Bearer sk-solo-key-00000000"));
+    } finally {
+      await single.close();
+    }
+  });
+
+  it("a 403 for one model leaves the key serving the provider's other models", async () => {
+    primary.handle((request, res) => (request.body?.model === "restricted" ? errorJson(403, "Project does not have access to model restricted")(request, res) : echoHandler(request, res)));
+    const send = (model: string) =>
+      rotating.fetch("http://gw/v1/chat/completions", { method: "POST", body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }) });
+    expect((await send("multi/restricted")).status).toBe(502);
+    for (let i = 0; i < 4; i++) expect((await send("multi/m")).status).toBe(200);
+    expect(new Set(primary.requests.slice(-4).map((r) => r.headers.authorization))).toEqual(new Set(["Bearer sk-key-one-00000000", "Bearer sk-key-two-00000000"]));
+  });
+
   it("moves a rate-limited key aside until its reset", async () => {
     primary.handle((request, res) => (String(request.headers.authorization).includes("key-one") ? errorJson(429, "slow", { "retry-after": "30" })(request, res) : echoHandler(request, res)));
     expect((await ask()).status).toBe(200);

@@ -1,7 +1,11 @@
 /**
- * A provider's API keys in rotation. Requests round-robin across usable keys;
- * a key the provider rejects (401/403) leaves the rotation with an alert, and a
- * rate-limited key (429) rests until its reset while the others carry on.
+ * A provider's API keys in rotation. Requests round-robin across usable keys.
+ * A key the provider rejects (401, or Gemini's invalid-key reasons) sits out
+ * for a while with an alert, and a rate-limited key (429) rests until its
+ * reset, while the others carry on. When no key is usable, the one most
+ * likely to work still goes (a resting key before a rejected one): the
+ * provider's own answer is the truthful error, and a key fixed at the
+ * provider's end works again at once. A request never leaves without a key.
  */
 import type { Logger } from "pino";
 import type { GatewayError } from "../core/errors.js";
@@ -9,12 +13,18 @@ import type { GatewayError } from "../core/errors.js";
 interface KeySlot {
   value: string;
   label: string;
-  disabled: string | undefined;
+  /** Why the provider last rejected this key, while it sits out. */
+  rejected: string | undefined;
+  rejectedUntil: number;
   restUntil: number;
 }
 
 /** Default rest for a rate-limited key that sent no Retry-After. */
 const DEFAULT_REST_MS = 30_000;
+/** How long a rejected key sits out while other keys are usable; then it is tried again. */
+export const REJECTED_KEY_SIT_OUT_MS = 10 * 60_000;
+/** Error codes that mean this key is invalid (OpenAI's code; Gemini's ErrorInfo reasons, lower-cased). */
+const KEY_REJECTED_CODES = new Set(["invalid_api_key", "api_key_invalid", "api_key_service_blocked", "api_key_http_referrer_blocked", "api_key_ip_address_blocked"]);
 
 export class KeyRing {
   private readonly slots: KeySlot[];
@@ -22,29 +32,31 @@ export class KeyRing {
 
   constructor(private readonly provider: string, keys: string[], private readonly log: Logger, private readonly now: () => number = Date.now) {
     // Labels identify a key in logs without revealing it.
-    this.slots = keys.map((value, index) => ({ value, label: `#${index + 1} (…${value.slice(-4)})`, disabled: undefined, restUntil: 0 }));
+    this.slots = keys.map((value, index) => ({ value, label: `#${index + 1} (…${value.slice(-4)})`, rejected: undefined, rejectedUntil: 0, restUntil: 0 }));
   }
 
   get size(): number {
     return this.slots.length;
   }
 
-  /** The next usable key; a resting key only when every key rests; undefined when none is left or none exists. */
+  /**
+   * The next usable key. When none is usable: the resting key whose reset
+   * comes first, else the rejected key due back first. Undefined only when the
+   * provider has no key at all (Ollama, a local server).
+   */
   next(): string | undefined {
     if (this.slots.length === 0) return undefined;
     const now = this.now();
-    let resting: KeySlot | undefined;
+    let fallback: KeySlot | undefined;
     for (let i = 0; i < this.slots.length; i++) {
       const slot = this.slots[(this.turn + i) % this.slots.length]!;
-      if (slot.disabled) continue;
-      if (slot.restUntil > now) {
-        if (!resting || slot.restUntil < resting.restUntil) resting = slot;
-        continue;
+      if (this.usable(slot, now)) {
+        this.turn = (this.turn + i + 1) % this.slots.length;
+        return slot.value;
       }
-      this.turn = (this.turn + i + 1) % this.slots.length;
-      return slot.value;
+      if (!fallback || rank(slot, now) < rank(fallback, now)) fallback = slot;
     }
-    return resting?.value;
+    return fallback!.value;
   }
 
   /**
@@ -54,28 +66,41 @@ export class KeyRing {
   report(key: string | undefined, error: GatewayError): boolean {
     const slot = this.slots.find((s) => s.value === key);
     if (!slot) return false;
-    const status = error.upstreamStatus;
-    if (error.kind === "upstream_auth" && (status === 401 || status === 403)) {
-      slot.disabled = `HTTP ${status}`;
-      this.log.error({ provider: this.provider, key: slot.label, status }, `provider '${this.provider}' rejected API key ${slot.label}: taken out of rotation`);
-    } else if (error.kind === "rate_limit") {
+    if (error.kind === "rate_limit") {
       slot.restUntil = this.now() + (error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : DEFAULT_REST_MS);
+    } else if (error.kind === "upstream_auth" && (error.upstreamStatus === 401 || (error.code !== null && KEY_REJECTED_CODES.has(error.code)))) {
+      slot.rejected = `HTTP ${error.upstreamStatus ?? "?"}`;
+      slot.rejectedUntil = this.now() + REJECTED_KEY_SIT_OUT_MS;
+      this.log.error(
+        { provider: this.provider, key: slot.label, status: error.upstreamStatus },
+        `provider '${this.provider}' rejected API key ${slot.label}: out of rotation for ${REJECTED_KEY_SIT_OUT_MS / 60_000} min while another key is usable`,
+      );
     } else {
+      // Other refusals (403: no access to this model; billing; region) say nothing certain
+      // about the key: it stays in rotation, and the router moves to the next deployment.
       return false;
     }
-    return this.hasUsable();
+    const now = this.now();
+    return this.slots.some((s) => s !== slot && this.usable(s, now));
   }
 
-  private hasUsable(): boolean {
-    const now = this.now();
-    return this.slots.some((s) => !s.disabled && s.restUntil <= now);
+  private usable(slot: KeySlot, now: number): boolean {
+    if (slot.rejected !== undefined && slot.rejectedUntil <= now) slot.rejected = undefined;
+    return slot.rejected === undefined && slot.restUntil <= now;
   }
 
   /** For GET /admin/providers: per-key state, never the key. */
-  status(): Array<{ key: string; state: "active" | "resting" | "disabled"; reason?: string }> {
+  status(): Array<{ key: string; state: "active" | "resting" | "rejected"; reason?: string; until?: string }> {
     const now = this.now();
-    return this.slots.map((s) =>
-      s.disabled ? { key: s.label, state: "disabled", reason: s.disabled } : s.restUntil > now ? { key: s.label, state: "resting" } : { key: s.label, state: "active" },
-    );
+    return this.slots.map((s) => {
+      if (this.usable(s, now)) return { key: s.label, state: "active" };
+      if (s.rejected !== undefined) return { key: s.label, state: "rejected", reason: s.rejected, until: new Date(s.rejectedUntil).toISOString() };
+      return { key: s.label, state: "resting", until: new Date(s.restUntil).toISOString() };
+    });
   }
+}
+
+/** Lower is likelier to work: a resting key (its limit may have eased) before a rejected one, then whichever is due back first. */
+function rank(slot: KeySlot, now: number): number {
+  return slot.rejected !== undefined ? Number.MAX_SAFE_INTEGER / 2 + slot.rejectedUntil : Math.max(slot.restUntil, now);
 }

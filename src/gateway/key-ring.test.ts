@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { GatewayError } from "../core/errors.js";
+import { createLogger } from "./logger.js";
+import { KeyRing, REJECTED_KEY_SIT_OUT_MS } from "./key-ring.js";
+
+const log = createLogger("silent");
+const refusal = (status: number, code: string | null = null) =>
+  new GatewayError("upstream_auth", `refused (HTTP ${status})`, { upstreamStatus: status, code, provider: "p" });
+const limited = (seconds: number) => new GatewayError("rate_limit", "slow down", { upstreamStatus: 429, retryAfterSeconds: seconds, provider: "p" });
+
+function ring(keys: string[]) {
+  let now = 1_000_000;
+  const keyRing = new KeyRing("p", keys, log, () => now);
+  return { keyRing, advance: (ms: number) => (now += ms) };
+}
+
+describe("KeyRing", () => {
+  it("never hands out no key: the only key, once rejected, still goes (the provider's answer is the error)", () => {
+    const { keyRing } = ring(["sk-only-0001"]);
+    expect(keyRing.report("sk-only-0001", refusal(401))).toBe(false);
+    expect(keyRing.next()).toBe("sk-only-0001");
+    expect(keyRing.status()).toEqual([expect.objectContaining({ state: "rejected", reason: "HTTP 401" })]);
+  });
+
+  it("a rejected key sits out while another is usable, and comes back after the sit-out", () => {
+    const { keyRing, advance } = ring(["sk-one-0001", "sk-two-0002"]);
+    expect(keyRing.next()).toBe("sk-one-0001");
+    expect(keyRing.report("sk-one-0001", refusal(401))).toBe(true);
+    for (let i = 0; i < 4; i++) expect(keyRing.next()).toBe("sk-two-0002");
+    advance(REJECTED_KEY_SIT_OUT_MS);
+    expect([keyRing.next(), keyRing.next()].sort()).toEqual(["sk-one-0001", "sk-two-0002"]);
+    expect(keyRing.status().map((s) => s.state)).toEqual(["active", "active"]);
+  });
+
+  it("Gemini's invalid-key reasons reject the key like a 401", () => {
+    const { keyRing } = ring(["sk-one-0001", "sk-two-0002"]);
+    expect(keyRing.report("sk-one-0001", refusal(400, "api_key_invalid"))).toBe(true);
+    expect(keyRing.status()[0]).toMatchObject({ state: "rejected", reason: "HTTP 400" });
+  });
+
+  it("a 403 (no access to one model, billing, region) leaves the key in rotation and asks for no key switch", () => {
+    const { keyRing } = ring(["sk-one-0001", "sk-two-0002"]);
+    expect(keyRing.report("sk-one-0001", refusal(403, "model_not_found"))).toBe(false);
+    expect(keyRing.status().map((s) => s.state)).toEqual(["active", "active"]);
+  });
+
+  it("when no key is usable, a resting key goes before a rejected one", () => {
+    const { keyRing } = ring(["sk-one-0001", "sk-two-0002"]);
+    keyRing.report("sk-one-0001", refusal(401));
+    expect(keyRing.report("sk-two-0002", limited(30))).toBe(false);
+    expect(keyRing.next()).toBe("sk-two-0002");
+    expect(keyRing.status()[1]).toMatchObject({ state: "resting" });
+  });
+
+  it("a provider without keys gets none", () => {
+    expect(ring([]).keyRing.next()).toBeUndefined();
+  });
+});
