@@ -44,6 +44,20 @@ const config = (target: "a" | "b", price: number) => ({
 });
 
 describe("gateway.reload", () => {
+  it("refuses to drop the master key (the loopback-only rule is applied at startup), and keeps enforcing it", async () => {
+    const withKey = { ...config("a", 1), server: { master_key: "sk-master-reload-test-0001" } };
+    const gateway = await createGateway({ config: withKey, logger: createLogger("silent") });
+    try {
+      await expect(gateway.reload(config("a", 1))).rejects.toThrow(/master_key cannot be removed by a reload/);
+      expect((await gateway.fetch("http://gw/admin/keys")).status).toBe(401);
+      // Rotating it is a reload like any other.
+      await gateway.reload({ ...config("a", 1), server: { master_key: "sk-master-reload-test-0002" } });
+      expect((await gateway.fetch("http://gw/admin/keys", { headers: { authorization: "Bearer sk-master-reload-test-0002" } })).status).toBe(200);
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it("switches new requests, finishes in-flight ones, rejects invalid configs", async () => {
     const gateway = await createGateway({ config: config("a", 1), logger: createLogger("silent") });
     const ask = (stream: boolean) =>

@@ -153,6 +153,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       let next: Runtime;
       try {
         const config = validateConfig(input, "reloaded config");
+        // The loopback-only rule for a gateway without a master key is applied where it binds, at
+        // startup: dropping the key by a reload would open a gateway listening beyond loopback.
+        if (runtime.config.server.master_key && !config.server.master_key) {
+          throw new Error("server.master_key cannot be removed by a reload: restart the gateway to run without one");
+        }
         if (config.storage.url !== runtime.config.storage.url || config.state.url !== runtime.config.state.url) {
           logger.warn("storage.url and state.url changes apply after a restart; the running stores are kept");
         }
