@@ -1,11 +1,13 @@
 /**
  * The embedded API (DESIGN §3.4): the same core without a server.
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
+import OpenAI, { APIUserAbortError } from "openai";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createGateway, type Gateway } from "../src/index.js";
 import { createLogger } from "../src/gateway/logger.js";
 import { validateOpenAI } from "./helpers/openapi.js";
-import { startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
+import { echoHandler, startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
+import { ledgerRows } from "./helpers/ledger-rows.js";
 
 let upstream: FakeUpstream;
 let gw: Gateway;
@@ -51,4 +53,40 @@ it("chat, stream, embed and models work in-process", async () => {
 it("rejects bad input with a GatewayError the caller can inspect", async () => {
   await expect(gw.chat({ model: "smart", messages: "nope" })).rejects.toMatchObject({ kind: "bad_request", status: 400, param: "messages" });
   await expect(gw.chat({ model: "missing", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({ status: 404, code: "model_not_found" });
+});
+
+describe("a caller's abort", () => {
+  // The upstream never answers; only the caller's abort ends each call.
+  const hang = () => upstream.handle(() => {});
+  afterEach(() => upstream.handle(echoHandler));
+  const newest = async () => [...(await ledgerRows(gw)).values()].sort((a, b) => b.ts - a.ts)[0]!;
+  const ask = { model: "smart", messages: [{ role: "user", content: "Hi" }] };
+
+  it("gw.chat rejects with the caller's own reason and the ledger says 499 client_closed", async () => {
+    hang();
+    const signal = AbortSignal.timeout(50);
+    const error = await gw.chat(ask, { signal }).catch((e: unknown) => e);
+    expect(error).toBe(signal.reason);
+    expect(error).toMatchObject({ name: "TimeoutError" });
+    expect(await newest()).toMatchObject({ status: 499, error_kind: "client_closed" });
+  });
+
+  it("the openai SDK over gw.fetch raises its own APIUserAbortError, stream or not", async () => {
+    hang();
+    const client = new OpenAI({ apiKey: "x", baseURL: "http://switchyard/v1", fetch: gw.fetch, maxRetries: 0 });
+    for (const stream of [false, true]) {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      await expect(client.chat.completions.create({ ...ask, stream }, { signal: controller.signal })).rejects.toBeInstanceOf(APIUserAbortError);
+      expect(await newest()).toMatchObject({ status: 499, error_kind: "client_closed" });
+    }
+  });
+
+  it("a stream the caller stops reading (break) is a 499 with what was produced counted", async () => {
+    for await (const chunk of gw.stream(ask)) {
+      expect(chunk.object).toBe("chat.completion.chunk");
+      break;
+    }
+    expect(await newest()).toMatchObject({ status: 499, error_kind: "client_closed", stream: true });
+  });
 });

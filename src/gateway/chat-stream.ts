@@ -6,6 +6,7 @@
  */
 import { chunksOf, identityChunkOf, type StreamItem } from "../core/chunk-text.js";
 import type { CancelSignal } from "../core/cancel-signal.js";
+import { GatewayError } from "../core/errors.js";
 import type { ChatChunk, ChatRequest } from "../core/chat.js";
 import { forgetJsonSource } from "../core/json-source.js";
 import { extensibleCopy } from "../core/record.js";
@@ -132,13 +133,16 @@ async function* streamBody<T>(state: StreamState, encoder: StreamEncoder<T>): As
   } finally {
     opened.close();
     release();
-    // Providers bill streams cut short too: count what was produced when they reported nothing.
-    if (!complete && !record.usage) {
-      if (signal.aborted) record.fail(signal.reason);
-      if (translator.usage) record.charge(translator.usage, false);
-      else if (!produced.empty) record.charge(await estimateUsage(request, produced.text), true);
+    if (!complete) {
+      // Not read to the end and no failure: the caller left (an abort, a closed connection, a `break`).
+      if (failure === undefined) record.fail(signal.aborted ? signal.reason : new GatewayError("client_closed", "The caller stopped reading the stream"));
+      // Providers bill streams cut short too: count what was produced when they reported nothing.
+      if (!record.usage) {
+        if (translator.usage) record.charge(translator.usage, false);
+        else if (!produced.empty) record.charge(await estimateUsage(request, produced.text), true);
+      }
+      record.finish();
     }
-    if (!complete) record.finish();
   }
   if (!complete) {
     logInternalFailure(runtime, failure, record.origin.requestId);

@@ -13,7 +13,7 @@ import type { EmbeddingsResponse, ModelCard } from "../core/embeddings.js";
 import { validateConfig } from "../config/load.js";
 import type { SwitchyardConfig, SwitchyardConfigInput } from "../config/schema.js";
 import { SecretSource } from "../config/secret-source.js";
-import { NEVER_CANCELLED } from "../core/cancel-signal.js";
+import { callerAbortOr, callerSignal, NEVER_CANCELLED } from "../core/cancel-signal.js";
 import type { RouterClock } from "../router/clock.js";
 import type { StateStore } from "../state/state-store.js";
 import { completeChat } from "./chat.js";
@@ -111,15 +111,27 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       const parsed = parseChatRequest(request);
       // A copy when it must change: the caller's object is never modified.
       const body = parsed.stream === true ? { ...parsed, stream: false } : parsed;
-      return (await completeChat(runtime, body, callOptions?.signal ?? NEVER_CANCELLED, embeddedMeta())).completion;
+      try {
+        return (await completeChat(runtime, body, callerSignal(callOptions?.signal), embeddedMeta())).completion;
+      } catch (error) {
+        throw callerAbortOr(error, callOptions?.signal);
+      }
     },
     async *stream(request, callOptions) {
       // streamChat sends stream: true upstream whatever the request says; the caller's object is not modified.
-      const session = await streamChat(runtime, parseChatRequest(request), callOptions?.signal ?? NEVER_CANCELLED, embeddedMeta());
-      for await (const batch of session.body(CHUNK_OBJECTS)) yield* batch;
+      try {
+        const session = await streamChat(runtime, parseChatRequest(request), callerSignal(callOptions?.signal), embeddedMeta());
+        for await (const batch of session.body(CHUNK_OBJECTS)) yield* batch;
+      } catch (error) {
+        throw callerAbortOr(error, callOptions?.signal);
+      }
     },
     async embed(request, callOptions) {
-      return (await createEmbeddings(runtime, parseEmbeddingsRequest(request), callOptions?.signal ?? NEVER_CANCELLED, embeddedMeta())).response;
+      try {
+        return (await createEmbeddings(runtime, parseEmbeddingsRequest(request), callerSignal(callOptions?.signal), embeddedMeta())).response;
+      } catch (error) {
+        throw callerAbortOr(error, callOptions?.signal);
+      }
     },
     models: () => listModels(runtime),
     fetch: createFetchAdapter(handle),
