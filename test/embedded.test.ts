@@ -68,7 +68,8 @@ describe("a caller's abort", () => {
     const error = await gw.chat(ask, { signal }).catch((e: unknown) => e);
     expect(error).toBe(signal.reason);
     expect(error).toMatchObject({ name: "TimeoutError" });
-    expect(await newest()).toMatchObject({ status: 499, error_kind: "client_closed" });
+    // The row names the provider the request reached before the caller left.
+    expect(await newest()).toMatchObject({ status: 499, error_kind: "client_closed", provider: "local", model: "m", attempts: 1 });
   });
 
   it("the openai SDK over gw.fetch raises its own APIUserAbortError, stream or not", async () => {

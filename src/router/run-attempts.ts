@@ -90,8 +90,9 @@ export async function runAttempts<T>(plan: Deployment[], attempt: (deployment: D
       } catch (error) {
         release();
         last = asGatewayError(error);
-        if (last.kind === "client_closed") throw new AttemptsExhausted(last, attempts);
         attempts.push({ deployment, outcome: String(last.upstreamStatus ?? last.kind) });
+        // The attempt the caller left during is kept: the ledger names the provider it reached.
+        if (last.kind === "client_closed") throw new AttemptsExhausted(last, attempts);
         if (last.retryWithAnotherKey && keySwitches < MAX_KEY_SWITCHES) {
           // The provider's key failed, not the deployment: another key goes at once, costing no retry.
           keySwitches++;
