@@ -7,9 +7,12 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGateway } from "../src/gateway/gateway.js";
 import { createLogger } from "../src/gateway/logger.js";
+import { startServer } from "../src/server/http-server.js";
 import { chunk, echoHandler, startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
 
 let a: FakeUpstream;
@@ -54,6 +57,30 @@ describe("gateway.reload", () => {
       await gateway.reload({ ...config("a", 1), server: { master_key: "sk-master-reload-test-0002" } });
       expect((await gateway.fetch("http://gw/admin/keys", { headers: { authorization: "Bearer sk-master-reload-test-0002" } })).status).toBe(200);
     } finally {
+      await gateway.close();
+    }
+  });
+
+  it("applies a new body limit to the next request, and warns about server settings that wait for a restart", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(piece: Buffer, _encoding, done) {
+        lines.push(piece.toString());
+        done();
+      },
+    });
+    const gateway = await createGateway({ config: config("a", 1), logger: pino({ level: "warn" }, sink) });
+    const running = await startServer(gateway, { host: "127.0.0.1", port: 0 });
+    try {
+      const send = () =>
+        fetch(`${running.url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "smart", messages: [{ role: "user", content: "x".repeat(2_000) }] }) });
+      expect((await send()).status).toBe(200);
+      await gateway.reload({ ...config("a", 1), server: { max_body_bytes: 1_000, keep_alive_timeout_ms: 1_000 } });
+      expect((await send()).status).toBe(413);
+      expect(lines.join("")).toContain("server.keep_alive_timeout_ms changes apply after a restart");
+      expect(lines.join("")).not.toContain("max_body_bytes changes");
+    } finally {
+      await running.close();
       await gateway.close();
     }
   });

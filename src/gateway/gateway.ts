@@ -173,6 +173,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         if (config.storage.url !== runtime.config.storage.url || config.state.url !== runtime.config.state.url) {
           logger.warn("storage.url and state.url changes apply after a restart; the running stores are kept");
         }
+        const serverChanged = changedServerSettings(runtime.config.server, config.server);
+        if (serverChanged.length > 0) logger.warn(`server.${serverChanged.join(", server.")} changes apply after a restart (the listening server keeps its settings)`);
         await secrets.prepare(config);
         next = buildRuntime(config, shared, secrets.resolve, runtime);
       } catch (error) {
@@ -198,4 +200,17 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     },
   };
   return gateway;
+}
+
+/**
+ * `server` settings read where they apply per request (the master key, CORS origins, the body
+ * limit), and the address, which `--host`/`--port` may override so a file's value says nothing.
+ */
+const RELOADED_OR_OVERRIDDEN = new Set(["master_key", "cors_origins", "max_body_bytes", "host", "port"]);
+
+/** The changed `server` settings a running listener keeps until a restart. */
+function changedServerSettings(running: SwitchyardConfig["server"], next: SwitchyardConfig["server"]): string[] {
+  return (Object.keys(next) as Array<keyof SwitchyardConfig["server"]>).filter(
+    (key) => !RELOADED_OR_OVERRIDDEN.has(key) && JSON.stringify(running[key]) !== JSON.stringify(next[key]),
+  );
 }

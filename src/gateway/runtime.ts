@@ -108,6 +108,7 @@ export function buildRuntime(config: SwitchyardConfig, shared: SharedServices, r
   if (config.server.master_key) {
     const secret = resolveSecret(config.server.master_key);
     if (!secret.ok) throw new Error(`server.master_key: ${secret.reason}`);
+    if (secret.literal) log.warn("server.master_key is a literal value; prefer env:NAME or file:/path");
     masterKey = secret.value;
     redactor.add(masterKey);
   }

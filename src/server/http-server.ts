@@ -89,7 +89,6 @@ async function writeStream(res: ServerResponse, status: number, headers: Record<
 }
 
 export function startServer(gateway: Gateway, options: ServerOptions): Promise<RunningServer> {
-  const limit = gateway.config.server.max_body_bytes;
   // A count, not a set of promises: no extra promise per request on the hot path.
   let inFlight = 0;
   let received = 0;
@@ -108,7 +107,8 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     let reply: GatewayReply;
     try {
-      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req, limit);
+      // Read per request: a reload may change the limit.
+      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req, gateway.config.server.max_body_bytes);
       reply = await gateway.handle({
         method: req.method ?? "GET",
         path,
