@@ -92,3 +92,14 @@ describe("a caller's abort", () => {
     expect(await newest()).toMatchObject({ status: 499, error_kind: "client_closed", stream: true });
   });
 });
+
+it("a closed gateway says so: calls reject with gateway_closed and HTTP gets a 503", async () => {
+  const closing = await createGateway({ logger: createLogger("silent"), config: { storage: { url: "memory://" }, providers: { local: { type: "openai-compatible", base_url: upstream.baseUrl } } } });
+  await closing.close();
+  const ask = { model: "local/m", messages: [{ role: "user", content: "Hi" }] };
+  await expect(closing.chat(ask)).rejects.toMatchObject({ status: 503, code: "gateway_closed" });
+  await expect(closing.stream(ask).next()).rejects.toMatchObject({ status: 503, code: "gateway_closed" });
+  const reply = await closing.fetch("http://gw/v1/chat/completions", { method: "POST", body: JSON.stringify(ask) });
+  expect(reply.status).toBe(503);
+  expect(await reply.json()).toMatchObject({ error: { code: "gateway_closed", message: "The gateway is closed" } });
+});

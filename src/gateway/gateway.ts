@@ -3,6 +3,7 @@
  * object. `reload` swaps in a new config for new requests; in-flight ones
  * finish on the runtime they started with.
  */
+import { GatewayError } from "../core/errors.js";
 import { newRequestId } from "../core/request-id.js";
 import type { Logger } from "pino";
 import type { LedgerRow } from "../accounting/ledger-row.js";
@@ -100,7 +101,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       .catch((error: Error) => logger.error(`vault refresh failed: ${error.message}`));
   }, initial.secrets.vault_ttl_ms);
   vaultRefresh.unref();
-  const handle = (request: GatewayHttpRequest) => handleHttp(runtime, request);
+  // After close() the providers' connections are gone: say so rather than fail on a destroyed pool.
+  const ensureOpen = () => {
+    if (closed) throw CLOSED();
+  };
+  const handle = (request: GatewayHttpRequest) => (closed ? Promise.resolve(errorReplyFor(request.path, CLOSED(), newRequestId(), runtime.redactor)) : handleHttp(runtime, request));
 
   const gateway: Gateway = {
     get config() {
@@ -108,6 +113,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     },
     logger,
     async chat(request, callOptions) {
+      ensureOpen();
       const parsed = parseChatRequest(request);
       // A copy when it must change: the caller's object is never modified.
       const body = parsed.stream === true ? { ...parsed, stream: false } : parsed;
@@ -118,6 +124,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       }
     },
     async *stream(request, callOptions) {
+      ensureOpen();
       // streamChat sends stream: true upstream whatever the request says; the caller's object is not modified.
       try {
         const session = await streamChat(runtime, parseChatRequest(request), callerSignal(callOptions?.signal), embeddedMeta());
@@ -127,6 +134,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       }
     },
     async embed(request, callOptions) {
+      ensureOpen();
       try {
         return (await createEmbeddings(runtime, parseEmbeddingsRequest(request), callerSignal(callOptions?.signal), embeddedMeta())).response;
       } catch (error) {
@@ -214,3 +222,5 @@ function changedServerSettings(running: SwitchyardConfig["server"], next: Switch
     (key) => !RELOADED_OR_OVERRIDDEN.has(key) && JSON.stringify(running[key]) !== JSON.stringify(next[key]),
   );
 }
+
+const CLOSED = () => new GatewayError("upstream_unavailable", "The gateway is closed", { code: "gateway_closed" });
