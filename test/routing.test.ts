@@ -157,6 +157,18 @@ describe("failover per fault", () => {
     expect(secondary.requests.length).toBe(0);
   });
 
+  it("OpenRouter's `models` without `model`: the first is the model, the rest its fallbacks", async () => {
+    primary.handle(errorJson(500, "boom"));
+    const response = await gateway.fetch("http://gw/v1/chat/completions", {
+      method: "POST",
+      body: JSON.stringify({ models: ["p/m1", "large"], messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-switchyard-route")).toMatch(/^p\/m1:500>.*b\/m-large:200$/);
+    expect(big.requests[0]!.body).toMatchObject({ model: "m-large" });
+    expect(big.requests[0]!.body).not.toHaveProperty("models");
+  });
+
   it("fails with the last error when every deployment fails", async () => {
     primary.handle(errorJson(500, "boom"));
     secondary.handle(errorJson(503, "down"));

@@ -7,6 +7,7 @@ import { jsonSourceOf, rememberJsonSource } from "../../core/json-source.js";
 import type { ChatRequest } from "../../core/chat.js";
 import type { EmbeddingsRequest } from "../../core/embeddings.js";
 import { GatewayError } from "../../core/errors.js";
+import { isRecord } from "../../core/record.js";
 import { isPlainChatRequest } from "./plain-chat-request.js";
 
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
@@ -110,5 +111,11 @@ function parseWith<T>(schema: z.ZodType, value: unknown): T {
 
 /** The common request passes a cheap check and is used as is; anything else goes through the schema. */
 export const parseChatRequest = (value: unknown): ChatRequest =>
-  isPlainChatRequest(value) ? value : parseWith<ChatRequest>(chatRequestSchema, value);
+  isPlainChatRequest(value) ? value : parseWith<ChatRequest>(chatRequestSchema, withModelFromModels(value));
+
+/** OpenRouter's form without `model`: the first of `models` is the model, the rest its fallbacks (a copy; the caller's object is not changed). */
+function withModelFromModels(value: unknown): unknown {
+  if (!isRecord(value) || value.model !== undefined || !Array.isArray(value.models) || typeof value.models[0] !== "string") return value;
+  return { ...value, model: value.models[0] };
+}
 export const parseEmbeddingsRequest = (value: unknown): EmbeddingsRequest => parseWith<EmbeddingsRequest>(embeddingsRequestSchema, value);
