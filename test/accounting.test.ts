@@ -160,6 +160,15 @@ describe("the ledger", () => {
     expect(claude.requests).toBe(2);
     expect(claude.cost_usd).toBeCloseTo(2 * cases[1]!.cost, 10);
   });
+
+  it("a bare date as `to` reaches through that whole day", async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const spend = async (query: string) =>
+      ((await (await gateway.fetch(`http://gw/admin/spend?group_by=provider&${query}`)).json()) as { data: Array<{ group: string; requests: number }> }).data;
+    const sameDay = await spend(`from=${today}&to=${today}`);
+    expect(sameDay.find((row) => row.group === "claude")?.requests).toBe(2);
+    expect(await spend(`from=${today}&to=${Date.now() - 86_400_000}`)).toEqual([]);
+  });
 });
 
 async function rowCount(): Promise<number> {

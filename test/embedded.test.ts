@@ -98,7 +98,7 @@ it("a closed gateway says so: calls reject with gateway_closed and HTTP gets a 5
   await closing.close();
   const ask = { model: "local/m", messages: [{ role: "user", content: "Hi" }] };
   await expect(closing.chat(ask)).rejects.toMatchObject({ status: 503, code: "gateway_closed" });
-  await expect(closing.stream(ask).next()).rejects.toMatchObject({ status: 503, code: "gateway_closed" });
+  await expect(closing.stream(ask)[Symbol.asyncIterator]().next()).rejects.toMatchObject({ status: 503, code: "gateway_closed" });
   const reply = await closing.fetch("http://gw/v1/chat/completions", { method: "POST", body: JSON.stringify(ask) });
   expect(reply.status).toBe(503);
   expect(await reply.json()).toMatchObject({ error: { code: "gateway_closed", message: "The gateway is closed" } });

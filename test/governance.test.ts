@@ -138,6 +138,10 @@ describe("authentication with a master key", () => {
   it("leaves /health open, whatever credential is sent", async () => {
     expect((await call(h, "GET", "/health", { key: null })).status).toBe(200);
     expect((await call(h, "GET", "/health", { key: "garbage-credential" })).status).toBe(200);
+    // Load balancers probe with HEAD: a 200 with no body.
+    const head = await fetch(`${h.url}/health`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
   });
 
   it("works with the official openai SDK: a virtual key succeeds, a wrong key is an AuthenticationError", async () => {

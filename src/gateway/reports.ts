@@ -20,6 +20,12 @@ export function parseTime(value: string | null | undefined, param: string, now =
   return parsed;
 }
 
+/** A range's end (exclusive): a bare date `2026-11-01` means through that whole day. */
+export function parseEnd(value: string | null | undefined, param: string, now = Date.now()): number | undefined {
+  const end = parseTime(value, param, now);
+  return end !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(value!) ? end + 86_400_000 : end;
+}
+
 export async function spendReport(runtime: Runtime, groupBy: string, from?: number, to?: number): Promise<SpendRow[]> {
   if (!GROUPS.includes(groupBy as SpendGroupBy)) {
     throw new GatewayError("bad_request", `Invalid 'group_by': expected one of ${GROUPS.join(", ")}`, { param: "group_by" });

@@ -6,7 +6,7 @@ import { AUDIT_ACTIONS } from "../../auth/audit-log.js";
 import { parseKeyCreate, parseKeyPatch } from "../../auth/key-input.js";
 import { toPublicKey } from "../../auth/virtual-key.js";
 import { GatewayError } from "../../core/errors.js";
-import { recentRequests, parseTime, savingsReport, spendReport } from "../reports.js";
+import { recentRequests, parseEnd, parseTime, savingsReport, spendReport } from "../reports.js";
 import type { Runtime } from "../runtime.js";
 import { providersReport } from "./admin-providers.js";
 import { readJson, type Route } from "./common.js";
@@ -79,7 +79,7 @@ async function keyById(runtime: Runtime, request: GatewayHttpRequest, requestId:
 
 const spend: Route = async (runtime, request) => {
   const q = request.query;
-  const rows = await spendReport(runtime, q.get("group_by") ?? "model", parseTime(q.get("from"), "from"), parseTime(q.get("to"), "to"));
+  const rows = await spendReport(runtime, q.get("group_by") ?? "model", parseTime(q.get("from"), "from"), parseEnd(q.get("to"), "to"));
   return jsonReply(200, { object: "list", group_by: q.get("group_by") ?? "model", data: rows });
 };
 
@@ -92,7 +92,7 @@ const savings: Route = async (runtime, request) => {
   const q = request.query;
   const fees = q.get("fees")?.split(",").map(Number);
   if (fees?.some((fee) => !Number.isFinite(fee) || fee < 0)) throw new GatewayError("bad_request", "Invalid 'fees': expected comma-separated percentages", { param: "fees" });
-  return jsonReply(200, await savingsReport(runtime, parseTime(q.get("from"), "from"), parseTime(q.get("to"), "to"), fees));
+  return jsonReply(200, await savingsReport(runtime, parseTime(q.get("from"), "from"), parseEnd(q.get("to"), "to"), fees));
 };
 
 const audit: Route = async (runtime, request) => {

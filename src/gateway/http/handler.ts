@@ -76,6 +76,8 @@ const ROUTES: Record<string, Route> = {
   "GET /models": models,
   "POST /v1/messages": anthropicMessages,
   "GET /health": health,
+  // Load balancers' probes; node:http sends no body for HEAD.
+  "HEAD /health": health,
   "GET /metrics": metrics,
   ...ADMIN_ROUTES,
 };
