@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { postgresAvailable, testSchemas } from "../../test/helpers/postgres.js";
 import type { LedgerRow } from "./ledger-row.js";
 import type { LedgerStore } from "./ledger-store.js";
-import { MemoryLedgerStore } from "./memory-store.js";
+import { MemoryLedgerStore, NOT_ROUTED_GROUP } from "./memory-store.js";
 import { openLedgerStore } from "./open-store.js";
 import { openSqlite } from "../storage/sqlite.js";
 import { applyMigrations, MIGRATIONS } from "./sqlite-migrations.js";
@@ -115,6 +115,21 @@ describe.each(stores)("%s ledger store", (_name, open) => {
       ["2026-01-01", 2, 11_000, 0.0268, 0],
       ["2026-01-02", 3, 900, 0.00225, 1],
     ]);
+    await store.close();
+  });
+
+  it("groups requests refused before routing as not routed, by model and by provider", async () => {
+    const store = await seeded();
+    await store.insert([
+      ledgerRow({ id: "refused-1", ts: DAY2 + 3, provider: "", model: "", requested_model: "gpt-4o", status: 403, error_kind: "forbidden", attempts: 0 }),
+      ledgerRow({ id: "refused-2", ts: DAY2 + 4, provider: "", model: "", requested_model: "nosuch", status: 404, error_kind: "not_found", attempts: 0 }),
+    ]);
+    const byModel = await store.spend({ groupBy: "model" });
+    expect(byModel.find((r) => r.group === NOT_ROUTED_GROUP)).toMatchObject({ requests: 2, cost_usd: 0 });
+    expect(byModel.map((r) => r.group)).not.toContain("/");
+    const byProvider = await store.spend({ groupBy: "provider" });
+    expect(byProvider.map((r) => [r.group, r.requests])).toContainEqual([NOT_ROUTED_GROUP, 2]);
+    expect(byProvider.map((r) => r.group)).not.toContain("");
     await store.close();
   });
 
@@ -255,6 +270,15 @@ describe("MemoryLedgerStore bounds", () => {
     expect(total!.cost_usd).toBeCloseTo(1, 10);
     expect((await store.spend({ groupBy: "key" })).map((r) => [r.group, r.requests])).toEqual(expect.arrayContaining([["k1", 500], [null, 500]]));
     expect((await store.recent({ limit: 1000 }))[0]!.id).toBe("r999");
+  });
+});
+
+describe("MemoryLedgerStore bounds, not-routed rows", () => {
+  it("keeps refused requests under the not-routed group once folded", async () => {
+    const store = new MemoryLedgerStore(2);
+    await store.insert(["a", "b", "c", "d"].map((id, i) => ledgerRow({ id, ts: DAY1 + i, provider: "", model: "", status: 403, attempts: 0 })));
+    expect((await store.spend({ groupBy: "model" })).map((r) => [r.group, r.requests])).toEqual([[NOT_ROUTED_GROUP, 4]]);
+    expect((await store.spend({ groupBy: "provider" })).map((r) => [r.group, r.requests])).toEqual([[NOT_ROUTED_GROUP, 4]]);
   });
 });
 

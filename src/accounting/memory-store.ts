@@ -11,6 +11,14 @@ import { RowColumns } from "./row-columns.js";
 import { recentLimit, roundUsd, sortSpendRows, type LedgerStore, type RecentQuery, type SpendGroupBy, type SpendQuery, type SpendRow, type SpendTotals } from "./ledger-store.js";
 
 export const DEFAULT_MEMORY_ROWS = 10_000;
+
+/**
+ * The model and provider group of requests refused before routing (a 403 or a
+ * 404, say): their provider and model are empty, which would read as "/" or "".
+ * Every store uses this name (the SQL stores spell it into their queries).
+ */
+export const NOT_ROUTED_GROUP = "(not routed)";
+
 const HOUR_MS = 3_600_000;
 
 /** Rows folded away: one per hour × key × provider × model. */
@@ -25,8 +33,8 @@ type Groupable = Pick<LedgerRow, "key_id" | "provider" | "model" | "ts">;
 
 const GROUP_KEYS: Record<SpendGroupBy, (row: Groupable) => string | null> = {
   key: (row) => row.key_id,
-  model: (row) => `${row.provider}/${row.model}`,
-  provider: (row) => row.provider,
+  model: (row) => (row.provider === "" ? NOT_ROUTED_GROUP : `${row.provider}/${row.model}`),
+  provider: (row) => row.provider || NOT_ROUTED_GROUP,
   day: (row) => new Date(row.ts).toISOString().slice(0, 10),
 };
 

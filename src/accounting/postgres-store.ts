@@ -17,6 +17,7 @@ import type pg from "pg";
 import { applyPostgresMigrations, bigintValue, integerValue, jsonBatchInsertSql, pgNumber, pgNumberOrNull, pgText, pgTextOrNull, timeBound, type PgMigration } from "../storage/postgres.js";
 import { requestIdOf, storedRequestId, type LedgerRow } from "./ledger-row.js";
 import { recentLimit, roundUsd, sortSpendRows, type LedgerStore, type RecentQuery, type SpendGroupBy, type SpendQuery, type SpendRow } from "./ledger-store.js";
+import { NOT_ROUTED_GROUP } from "./memory-store.js";
 
 export const LEDGER_PG_MIGRATIONS: readonly PgMigration[] = [
   {
@@ -78,8 +79,8 @@ const INSERT_SQL = jsonBatchInsertSql("ledger", COLUMNS);
 
 const GROUP_EXPRESSIONS: Record<SpendGroupBy, string> = {
   key: "key_id",
-  model: "provider || '/' || model",
-  provider: "provider",
+  model: `CASE WHEN provider = '' THEN '${NOT_ROUTED_GROUP}' ELSE provider || '/' || model END`,
+  provider: `CASE WHEN provider = '' THEN '${NOT_ROUTED_GROUP}' ELSE provider END`,
   // The UTC day whatever the session's TimeZone is.
   day: "to_char(to_timestamp(ts / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
 };

@@ -8,6 +8,7 @@ import { requestIdOf, storedRequestId, type LedgerRow } from "./ledger-row.js";
 import { recentLimit, roundUsd, sortSpendRows, type LedgerStore, type RecentQuery, type SpendGroupBy, type SpendQuery, type SpendRow } from "./ledger-store.js";
 import { openSqlite, type SqliteDatabase, type SqliteStatement, type SqliteTransaction, type SqliteValue } from "../storage/sqlite.js";
 import { applyMigrations } from "./sqlite-migrations.js";
+import { NOT_ROUTED_GROUP } from "./memory-store.js";
 
 const COLUMNS = [
   "id", "ts", "key_id", "requested_model", "provider", "model", "status", "error_kind", "attempts", "route", "stream",
@@ -17,8 +18,8 @@ const COLUMNS = [
 
 const GROUP_EXPRESSIONS: Record<SpendGroupBy, string> = {
   key: "key_id",
-  model: "provider || '/' || model",
-  provider: "provider",
+  model: `CASE WHEN provider = '' THEN '${NOT_ROUTED_GROUP}' ELSE provider || '/' || model END`,
+  provider: `CASE WHEN provider = '' THEN '${NOT_ROUTED_GROUP}' ELSE provider END`,
   day: "strftime('%Y-%m-%d', ts / 1000, 'unixepoch')",
 };
 

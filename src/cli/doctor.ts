@@ -3,10 +3,33 @@
  * reachability, and says what to fix. Exits non-zero when something is wrong.
  */
 import { loadStartupConfig } from "../config/load.js";
+import type { ProviderConfig } from "../config/schema.js";
 import { createGateway } from "../gateway/gateway.js";
 import { createLogger } from "../gateway/logger.js";
+import { modelListUrl } from "../gateway/provider-runtime.js";
+import type { ProbeResult } from "../gateway/models.js";
 
 const CHECK_TIMEOUT_MS = 5_000;
+
+type Verdict = "ok" | "warning" | "problem";
+
+/**
+ * A generic OpenAI-compatible server (vLLM, llama.cpp, a proxy) need not serve
+ * `/models`: a 404 there proves it reachable, not broken. Known vendors do list
+ * their models, so there a 404 means a wrong base_url.
+ */
+function verdictOf(config: ProviderConfig, result: ProbeResult): Verdict {
+  if (result.ok) return "ok";
+  // ProbeResult carries the status only in its detail ("HTTP 404").
+  return config.type === "openai-compatible" && result.detail === "HTTP 404" ? "warning" : "problem";
+}
+
+function probeLine(name: string, url: string | undefined, result: ProbeResult, verdict: Verdict, tookMs: number): string {
+  const probed = url ? `GET ${url}` : "no model-list endpoint";
+  if (verdict === "ok") return `✓ ${name}: reachable (${result.detail}, ${tookMs} ms; ${probed})`;
+  if (verdict === "warning") return `! ${name}: reachable, but lists no models (${result.detail} from ${probed}); declare them under providers.${name}.models`;
+  return `✗ ${name}: ${result.detail} (${probed})`;
+}
 
 export async function runDoctor(options: { config?: string }): Promise<void> {
   let problems = 0;
@@ -18,17 +41,14 @@ export async function runDoctor(options: { config?: string }): Promise<void> {
       problems++;
       console.log(`✗ ${disabled.provider}: disabled — ${disabled.reason}`);
     }
-    const checks = Object.keys(config.providers)
-      .filter((name) => !gateway.disabledProviders().some((d) => d.provider === name))
-      .map(async (name) => {
+    const checks = Object.entries(config.providers)
+      .filter(([name]) => !gateway.disabledProviders().some((d) => d.provider === name))
+      .map(async ([name, providerConfig]) => {
         const started = Date.now();
         const result = await gateway.probe(name, CHECK_TIMEOUT_MS);
-        const took = Date.now() - started;
-        if (result.ok) console.log(`✓ ${name}: reachable (${result.detail}, ${took} ms)`);
-        else {
-          problems++;
-          console.log(`✗ ${name}: ${result.detail}`);
-        }
+        const verdict = verdictOf(providerConfig, result);
+        if (verdict === "problem") problems++;
+        console.log(probeLine(name, modelListUrl(name, providerConfig), result, verdict, Date.now() - started));
       });
     await Promise.all(checks);
     if (!config.server.master_key) console.log("! no server.master_key: the gateway will serve on loopback only");

@@ -14,11 +14,14 @@ export async function runSpend(options: { config?: string; by?: string; since?: 
   const gateway = await createGateway({ config: { ...config, providers: {}, models: {}, routing: { ...config.routing, rules: [] } }, logger: createLogger("error") });
   try {
     const from = parseTime(options.since ?? "30d", "since");
-    const rows = await gateway.reports.spend(options.by ?? "model", from);
-    console.log(`Spend since ${new Date(from!).toISOString().slice(0, 10)} by ${options.by ?? "model"}:`);
+    const by = options.by ?? "model";
+    const rows = await gateway.reports.spend(by, from);
+    console.log(`Spend since ${new Date(from!).toISOString().slice(0, 10)} by ${by}:`);
+    // Only key groups can be null (requests without a virtual key); the stores name requests refused before routing.
+    const nullGroup = by === "key" ? "(no key)" : "(none)";
     printTable(
       ["group", "requests", "input", "cached", "output", "cost", "unpriced"],
-      rows.map((r) => [r.group ?? "(none)", r.requests, r.input_tokens, r.cached_tokens, r.output_tokens, usd(r.cost_usd), r.unpriced_requests]),
+      rows.map((r) => [r.group ?? nullGroup, r.requests, r.input_tokens, r.cached_tokens, r.output_tokens, usd(r.cost_usd), r.unpriced_requests]),
     );
     const total = rows.reduce((sum, r) => sum + r.cost_usd, 0);
     console.log(`total ${usd(total)}`);

@@ -99,6 +99,39 @@ models:
     );
   });
 
+  it("rejects a base_url that is not http(s), at its key path", () => {
+    const problems = problemsOf(() => validateConfig({ providers: { b: { type: "openai", base_url: "ftp://files.example/v1" } } }));
+    expect(problems).toEqual([expect.stringMatching(/^providers\.b\.base_url: expected an http\(s\) URL/)]);
+    expect(() => validateConfig({ providers: { b: { type: "openai", base_url: "https://api.example/v1" } } })).not.toThrow();
+  });
+
+  it("says what an api_key must be", () => {
+    expect(problemsOf(() => validateConfig({ providers: { b: { type: "openai", api_key: 123 } } }))).toEqual([
+      expect.stringMatching(/^providers\.b\.api_key: expected a secret reference .* or a list of them/),
+    ]);
+    expect(problemsOf(() => validateConfig({ providers: { b: { type: "openai", api_key: ["env:A", 7] } } }))).toEqual([
+      expect.stringMatching(/^providers\.b\.api_key\[1\]: expected a secret reference/),
+    ]);
+  });
+
+  it("keeps the pricing key's expectation", () => {
+    expect(problemsOf(() => validateConfig({ pricing: { "gpt-4o": { input: 1, output: 2 } } }))).toEqual([
+      "pricing.gpt-4o: expected a 'provider/model' key",
+    ]);
+    expect(problemsOf(() => validateConfig({ providers: { "a b": { type: "openai" } } }))).toEqual([
+      "providers.a b: provider names use letters, digits, '_', '-', '.'",
+    ]);
+  });
+
+  it("lets a rule redirect a requested name nothing else routes (clients keep asking for it)", () => {
+    const config = validateConfig({
+      providers: { up: { type: "openai-compatible", base_url: "http://127.0.0.1:9/v1" } },
+      models: { smart: { deployments: [{ provider: "up", model: "gpt-4o-mini" }] } },
+      routing: { rules: [{ from: ["gpt-4"], model: "smart" }] },
+    });
+    expect(config.routing.rules[0]).toMatchObject({ from: ["gpt-4"], model: "smart" });
+  });
+
   it("enables providers whose key variables are set, plus local Ollama", () => {
     const input = defaultConfigInput({ OPENAI_API_KEY: "sk-1", MISTRAL_API_KEY: "m-1" });
     expect(Object.keys(input.providers!)).toEqual(expect.arrayContaining(["openai", "mistral", "ollama"]));

@@ -21,12 +21,28 @@ function keyPath(path: ReadonlyArray<PropertyKey>): string {
   return out || "(root)";
 }
 
-function describeIssues(issues: z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => {
+type Issue = z.core.$ZodIssue;
+
+/**
+ * The issue that says what was expected: a record's "Invalid key" wraps the
+ * key schema's own message, and a union's issue hides the branch that matched
+ * the value's shape (the list branch for a list with one bad entry).
+ */
+function innermost(issue: Issue, prefix: PropertyKey[]): { issue: Issue; path: PropertyKey[] } {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === "invalid_key" && issue.issues.length > 0) return innermost(issue.issues[0]!, path);
+  if (issue.code !== "invalid_union") return { issue, path };
+  const plausible = issue.errors.filter((branch) => !(branch.length === 1 && branch[0]!.code === "invalid_type" && branch[0]!.path.length === 0));
+  return plausible.length === 1 && plausible[0]!.length > 0 ? innermost(plausible[0]![0]!, path) : { issue, path };
+}
+
+function describeIssues(issues: Issue[]): string[] {
+  return issues.map((outer) => {
+    const { issue, path } = innermost(outer, []);
     if (issue.code === "unrecognized_keys") {
-      return `${keyPath(issue.path)}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}`;
+      return `${keyPath(path)}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}`;
     }
-    return `${keyPath(issue.path)}: ${issue.message}`;
+    return `${keyPath(path)}: ${issue.message}`;
   });
 }
 

@@ -5,7 +5,12 @@
 import { z } from "zod";
 import { promptRedactionSchema } from "../auth/prompt-redaction.js";
 
-const secretRef = z.string().min(1, "expected a secret reference such as env:NAME, file:/path or vault:mount/path#field");
+const SECRET_REF_EXPECTED = "expected a secret reference such as env:NAME, file:/path or vault:mount/path#field";
+const secretRef = z.string({ error: SECRET_REF_EXPECTED }).min(1, SECRET_REF_EXPECTED);
+/** One key or several in rotation; the union's own issue would only say "Invalid input". */
+const secretRefs = z.union([secretRef, z.array(secretRef).min(1, `${SECRET_REF_EXPECTED}, or a non-empty list of them`)], {
+  error: `${SECRET_REF_EXPECTED}, or a list of them`,
+});
 
 const positiveInt = z.number().int().positive();
 
@@ -31,8 +36,9 @@ export const serverSchema = z.strictObject({
 
 export const providerSchema = z.strictObject({
   type: z.string().min(1),
-  api_key: z.union([secretRef, z.array(secretRef).min(1)]).optional(),
-  base_url: z.url({ message: "expected an http(s) URL" }).optional(),
+  api_key: secretRefs.optional(),
+  /** Only http(s): the transport would otherwise fail at the first request, far from the config. */
+  base_url: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
   /** Azure OpenAI `api-version` query parameter. */
   api_version: z.string().optional(),
   /** Extra headers sent upstream on every request (values may be secret references). */

@@ -7,7 +7,7 @@ import type { Redactor } from "../core/redact.js";
 import type { ProviderConfig } from "../config/schema.js";
 import type { SecretLookup } from "../config/secret-source.js";
 import type { ProviderAdapter, ProviderSettings } from "../providers/adapter.js";
-import { providerType } from "../providers/registry.js";
+import { providerType, type ProviderType } from "../providers/registry.js";
 import { UpstreamClient } from "../transport/upstream-client.js";
 import { KeyRing } from "./key-ring.js";
 
@@ -35,10 +35,23 @@ export interface ProviderRuntime {
   keys: KeyRing;
 }
 
-function splitBaseUrl(url: string): { origin: string; basePath: string } {
-  const parsed = new URL(url);
-  return { origin: parsed.origin, basePath: parsed.pathname.replace(/\/+$/, "") };
+function providerSettings(name: string, config: ProviderConfig, type: ProviderType, apiKeys: string[], headers: Record<string, string>): ProviderSettings {
+  const parsed = new URL(config.base_url ?? type.baseUrl!);
+  const basePath = parsed.pathname.replace(/\/+$/, "");
+  return { name, type: config.type, origin: parsed.origin, basePath, apiKeys, apiVersion: config.api_version, headers };
 }
+
+/** The model-listing URL a reachability probe asks (built without secrets: only the path matters); undefined when there is none. */
+export function modelListUrl(name: string, config: ProviderConfig): string | undefined {
+  const type = providerType(config.type);
+  if (!type) return undefined;
+  const settings = providerSettings(name, config, type, [], {});
+  const request = type.create(settings).modelsRequest?.();
+  return request && `${settings.origin}${request.path}`;
+}
+
+/** Header names that carry credentials. */
+const CREDENTIAL_HEADER = /auth|token|key|secret|cookie|password|signature|session/i;
 
 export function buildProvider(name: string, config: ProviderConfig, redactor: Redactor, log: Logger, resolveSecret: SecretLookup): ProviderRuntime | string {
   const type = providerType(config.type);
@@ -56,23 +69,33 @@ export function buildProvider(name: string, config: ProviderConfig, redactor: Re
     if (secret.literal) log.warn({ provider: name }, `provider '${name}': api_key is a literal value; prefer env:NAME or file:/path`);
     apiKeys.push(secret.value);
   }
-  if (type.keyRequired && apiKeys.length === 0) return `no usable api_key${skipped.length > 0 ? ` (${skipped.join("; ")})` : ""}`;
+  // A configured key that does not resolve must not leave the provider running keyless, whatever its
+  // type; a provider with no api_key at all (local Ollama, say) is keyless on purpose.
+  if (apiKeys.length === 0 && (type.keyRequired || references.length > 0)) {
+    return `no usable api_key${skipped.length > 0 ? ` (${skipped.join("; ")})` : ""}`;
+  }
   const headers: Record<string, string> = {};
+  const secrets = [...apiKeys];
   for (const [header, reference] of Object.entries(config.headers ?? {})) {
     const secret = resolveSecret(reference);
     if (!secret.ok) return `header '${header}': ${secret.reason}`;
     headers[header.toLowerCase()] = secret.value;
-    if (!secret.literal) redactor.add(secret.value);
+    // A secret reference says the value is secret; a literal one is, when its name says so. Plain
+    // values (an app title) are not redacted: the redactor also scrubs answers, and would mask them there.
+    if (!secret.literal) secrets.push(secret.value);
+    else if (CREDENTIAL_HEADER.test(header)) {
+      secrets.push(secret.value);
+      log.warn({ provider: name }, `provider '${name}': header '${header}' is a literal value; prefer env:NAME or file:/path`);
+    }
   }
-  redactor.add(...apiKeys);
-  const { origin, basePath } = splitBaseUrl(config.base_url ?? type.baseUrl!);
-  const settings: ProviderSettings = { name, type: config.type, origin, basePath, apiKeys, apiVersion: config.api_version, headers };
+  redactor.add(...secrets);
+  const settings = providerSettings(name, config, type, apiKeys, headers);
   return {
     name,
     type: config.type,
     settings,
     adapter: type.create(settings),
-    client: new UpstreamClient(name, origin, config.max_connections),
+    client: new UpstreamClient(name, settings.origin, config.max_connections),
     timeouts: {
       totalMs: config.timeout_ms ?? DEFAULT_TIMEOUTS.totalMs,
       firstTokenMs: config.first_token_timeout_ms ?? DEFAULT_TIMEOUTS.firstTokenMs,

@@ -1,0 +1,73 @@
+/**
+ * `switchyard doctor` against a local fake upstream: it names the URL it
+ * probed, and an OpenAI-compatible server without a model listing is a warning.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { echoHandler, sendJson, startFakeUpstream, type FakeUpstream } from "../../test/helpers/fake-upstream.js";
+import { ConfigError } from "../config/load.js";
+import { runDoctor } from "./doctor.js";
+
+let upstream: FakeUpstream;
+let output: string[];
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+});
+afterAll(() => upstream.close());
+beforeEach(() => {
+  output = [];
+  vi.spyOn(console, "log").mockImplementation((...parts) => void output.push(parts.join(" ")));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  upstream.handle(echoHandler);
+  process.exitCode = undefined;
+});
+
+function configFile(providers: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), "sy-doctor-")), "switchyard.yaml");
+  writeFileSync(file, `storage: { url: "memory://" }\nserver: { master_key: "sk-master-0123456789" }\nproviders:\n${providers}\n`);
+  return file;
+}
+
+/** Upstream without GET /models, as many self-hosted servers are. */
+function withoutModelList(status = 404) {
+  upstream.handle((request, res) => (request.url.endsWith("/models") ? sendJson(res, status, { error: "not found" }) : echoHandler(request, res)));
+}
+
+describe("switchyard doctor", () => {
+  it("names the probed URL of a reachable provider", async () => {
+    await runDoctor({ config: configFile(`  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }`) });
+    expect(output).toContainEqual(expect.stringMatching(new RegExp(`^✓ fake: reachable \\(HTTP 200, 1 models, \\d+ ms; GET ${upstream.baseUrl}/models\\)$`)));
+    expect(process.exitCode).toBeUndefined();
+  });
+
+  it("warns, without failing, when an OpenAI-compatible upstream has no model listing", async () => {
+    withoutModelList();
+    await runDoctor({ config: configFile(`  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }`) });
+    expect(output).toContain(`! fake: reachable, but lists no models (HTTP 404 from GET ${upstream.baseUrl}/models); declare them under providers.fake.models`);
+    expect(output.at(-1)).toBe("\nAll checks passed.");
+    expect(process.exitCode).toBeUndefined();
+  });
+
+  it("still fails other statuses, and a 404 from a vendor's listing, naming the URL", async () => {
+    withoutModelList(500);
+    await runDoctor({ config: configFile(`  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }`) });
+    expect(output).toContain(`✗ fake: HTTP 500 (GET ${upstream.baseUrl}/models)`);
+    expect(process.exitCode).toBe(1);
+
+    withoutModelList(404);
+    process.exitCode = undefined;
+    await runDoctor({ config: configFile(`  vendor: { type: groq, base_url: "${upstream.baseUrl}", api_key: "gsk-test-0123456789abcdef" }`) });
+    expect(output).toContain(`✗ vendor: HTTP 404 (GET ${upstream.baseUrl}/models)`);
+    expect(process.exitCode).toBe(1);
+  });
+
+  it("rejects a non-http(s) base_url before saying the config is valid", async () => {
+    await expect(runDoctor({ config: configFile(`  fake: { type: openai-compatible, base_url: "ftp://files.example/v1" }`) })).rejects.toThrow(ConfigError);
+    expect(output.join("\n")).not.toContain("valid");
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * `switchyard spend` over a SQLite ledger: requests refused before routing
+ * (no provider, no model) get a named group, not "/" or "".
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { LedgerRow } from "../accounting/ledger-row.js";
+import { SqliteLedgerStore } from "../accounting/sqlite-store.js";
+import { runSpend } from "./spend.js";
+
+let configPath: string;
+let output: string[];
+
+function ledgerRow(id: string, overrides: Partial<LedgerRow>): LedgerRow {
+  return {
+    id, request_id: id, ts: Date.now() - 60_000, key_id: "k1", requested_model: "smart", provider: "openai", model: "gpt-4o",
+    status: 200, error_kind: null, attempts: 1, route: "/v1/chat/completions", stream: false,
+    input_tokens: 100, cached_tokens: 0, cache_write_tokens: 0, output_tokens: 10, reasoning_tokens: 0,
+    cost_usd: 0.001, unpriced: false, estimated: false, price_version: "v", latency_ms: 5, ttft_ms: null,
+    ...overrides,
+  };
+}
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sy-spend-"));
+  const store = new SqliteLedgerStore(join(dir, "ledger.db"));
+  await store.migrate();
+  await store.insert([
+    ledgerRow("served", {}),
+    ledgerRow("refused", { key_id: null, provider: "", model: "", status: 403, error_kind: "forbidden", attempts: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 }),
+  ]);
+  await store.close();
+  configPath = join(dir, "switchyard.yaml");
+  writeFileSync(configPath, `storage: { url: "sqlite://${join(dir, "ledger.db")}" }\n`);
+});
+beforeEach(() => {
+  output = [];
+  vi.spyOn(console, "log").mockImplementation((...parts) => void output.push(parts.join(" ")));
+});
+afterEach(() => vi.restoreAllMocks());
+
+/** The table's first column, without the title, header and rule lines. */
+const groups = () => output.slice(3, -1).map((line) => line.split(/\s{2,}/)[0]);
+
+describe("switchyard spend", () => {
+  it("names refused requests by model and by provider", async () => {
+    await runSpend({ config: configPath, by: "model" });
+    expect(groups()).toEqual(["openai/gpt-4o", "(not routed)"]);
+    output = [];
+    await runSpend({ config: configPath, by: "provider" });
+    expect(groups()).toEqual(["openai", "(not routed)"]);
+  });
+
+  it("names requests without a key by key", async () => {
+    await runSpend({ config: configPath, by: "key" });
+    expect(groups()).toEqual(["k1", "(no key)"]);
+  });
+});
