@@ -36,7 +36,13 @@ async function chat(model: string) {
 
 describe("provider secrets", () => {
   it("does not send requests for providers whose api_key is missing", async () => {
-    for (const model of ["keyless/m", "local/m"]) expect((await chat(model)).status).toBe(404);
+    for (const model of ["keyless/m", "local/m"]) {
+      // A 503 that names the disabled provider (not a 404 for a model that "does not exist"); the reason is the admin's.
+      const { status, text } = await chat(model);
+      expect(status).toBe(503);
+      expect(JSON.parse(text)).toMatchObject({ error: { code: "provider_disabled", message: expect.stringContaining(`'${model.split("/")[0]}' is configured but disabled`) } });
+      expect(text).not.toContain("NOPE_F");
+    }
     expect(fixture.upstream.requests).toHaveLength(0);
   });
 

@@ -128,7 +128,7 @@ export function buildRuntime(config: SwitchyardConfig, shared: SharedServices, r
   for (const provider of providers.values()) {
     for (const model of provider.declaredModels) if (!declaredModels.has(model)) declaredModels.set(model, provider.name);
   }
-  const routes: RouteTable = { aliases, providers: new Set(providers.keys()), declaredModels };
+  const routes: RouteTable = { aliases, providers: new Set(providers.keys()), declaredModels, disabledProviders: new Set(disabled.map((d) => d.provider)) };
   const { cooldown, backoff, rules } = config.routing;
   const pricing = new Pricing(PriceCatalog.fromConfig(config.pricing), (name) => providers.get(name)?.type ?? config.providers[name]?.type);
   const router = new Router(routes, {

@@ -34,6 +34,8 @@ export interface RouteTable {
   providers: ReadonlySet<string>;
   /** Bare model ids declared under a provider's `models:` list → that provider. */
   declaredModels: ReadonlyMap<string, string>;
+  /** Configured but disabled providers (a missing secret, say). */
+  disabledProviders?: ReadonlySet<string>;
 }
 
 /** Deployments that share one alias (and so one strategy). */
@@ -56,6 +58,10 @@ export function resolveGroups(table: RouteTable, requested: string, seen: Set<st
     const provider = requested.slice(0, slash);
     if (table.providers.has(provider)) {
       return [{ alias: undefined, strategy: "ordered", deployments: [deployment(provider, requested.slice(slash + 1), undefined, DEFAULT_RETRIES)] }];
+    }
+    // The reason (an unset variable, a file path) is for operators: GET /admin/providers and the log show it.
+    if (table.disabledProviders?.has(provider)) {
+      throw new GatewayError("upstream_unavailable", `Provider '${provider}' is configured but disabled; GET /admin/providers says why`, { code: "provider_disabled", provider });
     }
   }
   const owner = table.declaredModels.get(requested);
