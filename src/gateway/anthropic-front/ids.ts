@@ -6,9 +6,9 @@ function randomId(prefix: string): string {
   return `${prefix}${randomBytes(12).toString("base64url")}`;
 }
 
-/** `msg_…` from the upstream's completion id, so logs on both sides can be matched. */
+/** `msg_…` from the upstream's completion id (an Anthropic upstream's is already one), so logs on both sides can be matched. */
 export function messageId(completionId: unknown): string {
-  const core = typeof completionId === "string" ? completionId.replace(/^chatcmpl-/, "").replace(UNSAFE, "_") : "";
+  const core = typeof completionId === "string" ? completionId.replace(/^(chatcmpl-|msg_)/, "").replace(UNSAFE, "_") : "";
   return core ? `msg_${core}` : randomId("msg_");
 }
 

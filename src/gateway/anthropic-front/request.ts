@@ -1,18 +1,31 @@
 /**
  * Anthropic Messages request → canonical (OpenAI-shaped) ChatRequest.
  *
- * Only fields with an OpenAI meaning are carried over; Anthropic-only fields
- * (cache_control, citations, thinking signatures, service_tier) have no
- * canonical slot and are dropped rather than passed through to upstreams that
- * would reject them.
+ * Fields with an OpenAI meaning are carried over as such. What only an
+ * Anthropic upstream can use (`thinking`, `cache_control`, signed thinking
+ * blocks, `is_error`, betas) rides out of band (providers/anthropic/out-of-band.ts):
+ * the Anthropic adapter reads it, other upstreams never see it. The rest
+ * (citations, service_tier) is dropped.
  */
 import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, TextPart, ToolCall, ToolChoice } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
+import { asRecord } from "../../core/record.js";
+import { CACHE_PARTS } from "../../providers/anthropic/messages.js";
+import { setOutOfBand } from "../../providers/anthropic/out-of-band.js";
+import { THINKING_BLOCKS, type ThinkingBlock } from "../../providers/anthropic/thinking-blocks.js";
 import type {
   AnthropicContentBlock, AnthropicDocumentParam, AnthropicImageParam, AnthropicMessageParam, AnthropicRequest,
   AnthropicToolParam, AnthropicToolResultParam,
 } from "./schema.js";
 import type { ReplyOptions } from "./types.js";
+
+/** Copies a block's prompt-caching breakpoint to what it became; true when there was one. */
+function keepCacheControl(target: object | undefined, block: Record<string, unknown>): boolean {
+  const cacheControl = asRecord(block.cache_control);
+  if (!cacheControl || !target) return false;
+  setOutOfBand(target, "cache_control", cacheControl);
+  return true;
+}
 
 function unsupported(message: string, param: string): GatewayError {
   return new GatewayError("bad_request", message, { code: "unsupported_content", param });
@@ -57,7 +70,11 @@ function toolResultMessage(block: AnthropicToolResultParam, param: string, image
     content = texts.join("\n");
   }
   if (block.is_error) content = content ? `Error: ${content}` : "Error";
-  return { role: "tool", tool_call_id: block.tool_use_id, content };
+  const message: ChatMessage = { role: "tool", tool_call_id: block.tool_use_id, content };
+  // The text prefix tells other upstreams; an Anthropic upstream gets its own flag too.
+  if (block.is_error) setOutOfBand(message, "is_error", true);
+  keepCacheControl(message, block);
+  return message;
 }
 
 /** Text-only content becomes a plain string: every OpenAI-compatible host accepts that, not all accept part arrays. */
@@ -66,21 +83,35 @@ function userContent(parts: ContentPart[]): string | ContentPart[] {
   return parts;
 }
 
+/**
+ * A message whose parts carry cache breakpoints keeps them apart for an
+ * Anthropic upstream (`cache_parts`, read by providers/anthropic/messages.ts),
+ * while its `content` stays what every other upstream got before.
+ */
+function withCacheParts(message: ChatMessage, parts: ContentPart[], cached: boolean): ChatMessage {
+  if (cached) setOutOfBand(message, CACHE_PARTS, parts);
+  return message;
+}
+
 function userMessages(blocks: AnthropicContentBlock[], param: string): ChatMessage[] {
   const toolMessages: ChatMessage[] = [];
   const parts: ContentPart[] = [];
   const toolImages: ContentPart[] = [];
+  let cached = false;
   blocks.forEach((block, index) => {
     const blockParam = `${param}[${index}]`;
     switch (block.type) {
       case "text":
         parts.push({ type: "text", text: block.text });
+        cached = keepCacheControl(parts.at(-1), block) || cached;
         break;
       case "image":
         parts.push(imagePart(block, blockParam));
+        cached = keepCacheControl(parts.at(-1), block) || cached;
         break;
       case "document":
         parts.push(...documentParts(block, blockParam));
+        cached = keepCacheControl(parts.at(-1), block) || cached;
         break;
       case "tool_result":
         toolMessages.push(toolResultMessage(block, blockParam, toolImages));
@@ -94,24 +125,36 @@ function userMessages(blocks: AnthropicContentBlock[], param: string): ChatMessa
   });
   // OpenAI wants tool messages right after the assistant's tool calls, before any user text.
   const all = [...toolImages, ...parts];
-  return all.length === 0 ? toolMessages : [...toolMessages, { role: "user", content: userContent(all) }];
+  return all.length === 0 ? toolMessages : [...toolMessages, withCacheParts({ role: "user", content: userContent(all) }, all, cached)];
 }
 
 function assistantMessage(blocks: AnthropicContentBlock[], param: string): ChatMessage | undefined {
-  const texts: string[] = [];
+  const texts: TextPart[] = [];
   const toolCalls: ToolCall[] = [];
+  const thinking: ThinkingBlock[] = [];
+  let cached = false;
   blocks.forEach((block, index) => {
-    if (block.type === "text") texts.push(block.text);
-    else if (block.type === "tool_use") {
+    if (block.type === "text") {
+      texts.push({ type: "text", text: block.text });
+      cached = keepCacheControl(texts.at(-1), block) || cached;
+    } else if (block.type === "tool_use") {
       toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: JSON.stringify(block.input) } });
-    } else if (block.type !== "thinking" && block.type !== "redacted_thinking") {
-      // Thinking blocks are Anthropic's signed echo; no canonical slot, so they are dropped.
+      keepCacheControl(toolCalls.at(-1), block);
+    } else if (block.type === "thinking") {
+      // Unsigned reasoning (another model's, relayed by this front) cannot go back to Anthropic, which checks signatures.
+      if (block.signature) thinking.push({ type: "thinking", thinking: block.thinking, signature: block.signature });
+    } else if (block.type === "redacted_thinking") {
+      thinking.push({ type: "redacted_thinking", data: block.data });
+    } else {
       throw unsupported(`A '${block.type}' block cannot appear in an assistant message`, `${param}[${index}].type`);
     }
   });
   if (texts.length === 0 && toolCalls.length === 0) return undefined;
-  const message: ChatMessage = { role: "assistant", content: texts.length > 0 ? texts.join("\n") : null };
+  const content = texts.length > 0 ? texts.map((part) => part.text).join("\n") : null;
+  const message = withCacheParts({ role: "assistant", content }, texts, cached);
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  // Anthropic requires them back, unchanged, when a tool-use loop continues with thinking on.
+  if (thinking.length > 0) setOutOfBand(message, THINKING_BLOCKS, thinking);
   return message;
 }
 
@@ -126,7 +169,14 @@ function translateMessage(message: AnthropicMessageParam, index: number): ChatMe
 function systemMessage(system: AnthropicRequest["system"]): ChatMessage | undefined {
   if (system === undefined) return undefined;
   const content = typeof system === "string" ? system : system.map((block) => block.text).join("\n");
-  return content ? { role: "system", content } : undefined;
+  if (!content) return undefined;
+  if (typeof system === "string" || !system.some((block) => block.cache_control !== undefined)) return { role: "system", content };
+  const parts = system.map((block) => {
+    const part: TextPart = { type: "text", text: block.text };
+    keepCacheControl(part, block);
+    return part;
+  });
+  return withCacheParts({ role: "system", content }, parts, true);
 }
 
 function functionTool(tool: AnthropicToolParam, index: number): FunctionTool {
@@ -137,7 +187,9 @@ function functionTool(tool: AnthropicToolParam, index: number): FunctionTool {
   const fn: FunctionTool["function"] = { name: tool.name, parameters: tool.input_schema };
   if (tool.description !== undefined) fn.description = tool.description;
   if (tool.strict !== undefined) fn.strict = tool.strict;
-  return { type: "function", function: fn };
+  const converted: FunctionTool = { type: "function", function: fn };
+  keepCacheControl(converted, tool);
+  return converted;
 }
 
 function toolChoice(choice: NonNullable<AnthropicRequest["tool_choice"]>): ToolChoice {
@@ -149,8 +201,11 @@ function toolChoice(choice: NonNullable<AnthropicRequest["tool_choice"]>): ToolC
   }
 }
 
-/** Translates a validated Anthropic request; throws a 400 GatewayError for content with no canonical form. */
-export function toChatRequest(request: AnthropicRequest): ChatRequest {
+/**
+ * Translates a validated Anthropic request; throws a 400 GatewayError for
+ * content with no canonical form. `betas` are the client's `anthropic-beta` names.
+ */
+export function toChatRequest(request: AnthropicRequest, betas: readonly string[] = []): ChatRequest {
   const messages: ChatMessage[] = [];
   const system = systemMessage(request.system);
   if (system) messages.push(system);
@@ -184,6 +239,8 @@ export function toChatRequest(request: AnthropicRequest): ChatRequest {
 
   const format = request.output_config?.format ?? request.output_format;
   if (format) chat.response_format = { type: "json_schema", json_schema: { name: "response", schema: format.schema, strict: true } };
+  if (request.thinking !== undefined) setOutOfBand(chat, "thinking", request.thinking);
+  if (betas.length > 0) setOutOfBand(chat, "anthropic_beta", betas);
   return chat;
 }
 

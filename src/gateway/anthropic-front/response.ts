@@ -3,6 +3,7 @@
  */
 import type { ChatCompletion } from "../../core/chat.js";
 import { isRecord } from "../../core/record.js";
+import { THINKING_BLOCKS, thinkingBlocksOf } from "../../providers/anthropic/thinking-blocks.js";
 import { messageId, toolUseId } from "./ids.js";
 import { matchedStopSequence, toStopReason } from "./stop-reason.js";
 import type { AnthropicMessage, AnthropicResponseBlock, ReplyOptions } from "./types.js";
@@ -33,7 +34,10 @@ export function toAnthropicMessage(completion: ChatCompletion, options: ReplyOpt
   const content: AnthropicResponseBlock[] = [];
 
   const reasoning = message?.reasoning_content;
-  if (options.thinking && typeof reasoning === "string" && reasoning !== "") {
+  // An Anthropic upstream's blocks come signed (out of band), and the client must be able to send them back.
+  const signed = options.thinking && message?.[THINKING_BLOCKS] !== undefined ? thinkingBlocksOf(message[THINKING_BLOCKS]) : [];
+  if (signed.length > 0) content.push(...signed);
+  else if (options.thinking && typeof reasoning === "string" && reasoning !== "") {
     content.push({ type: "thinking", thinking: reasoning, signature: "" });
   }
   const text = typeof message?.content === "string" && message.content !== "" ? message.content : message?.refusal;

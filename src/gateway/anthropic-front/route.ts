@@ -4,8 +4,9 @@
  * Anthropic SDKs and Claude Code work by changing only the base URL.
  *
  * Auth headers (`x-api-key` or `Authorization: Bearer`) and `anthropic-version`
- * / `anthropic-beta` are accepted and not interpreted here.
+ * are accepted and not interpreted here; `anthropic-beta` goes on to Anthropic upstreams.
  */
+import { betaNames } from "../../providers/anthropic/beta-header.js";
 import { completeChat } from "../chat.js";
 import { streamChat } from "../chat-stream.js";
 import { readJson, sseHeaders, type RouteContext } from "../http/common.js";
@@ -23,7 +24,7 @@ import { anthropicSseEncoder } from "./stream.js";
 export async function anthropicMessages(runtime: Runtime, request: GatewayHttpRequest, { requestId, meta }: RouteContext): Promise<GatewayReply> {
   try {
     const body = parseAnthropicRequest(readJson(request));
-    const chat = toChatRequest(body);
+    const chat = toChatRequest(body, betaNames(request.headers["anthropic-beta"]));
     const options = replyOptionsFor(body);
     if (chat.stream === true) {
       const session = await streamChat(runtime, chat, request.signal, meta);

@@ -1,8 +1,9 @@
 /**
  * Validation of Anthropic Messages requests (reference/providers.md §2). Fields
  * the translation reads are type-checked so a mistake gets a 400 naming the
- * exact path; fields it does not use (cache_control, citations, service_tier, …)
- * are accepted and ignored, as a client written for Anthropic sends them freely.
+ * exact path; other fields (cache_control, citations, service_tier, …) are
+ * accepted as sent, as a client written for Anthropic sends them freely
+ * (request.ts passes on what an Anthropic upstream can use).
  */
 import { z } from "zod";
 import { GatewayError } from "../../core/errors.js";

@@ -8,6 +8,8 @@ import { chunksOf, type StreamItem } from "../../core/chunk-text.js";
 import type { ChatChunk, ChunkDelta, FinishReason } from "../../core/chat.js";
 import { asGatewayError } from "../../core/errors.js";
 import { isRecord } from "../../core/record.js";
+import { START_USAGE } from "../../providers/anthropic/stream.js";
+import { THINKING_BLOCKS, thinkingBlocksOf } from "../../providers/anthropic/thinking-blocks.js";
 import type { Redactor } from "../../core/redact.js";
 import type { OpenAIUsage } from "../../core/usage.js";
 import { anthropicErrorBody } from "./errors.js";
@@ -78,13 +80,15 @@ export class AnthropicStreamTranslator {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        // OpenAI-shaped streams report usage only at the end; message_delta repeats the real counts.
-        usage: toAnthropicUsage(chunk?.usage),
+        // OpenAI-shaped streams report usage only at the end (message_delta repeats the real counts);
+        // an Anthropic upstream's input counts come out of band on the first chunk.
+        usage: toAnthropicUsage((chunk?.[START_USAGE] as OpenAIUsage | undefined) ?? chunk?.usage),
       },
     };
   }
 
   private translateDelta(delta: ChunkDelta, events: AnthropicStreamEvent[]): void {
+    if (delta[THINKING_BLOCKS] !== undefined && this.options.thinking) this.signedThinking(delta[THINKING_BLOCKS], events);
     const reasoning = delta.reasoning_content;
     if (this.options.thinking && typeof reasoning === "string" && reasoning !== "") {
       this.ensureOpen("thinking", events);
@@ -119,6 +123,22 @@ export class AnthropicStreamTranslator {
       const fragment = call.function?.arguments;
       if (typeof fragment === "string" && fragment !== "") events.push({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: fragment } });
     });
+  }
+
+  /** An Anthropic upstream's signature ends the open thinking block; a redacted block is sent whole. */
+  private signedThinking(blocks: unknown, events: AnthropicStreamEvent[]): void {
+    for (const block of thinkingBlocksOf(blocks)) {
+      if (block.type === "thinking") {
+        if (this.open?.kind !== "thinking") continue;
+        events.push({ type: "content_block_delta", index: this.open.index, delta: { type: "signature_delta", signature: block.signature } });
+        this.close(events);
+      } else {
+        this.close(events);
+        const index = this.nextIndex++;
+        events.push({ type: "content_block_start", index, content_block: block });
+        events.push({ type: "content_block_stop", index });
+      }
+    }
   }
 
   private ensureOpen(kind: "text" | "thinking", events: AnthropicStreamEvent[]): void {

@@ -15,9 +15,10 @@ export type AnthropicStopReason =
 
 export interface AnthropicTextBlock { type: "text"; text: string }
 export interface AnthropicToolUseBlock { type: "tool_use"; id: string; name: string; input: Record<string, unknown> }
-/** Reasoning text from the upstream; `signature` is empty because no Anthropic model signed it. */
+/** Reasoning text from the upstream; `signature` is empty unless an Anthropic model signed it. */
 export interface AnthropicThinkingBlock { type: "thinking"; thinking: string; signature: string }
-export type AnthropicResponseBlock = AnthropicTextBlock | AnthropicToolUseBlock | AnthropicThinkingBlock;
+export interface AnthropicRedactedThinkingBlock { type: "redacted_thinking"; data: string }
+export type AnthropicResponseBlock = AnthropicTextBlock | AnthropicToolUseBlock | AnthropicThinkingBlock | AnthropicRedactedThinkingBlock;
 
 /** `input_tokens` excludes cache reads and writes, unlike OpenAI's `prompt_tokens`. */
 export interface AnthropicUsage {
@@ -43,7 +44,8 @@ export interface AnthropicMessage {
 export type AnthropicBlockDelta =
   | { type: "text_delta"; text: string }
   | { type: "input_json_delta"; partial_json: string }
-  | { type: "thinking_delta"; thinking: string };
+  | { type: "thinking_delta"; thinking: string }
+  | { type: "signature_delta"; signature: string };
 
 export type AnthropicStreamEvent =
   | { type: "message_start"; message: AnthropicMessage }

@@ -11,6 +11,7 @@ import type { ChatRequest } from "../../core/chat.js";
 import type { CallContext, ProviderAdapter, ProviderSettings, UpstreamRequest } from "../adapter.js";
 import { headersPerKey } from "../headers-per-key.js";
 import type { ProviderType } from "../registry.js";
+import { betaHeader } from "./beta-header.js";
 import { anthropicError } from "./errors.js";
 import { parseAnthropicRateLimit } from "./rate-limit.js";
 import { toAnthropicRequest } from "./request.js";
@@ -32,12 +33,19 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
     return out;
   });
 
+  // Configured headers keep the case they were written in.
+  const betaKey = Object.keys(settings.headers).find((name) => name.toLowerCase() === "anthropic-beta") ?? "anthropic-beta";
+
   return {
     type: "anthropic",
 
     chatRequest(request: ChatRequest, context: CallContext): UpstreamRequest {
       const body = toAnthropicRequest(request, context.model);
-      return { method: "POST", path: `${settings.basePath}/messages`, headers: headers(context.apiKey), body: JSON.stringify(body) };
+      const shared = headers(context.apiKey);
+      const beta = request.anthropic_beta === undefined ? undefined : betaHeader(shared[betaKey], request.anthropic_beta);
+      // The shared headers are frozen (headers-per-key.ts): a request's betas go on a copy.
+      const sent = beta === undefined ? shared : { ...shared, [betaKey]: beta };
+      return { method: "POST", path: `${settings.basePath}/messages`, headers: sent, body: JSON.stringify(body) };
     },
 
     chatResponse(body, context) {

@@ -7,9 +7,22 @@
  *   in a user turn the tool results come before any text, as Anthropic requires;
  * - the conversation starts with a user turn.
  */
-import type { ChatMessage } from "../../core/chat.js";
+import type { ChatMessage, ContentPart } from "../../core/chat.js";
+import { asRecord } from "../../core/record.js";
 import { badRequest, textOnlyBlocks, toolResultContent, userBlocks } from "./content.js";
-import type { ContentBlockParam, MessageParam, TextBlockParam, ToolUseBlockParam } from "./wire-types.js";
+import { thinkingBlocksOf } from "./thinking-blocks.js";
+import type { ContentBlockParam, MessageParam, TextBlockParam, ToolResultBlockParam, ToolUseBlockParam } from "./wire-types.js";
+
+/**
+ * A message's content as parts, when its plain `content` was joined for other
+ * upstreams but its parts carry `cache_control` (the Anthropic front sets it out of band).
+ */
+export const CACHE_PARTS = "cache_parts";
+
+function contentOf(message: ChatMessage): ChatMessage["content"] {
+  const parts = message[CACHE_PARTS];
+  return Array.isArray(parts) ? (parts as ContentPart[]) : message.content;
+}
 
 /** Sent as the first user turn when a conversation has none (system-only, or assistant-first). */
 export const PLACEHOLDER_USER_TURN = "Continue.";
@@ -43,8 +56,11 @@ function assistantBlocks(message: ChatMessage, param: string): ContentBlockParam
   if (message.function_call !== undefined) {
     throw badRequest("'function_call' is not supported by Anthropic; use 'tool_calls'", `${param}.function_call`);
   }
-  const blocks: ContentBlockParam[] = textOnlyBlocks(message.content, `${param}.content`);
-  // reasoning_content is not sent back: Anthropic needs the thinking block's signature, which OpenAI clients never keep.
+  // reasoning_content alone is not sent back: Anthropic checks the signature that only `thinking_blocks` keeps.
+  // The signed blocks come first, as Anthropic returned them.
+  const thinking = message.thinking_blocks === undefined ? [] : thinkingBlocksOf(message.thinking_blocks);
+  const text = textOnlyBlocks(contentOf(message), `${param}.content`);
+  const blocks: ContentBlockParam[] = thinking.length > 0 ? [...thinking, ...text] : text;
   (message.tool_calls ?? []).forEach((call, j) => {
     const tool: ToolUseBlockParam = {
       type: "tool_use",
@@ -52,6 +68,8 @@ function assistantBlocks(message: ChatMessage, param: string): ContentBlockParam
       name: call.function.name,
       input: parseArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`),
     };
+    const cacheControl = asRecord((call as typeof call & { cache_control?: unknown }).cache_control);
+    if (cacheControl) tool.cache_control = cacheControl;
     blocks.push(tool);
   });
   return blocks;
@@ -61,10 +79,14 @@ function toolResult(message: ChatMessage, param: string): ContentBlockParam {
   if (typeof message.tool_call_id !== "string" || message.tool_call_id === "") {
     throw badRequest("A tool message needs the 'tool_call_id' it answers", `${param}.tool_call_id`);
   }
+  const result: ToolResultBlockParam = { type: "tool_result", tool_use_id: message.tool_call_id };
   const content = toolResultContent(message.content, `${param}.content`);
-  return content === undefined
-    ? { type: "tool_result", tool_use_id: message.tool_call_id }
-    : { type: "tool_result", tool_use_id: message.tool_call_id, content };
+  if (content !== undefined) result.content = content;
+  // Anthropic's own fields, when the client sent them in Anthropic's format (other adapters never read them).
+  if (message.is_error === true) result.is_error = true;
+  const cacheControl = asRecord(message.cache_control);
+  if (cacheControl) result.cache_control = cacheControl;
+  return result;
 }
 
 function append(turns: Turn[], role: Turn["role"], blocks: ContentBlockParam[]): void {
@@ -110,12 +132,14 @@ export function toAnthropicConversation(messages: ChatMessage[]): Conversation {
     const param = `messages[${i}]`;
     switch (message.role) {
       case "system":
-      case "developer":
-        if (Array.isArray(message.content)) structuredSystem = true;
-        systemParts.push(...textOnlyBlocks(message.content, `${param}.content`));
+      case "developer": {
+        const content = contentOf(message);
+        if (Array.isArray(content)) structuredSystem = true;
+        systemParts.push(...textOnlyBlocks(content, `${param}.content`));
         break;
+      }
       case "user":
-        append(turns, "user", userBlocks(message.content, `${param}.content`));
+        append(turns, "user", userBlocks(contentOf(message), `${param}.content`));
         break;
       case "assistant":
         append(turns, "assistant", assistantBlocks(message, param));

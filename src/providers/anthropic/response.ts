@@ -1,16 +1,20 @@
 /**
  * An Anthropic message → an OpenAI chat completion. Text blocks are joined
  * into `content`, `tool_use` blocks become `tool_calls`, thinking becomes
- * `reasoning_content`; server-tool and other blocks have no OpenAI shape and
+ * `reasoning_content` (and, signed, out-of-band `thinking_blocks`); server-tool and other blocks have no OpenAI shape and
  * are left out. Usage is returned canonically: the gateway renders it.
  */
-import type { ChatCompletion, ToolCall } from "../../core/chat.js";
+import type { ChatChoice, ChatCompletion, ToolCall } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
 import type { ChatResult } from "../adapter.js";
 import { anthropicErrorEvent } from "./errors.js";
 import { mapAnthropicStopReason } from "./finish-reason.js";
+import { setOutOfBand } from "./out-of-band.js";
+import { THINKING_BLOCKS, type ThinkingBlock } from "./thinking-blocks.js";
 import { usageFromAnthropic } from "./usage.js";
-import { errorBodySchema, messageSchema, textBlockSchema, thinkingBlockSchema, toolUseBlockSchema } from "./wire-types.js";
+import {
+  errorBodySchema, messageSchema, redactedThinkingBlockSchema, textBlockSchema, thinkingBlockSchema, toolUseBlockSchema,
+} from "./wire-types.js";
 
 export interface TranslationContext {
   provider: string;
@@ -38,10 +42,12 @@ export function toChatResult(body: unknown, context: TranslationContext): ChatRe
   const text: string[] = [];
   const reasoning: string[] = [];
   const toolCalls: ToolCall[] = [];
+  const signed: ThinkingBlock[] = [];
   for (const block of message.content) {
     const schema =
       block.type === "text" ? textBlockSchema
       : block.type === "thinking" ? thinkingBlockSchema
+      : block.type === "redacted_thinking" ? redactedThinkingBlockSchema
       : block.type === "tool_use" ? toolUseBlockSchema
       : undefined;
     if (!schema) continue;
@@ -49,32 +55,38 @@ export function toChatResult(body: unknown, context: TranslationContext): ChatRe
     if (!checked.success) throw unparsable(provider, `${block.type} block`);
     const known = checked.data;
     if (known.type === "text") text.push(known.text);
-    else if (known.type === "thinking") reasoning.push(known.thinking);
+    else if (known.type === "thinking") {
+      reasoning.push(known.thinking);
+      signed.push({ type: "thinking", thinking: known.thinking, signature: known.signature ?? "" });
+    } else if (known.type === "redacted_thinking") signed.push(known);
     else {
       toolCalls.push({ id: known.id, type: "function", function: { name: known.name, arguments: JSON.stringify(known.input ?? {}) } });
     }
   }
 
   const finishReason = mapAnthropicStopReason(message.stop_reason);
+  const choice: ChatChoice = {
+    index: 0,
+    message: {
+      role: "assistant",
+      content: text.length > 0 ? text.join("") : null,
+      refusal: null,
+      ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
+      ...(reasoning.length > 0 && { reasoning_content: reasoning.join("") }),
+    },
+    finish_reason: finishReason.unified,
+    logprobs: null,
+  };
+  // Signed, for the Anthropic front to return so the client can send them back; OpenAI-shaped answers stay as they were.
+  if (signed.length > 0) setOutOfBand(choice.message, THINKING_BLOCKS, signed);
+  // "stop" does not say which stop sequence matched; vLLM's `stop_reason` on the choice does.
+  if (message.stop_reason === "stop_sequence" && typeof message.stop_sequence === "string") choice.stop_reason = message.stop_sequence;
   const completion: ChatCompletion = {
     id: message.id,
     object: "chat.completion",
     created: Math.floor((context.now ?? Date.now()) / 1000),
     model: message.model ?? context.model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: "assistant",
-          content: text.length > 0 ? text.join("") : null,
-          refusal: null,
-          ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
-          ...(reasoning.length > 0 && { reasoning_content: reasoning.join("") }),
-        },
-        finish_reason: finishReason.unified,
-        logprobs: null,
-      },
-    ],
+    choices: [choice],
   };
   return { completion, usage: usageFromAnthropic(message.usage), finishReason };
 }

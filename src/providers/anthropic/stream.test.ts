@@ -75,7 +75,7 @@ function checkShape(chunks: ChatChunk[], finished: boolean): void {
   }
 }
 
-const PAIRS = ["text", "tool-use-parallel", "thinking", "max-tokens", "cache-usage"];
+const PAIRS = ["text", "tool-use-parallel", "thinking", "max-tokens", "cache-usage", "stop-sequence"];
 
 describe("AnthropicStreamTranslator on fixtures", () => {
   it("text: role chunk, content deltas, one finish chunk; ids from message_start", async () => {

@@ -4,25 +4,33 @@
  * One role chunk first; text → `delta.content`; thinking →
  * `delta.reasoning_content`; each `tool_use` block → a tool call whose `index`
  * counts tool blocks only (Anthropic's `index` counts every block), announced
- * with its id and name and then fed `partial_json` as `arguments`; one
- * finish chunk at `message_delta` (or `message_stop`). Usage is collected,
- * never emitted: the gateway writes the single usage chunk.
+ * with its id and name and then fed `partial_json` as `arguments`; a thinking
+ * block's signature and a redacted thinking block ride out of band on the next
+ * chunk's delta as `thinking_blocks` (for the Anthropic front); one finish chunk at `message_delta` (or `message_stop`), with the matched
+ * stop sequence as the choice's `stop_reason`. Usage is collected, never
+ * emitted: the gateway writes the single usage chunk (the role chunk holds the
+ * input counts out of band, for fronts that announce them first).
  */
 import { randomUUID } from "node:crypto";
 import type { ChatChunk, ChunkDelta, FinishReason } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
 import type { MappedFinishReason } from "../../core/finish-reason.js";
 import { isRecord } from "../../core/record.js";
-import type { Usage } from "../../core/usage.js";
+import { toOpenAIUsage, type Usage } from "../../core/usage.js";
 import type { SseEvent, StreamTranslator } from "../adapter.js";
 import { anthropicErrorEvent } from "./errors.js";
 import { mapAnthropicStopReason } from "./finish-reason.js";
+import { setOutOfBand } from "./out-of-band.js";
 import type { TranslationContext } from "./response.js";
+import { THINKING_BLOCKS, type ThinkingBlock } from "./thinking-blocks.js";
 import { mergeAnthropicUsage, usageFromAnthropic } from "./usage.js";
 import {
   blockDeltaSchema, blockStartSchema, blockStopSchema, errorEventSchema, messageDeltaSchema, messageStartSchema,
-  textBlockSchema, thinkingBlockSchema, toolUseBlockSchema, type AnthropicUsage,
+  redactedThinkingBlockSchema, textBlockSchema, thinkingBlockSchema, toolUseBlockSchema, type AnthropicUsage,
 } from "./wire-types.js";
+
+/** The out-of-band field of the role chunk holding `message_start`'s usage, OpenAI-shaped. */
+export const START_USAGE = "start_usage";
 
 type Block =
   | { kind: "text" | "thinking" | "other" }
@@ -37,6 +45,8 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   private readonly created: number;
   private readonly blocks = new Map<number, Block>();
   private toolCount = 0;
+  /** Signatures and redacted blocks not yet attached to a chunk. */
+  private pendingThinking: ThinkingBlock[] = [];
   private finished = false;
   private stopped = false;
 
@@ -107,6 +117,10 @@ export class AnthropicStreamTranslator implements StreamTranslator {
 
   private chunk(delta: ChunkDelta, finishReason: FinishReason | null = null): ChatChunk {
     this.id ??= `chatcmpl-${randomUUID()}`;
+    if (this.pendingThinking.length > 0) {
+      setOutOfBand(delta, THINKING_BLOCKS, this.pendingThinking);
+      this.pendingThinking = [];
+    }
     return {
       id: this.id,
       object: "chat.completion.chunk",
@@ -129,7 +143,12 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     if (first) this.id = message.id;
     if (message.model) this.model = message.model;
     this.rawUsage = mergeAnthropicUsage(this.rawUsage, message.usage);
-    return first ? [this.chunk({ role: "assistant", content: "" })] : [];
+    if (!first) return [];
+    const role = this.chunk({ role: "assistant", content: "" });
+    // Anthropic's own front reports input tokens in its first event; OpenAI-shaped output must not show usage yet.
+    const usage = this.usage;
+    if (usage) setOutOfBand(role, START_USAGE, toOpenAIUsage(usage));
+    return [role];
   }
 
   private onBlockStart(data: unknown): ChatChunk[] {
@@ -154,8 +173,12 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         tool_calls: [{ index: toolIndex, id: tool.id, type: "function", function: { name: tool.name, arguments: initial } }],
       });
     }
-    // redacted_thinking, server tools and their results have no OpenAI shape.
     this.blocks.set(index, { kind: "other" });
+    if (block.type === "redacted_thinking") {
+      this.pendingThinking.push(this.checked(redactedThinkingBlockSchema.safeParse(block), "redacted_thinking block"));
+      return [];
+    }
+    // Server tools and their results have no OpenAI shape.
     return [];
   }
 
@@ -168,12 +191,17 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     if (delta.type === "thinking_delta" && block?.kind === "thinking") {
       return delta.thinking ? this.emit([], { reasoning_content: delta.thinking }) : [];
     }
+    if (delta.type === "signature_delta" && block?.kind === "thinking") {
+      // Comes once, after the thinking text, which is already out as reasoning_content.
+      if (delta.signature) this.pendingThinking.push({ type: "thinking", thinking: "", signature: delta.signature });
+      return [];
+    }
     if (delta.type === "input_json_delta" && block?.kind === "tool") {
       if (!delta.partial_json) return [];
       block.hasArguments = true;
       return this.emit([], { tool_calls: [{ index: block.toolIndex, function: { arguments: delta.partial_json } }] });
     }
-    // signature_delta, citations_delta, deltas of skipped blocks.
+    // citations_delta, deltas of skipped blocks.
     return [];
   }
 
@@ -189,15 +217,18 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   private onMessageDelta(data: unknown): ChatChunk[] {
     const { delta, usage } = this.checked(messageDeltaSchema.safeParse(data), "message_delta event");
     this.rawUsage = mergeAnthropicUsage(this.rawUsage, usage);
-    return delta?.stop_reason ? this.finish(delta.stop_reason) : [];
+    return delta?.stop_reason ? this.finish(delta.stop_reason, delta.stop_sequence) : [];
   }
 
-  private finish(stopReason: string | undefined): ChatChunk[] {
+  private finish(stopReason: string | undefined, stopSequence?: string | null): ChatChunk[] {
     if (this.finished) return [];
     this.finished = true;
     this.finishReason = mapAnthropicStopReason(stopReason);
     const out = this.emit([], undefined);
-    out.push(this.chunk({}, this.finishReason.unified));
+    const last = this.chunk({}, this.finishReason.unified);
+    // "stop" does not say which stop sequence matched; vLLM's `stop_reason` on the choice does.
+    if (stopReason === "stop_sequence" && typeof stopSequence === "string") last.choices[0]!.stop_reason = stopSequence;
+    out.push(last);
     return out;
   }
 }

@@ -1,4 +1,5 @@
 import type { FunctionTool, ToolChoice } from "../../core/chat.js";
+import { asRecord } from "../../core/record.js";
 import { badRequest } from "./content.js";
 import type { ToolChoiceParam, ToolParam } from "./wire-types.js";
 
@@ -14,6 +15,9 @@ export function toAnthropicTools(tools: FunctionTool[] | undefined): ToolParam[]
     if (description) converted.description = description;
     // Anthropic's strict tool use is the same guarantee as OpenAI's strict function calling.
     if (strict === true) converted.strict = true;
+    // A prompt-caching breakpoint on the tool (LiteLLM's and the Anthropic front's place for it).
+    const cacheControl = asRecord((tool as FunctionTool & { cache_control?: unknown }).cache_control);
+    if (cacheControl) converted.cache_control = cacheControl;
     return converted;
   });
 }

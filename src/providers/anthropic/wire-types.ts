@@ -37,15 +37,32 @@ export interface ToolUseBlockParam {
   id: string;
   name: string;
   input: Record<string, unknown>;
+  cache_control?: CacheControl;
 }
 
 export interface ToolResultBlockParam {
   type: "tool_result";
   tool_use_id: string;
   content?: string | Array<TextBlockParam | ImageBlockParam>;
+  is_error?: boolean;
+  cache_control?: CacheControl;
 }
 
-export type ContentBlockParam = TextBlockParam | ImageBlockParam | DocumentBlockParam | ToolUseBlockParam | ToolResultBlockParam;
+/** Earlier reasoning echoed back unchanged: Anthropic checks the signature. */
+export interface ThinkingBlockParam {
+  type: "thinking";
+  thinking: string;
+  signature: string;
+}
+
+export interface RedactedThinkingBlockParam {
+  type: "redacted_thinking";
+  data: string;
+}
+
+export type ContentBlockParam =
+  | TextBlockParam | ImageBlockParam | DocumentBlockParam | ToolUseBlockParam | ToolResultBlockParam
+  | ThinkingBlockParam | RedactedThinkingBlockParam;
 
 export interface MessageParam {
   role: "user" | "assistant";
@@ -57,6 +74,7 @@ export interface ToolParam {
   description?: string;
   input_schema: Record<string, unknown>;
   strict?: boolean;
+  cache_control?: CacheControl;
 }
 
 export type ToolChoiceParam =
@@ -107,7 +125,8 @@ export type AnthropicUsage = z.infer<typeof usageSchema>;
 export const anyBlockSchema = z.looseObject({ type: z.string() });
 
 export const textBlockSchema = z.object({ type: z.literal("text"), text: z.string() });
-export const thinkingBlockSchema = z.object({ type: z.literal("thinking"), thinking: z.string() });
+export const thinkingBlockSchema = z.object({ type: z.literal("thinking"), thinking: z.string(), signature: z.string().optional() });
+export const redactedThinkingBlockSchema = z.object({ type: z.literal("redacted_thinking"), data: z.string() });
 export const toolUseBlockSchema = z.object({
   type: z.literal("tool_use"),
   id: z.string(),
@@ -121,6 +140,7 @@ export const messageSchema = z.object({
   model: z.string().optional(),
   content: z.array(anyBlockSchema),
   stop_reason: z.string().nullish(),
+  stop_sequence: z.string().nullish(),
   usage: usageSchema.nullish(),
 });
 export type AnthropicMessage = z.infer<typeof messageSchema>;
@@ -145,13 +165,14 @@ export const blockDeltaSchema = z.object({
     text: z.string().optional(),
     partial_json: z.string().optional(),
     thinking: z.string().optional(),
+    signature: z.string().optional(),
   }),
 });
 
 export const blockStopSchema = z.object({ index: z.number() });
 
 export const messageDeltaSchema = z.object({
-  delta: z.object({ stop_reason: z.string().nullish() }).optional(),
+  delta: z.object({ stop_reason: z.string().nullish(), stop_sequence: z.string().nullish() }).optional(),
   usage: usageSchema.nullish(),
 });
 

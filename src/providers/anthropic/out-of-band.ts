@@ -1,0 +1,14 @@
+/**
+ * Anthropic-only fields on canonical objects that JSON never shows.
+ *
+ * The Anthropic front fills the canonical request with what an Anthropic
+ * upstream can use (`thinking`, `cache_control`, signed thinking blocks,
+ * `is_error`, betas), but any provider may serve it, and OpenAI-compatible
+ * adapters send the request as JSON to hosts that reject unknown fields. A
+ * non-enumerable property is read by name like any other field and skipped
+ * by `JSON.stringify` and `Object.keys`, so other upstreams receive exactly the
+ * request they did before. (Shallow copies skip it too: pass the object itself.)
+ */
+export function setOutOfBand(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
+}

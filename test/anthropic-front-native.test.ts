@@ -1,0 +1,153 @@
+/**
+ * The official Anthropic SDK through `POST /v1/messages` to an Anthropic
+ * upstream (fixtures from src/providers/anthropic/__fixtures__): what only
+ * Anthropic understands (thinking, cache_control, signed thinking history,
+ * is_error, anthropic-beta) reaches it, and what it answers (signatures, the
+ * matched stop sequence, message ids, input tokens at message_start) comes
+ * back. The same request routed to an OpenAI-compatible upstream stays a plain
+ * OpenAI request.
+ */
+import Anthropic from "@anthropic-ai/sdk";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createGateway, type Gateway } from "../src/gateway/gateway.js";
+import { createLogger } from "../src/gateway/logger.js";
+import { validateOpenAI } from "./helpers/openapi.js";
+import { echoHandler, startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
+import { sendRecorded } from "./helpers/provider-fixtures.js";
+
+let anthropic: FakeUpstream;
+let openai: FakeUpstream;
+let gateway: Gateway;
+let client: Anthropic;
+
+beforeAll(async () => {
+  [anthropic, openai] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
+  anthropic.handle((request, res) => {
+    const model = String(request.body?.model);
+    const fixture = model.startsWith("stop") ? "anthropic-stop-sequence" : "anthropic-thinking";
+    sendRecorded(res, "anthropic", fixture, request.body?.stream === true);
+  });
+  openai.handle(echoHandler);
+  gateway = await createGateway({
+    logger: createLogger("silent"),
+    config: {
+      storage: { url: "memory://" },
+      providers: {
+        claude: { type: "anthropic", base_url: `${anthropic.url}/v1`, api_key: "sk-ant-test-000000000000", headers: { "anthropic-beta": "configured-beta-1" } },
+        fake: { type: "openai-compatible", base_url: openai.baseUrl, api_key: "sk-test-upstream-000000" },
+      },
+    },
+  });
+  client = new Anthropic({ apiKey: "x", baseURL: "http://gw", fetch: gateway.fetch, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gateway.close();
+  await Promise.all([anthropic.close(), openai.close()]);
+});
+beforeEach(() => {
+  anthropic.requests.length = 0;
+  openai.requests.length = 0;
+});
+
+const ephemeral = { type: "ephemeral" } as const;
+const SIGNATURE = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds";
+
+/** A Claude Code-like turn: cached system, tools and last message, a tool loop with signed thinking, a failed tool. */
+function toolLoop(model: string): Anthropic.MessageCreateParamsNonStreaming {
+  return {
+    model,
+    max_tokens: 2048,
+    thinking: { type: "enabled", budget_tokens: 1024 },
+    system: [{ type: "text", text: "You are a coding agent." }, { type: "text", text: "Project rules.", cache_control: ephemeral }],
+    tools: [{ name: "read_file", input_schema: { type: "object", properties: { path: { type: "string" } } }, cache_control: ephemeral }],
+    messages: [
+      { role: "user", content: [{ type: "text", text: "Read a.txt", cache_control: ephemeral }] },
+      {
+        role: "assistant",
+        content: [
+          { type: "thinking", thinking: "I should read it.", signature: SIGNATURE },
+          { type: "redacted_thinking", data: "opaque" },
+          { type: "tool_use", id: "toolu_01", name: "read_file", input: { path: "a.txt" } },
+        ],
+      },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01", content: "no such file", is_error: true, cache_control: ephemeral }] },
+    ],
+  };
+}
+
+describe("/v1/messages to an Anthropic upstream", () => {
+  it("passes thinking, cache_control, signed thinking history, is_error and anthropic-beta", async () => {
+    await client.messages.create(toolLoop("claude/claude-opus-4-5"), { headers: { "anthropic-beta": "interleaved-thinking-2025-05-14, configured-beta-1" } });
+    const sent = anthropic.requests[0]!;
+    expect(sent.headers["anthropic-beta"]).toBe("configured-beta-1,interleaved-thinking-2025-05-14");
+    expect(sent.body).toMatchObject({
+      thinking: { type: "enabled", budget_tokens: 1024 },
+      system: [{ type: "text", text: "You are a coding agent." }, { type: "text", text: "Project rules.", cache_control: ephemeral }],
+      tools: [{ name: "read_file", cache_control: ephemeral }],
+      messages: [
+        { role: "user", content: [{ type: "text", text: "Read a.txt", cache_control: ephemeral }] },
+        {
+          role: "assistant",
+          content: [
+            { type: "thinking", thinking: "I should read it.", signature: SIGNATURE },
+            { type: "redacted_thinking", data: "opaque" },
+            { type: "tool_use", id: "toolu_01", name: "read_file", input: { path: "a.txt" } },
+          ],
+        },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01", is_error: true, cache_control: ephemeral }] },
+      ],
+    });
+  });
+
+  it("sends no beta header of its own when the client sends none", async () => {
+    await client.messages.create({ model: "claude/claude-opus-4-5", max_tokens: 10, messages: [{ role: "user", content: "Hi" }] });
+    expect(anthropic.requests[0]!.headers["anthropic-beta"]).toBe("configured-beta-1");
+  });
+
+  it("returns signed thinking blocks and an unprefixed message id, whole and streamed", async () => {
+    const params = { ...toolLoop("claude/claude-opus-4-5"), messages: [{ role: "user" as const, content: "27 * 453?" }] };
+    const whole = await client.messages.create(params);
+    expect(whole.id).toBe("msg_01ThinkBuffered00000000");
+    expect(whole.content[0]).toEqual({ type: "thinking", thinking: expect.stringContaining("12231"), signature: SIGNATURE });
+
+    const streamed = await client.messages.stream(params).finalMessage();
+    expect(streamed.id).toBe("msg_01StreamThink000000000");
+    expect(streamed.content.map((block) => block.type)).toEqual(["thinking", "text"]);
+    expect(streamed.content[0]).toEqual({ type: "thinking", thinking: expect.stringContaining("12231"), signature: SIGNATURE });
+  });
+
+  it("keeps the stop_sequence stop reason and the matched sequence, whole and streamed", async () => {
+    const params = { model: "claude/stop-model", max_tokens: 50, stop_sequences: ["END"], messages: [{ role: "user" as const, content: "Count" }] };
+    const whole = await client.messages.create(params);
+    expect([whole.stop_reason, whole.stop_sequence]).toEqual(["stop_sequence", "END"]);
+    const streamed = await client.messages.stream(params).finalMessage();
+    expect([streamed.stop_reason, streamed.stop_sequence]).toEqual(["stop_sequence", "END"]);
+  });
+
+  it("reports the upstream's input tokens in message_start", async () => {
+    const stream = client.messages.stream({ model: "claude/stop-model", max_tokens: 50, messages: [{ role: "user", content: "Count" }] });
+    let startInput: number | undefined;
+    for await (const event of stream) if (event.type === "message_start") startInput = event.message.usage.input_tokens;
+    expect(startInput).toBe(25);
+  });
+});
+
+describe("/v1/messages to an OpenAI-compatible upstream", () => {
+  it("sends the same Anthropic-only request as a plain OpenAI request", async () => {
+    for (const stream of [false, true]) {
+      const params = toolLoop("fake/gpt-x");
+      if (stream) await client.messages.stream(params).finalMessage();
+      else await client.messages.create(params, { headers: { "anthropic-beta": "interleaved-thinking-2025-05-14" } });
+      const body = openai.requests.at(-1)!.body!;
+      validateOpenAI("CreateChatCompletionRequest", body);
+      const raw = openai.requests.at(-1)!.raw;
+      for (const field of ["thinking", "cache_control", "is_error", "signature", "anthropic_beta", "cache_parts", "redacted"]) expect(raw).not.toContain(field);
+      expect(body.messages).toEqual([
+        { role: "system", content: "You are a coding agent.\nProject rules." },
+        { role: "user", content: "Read a.txt" },
+        { role: "assistant", content: null, tool_calls: [{ id: "toolu_01", type: "function", function: { name: "read_file", arguments: '{"path":"a.txt"}' } }] },
+        { role: "tool", tool_call_id: "toolu_01", content: "Error: no such file" },
+      ]);
+    }
+  });
+});
