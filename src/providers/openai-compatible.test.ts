@@ -57,6 +57,16 @@ describe("OpenAI-compatible presets", () => {
     expect(JSON.parse(upstream.body!)).toEqual({ model: "m", messages: request.messages, stream: true, stream_options: { include_usage: true }, foo: 1 });
   });
 
+  it("openai and azure drop Anthropic's top_k and thinking, which they would reject; other hosts keep them", () => {
+    const asked = { ...request, top_k: 5, thinking: { type: "enabled", budget_tokens: 1024 } };
+    for (const preset of ["openai", "azure"] as const) {
+      const body = JSON.parse(adapterFor(preset).chatRequest(asked, { model: "m", apiKey: "k" }).body!);
+      expect(body).not.toHaveProperty("thinking");
+      expect(body).not.toHaveProperty("top_k");
+    }
+    expect(JSON.parse(adapterFor("openai-compatible").chatRequest(asked, { model: "m", apiKey: "k" }).body!)).toMatchObject({ top_k: 5, thinking: { type: "enabled" } });
+  });
+
   it("mistral sends random_seed and no stream_options", () => {
     const body = JSON.parse(adapterFor("mistral").chatRequest({ ...request, seed: 3, stream: true }, { model: "m", apiKey: "k" }).body!);
     expect(body.random_seed).toBe(3);

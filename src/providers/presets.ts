@@ -27,13 +27,17 @@ export interface OpenAIPreset {
   adjustRequest?(body: ChatRequest): void;
 }
 
-/** OpenAI and Azure reject parameters they do not know; `top_k` arrives from Anthropic-format clients. */
-const TOP_K = ["top_k"] as const;
+/**
+ * OpenAI and Azure reject parameters they do not know. `top_k` and `thinking` are Anthropic's, sent by
+ * Anthropic-format clients or by clients of an alias whose deployments mix providers: dropped here,
+ * they reach Anthropic and Gemini deployments and cost an OpenAI one nothing.
+ */
+const ANTHROPIC_ONLY = ["top_k", "thinking"] as const;
 
 export const OPENAI_PRESETS = {
-  openai: { baseUrl: "https://api.openai.com/v1", auth: "bearer", keyRequired: true, envKey: "OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "openai", dropFields: TOP_K },
+  openai: { baseUrl: "https://api.openai.com/v1", auth: "bearer", keyRequired: true, envKey: "OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "openai", dropFields: ANTHROPIC_ONLY },
   // Azure: base_url is the resource (`https://{res}.openai.azure.com`); paths name the deployment.
-  azure: { auth: "api-key", keyRequired: true, envKey: "AZURE_OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "none", dropFields: TOP_K },
+  azure: { auth: "api-key", keyRequired: true, envKey: "AZURE_OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "none", dropFields: ANTHROPIC_ONLY },
   deepseek: {
     baseUrl: "https://api.deepseek.com/v1", auth: "bearer", keyRequired: true, envKey: "DEEPSEEK_API_KEY",
     streamUsage: true, embeddings: false, modelList: "openai",
