@@ -106,6 +106,10 @@ export interface ProviderAdapter {
   /** Optional capability: embeddings. */
   embeddingsRequest?(request: EmbeddingsRequest, context: CallContext): UpstreamRequest;
   embeddingsResponse?(body: unknown, context: CallContext, request: EmbeddingsRequest, text?: string): EmbeddingsResult;
+  /** Optional capability: the provider counts a request's input tokens itself (Anthropic's count_tokens). */
+  countTokensRequest?(request: ChatRequest, context: CallContext): UpstreamRequest;
+  /** The input token count of a count-tokens answer; undefined when it holds none. */
+  countTokensResponse?(body: unknown): number | undefined;
   /** Optional capability: list the upstream's models. */
   modelsRequest?(): UpstreamRequest;
   modelsResponse?(body: unknown): string[];

@@ -143,11 +143,23 @@ function describe(issue: Issue, path: PropertyKey[], body: unknown): string {
 }
 
 /** Validates a parsed JSON body; throws a 400 GatewayError naming the first wrong field. */
+/** A count_tokens request: a Messages request without `max_tokens` (nothing is generated). */
+const countTokensRequestSchema = anthropicRequestSchema.extend({ max_tokens: z.number().int().positive().optional() });
+export type AnthropicCountTokensRequest = z.infer<typeof countTokensRequestSchema>;
+
 export function parseAnthropicRequest(body: unknown): AnthropicRequest {
+  return parseWith(anthropicRequestSchema, body);
+}
+
+export function parseAnthropicCountTokensRequest(body: unknown): AnthropicCountTokensRequest {
+  return parseWith(countTokensRequestSchema, body);
+}
+
+function parseWith<T>(schema: z.ZodType<T>, body: unknown): T {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw new GatewayError("bad_request", "Request body must be a JSON object", { code: "invalid_request_body" });
   }
-  const result = anthropicRequestSchema.safeParse(body);
+  const result = schema.safeParse(body);
   if (result.success) return result.data;
   const { issue, path } = innermost(result.error.issues[0]!, []);
   throw new GatewayError("bad_request", describe(issue, path, body), { code: "invalid_request_body", param: paramPath(path) || null });

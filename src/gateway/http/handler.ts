@@ -8,6 +8,7 @@ import type { Redactor } from "../../core/redact.js";
 import { GatewayError } from "../../core/errors.js";
 import { anthropicErrorReply } from "../anthropic-front/errors.js";
 import { anthropicMessages } from "../anthropic-front/route.js";
+import { anthropicCountTokens } from "../anthropic-front/count-tokens.js";
 import { completeChat, type CompletedChat } from "../chat.js";
 import { streamChat } from "../chat-stream.js";
 import { createEmbeddings } from "../embeddings.js";
@@ -75,6 +76,7 @@ const ROUTES: Record<string, Route> = {
   "GET /v1/models": models,
   "GET /models": models,
   "POST /v1/messages": anthropicMessages,
+  "POST /v1/messages/count_tokens": anthropicCountTokens,
   "GET /health": health,
   // Load balancers' probes; node:http sends no body for HEAD.
   "HEAD /health": health,

@@ -18,6 +18,9 @@ import { toAnthropicRequest } from "./request.js";
 import { toChatResult } from "./response.js";
 import { AnthropicStreamTranslator } from "./stream.js";
 
+/** What Anthropic's count_tokens endpoint accepts of a Messages request. */
+const COUNT_TOKENS_FIELDS = ["model", "messages", "system", "tools", "tool_choice", "thinking"] as const;
+
 /** The API version every Messages feature used here is available under; `api_version` overrides it. */
 export const ANTHROPIC_VERSION = "2023-06-01";
 
@@ -36,16 +39,32 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
   // Configured headers keep the case they were written in.
   const betaKey = Object.keys(settings.headers).find((name) => name.toLowerCase() === "anthropic-beta") ?? "anthropic-beta";
 
+  function requestHeaders(request: ChatRequest, context: CallContext): Record<string, string> {
+    const shared = headers(context.apiKey);
+    const beta = request.anthropic_beta === undefined ? undefined : betaHeader(shared[betaKey], request.anthropic_beta);
+    // The shared headers are frozen (headers-per-key.ts): a request's betas go on a copy.
+    return beta === undefined ? shared : { ...shared, [betaKey]: beta };
+  }
+
   return {
     type: "anthropic",
 
     chatRequest(request: ChatRequest, context: CallContext): UpstreamRequest {
       const body = toAnthropicRequest(request, context.model);
-      const shared = headers(context.apiKey);
-      const beta = request.anthropic_beta === undefined ? undefined : betaHeader(shared[betaKey], request.anthropic_beta);
-      // The shared headers are frozen (headers-per-key.ts): a request's betas go on a copy.
-      const sent = beta === undefined ? shared : { ...shared, [betaKey]: beta };
-      return { method: "POST", path: `${settings.basePath}/messages`, headers: sent, body: JSON.stringify(body) };
+      return { method: "POST", path: `${settings.basePath}/messages`, headers: requestHeaders(request, context), body: JSON.stringify(body) };
+    },
+
+    countTokensRequest(request: ChatRequest, context: CallContext): UpstreamRequest {
+      const full = toAnthropicRequest(request, context.model) as unknown as Record<string, unknown>;
+      // The endpoint takes only what shapes the prompt; sampling fields and max_tokens are refused there.
+      const body: Record<string, unknown> = {};
+      for (const field of COUNT_TOKENS_FIELDS) if (full[field] !== undefined) body[field] = full[field];
+      return { method: "POST", path: `${settings.basePath}/messages/count_tokens`, headers: requestHeaders(request, context), body: JSON.stringify(body) };
+    },
+
+    countTokensResponse(body) {
+      const count = (body as { input_tokens?: unknown } | null)?.input_tokens;
+      return typeof count === "number" && Number.isInteger(count) && count >= 0 ? count : undefined;
     },
 
     chatResponse(body, context) {
