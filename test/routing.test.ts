@@ -96,6 +96,14 @@ describe("failover per fault", () => {
     }
   }
 
+  it("a non-stream call's timeout_ms bounds the whole call, to its own clock (not the transport's coarse one)", async () => {
+    primary.handle(() => undefined);
+    secondary.handle(() => undefined);
+    const response = await gateway.fetch("http://gw/v1/chat/completions", { method: "POST", body: JSON.stringify({ model: "p/m1", messages: [{ role: "user", content: "hi" }] }) });
+    expect(response.status).toBe(504);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe("Provider 'p' did not answer within 300 ms");
+  });
+
   it("a 400 costs exactly one upstream call", async () => {
     primary.handle(errorJson(400, "invalid"));
     await call(false);

@@ -66,9 +66,8 @@ function parseJson(provider: ProviderRuntime, text: string): JsonAnswer {
 }
 
 /**
- * Sends a request and returns the JSON body of a 2xx answer. The
- * transport's own timers bound the wait for the answer and any silence inside
- * it (`timeout_ms`); no per-request timer or AbortController is needed.
+ * Sends a request and returns the JSON body of a 2xx answer, within
+ * `timeout_ms` for the whole call (one timer; no AbortController).
  */
 export async function callJson(
   provider: ProviderRuntime,
@@ -82,6 +81,7 @@ export async function callJson(
     signal: clientSignal,
     headersTimeoutMs: timeouts.totalMs,
     bodyTimeoutMs: timeouts.totalMs,
+    deadlineMs: timeouts.totalMs,
   });
   const failure = inspectAnswer(provider, observe, response.status, response.headers);
   if (failure) throw failure(response.text, redactor);

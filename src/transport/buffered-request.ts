@@ -19,6 +19,20 @@ export interface BufferedOptions {
   signal: CancelSignal;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  /**
+   * The whole call's limit, to the millisecond. undici's own timeouts run on a
+   * coarse clock (a 300 ms headersTimeout fired after about a second), so they
+   * stay only as a backstop.
+   */
+  deadlineMs?: number;
+}
+
+/** A call that outlived its `deadlineMs`. */
+export class DeadlineExceeded extends Error {
+  constructor(readonly ms: number) {
+    super(`no complete answer within ${ms} ms`);
+    this.name = "DeadlineExceeded";
+  }
 }
 
 /** undici's raw header list, read lazily. */
@@ -57,8 +71,15 @@ export function dispatchBuffered(
     let settled = false;
     const onAbort = () => abort?.(signal.reason as Error);
     signal.addEventListener("abort", onAbort, { once: true });
+    let expired: DeadlineExceeded | undefined;
+    const timer = options.deadlineMs === undefined ? undefined : setTimeout(() => {
+      expired = new DeadlineExceeded(options.deadlineMs!);
+      // Not yet connected: onConnect aborts as soon as it can.
+      abort?.(expired);
+    }, options.deadlineMs);
     const settle = () => {
       settled = true;
+      clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
     };
     dispatcher.dispatch(
@@ -67,6 +88,7 @@ export function dispatchBuffered(
         onConnect(abortRequest) {
           abort = abortRequest;
           if (signal.aborted) abortRequest(signal.reason as Error);
+          else if (expired) abortRequest(expired);
         },
         onHeaders(statusCode, rawHeaders) {
           status = statusCode;
@@ -87,7 +109,8 @@ export function dispatchBuffered(
         onError(error) {
           if (settled) return;
           settle();
-          reject(mapError(error));
+          // undici reports an abort as its own error; the deadline is the cause.
+          reject(mapError(expired && !signal.aborted ? expired : error));
         },
       },
     );

@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import type { Pool as UndiciPool, errors as UndiciErrors } from "undici";
 import { GatewayError } from "../core/errors.js";
 import type { UpstreamRequest } from "../providers/adapter.js";
-import { dispatchBuffered, type BufferedOptions, type BufferedResponse } from "./buffered-request.js";
+import { DeadlineExceeded, dispatchBuffered, type BufferedOptions, type BufferedResponse } from "./buffered-request.js";
 import { dispatchStream, type StreamedResponse } from "./streamed-request.js";
 
 // The package index also loads fetch, WebSocket, caches and mocks (~10 MB of RSS
@@ -53,6 +53,9 @@ export class UpstreamClient {
     if (error instanceof GatewayError) return error;
     if (signal.aborted && signal.reason instanceof GatewayError) return signal.reason;
     const provider = this.provider;
+    if (error instanceof DeadlineExceeded) {
+      return new GatewayError("timeout", `Provider '${provider}' did not answer within ${error.ms} ms`, { provider, cause: error });
+    }
     if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
       return new GatewayError("timeout", `Provider '${provider}' did not answer in time`, { provider, cause: error });
     }
