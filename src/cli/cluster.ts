@@ -4,6 +4,8 @@
  * `state.url: memory://` the primary holds the one state store and workers
  * reach it over IPC; with Redis they share Redis. Key changes made on one worker
  * are relayed so every worker's cache applies them to the next request.
+ * A worker that cannot start stops the gateway (exit 1), as a single process
+ * would; one that crashes after serving is replaced after a growing delay.
  */
 import cluster, { type Worker } from "node:cluster";
 import { loadStartupConfig } from "../config/load.js";
@@ -13,8 +15,17 @@ import { MemoryStateStore } from "../state/memory-state.js";
 import { runStart, type StartOptions } from "./start.js";
 
 const IPC_STATE = "ipc";
+const RESTART_FIRST_DELAY_MS = 1_000;
+const RESTART_MAX_DELAY_MS = 30_000;
+/** A worker that served this long before it crashed starts the restart delay over. */
+const STABLE_AFTER_MS = 60_000;
 
 interface KeyChanged { type: "sy-key-changed"; id: string }
+
+/** How long to wait before replacing a worker that crashed after serving: doubles with each crash in a row, capped. */
+function restartDelay(crashesInARow: number): number {
+  return Math.min(RESTART_FIRST_DELAY_MS * 2 ** Math.max(0, crashesInARow - 1), RESTART_MAX_DELAY_MS);
+}
 
 export async function runCluster(options: StartOptions, workers: number): Promise<void> {
   if (!cluster.isPrimary) return runWorker(options);
@@ -25,6 +36,9 @@ export async function runCluster(options: StartOptions, workers: number): Promis
   }
   const state = config.state.url === "memory://" ? new MemoryStateStore() : undefined;
   let stopping = false;
+  /** When each worker started listening; a worker missing here has not served yet. */
+  const listeningSince = new Map<Worker, number>();
+  let crashesInARow = 0;
   const fork = (): Worker => {
     const worker = cluster.fork({ SWITCHYARD_WORKER_STATE: state ? IPC_STATE : "" });
     if (state) serveState(state, worker);
@@ -35,30 +49,49 @@ export async function runCluster(options: StartOptions, workers: number): Promis
     });
     return worker;
   };
-  for (let i = 0; i < workers; i++) fork();
-  cluster.on("exit", (worker, code, signal) => {
-    if (stopping) return;
-    log.error(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
-    fork();
+  cluster.on("listening", (worker) => listeningSince.set(worker, Date.now()));
+  // The first worker starts alone: it sets up the storage, which workers opening a new database together race on.
+  fork();
+  cluster.once("listening", () => {
+    for (let i = 1; i < workers; i++) fork();
   });
-  const forward = (signal: NodeJS.Signals) => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+  cluster.on("exit", (worker, code, signal) => {
+    const since = listeningSince.get(worker);
+    listeningSince.delete(worker);
+    if (stopping) return;
+    const how = signal ?? `code ${code}`;
+    if (since === undefined) {
+      // Its reason (a port in use, a config or secret that does not resolve) is on stderr above; the next worker would fail the same way.
+      log.error(`worker ${worker.process.pid} exited (${how}) before it started listening; stopping`);
+      stop("a worker failed to start", "SIGTERM", 1);
+      return;
+    }
+    crashesInARow = Date.now() - since >= STABLE_AFTER_MS ? 1 : crashesInARow + 1;
+    const delay = restartDelay(crashesInARow);
+    log.error(`worker ${worker.process.pid} exited (${how}); starting another in ${delay} ms`);
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, delay);
+  });
+  const forward = (signal: NodeJS.Signals, to: Iterable<Worker | undefined>) => {
+    for (const worker of to) worker?.process.kill(signal);
   };
-  const stop = (signal: NodeJS.Signals) => {
+  const stop = (reason: string, signal: NodeJS.Signals, exitCode: number) => {
     if (stopping) return;
     stopping = true;
-    log.info(`${signal}: draining ${workers} workers`);
-    forward(signal);
+    log.info(`${reason}: draining ${Object.keys(cluster.workers ?? {}).length} workers`);
+    forward(signal, Object.values(cluster.workers ?? {}));
     const check = setInterval(() => {
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         clearInterval(check);
-        process.exit(0);
+        process.exit(exitCode);
       }
     }, 50);
   };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGHUP", () => forward("SIGHUP"));
+  process.on("SIGTERM", () => stop("SIGTERM", "SIGTERM", 0));
+  process.on("SIGINT", () => stop("SIGINT", "SIGINT", 0));
+  // Only listening workers have a SIGHUP handler; one still starting reads the current file anyway.
+  process.on("SIGHUP", () => forward("SIGHUP", listeningSince.keys()));
   log.info(`primary ${process.pid} started ${workers} workers${state ? " (key limits and budgets held by the primary)" : ""}`);
 }
 

@@ -10,7 +10,6 @@ import { createGateway, type Gateway } from "../gateway/gateway.js";
 import { createLogger } from "../gateway/logger.js";
 import { printTable, usd } from "./table.js";
 
-
 export interface KeysOptions {
   config?: string;
   url?: string;
@@ -46,15 +45,35 @@ async function adminCall(options: KeysOptions, method: string, path: string, bod
   }
 }
 
-const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * A limit flag's number. `Number("abc")` is NaN, which JSON sends as null, and
+ * null means "no limit": a typo must stop the command, not create an unlimited key.
+ * Whether it is a positive integer (rpm) or ≥ 0 (budget) is the admin API's check.
+ */
+function limit(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = DECIMAL.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(parsed)) throw new Error(`${flag} expects a number, got '${value}'`);
+  return parsed;
+}
+
+/** `--models a,b`; an empty list would silently mean "all models", so it is refused. */
+function modelList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const models = value.split(",").map((m) => m.trim()).filter(Boolean);
+  if (models.length === 0) throw new Error("--models expects a comma-separated list of aliases or provider/model patterns; leave it out to allow all models");
+  return models;
+}
 
 export async function runKeysCreate(options: KeysOptions): Promise<void> {
   const created = (await adminCall(options, "POST", "/admin/keys", {
     name: options.name,
-    models: options.models ? options.models.split(",").map((m) => m.trim()).filter(Boolean) : undefined,
-    rpm: number(options.rpm),
-    tpm: number(options.tpm),
-    budget_usd: number(options.budget),
+    models: modelList(options.models),
+    rpm: limit("--rpm", options.rpm),
+    tpm: limit("--tpm", options.tpm),
+    budget_usd: limit("--budget", options.budget),
     budget_period: options.period,
     expires_at: options.expires,
   })) as { id: string; key: string; name: string };

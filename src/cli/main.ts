@@ -1,7 +1,7 @@
 /**
  * The `switchyard` command line.
  */
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "../config/load.js";
 import { runDemo } from "./demo.js";
 import { runDoctor } from "./doctor.js";
@@ -11,6 +11,26 @@ import { runSpend } from "./spend.js";
 import { runCluster } from "./cluster.js";
 import { runStart, type StartOptions } from "./start.js";
 
+/** Exit status when the command line or the config is wrong: nothing was started. */
+const USAGE_EXIT_CODE = 2;
+
+/**
+ * A strict whole-number option parser: `parseInt` reads "4704x" as 4704 and
+ * "abc" as NaN, which then ran with a port nobody asked for or no limit at all.
+ * Commander prefixes the message with the option and the value it rejected.
+ */
+function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value) => {
+    const parsed = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+    if (parsed >= min && parsed <= max) return parsed;
+    const error = new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `Expected a whole number ≥ ${min}.` : `Expected a whole number from ${min} to ${max}.`);
+    error.exitCode = USAGE_EXIT_CODE;
+    throw error;
+  };
+}
+
+const port = wholeNumber(0, 65_535);
+
 export async function main(argv: string[]): Promise<void> {
   const program = new Command();
   program.name("switchyard").description("Self-hosted LLM gateway: one OpenAI-compatible API in front of every provider");
@@ -18,9 +38,9 @@ export async function main(argv: string[]): Promise<void> {
     .command("start")
     .description("start the gateway")
     .option("-c, --config <file>", "config file (default: ./switchyard.yaml, else providers from environment variables)")
-    .option("-p, --port <port>", "port to listen on", (value) => Number.parseInt(value, 10))
+    .option("-p, --port <port>", "port to listen on", port)
     .option("-H, --host <host>", "address to bind")
-    .option("-w, --workers <count>", "worker processes sharing the port (default 1)", (value) => Number.parseInt(value, 10))
+    .option("-w, --workers <count>", "worker processes sharing the port (default 1)", wholeNumber(1))
     .action(async (options: StartOptions & { workers?: number }) => {
       if (options.workers && options.workers > 1) await runCluster(options, options.workers);
       else await runStart(options);
@@ -39,8 +59,8 @@ export async function main(argv: string[]): Promise<void> {
   program
     .command("demo")
     .description("start the gateway with local simulated providers (no API key needed)")
-    .option("-p, --port <port>", "port to listen on", (value) => Number.parseInt(value, 10))
-    .option("-n, --requests <count>", "demo requests to send at start", (value) => Number.parseInt(value, 10))
+    .option("-p, --port <port>", "port to listen on", port)
+    .option("-n, --requests <count>", "demo requests to send at start", wholeNumber(0))
     .action((options) => runDemo(options));
   program
     .command("spend")
@@ -68,6 +88,6 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
-    process.exit(error instanceof ConfigError ? 2 : 1);
+    process.exit(error instanceof ConfigError ? USAGE_EXIT_CODE : 1);
   }
 }

@@ -1,10 +1,11 @@
-import { watch } from "node:fs";
+import { existsSync } from "node:fs";
 import { ConfigError, loadConfigFile, loadStartupConfig } from "../config/load.js";
 import { createGateway, type Gateway } from "../gateway/gateway.js";
 import { setOldGenerationGrowth } from "../server/heap-growth.js";
 import { startServer } from "../server/http-server.js";
 import { trimHeapWhenIdle } from "../server/idle-heap-trim.js";
 import type { StateStore } from "../state/state-store.js";
+import { watchFileChanges } from "./file-watch.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 const RELOAD_DEBOUNCE_MS = 300;
@@ -15,10 +16,18 @@ export interface StartOptions {
   host?: string;
 }
 
-/** Re-reads the config file on SIGHUP and when it changes; an invalid file is rejected and the old config keeps serving. */
-function watchConfig(gateway: Gateway, file: string): void {
+/**
+ * SIGHUP, and a change to the config file, re-read it; an invalid file is
+ * rejected and the old config keeps serving. Without a file (environment
+ * defaults) SIGHUP only says so: a running process's environment cannot change,
+ * and the signal's default action would end the gateway without draining.
+ */
+function reloadOnSignalAndChange(gateway: Gateway, file: string | undefined): void {
   const log = gateway.logger;
-  let timer: NodeJS.Timeout | undefined;
+  if (file === undefined) {
+    process.on("SIGHUP", () => log.info("SIGHUP: no config file to reload (running on defaults from the environment); start with --config FILE to reload one"));
+    return;
+  }
   const reload = (why: string) => {
     try {
       const next = loadConfigFile(file);
@@ -32,13 +41,11 @@ function watchConfig(gateway: Gateway, file: string): void {
     }
   };
   process.on("SIGHUP", () => reload("SIGHUP"));
+  const cannotWatch = (error: Error) => log.warn(`cannot watch ${file} for changes (${error.message}); SIGHUP still reloads`);
   try {
-    watch(file, { persistent: false }, () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => reload("file changed"), RELOAD_DEBOUNCE_MS);
-    });
+    watchFileChanges(file, RELOAD_DEBOUNCE_MS, () => reload("file changed"), cannotWatch);
   } catch (error) {
-    log.warn(`cannot watch ${file} for changes (${(error as Error).message}); SIGHUP still reloads`);
+    cannotWatch(error as Error);
   }
 }
 
@@ -58,7 +65,8 @@ export async function runStart(options: StartOptions, extra: { state?: StateStor
   const providers = Object.keys(config.providers).filter((name) => !gateway.disabledProviders().some((d) => d.provider === name));
   log.info({ config: source, providers }, `Switchyard listening on ${running.url}`);
   if (!config.server.master_key) log.info("no master key configured: the API is open to local clients only");
-  if (source.endsWith(".yaml") || source.endsWith(".yml")) watchConfig(gateway, source);
+  // `source` is a path when a file was loaded, else a description of the environment defaults.
+  reloadOnSignalAndChange(gateway, existsSync(source) ? source : undefined);
   const stopTrimming = config.server.idle_trim_ms > 0 ? trimHeapWhenIdle(running, config.server.idle_trim_ms, log) : () => {};
 
   let stopping = false;

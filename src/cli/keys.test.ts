@@ -1,0 +1,65 @@
+/**
+ * `switchyard keys create`: a limit that is not a number, or an empty model
+ * list, stops the command (exit 1, naming the flag) before anything reaches the
+ * gateway; before, NaN went out as null and created an unlimited key.
+ */
+import { afterEach, beforeEach, expect, it, vi } from "vitest";
+import { main } from "./main.js";
+
+/** Stands in for process.exit, which would end the test run. */
+class Exited extends Error {}
+
+let stderr = "";
+let fetchMock: ReturnType<typeof vi.fn>;
+beforeEach(() => {
+  stderr = "";
+  fetchMock = vi.fn(async () => Response.json({ id: "key_1", key: "sk-sy-test", name: "k" }));
+  vi.stubGlobal("fetch", fetchMock);
+  vi.spyOn(process, "exit").mockImplementation(() => {
+    throw new Exited();
+  });
+  vi.spyOn(console, "error").mockImplementation((...parts) => void (stderr += `${parts.join(" ")}\n`));
+  vi.spyOn(console, "log").mockImplementation(() => {});
+});
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+/** `keys create` against a stubbed running gateway; resolves with the exit code (undefined when it returned normally). */
+async function create(...flags: string[]): Promise<number | undefined> {
+  try {
+    await main(["node", "switchyard", "keys", "create", "--url", "http://gateway.test", "--name", "k", ...flags]);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof Exited)) throw error;
+    return vi.mocked(process.exit).mock.calls[0]?.[0] as number | undefined;
+  }
+}
+
+const sentBody = () => JSON.parse(String((fetchMock.mock.calls[0] as [string, RequestInit])[1].body)) as Record<string, unknown>;
+
+it.each([
+  ["--rpm", "abc"],
+  ["--rpm", ""],
+  ["--tpm", "1e3x"],
+  ["--tpm", "0x10"],
+  ["--budget", "abc"],
+  ["--budget", "Infinity"],
+  ["--budget", "1e400"],
+])("refuses %s %j with exit 1", async (flag, value) => {
+  expect(await create(flag, value)).toBe(1);
+  expect(stderr).toContain(`${flag} expects a number, got '${value}'`);
+  expect(fetchMock).not.toHaveBeenCalled();
+});
+
+it.each(["", " , ,"])("refuses --models %j instead of allowing every model", async (value) => {
+  expect(await create("--models", value)).toBe(1);
+  expect(stderr).toContain("--models expects a comma-separated list");
+  expect(fetchMock).not.toHaveBeenCalled();
+});
+
+it("sends well-formed limits as numbers", async () => {
+  expect(await create("--rpm", "60", "--tpm", "1e3", "--budget", "2.50", "--models", "smart, openai/*")).toBeUndefined();
+  expect(sentBody()).toMatchObject({ name: "k", rpm: 60, tpm: 1000, budget_usd: 2.5, models: ["smart", "openai/*"] });
+});
