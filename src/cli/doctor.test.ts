@@ -2,7 +2,7 @@
  * `switchyard doctor` against a local fake upstream: it names the URL it
  * probed, and an OpenAI-compatible server without a model listing is a warning.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -63,6 +63,16 @@ describe("switchyard doctor", () => {
     process.exitCode = undefined;
     await runDoctor({ config: configFile(`  vendor: { type: groq, base_url: "${upstream.baseUrl}", api_key: "gsk-test-0123456789abcdef" }`) });
     expect(output).toContain(`✗ vendor: HTTP 404 (GET ${upstream.baseUrl}/models)`);
+    expect(process.exitCode).toBe(1);
+  });
+
+  it("reports a master key that does not resolve as a problem, and still checks the providers", async () => {
+    delete process.env.SY_DOCTOR_NO_MASTER;
+    const file = configFile(`  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }`);
+    writeFileSync(file, readFileSync(file, "utf8").replace('"sk-master-0123456789"', "env:SY_DOCTOR_NO_MASTER"));
+    await runDoctor({ config: file });
+    expect(output).toContain("✗ server.master_key: environment variable SY_DOCTOR_NO_MASTER is not set (switchyard start would refuse to run)");
+    expect(output).toContainEqual(expect.stringMatching(/^✓ fake: reachable/));
     expect(process.exitCode).toBe(1);
   });
 

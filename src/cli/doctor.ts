@@ -3,9 +3,11 @@
  * reachability, and says what to fix. Exits non-zero when something is wrong.
  */
 import { loadStartupConfig } from "../config/load.js";
-import type { ProviderConfig } from "../config/schema.js";
+import type { ProviderConfig, SwitchyardConfig } from "../config/schema.js";
+import { SecretSource } from "../config/secret-source.js";
 import { createGateway } from "../gateway/gateway.js";
 import { createLogger } from "../gateway/logger.js";
+import { withoutMasterKey } from "./offline-gateway.js";
 import { modelListUrl } from "../gateway/provider-runtime.js";
 import type { ProbeResult } from "../gateway/models.js";
 
@@ -31,11 +33,23 @@ function probeLine(name: string, url: string | undefined, result: ProbeResult, v
   return `✗ ${name}: ${result.detail} (${probed})`;
 }
 
+async function masterKeyResolves(config: SwitchyardConfig): Promise<boolean> {
+  const reference = config.server.master_key;
+  if (!reference) return true;
+  const secrets = new SecretSource({ ttlMs: config.secrets.vault_ttl_ms, onVaultError: () => {} });
+  await secrets.prepare({ ...config, providers: {} });
+  const secret = secrets.resolve(reference);
+  if (!secret.ok) console.log(`✗ server.master_key: ${secret.reason} (switchyard start would refuse to run)`);
+  return secret.ok;
+}
+
 export async function runDoctor(options: { config?: string }): Promise<void> {
   let problems = 0;
   const { config, source } = loadStartupConfig(options.config);
   console.log(`config: ${source} — valid`);
-  const gateway = await createGateway({ config, logger: createLogger("silent") });
+  // Checked on its own: a master key that does not resolve stops `start`, not the other checks.
+  if (!(await masterKeyResolves(config))) problems++;
+  const gateway = await createGateway({ config: withoutMasterKey(config), logger: createLogger("silent") });
   try {
     for (const disabled of gateway.disabledProviders()) {
       problems++;

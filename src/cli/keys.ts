@@ -8,6 +8,7 @@
 import { loadStartupConfig } from "../config/load.js";
 import { createGateway, type Gateway } from "../gateway/gateway.js";
 import { createLogger } from "../gateway/logger.js";
+import { storesOnly } from "./offline-gateway.js";
 import { printTable, usd } from "./table.js";
 
 export interface KeysOptions {
@@ -37,7 +38,7 @@ async function adminCall(options: KeysOptions, method: string, path: string, bod
   // Local: the same admin handler, in-process, acting as the master key.
   const { config } = loadStartupConfig(options.config);
   if (config.storage.url.startsWith("memory")) throw new Error("storage.url is memory://: keys would not outlive this command; use --url with a running gateway");
-  const gateway: Gateway = await createGateway({ config: { ...config, providers: {}, models: {}, routing: { ...config.routing, rules: [] } }, logger: createLogger("error") });
+  const gateway: Gateway = await createGateway({ config: storesOnly(config), logger: createLogger("error") });
   try {
     return await gateway.admin(method, path, body);
   } finally {

@@ -7,6 +7,7 @@ import { PriceCatalog } from "../accounting/price-catalog.js";
 import { loadStartupConfig } from "../config/load.js";
 import { createGateway } from "../gateway/gateway.js";
 import { createLogger } from "../gateway/logger.js";
+import { withoutMasterKey } from "./offline-gateway.js";
 import { printTable } from "./table.js";
 
 function priceCells(quote: PriceQuote): string[] {
@@ -24,7 +25,7 @@ export async function runModels(options: { config?: string; remote?: boolean }):
   for (const [alias, entry] of Object.entries(config.models)) {
     for (const d of entry.deployments) rows.push([alias, `${d.provider}/${d.model}`, ...priceCells(catalog.lookup(d.provider, typeOf(d.provider), d.model))]);
   }
-  const gateway = await createGateway({ config, logger: createLogger("error") });
+  const gateway = await createGateway({ config: withoutMasterKey(config), logger: createLogger("error") });
   try {
     const disabled = new Map(gateway.disabledProviders().map((d) => [d.provider, d.reason]));
     for (const [name, provider] of Object.entries(config.providers)) {

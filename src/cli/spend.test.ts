@@ -2,7 +2,7 @@
  * `switchyard spend` over a SQLite ledger: requests refused before routing
  * (no provider, no model) get a named group, not "/" or "".
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -51,6 +51,14 @@ describe("switchyard spend", () => {
     output = [];
     await runSpend({ config: configPath, by: "provider" });
     expect(groups()).toEqual(["openai", "(not routed)"]);
+  });
+
+  it("reads the ledger where the master key's secret is not set (it guards the HTTP API only)", async () => {
+    delete process.env.SY_SPEND_NO_MASTER;
+    const withKey = join(mkdtempSync(join(tmpdir(), "sy-spend-")), "switchyard.yaml");
+    writeFileSync(withKey, `${readFileSync(configPath, "utf8")}server: { master_key: env:SY_SPEND_NO_MASTER }\n`);
+    await runSpend({ config: withKey, by: "model" });
+    expect(groups()).toEqual(["openai/gpt-4o", "(not routed)"]);
   });
 
   it("names requests without a key by key", async () => {

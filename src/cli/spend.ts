@@ -5,13 +5,14 @@
 import { loadStartupConfig } from "../config/load.js";
 import { createGateway } from "../gateway/gateway.js";
 import { createLogger } from "../gateway/logger.js";
+import { storesOnly } from "./offline-gateway.js";
 import { parseTime } from "../gateway/reports.js";
 import { printTable, usd } from "./table.js";
 
 export async function runSpend(options: { config?: string; by?: string; since?: string; savings?: boolean }): Promise<void> {
   const { config } = loadStartupConfig(options.config);
   if (config.storage.url.startsWith("memory")) throw new Error("storage.url is memory://: there is no ledger to read");
-  const gateway = await createGateway({ config: { ...config, providers: {}, models: {}, routing: { ...config.routing, rules: [] } }, logger: createLogger("error") });
+  const gateway = await createGateway({ config: storesOnly(config), logger: createLogger("error") });
   try {
     const from = parseTime(options.since ?? "30d", "since");
     const by = options.by ?? "model";
