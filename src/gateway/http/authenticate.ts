@@ -2,18 +2,21 @@
  * Who is calling. With a master key configured, `/v1/*` needs a virtual key or
  * the master key, and `/admin/*` and `/metrics` need the master key. Without one
  * the gateway serves loopback only; a virtual key presented there still applies
- * its scopes, limits and budget. Refusals go to the audit log.
+ * its scopes, limits and budget. The dashboard's static files are open: they
+ * hold no data, and the page asks for the master key itself. Refusals go to
+ * the audit log.
  */
 import { deniedRequestEvent } from "../../auth/audit-log.js";
 import type { Principal } from "../../auth/key-authenticator.js";
 import { GatewayError } from "../../core/errors.js";
+import { isDashboardPath } from "./dashboard.js";
 import type { Runtime } from "../runtime.js";
 import type { GatewayHttpRequest } from "./types.js";
 
 export type Access = "open" | "client" | "admin";
 
 export function accessFor(path: string): Access {
-  if (path === "/health") return "open";
+  if (path === "/health" || isDashboardPath(path)) return "open";
   if (path.startsWith("/admin/") || path === "/metrics") return "admin";
   return "client";
 }

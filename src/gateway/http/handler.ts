@@ -17,6 +17,7 @@ import { tagsFromHeader } from "../route-request.js";
 import type { Runtime } from "../runtime.js";
 import { adminKeyRoute, ADMIN_ROUTES } from "./admin-routes.js";
 import { authenticate } from "./authenticate.js";
+import { DASHBOARD_ROUTES } from "./dashboard.js";
 import { readJson, sseHeaders, type Route } from "./common.js";
 import { costHeaders } from "./cost-headers.js";
 import { preflight, withCors } from "./cors.js";
@@ -82,6 +83,7 @@ const ROUTES: Record<string, Route> = {
   "HEAD /health": health,
   "GET /metrics": metrics,
   ...ADMIN_ROUTES,
+  ...DASHBOARD_ROUTES,
 };
 
 const KNOWN_PATHS = new Set(Object.keys(ROUTES).map((key) => key.slice(key.indexOf(" ") + 1)));

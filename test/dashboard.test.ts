@@ -1,0 +1,207 @@
+/**
+ * The operator dashboard (`GET /dashboard`): three static files served with a
+ * strict Content-Security-Policy and no credentials, holding no secret, whose
+ * script calls only admin endpoints that exist and need the master key.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUDIT_ACTIONS } from "../src/auth/audit-log.js";
+import type { SwitchyardConfigInput } from "../src/config/schema.js";
+import type { FakeUpstream } from "./helpers/fake-upstream.js";
+import { call, createKey, startHarness, type CreatedKey, type Harness } from "./helpers/governance-harness.js";
+
+const MASTER = "sy-master-dashboard-canary-5a4b3c2d1e0f";
+const MASTER_ENV = "SY_TEST_DASHBOARD_MASTER";
+const PROVIDER_KEY = "prov-dashboard-canary-77e1d2c3b4a59687";
+const SECOND_PROVIDER_KEY = "prov-dashboard-canary-second-0f9e8d7c";
+
+const ASSET_FILE = (name: string) => fileURLToPath(new URL(`../data/dashboard/${name}`, import.meta.url));
+const APP_JS = readFileSync(ASSET_FILE("app.js"), "utf8");
+
+const RESOURCES = [
+  { path: "/dashboard", type: "text/html" },
+  { path: "/dashboard/app.js", type: "text/javascript" },
+  { path: "/dashboard/app.css", type: "text/css" },
+];
+
+const EXPECTED_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+process.env[MASTER_ENV] = MASTER;
+
+function configFor(upstream: FakeUpstream, master: boolean): SwitchyardConfigInput {
+  return {
+    server: master ? { master_key: `env:${MASTER_ENV}` } : {},
+    storage: { url: "sqlite::memory:" },
+    providers: {
+      fake: { type: "openai-compatible", base_url: upstream.baseUrl, api_key: [PROVIDER_KEY, SECOND_PROVIDER_KEY], models: ["gpt-fake"] },
+    },
+    models: { smart: { deployments: [{ provider: "fake", model: "gpt-fake" }] } },
+  };
+}
+
+/** Every `admin/...` path literal in the script (query strings and trailing slashes are added at run time). */
+function adminPathsInScript(): string[] {
+  const paths = new Set<string>();
+  for (const match of APP_JS.matchAll(/["'`](admin\/[A-Za-z0-9_/-]*)["'`]/g)) paths.add(match[1]!);
+  return [...paths].sort();
+}
+
+describe("dashboard with a master key", () => {
+  let harness: Harness;
+  let key: CreatedKey;
+
+  beforeAll(async () => {
+    harness = await startHarness({ config: (upstream) => configFor(upstream, true), master: MASTER });
+    key = await createKey(harness, { name: "dash-team", models: ["smart"], rpm: 60 });
+    // Traffic, so the spend and requests reports have rows.
+    const chat = await call(harness, "POST", "/v1/chat/completions", { key: key.secret, body: { model: "smart", messages: [{ role: "user", content: "hi" }] } });
+    expect(chat.status, chat.text).toBe(200);
+  });
+  afterAll(() => harness.close());
+
+  it.each(RESOURCES)("serves $path without credentials, with its content type and the security headers", async ({ path, type }) => {
+    const result = await call(harness, "GET", path, { key: null });
+    expect(result.status, result.text).toBe(200);
+    expect(result.headers.get("content-type")).toBe(`${type}; charset=utf-8`);
+    expect(result.headers.get("content-security-policy")).toBe(EXPECTED_CSP);
+    expect(result.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(result.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(result.headers.get("cache-control")).toBe("no-store");
+    expect(result.text).toBe(readFileSync(ASSET_FILE(path === "/dashboard" ? "index.html" : path.slice("/dashboard/".length)), "utf8"));
+  });
+
+  it("holds no secret: not the master key, a provider key or a virtual key", async () => {
+    for (const { path } of RESOURCES) {
+      const result = await call(harness, "GET", path, { key: null });
+      for (const secret of [MASTER, PROVIDER_KEY, SECOND_PROVIDER_KEY, key.secret, PROVIDER_KEY.slice(-4)]) expect(result.text).not.toContain(secret);
+      expect(result.text).not.toMatch(/sk-sy-[A-Za-z0-9_-]{43}/);
+    }
+  });
+
+  it("answers 404 for an unknown dashboard file, and sends /dashboard/ to /dashboard", async () => {
+    for (const path of ["/dashboard/xyz", "/dashboard/app.js.map", "/dashboard/index.html"]) {
+      const result = await call(harness, "GET", path, { key: null });
+      expect(result.status, path).toBe(404);
+      expect(result.text).not.toContain(MASTER);
+    }
+    const slash = await fetch(`${harness.url}/dashboard/`, { redirect: "manual" });
+    expect(slash.status).toBe(308);
+    expect(new URL(slash.headers.get("location")!, `${harness.url}/dashboard/`).pathname).toBe("/dashboard");
+  });
+
+  it("refuses methods other than GET on the page", async () => {
+    const result = await call(harness, "POST", "/dashboard", { key: null, body: {} });
+    expect(result.status).toBe(405);
+  });
+
+  it("references only its own same-origin assets, which are served", async () => {
+    const html = (await call(harness, "GET", "/dashboard", { key: null })).text;
+    const references = [...html.matchAll(/\s(?:src|href|action|srcset|poster|data)\s*=\s*"([^"]*)"/gi)].map((match) => match[1]!);
+    expect(references.length).toBeGreaterThanOrEqual(2);
+    const page = new URL(`${harness.url}/dashboard`);
+    const assets: string[] = [];
+    for (const reference of references) {
+      if (reference === "data:,") continue; // the empty favicon, allowed by img-src data:
+      expect(reference, "a relative URL").not.toMatch(/^([a-z][a-z0-9+.-]*:|\/\/)/i);
+      const resolved = new URL(reference, page);
+      expect(resolved.origin).toBe(page.origin);
+      assets.push(resolved.pathname);
+    }
+    expect(assets.sort()).toEqual(["/dashboard/app.css", "/dashboard/app.js"]);
+    // No inline script or style: the CSP would block them.
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
+    expect(html).not.toMatch(/<style|\sstyle\s*=|\son[a-z]+\s*=/i);
+    for (const path of assets) expect((await call(harness, "GET", path, { key: null })).status).toBe(200);
+  });
+
+  it("has a script that parses, writes no HTML from strings and keeps the key out of localStorage", () => {
+    const check = spawnSync(process.execPath, ["--check", ASSET_FILE("app.js")], { encoding: "utf8" });
+    expect(check.status, check.stderr).toBe(0);
+    expect(APP_JS).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
+    expect(APP_JS).not.toMatch(/localStorage/);
+    expect(APP_JS).toMatch(/sessionStorage/);
+    // Relative URLs only: absolute paths would break behind a path prefix.
+    expect(APP_JS).not.toMatch(/["'`]\/(admin|health)/);
+  });
+
+  it("calls admin paths that exist and answer 200 with the master key and 401 without", async () => {
+    const paths = adminPathsInScript();
+    expect(paths).toEqual(expect.arrayContaining(["admin/audit", "admin/keys", "admin/keys/", "admin/providers", "admin/requests", "admin/spend"]));
+    for (const literal of paths) {
+      const path = `/${literal.endsWith("/") ? literal + key.id : literal}`;
+      const withKey = await call(harness, "GET", path);
+      expect(withKey.status, `${path}: ${withKey.text}`).toBe(200);
+      const without = await call(harness, "GET", path, { key: null });
+      expect(without.status, path).toBe(401);
+    }
+    expect(APP_JS).toMatch(/["']health["']/);
+    expect((await call(harness, "GET", "/health", { key: null })).status).toBe(200);
+  });
+
+  it("uses query parameters the admin API accepts", async () => {
+    const from = new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
+    for (const group of ["model", "provider", "key", "day"]) {
+      expect(APP_JS).toContain(`spend("${group}")`);
+      const result = await call(harness, "GET", `/admin/spend?group_by=${group}&from=${from}`);
+      expect(result.status, result.text).toBe(200);
+      expect(result.json.data.length).toBeGreaterThan(0);
+    }
+    expect((await call(harness, "GET", `/admin/savings?from=${from}`)).status).toBe(200);
+    const html = (await call(harness, "GET", "/dashboard", { key: null })).text;
+    for (const limit of [...html.matchAll(/<option(?: selected)?>(\d+)<\/option>/g)].map((match) => match[1])) {
+      expect((await call(harness, "GET", `/admin/requests?limit=${limit}`)).status).toBe(200);
+      expect((await call(harness, "GET", `/admin/audit?limit=${limit}`)).status).toBe(200);
+    }
+  });
+
+  it("offers exactly the audit log's actions as filters", async () => {
+    const listed = /const AUDIT_ACTIONS = (\[[^\]]*\])/.exec(APP_JS);
+    expect(listed).not.toBeNull();
+    expect(JSON.parse(listed![1]!)).toEqual([...AUDIT_ACTIONS]);
+    for (const action of AUDIT_ACTIONS) expect((await call(harness, "GET", `/admin/audit?action=${action}`)).status).toBe(200);
+  });
+
+  it("creates, changes and revokes keys the way the script does, and only with the master key", async () => {
+    for (const method of ["POST", "PATCH", "DELETE"]) expect(APP_JS).toContain(`method: "${method}"`);
+    // The body the key form sends: every field, empty ones as null.
+    const body = { name: "from-dashboard", models: ["smart"], rpm: null, tpm: 1000, budget_usd: 5, budget_period: "weekly", expires_at: new Date(Date.now() + 86_400_000).toISOString(), log_prompts: false };
+    expect((await call(harness, "POST", "/admin/keys", { key: null, body })).status).toBe(401);
+    const created = await call(harness, "POST", "/admin/keys", { body });
+    expect(created.status, created.text).toBe(201);
+    expect(created.json.key).toMatch(/^sk-sy-/);
+    const path = `/admin/keys/${created.json.id}`;
+    expect((await call(harness, "PATCH", path, { key: null, body: { rpm: 10 } })).status).toBe(401);
+    expect((await call(harness, "PATCH", path, { body: { rpm: 10, budget_usd: null, budget_period: null } })).status).toBe(200);
+    expect((await call(harness, "DELETE", path, { key: null })).status).toBe(401);
+    expect((await call(harness, "DELETE", path)).status).toBe(200);
+    const listed = await call(harness, "GET", "/admin/keys");
+    expect(listed.json.data.find((entry: { id: string }) => entry.id === created.json.id).revoked_at).toEqual(expect.any(Number));
+  });
+
+  it("a virtual key gets the page but not the admin API (403 master_key_required)", async () => {
+    expect((await call(harness, "GET", "/dashboard", { key: key.secret })).status).toBe(200);
+    const admin = await call(harness, "GET", "/admin/keys", { key: key.secret });
+    expect(admin.status).toBe(403);
+    expect(admin.json.error.code).toBe("master_key_required");
+    expect(APP_JS).toContain('"master_key_required"');
+  });
+});
+
+describe("dashboard without a master key (loopback only)", () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness({ config: (upstream) => configFor(upstream, false) });
+  });
+  afterAll(() => harness.close());
+
+  it("serves the page, and the admin API answers without credentials", async () => {
+    expect((await call(harness, "GET", "/dashboard")).status).toBe(200);
+    for (const literal of adminPathsInScript().filter((path) => !path.endsWith("/"))) {
+      const result = await call(harness, "GET", `/${literal}`);
+      expect(result.status, `${literal}: ${result.text}`).toBe(200);
+    }
+  });
+});
