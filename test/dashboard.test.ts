@@ -1,14 +1,18 @@
 /**
- * The operator dashboard (`GET /dashboard`): three static files served with a
- * strict Content-Security-Policy and no credentials, holding no secret, whose
- * script calls only admin endpoints that exist and need the master key.
+ * The operator dashboard (`GET /dashboard`): static files (the page, its
+ * stylesheet and its script as ES modules) served with a strict
+ * Content-Security-Policy and no credentials, holding no secret, whose script
+ * calls only admin endpoints that exist and need the master key.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUDIT_ACTIONS } from "../src/auth/audit-log.js";
 import type { SwitchyardConfigInput } from "../src/config/schema.js";
+import { DASHBOARD_MODULES } from "../src/gateway/http/dashboard.js";
 import type { FakeUpstream } from "./helpers/fake-upstream.js";
 import { call, createKey, startHarness, type CreatedKey, type Harness } from "./helpers/governance-harness.js";
 
@@ -18,12 +22,50 @@ const PROVIDER_KEY = "prov-dashboard-canary-77e1d2c3b4a59687";
 const SECOND_PROVIDER_KEY = "prov-dashboard-canary-second-0f9e8d7c";
 
 const ASSET_FILE = (name: string) => fileURLToPath(new URL(`../data/dashboard/${name}`, import.meta.url));
-const APP_JS = readFileSync(ASSET_FILE("app.js"), "utf8");
+const HTML = readFileSync(ASSET_FILE("index.html"), "utf8");
+
+/** The module the page loads: the `src` of its one `<script type="module">`, relative to `/dashboard`. */
+const ENTRY = /<script type="module" src="dashboard\/([a-z-]+\.js)"><\/script>/.exec(HTML)?.[1] ?? "app.js";
+
+/** Static import and re-export specifiers (`import … from "./x.js"`, `import "./x.js"`, `export … from "./x.js"`). */
+const importsOf = (source: string) => [...source.matchAll(/^(?:(?:import|export)\b[^;"'`\n]*?\bfrom\s*|import\s*)["']([^"']+)["']/gm)].map((match) => match[1]!);
+
+/**
+ * The script's modules, from the page's entry through every import, each with
+ * its source; specifiers that are not `./name.js` and files that do not exist
+ * are collected for the tests to report.
+ */
+function scriptGraph() {
+  const sources = new Map<string, string>();
+  const problems: string[] = [];
+  const pending = [ENTRY];
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    if (sources.has(name)) continue;
+    if (!existsSync(ASSET_FILE(name))) {
+      problems.push(`${name}: no such file in data/dashboard/`);
+      continue;
+    }
+    const source = readFileSync(ASSET_FILE(name), "utf8");
+    sources.set(name, source);
+    for (const specifier of importsOf(source)) {
+      const local = /^\.\/([a-z-]+\.js)$/.exec(specifier);
+      if (local) pending.push(local[1]!);
+      else problems.push(`${name}: import "${specifier}" is not a sibling module (./name.js)`);
+    }
+  }
+  return { sources, problems };
+}
+
+const SCRIPTS = scriptGraph();
+/** Every module, in a stable order, for checks that look at the script as a whole. */
+const SCRIPT_NAMES = [...SCRIPTS.sources.keys()].sort();
+const ALL_JS = SCRIPT_NAMES.map((name) => SCRIPTS.sources.get(name)!).join("\n");
 
 const RESOURCES = [
   { path: "/dashboard", type: "text/html" },
-  { path: "/dashboard/app.js", type: "text/javascript" },
   { path: "/dashboard/app.css", type: "text/css" },
+  ...SCRIPT_NAMES.map((name) => ({ path: `/dashboard/${name}`, type: "text/javascript" })),
 ];
 
 const EXPECTED_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -41,10 +83,10 @@ function configFor(upstream: FakeUpstream, master: boolean): SwitchyardConfigInp
   };
 }
 
-/** Every `admin/...` path literal in the script (query strings and trailing slashes are added at run time). */
+/** Every `admin/...` path literal in the script's modules (query strings and trailing slashes are added at run time). */
 function adminPathsInScript(): string[] {
   const paths = new Set<string>();
-  for (const match of APP_JS.matchAll(/["'`](admin\/[A-Za-z0-9_/-]*)["'`]/g)) paths.add(match[1]!);
+  for (const match of ALL_JS.matchAll(/["'`](admin\/[A-Za-z0-9_/-]*)["'`]/g)) paths.add(match[1]!);
   return [...paths].sort();
 }
 
@@ -81,7 +123,12 @@ describe("dashboard with a master key", () => {
   });
 
   it("answers 404 for an unknown dashboard file, and sends /dashboard/ to /dashboard", async () => {
-    for (const path of ["/dashboard/xyz", "/dashboard/app.js.map", "/dashboard/index.html"]) {
+    const notServed = [
+      "/dashboard/xyz", "/dashboard/app.js.map", "/dashboard/index.html", "/dashboard/app.mjs", "/dashboard/dom", "/dashboard/app.js/",
+      "/dashboard/..%2Fpackage.json", "/dashboard/..%2F..%2Fpackage.json", "/dashboard/%2E%2E%2Fsrc%2Findex.ts", "/dashboard/.%2Fapp.js",
+      "/dashboard/data/dashboard/app.js", "/dashboard/dashboard/app.js",
+    ];
+    for (const path of notServed) {
       const result = await call(harness, "GET", path, { key: null });
       expect(result.status, path).toBe(404);
       expect(result.text).not.toContain(MASTER);
@@ -109,21 +156,53 @@ describe("dashboard with a master key", () => {
       expect(resolved.origin).toBe(page.origin);
       assets.push(resolved.pathname);
     }
-    expect(assets.sort()).toEqual(["/dashboard/app.css", "/dashboard/app.js"]);
+    expect(assets.sort()).toEqual(["/dashboard/app.css", `/dashboard/${ENTRY}`]);
+    expect(html, "the script is loaded as an ES module").toMatch(/<script type="module" src="dashboard\/app\.js"><\/script>/);
     // No inline script or style: the CSP would block them.
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
     expect(html).not.toMatch(/<style|\sstyle\s*=|\son[a-z]+\s*=/i);
     for (const path of assets) expect((await call(harness, "GET", path, { key: null })).status).toBe(200);
   });
 
-  it("has a script that parses, writes no HTML from strings and keeps the key out of localStorage", () => {
-    const check = spawnSync(process.execPath, ["--check", ASSET_FILE("app.js")], { encoding: "utf8" });
-    expect(check.status, check.stderr).toBe(0);
-    expect(APP_JS).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
-    expect(APP_JS).not.toMatch(/localStorage/);
-    expect(APP_JS).toMatch(/sessionStorage/);
-    // Relative URLs only: absolute paths would break behind a path prefix.
-    expect(APP_JS).not.toMatch(/["'`]\/(admin|health)/);
+  it("serves exactly the modules the page and its imports load, and every one of them", async () => {
+    expect(SCRIPTS.problems).toEqual([]);
+    expect(SCRIPT_NAMES).toContain(ENTRY);
+    // The server's list, the import graph and the script files on disk are the same set.
+    expect([...DASHBOARD_MODULES].sort()).toEqual(SCRIPT_NAMES);
+    const onDisk = readdirSync(fileURLToPath(new URL("../data/dashboard/", import.meta.url))).filter((name) => /\.m?js$/.test(name)).sort();
+    expect(onDisk).toEqual(SCRIPT_NAMES);
+    // Only static imports, so the graph above is the whole script.
+    expect(ALL_JS).not.toMatch(/\bimport\s*\(/);
+    for (const name of SCRIPT_NAMES) {
+      const result = await call(harness, "GET", `/dashboard/${name}`, { key: null });
+      expect(result.status, name).toBe(200);
+      expect(result.headers.get("content-type"), name).toBe("text/javascript; charset=utf-8");
+      expect(result.text, name).toBe(SCRIPTS.sources.get(name));
+    }
+  });
+
+  it("has modules that parse, write no HTML from strings and keep the key out of localStorage", () => {
+    // Each file checked as an ES module (.mjs), whatever the nearest package.json says.
+    const directory = mkdtempSync(join(tmpdir(), "switchyard-dashboard-"));
+    try {
+      for (const name of SCRIPT_NAMES) {
+        const copy = join(directory, name.replace(/\.js$/, ".mjs"));
+        copyFileSync(ASSET_FILE(name), copy);
+        const check = spawnSync(process.execPath, ["--check", copy], { encoding: "utf8" });
+        expect(check.status, `${name}: ${check.stderr}`).toBe(0);
+      }
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+    expect(SCRIPT_NAMES.length).toBeGreaterThan(1);
+    for (const name of SCRIPT_NAMES) {
+      const source = SCRIPTS.sources.get(name)!;
+      expect(source, name).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
+      expect(source, name).not.toMatch(/localStorage/);
+      // Relative URLs only: absolute paths would break behind a path prefix.
+      expect(source, name).not.toMatch(/["'`]\/(admin|health)/);
+    }
+    expect(ALL_JS).toMatch(/sessionStorage/);
   });
 
   it("calls admin paths that exist and answer 200 with the master key and 401 without", async () => {
@@ -136,14 +215,14 @@ describe("dashboard with a master key", () => {
       const without = await call(harness, "GET", path, { key: null });
       expect(without.status, path).toBe(401);
     }
-    expect(APP_JS).toMatch(/["']health["']/);
+    expect(ALL_JS).toMatch(/["']health["']/);
     expect((await call(harness, "GET", "/health", { key: null })).status).toBe(200);
   });
 
   it("uses query parameters the admin API accepts", async () => {
     const from = new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
     for (const group of ["model", "provider", "key", "day"]) {
-      expect(APP_JS).toContain(`spend("${group}")`);
+      expect(ALL_JS).toContain(`spend("${group}")`);
       const result = await call(harness, "GET", `/admin/spend?group_by=${group}&from=${from}`);
       expect(result.status, result.text).toBe(200);
       expect(result.json.data.length).toBeGreaterThan(0);
@@ -157,14 +236,14 @@ describe("dashboard with a master key", () => {
   });
 
   it("offers exactly the audit log's actions as filters", async () => {
-    const listed = /const AUDIT_ACTIONS = (\[[^\]]*\])/.exec(APP_JS);
+    const listed = /const AUDIT_ACTIONS = (\[[^\]]*\])/.exec(ALL_JS);
     expect(listed).not.toBeNull();
     expect(JSON.parse(listed![1]!)).toEqual([...AUDIT_ACTIONS]);
     for (const action of AUDIT_ACTIONS) expect((await call(harness, "GET", `/admin/audit?action=${action}`)).status).toBe(200);
   });
 
   it("creates, changes and revokes keys the way the script does, and only with the master key", async () => {
-    for (const method of ["POST", "PATCH", "DELETE"]) expect(APP_JS).toContain(`method: "${method}"`);
+    for (const method of ["POST", "PATCH", "DELETE"]) expect(ALL_JS).toContain(`method: "${method}"`);
     // The body the key form sends: every field, empty ones as null.
     const body = { name: "from-dashboard", models: ["smart"], rpm: null, tpm: 1000, budget_usd: 5, budget_period: "weekly", expires_at: new Date(Date.now() + 86_400_000).toISOString(), log_prompts: false };
     expect((await call(harness, "POST", "/admin/keys", { key: null, body })).status).toBe(401);
@@ -185,7 +264,7 @@ describe("dashboard with a master key", () => {
     const admin = await call(harness, "GET", "/admin/keys", { key: key.secret });
     expect(admin.status).toBe(403);
     expect(admin.json.error.code).toBe("master_key_required");
-    expect(APP_JS).toContain('"master_key_required"');
+    expect(ALL_JS).toContain('"master_key_required"');
   });
 });
 

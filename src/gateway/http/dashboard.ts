@@ -1,9 +1,11 @@
 /**
- * GET /dashboard: the operator dashboard, three static files from
- * `data/dashboard/` (HTML, JS, CSS). The page holds no data and no secret: its
- * script reads the admin API with the master key the operator types in. Assets
- * are separate same-origin files so a strict Content-Security-Policy (no inline
- * script or style) applies.
+ * GET /dashboard: the operator dashboard, static files from `data/dashboard/`
+ * (the HTML page, its stylesheet and its script as native ES modules, no build
+ * step). The page holds no data and no secret: its script reads the admin API
+ * with the master key the operator types in. Assets are separate same-origin
+ * files so a strict Content-Security-Policy (no inline script or style) applies.
+ * Only the files listed here are served, each on its own exact route: no other
+ * name, no directory listing, no path resolution.
  */
 import { readFile } from "node:fs/promises";
 import { GatewayError } from "../../core/errors.js";
@@ -24,10 +26,15 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
+/** The script's modules: `app.js` is the entry point the page loads, and it imports the others (`./api.js`, …). */
+export const DASHBOARD_MODULES = ["app.js", "api.js", "dom.js", "table.js", "overview.js", "requests.js", "providers.js", "keys.js", "audit.js"] as const;
+
+const JAVASCRIPT = "text/javascript; charset=utf-8";
+
 const ASSETS: Record<string, { file: string; type: string }> = {
   "/dashboard": { file: "index.html", type: "text/html; charset=utf-8" },
-  "/dashboard/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
   "/dashboard/app.css": { file: "app.css", type: "text/css; charset=utf-8" },
+  ...Object.fromEntries(DASHBOARD_MODULES.map((file) => [`/dashboard/${file}`, { file, type: JAVASCRIPT }])),
 };
 
 /** Each file is read once, on its first request; a failed read is retried next time. */
