@@ -23,15 +23,29 @@ interface Series {
 export interface MetricsSources {
   ledger(): { queued: number; written: number; failedWrites: number; dropped: number };
   inFlight(): Array<{ id: string; inFlight: number; healthy: boolean }>;
+  /** Whether the config names this provider/model (its own label is then always kept). */
+  configured?(provider: string, model: string): boolean;
 }
+
+/**
+ * Label combinations kept at most. Clients may name any `provider/model`: a
+ * model neither priced nor configured is labelled `(unlisted)`, and past this
+ * many series every new model is `(other)`, so a scrape stays bounded.
+ */
+export const MAX_SERIES = 2_000;
+export const UNLISTED_MODEL = "(unlisted)";
+export const OTHER_MODEL = "(other)";
+const MAX_RELABELLED = 1_000;
 
 export class Metrics {
   readonly registry = new Registry();
+  /** Keyed by the series' own labels only, so it is as bounded as they are. */
   private readonly series = new Map<string, Series>();
+  private readonly relabelled = new Map<string, Series>();
   private readonly duration: DurationHistogram;
   private readonly process: ProcessMetrics;
 
-  constructor(sources: MetricsSources) {
+  constructor(private readonly sources: MetricsSources) {
     this.process = new ProcessMetrics(this.registry);
     const labelNames = ["provider", "model", "status", "stream"] as const;
     const series = this.series;
@@ -94,14 +108,24 @@ export class Metrics {
   }
 
   observe(row: LedgerRow): void {
-    const key = `${row.provider}\u0000${row.model}\u0000${row.status}\u0000${row.stream}`;
-    let s = this.series.get(key);
+    const rowKey = seriesKey(row.provider, row.model, row.status, row.stream);
+    let s = this.series.get(rowKey) ?? this.relabelled.get(rowKey);
     if (!s) {
-      s = {
-        labels: { provider: row.provider, model: row.model, status: String(row.status), stream: String(row.stream) },
-        requests: 0, costUsd: 0, unpriced: 0, estimated: 0, inputTokens: 0, cachedTokens: 0, outputTokens: 0,
-      };
-      this.series.set(key, s);
+      const model = this.modelLabel(row);
+      const key = model === row.model ? rowKey : seriesKey(row.provider, model, row.status, row.stream);
+      s = this.series.get(key);
+      if (!s) {
+        s = {
+          labels: { provider: row.provider, model, status: String(row.status), stream: String(row.stream) },
+          requests: 0, costUsd: 0, unpriced: 0, estimated: 0, inputTokens: 0, cachedTokens: 0, outputTokens: 0,
+        };
+        this.series.set(key, s);
+      }
+      if (key !== rowKey) {
+        // A bounded memo of relabelled rows: a steady unlisted model is looked up once, invented ones cannot grow it.
+        if (this.relabelled.size >= MAX_RELABELLED) this.relabelled.clear();
+        this.relabelled.set(rowKey, s);
+      }
     }
     s.requests++;
     if (row.cost_usd !== null) s.costUsd += row.cost_usd;
@@ -111,6 +135,12 @@ export class Metrics {
     s.cachedTokens += row.cached_tokens;
     s.outputTokens += row.output_tokens;
     this.duration.observe(row.provider, row.latency_ms / 1000);
+  }
+
+  private modelLabel(row: LedgerRow): string {
+    if (row.model === "") return row.model;
+    if (row.unpriced && !this.sources.configured?.(row.provider, row.model)) return UNLISTED_MODEL;
+    return this.series.size < MAX_SERIES ? row.model : OTHER_MODEL;
   }
 
   render(): Promise<string> {
@@ -125,4 +155,8 @@ export class Metrics {
   close(): void {
     this.process.close();
   }
+}
+
+function seriesKey(provider: string, model: string, status: number, stream: boolean): string {
+  return `${provider}\u0000${model}\u0000${status}\u0000${stream}`;
 }

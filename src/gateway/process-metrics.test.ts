@@ -10,7 +10,7 @@ function sample(text: string, line: string): number | undefined {
   return at === undefined ? undefined : Number(at.slice(line.length + 1));
 }
 
-const P = "switchyard_process_";
+const P = "switchyard_";
 
 function blockFor(ms: number): void {
   const until = performance.now() + ms;

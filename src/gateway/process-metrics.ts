@@ -14,7 +14,8 @@ import { getHeapSpaceStatistics } from "node:v8";
 import { DurationHistogram } from "./duration-histogram.js";
 import { Counter, Gauge, type Registry } from "./prom.js";
 
-const PREFIX = "switchyard_process_";
+// prom-client's standard names (process_*, nodejs_*) under the gateway's prefix.
+const PREFIX = "switchyard_";
 /** The event-loop monitor's sampling interval (ms); each sample is the interval plus the delay. */
 const LAG_RESOLUTION_MS = 10;
 const GC_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5];

@@ -12,7 +12,7 @@ import { Redactor } from "../core/redact.js";
 import type { SwitchyardConfig } from "../config/schema.js";
 import type { SecretLookup } from "../config/secret-source.js";
 import type { RouterClock } from "../router/clock.js";
-import { DEFAULT_RETRIES, type AliasRoute, type RouteTable } from "../router/plan.js";
+import { DEFAULT_RETRIES, isConfiguredDeployment, type AliasRoute, type RouteTable } from "../router/plan.js";
 import { Router } from "../router/router.js";
 import type { StateStore } from "../state/state-store.js";
 import { Governance } from "./governance.js";
@@ -78,6 +78,10 @@ export async function openSharedServices(config: SwitchyardConfig, log: Logger, 
       inFlight: () => {
         const router = shared.current?.router;
         return router ? router.health.snapshot().map((h) => ({ id: h.id, inFlight: h.inFlight, healthy: router.health.isAvailable(h.id) })) : [];
+      },
+      configured: (provider, model) => {
+        const routes = shared.current?.routes;
+        return routes !== undefined && isConfiguredDeployment(routes, provider, model);
       },
     }),
   };

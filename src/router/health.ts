@@ -34,6 +34,13 @@ export interface DeploymentHealth {
   rateLimit: RateLimitState | undefined;
 }
 
+/**
+ * Deployments tracked at most. Clients may name any `provider/model`, so the
+ * board must not grow with every invented name: past this, the oldest entry
+ * at rest (nothing in flight, no cooldown or skip pending) makes room.
+ */
+export const MAX_TRACKED_DEPLOYMENTS = 1_000;
+
 export class HealthBoard {
   private readonly board = new Map<string, DeploymentHealth>();
 
@@ -42,10 +49,21 @@ export class HealthBoard {
   get(id: string): DeploymentHealth {
     let health = this.board.get(id);
     if (!health) {
+      if (this.board.size >= MAX_TRACKED_DEPLOYMENTS) this.evictOneAtRest();
       health = { id, inFlight: 0, consecutiveFailures: 0, cooldowns: 0, cooldownUntil: 0, skipUntil: 0, latencyMs: undefined, firstTokenMs: undefined, successes: 0, failures: 0, lastError: undefined, rateLimit: undefined };
       this.board.set(id, health);
     }
     return health;
+  }
+
+  private evictOneAtRest(): void {
+    const now = this.clock.now();
+    for (const [id, health] of this.board) {
+      if (health.inFlight === 0 && health.cooldownUntil <= now && health.skipUntil <= now) {
+        this.board.delete(id);
+        return;
+      }
+    }
   }
 
   /** Healthy: not cooling down and not asked (by a 429 or its headers) to wait. */

@@ -51,6 +51,20 @@ export function deployment(provider: string, model: string, alias: string | unde
   return { provider, model, weight, alias, retries, id: `${provider}/${model}` };
 }
 
+const configuredIds = new WeakMap<RouteTable, Set<string>>();
+
+/** Whether `provider/model` is named by the config (an alias's deployment or a provider's `models:`), not only by a client. */
+export function isConfiguredDeployment(table: RouteTable, provider: string, model: string): boolean {
+  let ids = configuredIds.get(table);
+  if (!ids) {
+    ids = new Set<string>();
+    for (const route of table.aliases.values()) for (const d of route.deployments) ids.add(`${d.provider}/${d.model}`);
+    for (const [model, owner] of table.declaredModels) ids.add(`${owner}/${model}`);
+    configuredIds.set(table, ids);
+  }
+  return ids.has(`${provider}/${model}`);
+}
+
 export function resolveGroups(table: RouteTable, requested: string, seen: Set<string> = new Set()): DeploymentGroup[] {
   if (table.aliases.has(requested)) return expandAlias(table, requested, seen);
   const slash = requested.indexOf("/");
