@@ -253,4 +253,11 @@ describe("toGeminiRequest", () => {
     expect(build({ messages, reasoning_effort: "none" }).generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 0 } });
     expect(build({ messages, reasoning_effort: "extreme" }).generationConfig).toBeUndefined();
   });
+
+  it("maps Anthropic's thinking budget, as /v1/messages clients send it", () => {
+    const messages: ChatRequest["messages"] = [{ role: "user", content: "Prove it" }];
+    const thinking = { type: "enabled", budget_tokens: 1024 };
+    expect(build({ messages, thinking } as ChatRequest).generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } });
+    expect(build({ messages, thinking: { type: "disabled" } } as ChatRequest).generationConfig).toBeUndefined();
+  });
 });

@@ -159,6 +159,11 @@ function generationConfigOf(request: ChatRequest): GeminiGenerationConfig | unde
   if (typeof effort === "string" && Object.hasOwn(THINKING_BUDGET, effort)) {
     const thinkingBudget = THINKING_BUDGET[effort]!;
     config.thinkingConfig = thinkingBudget > 0 ? { thinkingBudget, includeThoughts: true } : { thinkingBudget };
+  } else {
+    // Anthropic's form, from /v1/messages clients (or chat clients of an alias mixing providers).
+    const thinking = (request as { thinking?: { type?: unknown; budget_tokens?: unknown } }).thinking;
+    const budget = thinking?.type === "enabled" ? num(thinking.budget_tokens) : undefined;
+    if (budget !== undefined && budget > 0) config.thinkingConfig = { thinkingBudget: budget, includeThoughts: true };
   }
   const entries = Object.entries(config).filter(([, value]) => value !== undefined);
   return entries.length > 0 ? (Object.fromEntries(entries) as GeminiGenerationConfig) : undefined;
