@@ -257,7 +257,7 @@ describe("toGeminiRequest", () => {
   it("maps Anthropic's thinking budget, as /v1/messages clients send it", () => {
     const messages: ChatRequest["messages"] = [{ role: "user", content: "Prove it" }];
     const thinking = { type: "enabled", budget_tokens: 1024 };
-    expect(build({ messages, thinking } as ChatRequest).generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } });
-    expect(build({ messages, thinking: { type: "disabled" } } as ChatRequest).generationConfig).toBeUndefined();
+    expect(build({ messages, thinking } as Partial<ChatRequest>).generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } });
+    expect(build({ messages, thinking: { type: "disabled" } } as Partial<ChatRequest>).generationConfig).toBeUndefined();
   });
 });
