@@ -14,6 +14,7 @@ import type { OpenAIPreset } from "./presets.js";
 import { headersPerKey } from "./headers-per-key.js";
 import { parseOpenAIRateLimit } from "./rate-limit-headers.js";
 import { splicedBody } from "./spliced-body.js";
+import { normalizeToolCalls } from "./tool-call-shape.js";
 
 /** Body fields that steer Switchyard itself and must not reach an upstream. */
 const GATEWAY_FIELDS = ["models", "provider"];
@@ -33,6 +34,13 @@ function stripRoutingTags(body: ChatRequest): void {
   else delete body.metadata;
 }
 
+/** The host's name for a field: the value moves unless the body already has the new name. */
+function renameField(body: Record<string, unknown>, from: string, to: string): void {
+  if (body[from] === undefined) return;
+  body[to] ??= body[from];
+  delete body[from];
+}
+
 /** The adapter shared by every OpenAI-compatible provider; `preset` carries the differences. */
 export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset, settings: ProviderSettings): ProviderAdapter {
   const retryableFinish = new Set(preset.retryableFinishReasons ?? []);
@@ -40,12 +48,14 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
   const azureDeploymentPaths = type === "azure" && !/\/openai\/v1$/.test(settings.basePath);
   const apiVersion = settings.apiVersion ?? DEFAULT_AZURE_API_VERSION;
   const dropped = [...GATEWAY_FIELDS, ...(preset.dropFields ?? [])];
+  const renamed = Object.entries(preset.renameFields ?? {});
 
   /** Whether the client's JSON can go upstream as written, but for the model and stream usage. */
   function sendableAsWritten(request: ChatRequest, addStreamUsage: boolean): boolean {
     if (preset.adjustRequest || (addStreamUsage && request.stream_options !== undefined)) return false;
     if (request.metadata && "tags" in request.metadata) return false;
     for (const field of dropped) if ((request as Record<string, unknown>)[field] !== undefined) return false;
+    for (const [from] of renamed) if ((request as Record<string, unknown>)[from] !== undefined) return false;
     return true;
   }
 
@@ -72,6 +82,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
     const body = extensibleCopy(request);
     body.model = model;
     for (const field of dropped) delete (body as Record<string, unknown>)[field];
+    for (const [from, to] of renamed) renameField(body as Record<string, unknown>, from, to);
     stripRoutingTags(body);
     if (addStreamUsage) body.stream_options = { ...(body.stream_options ?? {}), include_usage: true };
     preset.adjustRequest?.(body);
@@ -96,6 +107,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
       let finishReason: MappedFinishReason | undefined;
       let rewritten = false;
       for (const choice of completion.choices) {
+        if (preset.normalizesToolCalls && normalizeToolCalls(choice.message.tool_calls)) rewritten = true;
         const mapped = settleChoiceFinish(choice, retryableFinish, settings.name, "response");
         if (mapped === undefined) continue;
         if (mapped.unified !== mapped.raw) rewritten = true;
@@ -106,7 +118,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
     },
 
     chatStream() {
-      return new OpenAIStreamTranslator(settings.name, retryableFinish);
+      return new OpenAIStreamTranslator(settings.name, retryableFinish, preset.normalizesToolCalls === true);
     },
 
     ...(preset.embeddings && {

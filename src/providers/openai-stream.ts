@@ -8,6 +8,7 @@ import type { DataFrames } from "../transport/sse.js";
 import type { SseEvent, StreamTranslator } from "./adapter.js";
 import { parseErrorBody } from "./openai-error.js";
 import { usageFromOpenAI } from "./openai-usage.js";
+import { normalizeToolCalls } from "./tool-call-shape.js";
 
 /**
  * Nothing to change or record in this event: a null finish reason, no usage,
@@ -49,6 +50,8 @@ export class OpenAIStreamTranslator implements StreamTranslator {
   constructor(
     private readonly provider: string,
     private readonly retryableFinish: ReadonlySet<string>,
+    /** The host may send tool calls OpenAI clients cannot read (see tool-call-shape.ts): every event is parsed. */
+    private readonly normalizesToolCalls = false,
   ) {}
 
   push(event: SseEvent): StreamItem[] {
@@ -58,7 +61,7 @@ export class OpenAIStreamTranslator implements StreamTranslator {
       return [];
     }
     if (this.done || data.length === 0) return [];
-    if (isPlainDelta(data)) return [new ChunkText(data)];
+    if (!this.normalizesToolCalls && isPlainDelta(data)) return [new ChunkText(data)];
     let chunk: ChatChunk & { error?: unknown; x_groq?: { usage?: unknown } };
     try {
       chunk = JSON.parse(data);
@@ -84,9 +87,12 @@ export class OpenAIStreamTranslator implements StreamTranslator {
     let changed = chunk.usage !== undefined;
     if (changed) delete chunk.usage;
     if (!Array.isArray(chunk.choices)) return [];
-    if (chunk.choices.length === 0) return usage ? [] : [chunk];
+    // No choice and no usage: nothing a client needs (Azure opens with such a chunk, its
+    // prompt_filter_results under an empty id and model that would stand for the stream's).
+    if (chunk.choices.length === 0) return [];
     for (const choice of chunk.choices) {
       if (!isRecord(choice)) throw invalidResponse(this.provider, "a stream event whose choices are not objects");
+      if (this.normalizesToolCalls && isRecord(choice.delta) && normalizeToolCalls(choice.delta.tool_calls)) changed = true;
       const mapped = settleChoiceFinish(choice, this.retryableFinish, this.provider, "stream");
       if (mapped === undefined) continue;
       if (mapped.unified !== mapped.raw) changed = true;
@@ -102,6 +108,10 @@ export class OpenAIStreamTranslator implements StreamTranslator {
    */
   pushFrames(frames: DataFrames, into: StreamItem[]): void {
     const { text, starts } = frames;
+    if (this.normalizesToolCalls) {
+      for (let i = 0; i < starts.length; i++) for (const chunk of this.push({ data: frames.data(i) })) into.push(chunk);
+      return;
+    }
     const needsParsing = NEEDS_PARSING_ANYWHERE;
     needsParsing.lastIndex = 0;
     let flagged = -1;

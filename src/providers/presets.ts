@@ -2,7 +2,9 @@
  * OpenAI-compatible providers are presets of one adapter: a default base URL,
  * how the key is sent, and a few quirks. Adding a host is one entry here.
  */
+import { createHash } from "node:crypto";
 import type { ChatRequest } from "../core/chat.js";
+import { nineCharToolId } from "./tool-call-shape.js";
 
 export type AuthStyle = "bearer" | "api-key" | "none";
 
@@ -23,6 +25,10 @@ export interface OpenAIPreset {
   retryableFinishReasons?: string[];
   /** Request fields this host rejects, left out of the body it is sent. */
   dropFields?: readonly string[];
+  /** Fields this host knows by another name (from → to). */
+  renameFields?: Readonly<Record<string, string>>;
+  /** The host's tool calls may lack `type` or carry object arguments (see tool-call-shape.ts). */
+  normalizesToolCalls?: boolean;
   /** Request quirks applied after the generic translation (the body is a fresh copy). */
   adjustRequest?(body: ChatRequest): void;
 }
@@ -34,10 +40,25 @@ export interface OpenAIPreset {
  */
 const ANTHROPIC_ONLY = ["top_k", "thinking"] as const;
 
+/** `max_tokens` is deprecated at OpenAI and refused by its reasoning models (o-series, GPT-5); every chat model takes the new name. */
+const MAX_COMPLETION_TOKENS = { max_tokens: "max_completion_tokens" } as const;
+
+/** Nine-character tool-call ids for Mistral, from a digest of the foreign id. */
+const digest = (text: string) => createHash("sha256").update(text).digest("hex");
+
+function mistralToolIds(body: ChatRequest): void {
+  // The body is a fresh copy, but its messages are the client's: replaced, not edited.
+  body.messages = body.messages.map((message) => {
+    if (message.tool_calls) return { ...message, tool_calls: message.tool_calls.map((call) => ({ ...call, id: nineCharToolId(call.id, digest) })) };
+    if (typeof message.tool_call_id === "string") return { ...message, tool_call_id: nineCharToolId(message.tool_call_id, digest) };
+    return message;
+  });
+}
+
 export const OPENAI_PRESETS = {
-  openai: { baseUrl: "https://api.openai.com/v1", auth: "bearer", keyRequired: true, envKey: "OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "openai", dropFields: ANTHROPIC_ONLY },
+  openai: { baseUrl: "https://api.openai.com/v1", auth: "bearer", keyRequired: true, envKey: "OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "openai", dropFields: ANTHROPIC_ONLY, renameFields: MAX_COMPLETION_TOKENS },
   // Azure: base_url is the resource (`https://{res}.openai.azure.com`); paths name the deployment.
-  azure: { auth: "api-key", keyRequired: true, envKey: "AZURE_OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "none", dropFields: ANTHROPIC_ONLY },
+  azure: { auth: "api-key", keyRequired: true, envKey: "AZURE_OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "none", dropFields: ANTHROPIC_ONLY, renameFields: MAX_COMPLETION_TOKENS },
   deepseek: {
     baseUrl: "https://api.deepseek.com/v1", auth: "bearer", keyRequired: true, envKey: "DEEPSEEK_API_KEY",
     streamUsage: true, embeddings: false, modelList: "openai",
@@ -50,12 +71,13 @@ export const OPENAI_PRESETS = {
     // Mistral reports usage in the last chunk on its own and has rejected stream_options.
     streamUsage: false, embeddings: true, modelList: "openai",
     retryableFinishReasons: ["error"],
+    // Mistral refuses fields it does not know (422 extra_forbidden) and tool-call ids that are not nine alphanumerics.
+    dropFields: ANTHROPIC_ONLY,
+    renameFields: { max_completion_tokens: "max_tokens", seed: "random_seed" },
+    normalizesToolCalls: true,
     adjustRequest(body) {
-      if (body.seed !== undefined && body.random_seed === undefined) {
-        body.random_seed = body.seed;
-        delete body.seed;
-      }
       delete body.stream_options;
+      mistralToolIds(body);
     },
   },
   groq: { baseUrl: "https://api.groq.com/openai/v1", auth: "bearer", keyRequired: true, envKey: "GROQ_API_KEY", streamUsage: true, embeddings: false, modelList: "openai" },

@@ -1,0 +1,73 @@
+/**
+ * Hosts' request and answer quirks: field names (OpenAI's max_completion_tokens,
+ * Mistral's max_tokens), Mistral's nine-character tool-call ids and loose tool
+ * calls, and Azure's leading prompt-filter chunk.
+ */
+import { describe, expect, it } from "vitest";
+import type { ChatRequest } from "../core/chat.js";
+import type { ProviderSettings } from "./adapter.js";
+import { createOpenAICompatibleAdapter } from "./openai-compatible.js";
+import { OPENAI_PRESETS, type OpenAIPresetName } from "./presets.js";
+
+function adapterFor(type: OpenAIPresetName) {
+  const settings: ProviderSettings = { name: type, type, origin: "https://example.test", basePath: "/v1", apiKeys: ["k1"], headers: {} };
+  return createOpenAICompatibleAdapter(type, OPENAI_PRESETS[type], settings);
+}
+const sent = (type: OpenAIPresetName, request: ChatRequest) => JSON.parse(adapterFor(type).chatRequest(request, { model: "m", apiKey: "k1" }).body!);
+const user = { role: "user" as const, content: "hi" };
+
+describe("request field names", () => {
+  it("openai and azure send max_completion_tokens (reasoning models refuse max_tokens); a value under the new name wins", () => {
+    for (const type of ["openai", "azure"] as const) {
+      expect(sent(type, { model: "a", messages: [user], max_tokens: 100 })).toMatchObject({ max_completion_tokens: 100 });
+      expect(sent(type, { model: "a", messages: [user], max_tokens: 100 })).not.toHaveProperty("max_tokens");
+      expect(sent(type, { model: "a", messages: [user], max_tokens: 100, max_completion_tokens: 50 })).toMatchObject({ max_completion_tokens: 50 });
+    }
+    // Other hosts keep what the client wrote.
+    expect(sent("openai-compatible", { model: "a", messages: [user], max_tokens: 100 })).toMatchObject({ max_tokens: 100 });
+  });
+
+  it("mistral gets max_tokens and random_seed, and no top_k or thinking (it refuses unknown fields)", () => {
+    const body = sent("mistral", { model: "a", messages: [user], max_completion_tokens: 50, seed: 42, top_k: 5, thinking: { type: "enabled" } } as ChatRequest);
+    expect(body).toMatchObject({ max_tokens: 50, random_seed: 42 });
+    for (const field of ["max_completion_tokens", "seed", "top_k", "thinking", "stream_options"]) expect(body).not.toHaveProperty(field);
+  });
+
+  it("mistral gets nine-character tool-call ids, the same for a call and its result; the client's messages are left as they were", () => {
+    const history: ChatRequest["messages"] = [
+      user,
+      { role: "assistant", content: null, tool_calls: [{ id: "call_abc123def456ghi789", type: "function", function: { name: "f", arguments: "{}" } }, { id: "D681PevKs", type: "function", function: { name: "g", arguments: "{}" } }] },
+      { role: "tool", tool_call_id: "call_abc123def456ghi789", content: "1" },
+      { role: "tool", tool_call_id: "D681PevKs", content: "2" },
+    ];
+    const body = sent("mistral", { model: "a", messages: history });
+    const [first, second] = body.messages[1].tool_calls;
+    expect(first.id).toMatch(/^[A-Za-z0-9]{9}$/);
+    expect(body.messages[2].tool_call_id).toBe(first.id);
+    expect(second.id).toBe("D681PevKs");
+    expect(body.messages[3].tool_call_id).toBe("D681PevKs");
+    expect(history[1]!.tool_calls![0]!.id).toBe("call_abc123def456ghi789");
+  });
+});
+
+describe("answers", () => {
+  it("mistral tool calls without type, or with object arguments, come back as OpenAI's format requires, whole and streamed", () => {
+    const call = { id: "D681PevKs", function: { name: "get_weather", arguments: { city: "Paris" } }, index: 0 };
+    const whole = adapterFor("mistral").chatResponse(
+      { id: "m1", object: "chat.completion", created: 1, model: "mistral-small", choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [structuredClone(call)] }, finish_reason: "tool_calls" }] },
+      { model: "m", apiKey: "k1" },
+    );
+    expect(whole.completion.choices[0]!.message.tool_calls![0]).toMatchObject({ type: "function", function: { arguments: '{"city":"Paris"}' } });
+    expect(whole.sourceText).toBeUndefined();
+
+    const translator = adapterFor("mistral").chatStream({ model: "a", messages: [user] }, { model: "m", apiKey: "k1" });
+    const delta = { id: "m2", object: "chat.completion.chunk", created: 1, model: "mistral-small", choices: [{ index: 0, delta: { tool_calls: [structuredClone(call)] }, finish_reason: null }] };
+    const [chunk] = translator.push({ data: JSON.stringify(delta) });
+    expect((chunk as { choices: Array<{ delta: { tool_calls: unknown[] } }> }).choices[0]!.delta.tool_calls[0]).toMatchObject({ type: "function", function: { arguments: '{"city":"Paris"}' } });
+  });
+
+  it("azure's leading prompt-filter chunk (no choices, no usage, empty id and model) is not passed on", () => {
+    const translator = adapterFor("azure").chatStream({ model: "a", messages: [user], stream: true }, { model: "m", apiKey: "k1" });
+    expect(translator.push({ data: '{"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":{}}]}' })).toEqual([]);
+  });
+});
