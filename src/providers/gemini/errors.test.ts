@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { validateOpenAI } from "../../../test/helpers/openapi.js";
-import { geminiError, geminiRateLimit } from "./errors.js";
+import { geminiError, geminiRateLimit, secondsToPacificMidnight } from "./errors.js";
 
 function fixtureText(name: string): string {
   return readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), "utf8");
@@ -53,6 +53,31 @@ describe("geminiError", () => {
     expect(geminiError("gemini", 502, {}, "<html>Bad Gateway</html>")).toMatchObject({ kind: "upstream_error", message: expect.stringContaining("Bad Gateway") });
     expect(geminiError("gemini", 500, {}, "").message).toContain("HTTP 500");
     expect(geminiError("gemini", 429, {}, JSON.stringify([{ error: { code: 429, status: "RESOURCE_EXHAUSTED", message: "slow down", details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "3s" }] } }])).retryAfterSeconds).toBe(3);
+  });
+});
+
+describe("per-day quotas", () => {
+  const exhausted = (quotaId: string) =>
+    JSON.stringify({
+      error: {
+        code: 429, status: "RESOURCE_EXHAUSTED", message: "Quota exceeded",
+        details: [
+          { "@type": "type.googleapis.com/google.rpc.QuotaFailure", violations: [{ quotaMetric: "generativelanguage.googleapis.com/generate_requests", quotaId }] },
+          { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "3s" },
+        ],
+      },
+    });
+
+  it("a per-day quota waits until midnight Pacific time, not the 3 s RetryInfo suggests; a per-minute one keeps RetryInfo", () => {
+    const daily = geminiError("gemini", 429, {}, exhausted("GenerateRequestsPerDayPerProjectPerModel-FreeTier"));
+    expect(daily.retryAfterSeconds).toBe(Math.max(3, secondsToPacificMidnight(Date.now())));
+    expect(daily.retryAfterSeconds).toBeGreaterThan(3);
+    expect(geminiError("gemini", 429, {}, exhausted("GenerateRequestsPerMinutePerProjectPerModel-FreeTier")).retryAfterSeconds).toBe(3);
+  });
+
+  it("counts the seconds to the next Pacific midnight", () => {
+    // 2026-12-07 20:00 UTC is 12:00 in Los Angeles (PST, UTC−8): twelve hours to go.
+    expect(secondsToPacificMidnight(Date.UTC(2026, 11, 7, 20, 0, 0))).toBe(12 * 3_600);
   });
 });
 

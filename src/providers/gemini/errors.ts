@@ -22,6 +22,16 @@ export interface GeminiErrorInfo {
   reason?: string;
   /** Seconds from `google.rpc.RetryInfo.retryDelay`. */
   retryDelaySeconds?: number;
+  /** A `google.rpc.QuotaFailure` names a per-day quota: it clears at midnight Pacific time, whatever RetryInfo says. */
+  dailyQuota?: boolean;
+}
+
+const PACIFIC_CLOCK = new Intl.DateTimeFormat("en-US", { timeZone: "America/Los_Angeles", hourCycle: "h23", hour: "numeric", minute: "numeric", second: "numeric" });
+
+/** Seconds until the next midnight in Google's quota time zone (America/Los_Angeles). */
+export function secondsToPacificMidnight(now: number): number {
+  const part = (type: string) => Number(PACIFIC_CLOCK.formatToParts(now).find((p) => p.type === type)?.value ?? 0);
+  return 86_400 - (part("hour") * 3_600 + part("minute") * 60 + part("second"));
 }
 
 function parseRetryDelay(value: unknown): number | undefined {
@@ -37,6 +47,9 @@ export function readErrorPayload(payload: GeminiErrorPayload): GeminiErrorInfo {
     const type = typeof detail["@type"] === "string" ? detail["@type"] : "";
     if (type.endsWith("google.rpc.ErrorInfo") && typeof detail.reason === "string") info.reason ??= detail.reason;
     if (type.endsWith("google.rpc.RetryInfo")) info.retryDelaySeconds ??= parseRetryDelay(detail.retryDelay);
+    if (type.endsWith("google.rpc.QuotaFailure") && Array.isArray(detail.violations)) {
+      info.dailyQuota ||= detail.violations.some((v) => typeof (v as { quotaId?: unknown } | null)?.quotaId === "string" && /PerDay/.test((v as { quotaId: string }).quotaId));
+    }
   }
   return info;
 }
@@ -80,9 +93,14 @@ export function geminiErrorFromInfo(provider: string, status: number, info: Gemi
     code: kind === "context_length_exceeded" ? "context_length_exceeded" : (info.reason ?? info.status)?.toLowerCase() ?? null,
     upstreamStatus: status,
     status: kind === "bad_request" ? status : undefined,
-    retryAfterSeconds: info.retryDelaySeconds ?? fallbackRetryAfter,
+    retryAfterSeconds: retryAfterOf(info, fallbackRetryAfter),
     provider,
   });
+}
+
+function retryAfterOf(info: GeminiErrorInfo, fallback: number | undefined): number | undefined {
+  const delay = info.retryDelaySeconds ?? fallback;
+  return info.dailyQuota ? Math.max(delay ?? 0, secondsToPacificMidnight(Date.now())) : delay;
 }
 
 /** Normalizes a non-2xx answer (`bodyText` is already redacted). */
