@@ -3,6 +3,8 @@ import { MemoryAuditStore } from "../auth/memory-audit-store.js";
 import type { VirtualKey } from "../auth/virtual-key.js";
 import type { Deployment } from "../router/plan.js";
 import { MemoryStateStore } from "../state/memory-state.js";
+import { StateUnavailableError } from "../state/state-unavailable.js";
+import { GatewayError } from "../core/errors.js";
 import { Governance } from "./governance.js";
 import type { Pricing } from "./pricing.js";
 
@@ -93,6 +95,38 @@ describe("Governance", () => {
     state.takeRequest = () => Promise.reject(new Error("state store down"));
     const governance = governanceOf(state);
     await expect(governance.admit({ ...BUDGETED, tpm: null }, REQUEST, REACH, "req_1")).rejects.toThrow("state store down");
+    await turn();
+    expect(await state.budgetUsage(BUDGETED.id, "total")).toEqual({ spentMicros: 0, reservedMicros: 0 });
+  });
+
+  it("answers 503 state_store_unavailable when the state store cannot answer, and audits no denial", async () => {
+    const cases: Array<(state: MemoryStateStore, down: () => Promise<never>) => void> = [
+      (state, down) => (state.takeRequest = down),
+      (state, down) => (state.checkTokens = down),
+      (state, down) => (state.reserveBudget = down),
+    ];
+    for (const breakStore of cases) {
+      const state = new MemoryStateStore();
+      breakStore(state, () => Promise.reject(new StateUnavailableError("Reached the max retries per request limit (which is 1)")));
+      const audit = new MemoryAuditStore();
+      const error = await new Governance(state, PRICING, audit).admit(BUDGETED, REQUEST, REACH, "req_1").catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(GatewayError);
+      expect(error).toMatchObject({ status: 503, code: "state_store_unavailable", retryAfterSeconds: 5, message: "Rate-limit and budget state is unavailable; retry later" });
+      expect((error as GatewayError).toJSON().error.type).toBe("api_error");
+      expect(await audit.list()).toEqual([]);
+      await turn();
+      expect(await state.budgetUsage(BUDGETED.id, "total")).toEqual({ spentMicros: 0, reservedMicros: 0 });
+    }
+    // Any other failure is still a bug, answered as one (500).
+    const state = new MemoryStateStore();
+    state.takeRequest = () => Promise.reject(new TypeError("a bug"));
+    await expect(governanceOf(state).admit(KEY, REQUEST, REACH, "req_1")).rejects.toThrow(TypeError);
+  });
+
+  it("releases the reservation when the cost is not a number, rather than leave it held", async () => {
+    const state = new MemoryStateStore();
+    const admission = await governanceOf(state).admit(BUDGETED, REQUEST, REACH, "req_1");
+    admission.settle(Number.NaN, 10);
     await turn();
     expect(await state.budgetUsage(BUDGETED.id, "total")).toEqual({ spentMicros: 0, reservedMicros: 0 });
   });

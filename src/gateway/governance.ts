@@ -2,7 +2,9 @@
  * Per-key governance before a request is sent: model scope, requests and
  * tokens per minute, and a budget reservation of the request's worst-case
  * cost. After the request, `settle` records what it really cost and used.
- * State lives behind the StateStore, so limits hold across instances.
+ * State lives behind the StateStore, so limits hold across instances. When
+ * the store cannot answer, a governed request fails closed with a 503 that
+ * says so; the stores keep and retry settles they cannot deliver.
  */
 import { estimatePromptTokens } from "../accounting/estimate.js";
 import { worstCaseCost } from "../accounting/cost.js";
@@ -14,6 +16,7 @@ import { GatewayError } from "../core/errors.js";
 import type { Deployment } from "../router/plan.js";
 import { periodKey } from "../state/budget-period.js";
 import type { BudgetReservation, RateDecision, StateStore } from "../state/state-store.js";
+import { StateUnavailableError } from "../state/state-unavailable.js";
 import type { Pricing } from "./pricing.js";
 
 /** Output assumed when neither the request nor the catalog bounds it. */
@@ -25,6 +28,28 @@ const TOKENIZER_MARGIN = 1.25;
 const IMAGE_TOKEN_BOUND = 6_000;
 /** Framing tokens per message (role, separators), as OpenAI counts them. */
 const TOKENS_PER_MESSAGE = 4;
+/** A state store back from a restart or failover usually answers within seconds. */
+const STATE_RETRY_AFTER_SECONDS = 5;
+
+/** Outage, not bug: a client can tell them apart and retry; nothing of the store's address is said. */
+function stateUnavailable(cause: StateUnavailableError): GatewayError {
+  return new GatewayError("upstream_unavailable", "Rate-limit and budget state is unavailable; retry later", {
+    code: "state_store_unavailable",
+    retryAfterSeconds: STATE_RETRY_AFTER_SECONDS,
+    cause,
+  });
+}
+
+/**
+ * A settle the store refuses (input it rejects) has nothing to retry; one it cannot
+ * deliver, the store keeps and retries itself (settle-retry.ts).
+ */
+const ignoreRefusal = (): undefined => undefined;
+
+/** Whole micro-USD; a cost that is not a finite positive number releases the reservation rather than leave it held. */
+function costMicros(costUsd: number | null): number {
+  return costUsd !== null && Number.isFinite(costUsd) && costUsd > 0 ? Math.round(costUsd * MICROS) : 0;
+}
 
 /** A prompt-token bound that costs nothing to compute: bytes of the content, plus framing. */
 function promptUpperBound(request: AdmissionRequest): number {
@@ -117,7 +142,8 @@ export class Governance {
   ) {}
 
   /**
-   * Admits the request for `key` or throws (403 scope, 429 limits or budget); denials go to the audit log.
+   * Admits the request for `key` or throws (403 scope, 429 limits or budget, 503 when the state store
+   * cannot answer); denials go to the audit log, an outage does not.
    * Requests without a virtual key are not governed and do not call this. `reachable` lists every
    * deployment the request may reach; it is only computed for a key with a budget.
    */
@@ -125,6 +151,7 @@ export class Governance {
     try {
       return await this.check(key, request, reachable);
     } catch (error) {
+      if (error instanceof StateUnavailableError) throw stateUnavailable(error);
       if (error instanceof GatewayError) {
         this.audit.record(deniedRequestEvent(error, { principal: { kind: "virtual", key }, target: request.model, requestId }));
       }
@@ -169,14 +196,14 @@ export class Governance {
       rateLimits: admittedRateHeaders(requests, tokens),
       settle: (costUsd, tokens) => {
         const settled = this.now();
-        if (key.tpm && tokens > 0) void this.state.addTokens(key.id, tokens, settled).catch(() => undefined);
-        if (reservation) this.settleQuietly(key.id, reservation.period, reservation.micros, costUsd === null ? 0 : Math.round(costUsd * MICROS));
+        if (key.tpm && tokens > 0) void this.state.addTokens(key.id, tokens, settled).catch(ignoreRefusal);
+        if (reservation) this.settleQuietly(key.id, reservation.period, reservation.micros, costMicros(costUsd));
       },
     };
   }
 
   private settleQuietly(keyId: string, period: string, reservedMicros: number, actualMicros: number): void {
-    void this.state.settleBudget(keyId, period, reservedMicros, actualMicros).catch(() => undefined);
+    void this.state.settleBudget(keyId, period, reservedMicros, actualMicros).catch(ignoreRefusal);
   }
 
   /**

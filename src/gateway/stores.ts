@@ -58,7 +58,7 @@ async function openPostgresStores(storageUrl: string, stateUrl: string, log: Log
   }
   let state: StateStore;
   try {
-    state = injected?.state ?? (await openStateStore(stateUrl, { onError: (error) => log.error({ err: String(error) }, "state store error") }));
+    state = injected?.state ?? (await openStateStore(stateUrl, { onError: (error) => log.error({ err: String(error) }, "state store error"), log }));
   } catch (error) {
     keys.close();
     await pool.end().catch(() => undefined);
@@ -103,7 +103,7 @@ export async function openStores(storageUrl: string, stateUrl: string, log: Logg
     keys = new MemoryKeyStore();
     audit = new MemoryAuditStore();
   }
-  const state = injected?.state ?? (await openStateStore(stateUrl, { onError: (error) => log.error({ err: String(error) }, "state store error") }));
+  const state = injected?.state ?? (await openStateStore(stateUrl, { onError: (error) => log.error({ err: String(error) }, "state store error"), log }));
   return {
     ledger,
     keys,

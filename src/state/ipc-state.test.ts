@@ -3,6 +3,8 @@ import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import { IpcStateStore, serveState, type Channel } from "./ipc-state.js";
 import { MemoryStateStore } from "./memory-state.js";
+import type { SettleLog } from "./settle-retry.js";
+import { StateUnavailableError } from "./state-unavailable.js";
 
 /** Two ends of an in-memory channel that deliver asynchronously, like IPC; `sent` counts each end's messages. */
 function pipe(): [Channel, Channel, { worker: unknown[]; primary: unknown[] }] {
@@ -29,6 +31,31 @@ const closedChannel = (): Channel => ({
   on: () => undefined,
   off: () => undefined,
 });
+
+/** A pipe whose worker end fails every send while `broken` is set. */
+function breakablePipe(): { worker: Channel; primary: Channel; state: { broken: boolean } } {
+  const [worker, primary] = pipe();
+  const state = { broken: false };
+  return {
+    worker: {
+      ...worker,
+      send: (message, callback) => (state.broken ? process.nextTick(callback, new Error("write EPIPE")) : worker.send(message, callback)),
+    },
+    primary,
+    state,
+  };
+}
+
+function recordingLog(): SettleLog & { lines: Array<{ level: string; fields: object; message: string }> } {
+  const lines: Array<{ level: string; fields: object; message: string }> = [];
+  const at = (level: string) => (fields: object, message: string) => void lines.push({ level, fields, message });
+  return { lines, info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(check()).toBe(true);
+};
 
 describe("IpcStateStore", () => {
   it("keeps one budget exact across several workers", async () => {
@@ -106,9 +133,51 @@ describe("IpcStateStore", () => {
   });
 
   it("fails the calls a closed channel cannot carry instead of leaving them waiting", async () => {
-    const store = new IpcStateStore(closedChannel());
+    const store = new IpcStateStore(closedChannel(), { log: recordingLog() });
     await expect(Promise.all([store.takeRequest("key", 5, 1_000_000), store.addTokens("key", 1, 1_000_000)])).rejects.toThrow("Channel closed");
     await store.close();
+  });
+
+  it("keeps the settles a failing channel cannot carry and sends them once it carries again", async () => {
+    const { worker, primary, state } = breakablePipe();
+    const shared = new MemoryStateStore();
+    serveState(shared, primary);
+    const log = recordingLog();
+    const store = new IpcStateStore(worker, { log });
+    await store.reserveBudget("key", "total", 100, 1_000);
+    state.broken = true;
+    await store.settleBudget("key", "total", 100, 40);
+    await store.addTokens("key", 7, 1_000_000);
+    // A call someone waits for fails as an outage, not as a bug.
+    await expect(store.takeRequest("key", 5, 1_000_000)).rejects.toBeInstanceOf(StateUnavailableError);
+    expect(store.settlesWaiting).toBe(2);
+    await until(() => log.lines.some((line) => line.level === "warn"));
+    state.broken = false;
+    await until(() => store.settlesWaiting === 0);
+    expect(await shared.budgetUsage("key", "total")).toEqual({ spentMicros: 40, reservedMicros: 0 });
+    expect(await shared.checkTokens("key", 100, 1_000_000)).toMatchObject({ remaining: 93 });
+    await store.close();
+    expect(log.lines.filter((line) => line.level === "error")).toEqual([]);
+  });
+
+  it("at close, waits for the answers due and logs at error the settles it could not deliver", async () => {
+    const [workerEnd, primaryEnd] = pipe();
+    const shared = new MemoryStateStore();
+    serveState(shared, primaryEnd);
+    const log = recordingLog();
+    const store = new IpcStateStore(workerEnd, { log });
+    await store.reserveBudget("key", "total", 100, 1_000);
+    void store.settleBudget("key", "total", 100, 40); // held, sent by close
+    await store.close();
+    expect(await shared.budgetUsage("key", "total")).toEqual({ spentMicros: 40, reservedMicros: 0 });
+    expect(log.lines).toEqual([]);
+
+    const gone = new IpcStateStore(closedChannel(), { log });
+    await Promise.all([gone.settleBudget("key", "total", 100, 40), gone.addTokens("key", 1, 1_000_000)]);
+    await gone.close();
+    expect(log.lines.filter((line) => line.level === "error")).toEqual([
+      { level: "error", fields: { notApplied: 2 }, message: expect.stringContaining("2 budget and token settles not confirmed as applied") },
+    ]);
   });
 
   it("keeps the primary up when a worker dies before its answers go out", async () => {

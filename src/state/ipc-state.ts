@@ -10,9 +10,15 @@
  * wake-up of the other process, far more than the JSON it carries. Settles,
  * which no request waits on, are held up to SETTLE_DELAY_MS and go first in
  * the next message.
+ *
+ * A call the channel cannot carry (the primary gone) fails with a
+ * StateUnavailableError; a settle is kept and retried instead (settle-retry.ts),
+ * and at close the store waits briefly for the answers still due.
  */
 import { HeldSettles } from "./held-settles.js";
+import { SettleRetry, type Settle, type SettleLog } from "./settle-retry.js";
 import type { StateStore } from "./state-store.js";
+import { StateUnavailableError } from "./state-unavailable.js";
 
 type Operation = Exclude<keyof StateStore, "close">;
 const OPERATIONS: readonly Operation[] = ["reserveBudget", "settleBudget", "budgetUsage", "takeRequest", "checkTokens", "addTokens"];
@@ -54,7 +60,16 @@ function perLoopPass<T>(flush: (items: T[]) => void): (item: T) => void {
   };
 }
 
-interface Waiting { resolve: (value: unknown) => void; reject: (error: Error) => void }
+/** A call awaiting its answer; `settle` is set for a settle to keep if the channel fails it. */
+interface Waiting { resolve: (value: unknown) => void; reject: (error: Error) => void; settle: StateCall | undefined }
+
+/** How long close() waits for answers still due. */
+const CLOSE_WAIT_MS = 2_000;
+
+export interface IpcStateStoreOptions {
+  /** Where settles kept while the channel fails are reported (pino's Logger fits). Default: stderr. */
+  log?: SettleLog;
+}
 
 export class IpcStateStore implements StateStore {
   private nextId = 1;
@@ -69,6 +84,7 @@ export class IpcStateStore implements StateStore {
       if (answer.error !== undefined) waiting.reject(new Error(answer.error));
       else waiting.resolve(answer.value);
     }
+    if (this.pending.size === 0) this.idle?.();
   };
   private readonly post = perLoopPass<StateCall>((calls) => {
     const failed = (error: unknown) => {
@@ -83,27 +99,51 @@ export class IpcStateStore implements StateStore {
   });
 
   private readonly held = new HeldSettles();
+  private readonly retry: SettleRetry;
+  /** Called when no answer is due any more (close() waits for it). */
+  private idle: (() => void) | undefined;
 
-  constructor(private readonly channel: Channel) {
+  constructor(
+    private readonly channel: Channel,
+    options: IpcStateStoreOptions = {},
+  ) {
     channel.on("message", this.listener);
+    this.retry = new SettleRetry((settle) => this.call(settle.op, argsOf(settle), false), { log: options.log });
   }
 
-  private call<T>(op: Operation, args: unknown[]): Promise<T> {
+  /** `keep`: a settle the channel fails is kept for retry (false for the retry's own sends). */
+  private call<T>(op: Operation, args: unknown[], keep = true): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      if (SETTLES.includes(op)) this.held.hold(() => this.post({ id, op, args }));
-      else {
+      if (!SETTLES.includes(op)) {
+        this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, settle: undefined });
         this.held.release();
         this.post({ id, op, args });
+        return;
       }
+      const call: StateCall = { id, op, args };
+      if (keep && this.retry.holding) {
+        // Behind settles kept while the channel failed, so none of its key is overtaken.
+        this.retry.keep(settleOf(call));
+        resolve(undefined as T);
+        return;
+      }
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, settle: keep ? call : undefined });
+      this.held.hold(() => this.post(call));
     });
   }
 
   private fail(id: number, error: Error): void {
     const waiting = this.pending.get(id);
+    if (!waiting) return;
     this.pending.delete(id);
-    waiting?.reject(error);
+    if (waiting.settle) {
+      this.retry.keep(settleOf(waiting.settle));
+      waiting.resolve(undefined);
+    } else {
+      waiting.reject(new StateUnavailableError(`the channel to the primary failed: ${error.message}`, { cause: error }));
+    }
+    if (this.pending.size === 0) this.idle?.();
   }
 
   reserveBudget(...args: Parameters<StateStore["reserveBudget"]>) {
@@ -125,12 +165,49 @@ export class IpcStateStore implements StateStore {
     return this.call<void>("addTokens", args);
   }
 
+  /** Settles still kept for retry (tests, metrics). */
+  get settlesWaiting(): number {
+    return this.retry.size;
+  }
+
+  /**
+   * Sends held and kept settles a last time and waits (up to CLOSE_WAIT_MS) for the answers
+   * due; settles left unanswered are logged at error, other calls fail.
+   */
   async close(): Promise<void> {
     this.held.release();
+    await Promise.all([this.retry.finalAttempt(), this.answered(CLOSE_WAIT_MS)]);
     this.channel.off("message", this.listener);
-    for (const waiting of this.pending.values()) waiting.reject(new Error("state channel closed"));
-    this.pending.clear();
+    const closed = new StateUnavailableError("the state channel is closed");
+    for (const id of [...this.pending.keys()]) this.fail(id, closed);
+    this.retry.close();
   }
+
+  private answered(timeoutMs: number): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.idle = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.idle = done;
+    });
+  }
+}
+
+function settleOf({ op, args }: StateCall): Settle {
+  if (op === "settleBudget") {
+    const [scope, period, reservedMicros, actualMicros] = args as Parameters<StateStore["settleBudget"]>;
+    return { op, scope, period, reservedMicros, actualMicros };
+  }
+  const [scope, tokens, now] = args as Parameters<StateStore["addTokens"]>;
+  return { op: "addTokens", scope, tokens, now };
+}
+
+function argsOf(settle: Settle): unknown[] {
+  return settle.op === "settleBudget" ? [settle.scope, settle.period, settle.reservedMicros, settle.actualMicros] : [settle.scope, settle.tokens, settle.now];
 }
 
 /** In the primary: answers one worker's state calls from the shared store. */

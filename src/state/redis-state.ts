@@ -6,11 +6,14 @@
  *   {prefix}rpm:{scope}              GCRA TAT (epoch µs), expires when the quota is full again
  *   {prefix}tpm:{scope}              hash second → tokens, expires with its newest bucket
  * `now` comes from the caller, so instances should keep their clocks in sync (NTP).
+ * While Redis cannot answer, calls fail with a StateUnavailableError, and settles
+ * are kept and retried until it answers again (settle-retry.ts).
  *
  * @example const state = new RedisStateStore("redis://127.0.0.1:6379/0"); await state.connect();
  */
 import { Redis, type RedisOptions } from "ioredis";
 import { budgetExpiresAt } from "./budget-retention.js";
+import { redisFailure } from "./redis-failure.js";
 import { RedisWrites } from "./redis-writes.js";
 import { burstToleranceUs, emissionIntervalUs, gcraDecision } from "./gcra.js";
 import type { LuaScript, ScriptArg } from "./lua-script.js";
@@ -22,8 +25,10 @@ import {
   settleBudgetScript,
   takeRequestScript,
 } from "./redis-scripts.js";
+import { consoleSettleLog, SettleRetry, type Settle, type SettleLog } from "./settle-retry.js";
 import { assertCount, assertLimit, assertMicros, assertPeriod, assertScope, toEpochMs } from "./state-input.js";
 import type { BudgetReservation, BudgetUsage, RateDecision, StateStore } from "./state-store.js";
+import { StateUnavailableError } from "./state-unavailable.js";
 import { allowedTokens, bucketExpiresAt, bucketOf, oldestLiveBucket, tokenWindowDecision } from "./token-window.js";
 
 export interface RedisStateStoreOptions {
@@ -31,6 +36,8 @@ export interface RedisStateStoreOptions {
   clock?: () => number;
   /** Connection errors after startup (Redis restarting, network); commands fail meanwhile. */
   onError?: (error: Error) => void;
+  /** Where settles kept during an outage are reported (pino's Logger fits). Default: `onError`, else stderr. */
+  log?: SettleLog;
   /** Extra ioredis options (TLS, timeouts). */
   redis?: RedisOptions;
 }
@@ -40,6 +47,7 @@ export class RedisStateStore implements StateStore {
   private readonly clock: () => number;
   private lastError: Error | undefined;
   private readonly writes: RedisWrites;
+  private readonly retry: SettleRetry;
 
   constructor(
     private readonly url: string,
@@ -55,10 +63,12 @@ export class RedisStateStore implements StateStore {
       ...options.redis,
     });
     this.writes = new RedisWrites(this.redis);
+    this.retry = new SettleRetry((settle) => this.resend(settle), { log: options.log ?? logThrough(options.onError) });
     this.redis.on("error", (error: Error) => {
       this.lastError = error;
       options.onError?.(error);
     });
+    this.redis.on("ready", () => this.retry.wake());
   }
 
   /** Connects, checks the server with PING and loads the scripts. Throws a clear, credential-free error. */
@@ -87,12 +97,23 @@ export class RedisStateStore implements StateStore {
   async settleBudget(scope: string, period: string, reservedMicros: number, actualMicros: number): Promise<void> {
     assertMicros("reservedMicros", reservedMicros);
     assertMicros("actualMicros", actualMicros);
-    await this.runLater(settleBudgetScript, this.budgetKey(scope, period), [-reservedMicros, actualMicros, this.budgetTtlMs(period)]);
+    const key = this.budgetKey(scope, period);
+    // Behind settles kept during an outage, so none of its key is overtaken.
+    if (this.retry.holding) return this.retry.keep({ op: "settleBudget", scope, period, reservedMicros, actualMicros });
+    try {
+      await this.runLater(settleBudgetScript, key, [-reservedMicros, actualMicros, this.budgetTtlMs(period)]);
+    } catch (error) {
+      if (!(error instanceof StateUnavailableError)) throw error;
+      this.retry.keep({ op: "settleBudget", scope, period, reservedMicros, actualMicros });
+    }
   }
 
   async budgetUsage(scope: string, period: string): Promise<BudgetUsage> {
     this.writes.flush();
-    const [spent, reserved] = await this.redis.hmget(this.budgetKey(scope, period), "spent", "reserved");
+    const key = this.budgetKey(scope, period);
+    const [spent, reserved] = await this.redis.hmget(key, "spent", "reserved").catch((error: unknown) => {
+      throw redisFailure(error);
+    });
     return { spentMicros: Number(spent ?? 0), reservedMicros: Number(reserved ?? 0) };
   }
 
@@ -124,19 +145,43 @@ export class RedisStateStore implements StateStore {
     assertCount("tokens", tokens);
     const at = toEpochMs(now);
     if (tokens === 0) return;
-    const bucket = bucketOf(at);
-    const ttlMs = Math.max(1, bucketExpiresAt(bucket) - at);
-    await this.runLater(addTokensScript, `${this.keyPrefix}tpm:${scope}`, [bucket, tokens, ttlMs, oldestLiveBucket(at)]);
+    if (this.retry.holding) return this.retry.keep({ op: "addTokens", scope, tokens, now: at });
+    try {
+      await this.runLater(addTokensScript, `${this.keyPrefix}tpm:${scope}`, tokensArgs(tokens, at));
+    } catch (error) {
+      if (!(error instanceof StateUnavailableError)) throw error;
+      this.retry.keep({ op: "addTokens", scope, tokens, now: at });
+    }
   }
 
+  /** Settles still kept for retry (tests, metrics). */
+  get settlesWaiting(): number {
+    return this.retry.size;
+  }
+
+  /** Sends held and kept settles a last time, then closes; what could not be sent is logged at error. */
   async close(): Promise<void> {
     this.writes.flush();
-    if (this.redis.status === "end") return;
-    if (this.redis.status !== "ready") {
+    if (this.redis.status !== "end") await this.retry.finalAttempt();
+    if (this.redis.status === "end") {
+      // already closed
+    } else if (this.redis.status !== "ready") {
       this.redis.disconnect();
-      return;
+    } else {
+      await this.redis.quit().catch(() => this.redis.disconnect());
     }
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    // Settles the disconnect cut short reach the retry before it reports.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.retry.close();
+  }
+
+  /** A kept settle, sent again now (not held: it has waited long enough). */
+  private resend(settle: Settle): Promise<unknown> {
+    if (settle.op === "settleBudget") {
+      const args = [-settle.reservedMicros, settle.actualMicros, this.budgetTtlMs(settle.period)];
+      return this.run(settleBudgetScript, this.budgetKey(settle.scope, settle.period), args);
+    }
+    return this.run(addTokensScript, `${this.keyPrefix}tpm:${settle.scope}`, tokensArgs(settle.tokens, settle.now));
   }
 
   private budgetKey(scope: string, period: string): string {
@@ -189,6 +234,18 @@ export function describeRedisUrl(url: string): string {
   } catch {
     return "(unparseable Redis URL)";
   }
+}
+
+/** addTokens' script arguments: second, tokens, TTL ms, oldest live second. */
+function tokensArgs(tokens: number, at: number): number[] {
+  const bucket = bucketOf(at);
+  return [bucket, tokens, Math.max(1, bucketExpiresAt(bucket) - at), oldestLiveBucket(at)];
+}
+
+/** A SettleLog through the store's `onError` (all at error level), for callers that give no logger. */
+function logThrough(onError: ((error: Error) => void) | undefined): SettleLog {
+  if (!onError) return consoleSettleLog;
+  return { info: () => undefined, warn: (_fields, message) => onError(new Error(message)), error: (_fields, message) => onError(new Error(message)) };
 }
 
 function unexpectedReply(): Error {
