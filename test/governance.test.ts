@@ -374,6 +374,13 @@ describe("model scope (key × model × route)", () => {
     expect(allowed.status, allowed.text).toBe(200);
   });
 
+  it("checks the `models` fallback list on embeddings too (it routes there as well)", async () => {
+    const before = h.upstream.requests.length;
+    const body = { ...(embeddingsBody("fake/allowed-1") as object), models: ["fake/other"] };
+    expectError(await call(h, "POST", "/v1/embeddings", { key: secret, body }), 403, "model_not_allowed");
+    expect(h.upstream.requests.length).toBe(before);
+  });
+
   it("is a PermissionDeniedError for the openai SDK", async () => {
     const client = new OpenAI({ apiKey: secret, baseURL: `${h.url}/v1`, maxRetries: 0 });
     const error = await client.chat.completions.create({ model: "fake/other", messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);

@@ -37,6 +37,7 @@ export function admissionOf(request: ChatRequest, plan: Plan): AdmissionRequest 
     models: request.models as string[] | undefined,
     messages: request.messages,
     maxOutputTokens: (request.max_completion_tokens ?? request.max_tokens) ?? undefined,
+    choices: request.n ?? undefined,
   };
 }
 

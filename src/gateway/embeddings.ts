@@ -44,8 +44,11 @@ export async function createEmbeddings(runtime: Runtime, request: EmbeddingsRequ
 }
 
 async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: CancelSignal, meta: RequestMeta, record: RequestRecord): Promise<CompletedEmbeddings> {
-  const plan = runtime.router.plan(routeRequestOf(request, meta, false));
-  if (meta.key) record.admission = await runtime.governance.admit(meta.key, { model: request.model, routedModel: plan.model, input: request.input }, () => plan.deployments, meta.requestId);
+  const routeRequest = routeRequestOf(request, meta, false);
+  const plan = runtime.router.plan(routeRequest);
+  // Every model the plan may reach is checked against the key's scope, `models` fallbacks included.
+  const admission = { model: request.model, routedModel: plan.model, models: routeRequest.models, input: request.input };
+  if (meta.key) record.admission = await runtime.governance.admit(meta.key, admission, () => plan.deployments, meta.requestId);
   const run = await runtime.router.run(
     plan,
     async (deployment) => {

@@ -167,6 +167,13 @@ describe("Governance", () => {
     expect(await admitOnce()).toEqual(["admitted", ["takeRequest", "reserveBudget"]]);
   });
 
+  it("reserves the output once per choice asked for (n): the prompt is billed once, every choice may reach max_tokens", async () => {
+    const state = new MemoryStateStore();
+    await governanceOf(state).admit(BUDGETED, { ...(REQUEST as object), choices: 8 } as never, REACH, "req_1");
+    // 6 prompt-bound tokens once, 100 output tokens eight times.
+    expect(await state.budgetUsage(BUDGETED.id, "total")).toEqual({ spentMicros: 0, reservedMicros: 6 + 8 * 100 });
+  });
+
   it("a budget refusal under the limits is a budget refusal, and reserves nothing", async () => {
     const state = new MemoryStateStore();
     const governance = governanceOf(state);

@@ -95,6 +95,8 @@ export interface AdmissionRequest {
   messages?: ChatRequest["messages"];
   input?: unknown;
   maxOutputTokens?: number;
+  /** Choices asked for (`n`): each one may produce the full output. */
+  choices?: number;
 }
 
 function rateHeaders(kind: "requests" | "tokens", decision: RateDecision, into: Record<string, string> = {}): Record<string, string> {
@@ -259,7 +261,8 @@ export class Governance {
         });
       }
       const outputCap = request.maxOutputTokens ?? (request.messages ? this.pricing.maxOutputTokensOf(deployment) ?? DEFAULT_WORST_CASE_OUTPUT_TOKENS : 0);
-      worst = Math.max(worst, worstCaseCost(promptTokens, outputCap, quote.price));
+      // The prompt is billed once, the output once per choice.
+      worst = Math.max(worst, worstCaseCost(promptTokens, outputCap * (request.choices ?? 1), quote.price));
     }
     return Math.ceil(worst * MICROS);
   }
