@@ -17,6 +17,7 @@ import { tagsFromHeader } from "../route-request.js";
 import type { Runtime } from "../runtime.js";
 import { adminKeyRoute, ADMIN_ROUTES } from "./admin-routes.js";
 import { authenticate } from "./authenticate.js";
+import { refuseForeignBrowsers } from "./browser-guard.js";
 import { DASHBOARD_ROUTES } from "./dashboard.js";
 import { readJson, sseHeaders, type Route } from "./common.js";
 import { costHeaders } from "./cost-headers.js";
@@ -131,6 +132,7 @@ async function serve(runtime: Runtime, request: GatewayHttpRequest): Promise<Gat
   const requestId = given ?? newRequestId();
   try {
     const route = routeFor(request);
+    refuseForeignBrowsers(request, runtime.config.server.cors_origins, runtime.masterKey === undefined);
     const principal = authenticate(runtime, request, requestId);
     const key = principal?.kind === "virtual" ? principal.key : undefined;
     const meta = { requestId, clientRequestId: given !== undefined, keyId: key?.id ?? null, key, tags: tagsFromHeader(request.headers["x-switchyard-tags"]), bodyBytes: request.body?.length };
