@@ -17,13 +17,21 @@ export function jsonTextReply(status: number, json: string, headers: Record<stri
   return { status, headers, body: json };
 }
 
+/** Printable ASCII: what an HTTP header value may hold (node:http refuses the rest, after the upstream was paid). */
+const HEADER_SAFE = /^[\x20-\x7e]*$/;
+
+/** A client-chosen name (a model) as a header value: percent-encoded when it holds anything else. */
+export function headerValue(text: string): string {
+  return HEADER_SAFE.test(text) ? text : encodeURIComponent(text);
+}
+
 /** Headers that say what the router did (provider, upstream model, attempts, route trace), and the key's rate limits. */
 export function routeHeaders(requestId: string, route: RouteInfo, into: Record<string, string> = {}): Record<string, string> {
   into["x-request-id"] = requestId;
   into["x-switchyard-provider"] = route.deployment.provider;
-  into["x-switchyard-model"] = route.deployment.model;
+  into["x-switchyard-model"] = headerValue(route.deployment.model);
   into["x-switchyard-attempts"] = String(route.attempts.length);
-  into["x-switchyard-route"] = formatRoute(route.attempts);
+  into["x-switchyard-route"] = headerValue(formatRoute(route.attempts));
   if (route.rateLimits) Object.assign(into, route.rateLimits);
   return into;
 }
@@ -35,9 +43,9 @@ export function errorReply(error: unknown, requestId: string, redactor: Redactor
   if (failure.attempts && failure.attempts.length > 0) {
     const last = failure.attempts[failure.attempts.length - 1]!;
     headers["x-switchyard-provider"] = last.deployment.provider;
-    headers["x-switchyard-model"] = last.deployment.model;
+    headers["x-switchyard-model"] = headerValue(last.deployment.model);
     headers["x-switchyard-attempts"] = String(failure.attempts.length);
-    headers["x-switchyard-route"] = formatRoute(failure.attempts);
+    headers["x-switchyard-route"] = headerValue(formatRoute(failure.attempts));
   }
   if (failure.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.ceil(failure.retryAfterSeconds));
   if (failure.headers) Object.assign(headers, failure.headers);
