@@ -50,3 +50,18 @@ it("logs nothing by default, and a key's prompts redacted when it opts in", asyn
   expect(text).not.toMatch(/bob@example|4111|falcon/);
   expect(entry!.completion).toBe("Hello!");
 });
+
+it("masks credentials a user pasted into a prompt, virtual keys included", async () => {
+  const loud = (await gateway.admin("POST", "/admin/keys", { name: "paster", log_prompts: true })) as { key: string };
+  const pasted = (await gateway.admin("POST", "/admin/keys", { name: "pasted" })) as { key: string };
+  lines.length = 0;
+  await gateway.fetch("http://gw/v1/chat/completions", {
+    method: "POST",
+    headers: { authorization: `Bearer ${loud.key}` },
+    body: JSON.stringify({ model: "fake/m", messages: [{ role: "user", content: `why does ${pasted.key} fail? also sk-proj-abcdefghijklmnop1234` }] }),
+  });
+  const text = JSON.stringify(promptLines()[0]!.prompt);
+  expect(text).not.toContain(pasted.key);
+  expect(text).not.toContain("sk-proj-abcdefghijklmnop1234");
+  expect(text).toContain("[REDACTED]");
+});

@@ -37,8 +37,9 @@ export class PromptLog {
   }
 
   write(entry: PromptEntry): void {
-    const prompt = JSON.parse(this.secrets.scrubKnown(JSON.stringify(this.redactor.redactValue(entry.prompt)))) as unknown;
-    const completion = this.secrets.scrubKnown(this.redactor.redact(entry.completion));
+    // Known secrets and anything shaped like a credential (a virtual key a user pasted into a prompt).
+    const prompt = JSON.parse(this.secrets.redact(JSON.stringify(this.redactor.redactValue(entry.prompt)))) as unknown;
+    const completion = this.secrets.redact(this.redactor.redact(entry.completion));
     this.sink.info({ type: "prompt_log", ...entry, prompt, completion }, "prompt");
   }
 }
