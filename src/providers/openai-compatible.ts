@@ -1,6 +1,6 @@
 import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { EmbeddingsRequest, EmbeddingsResponse } from "../core/embeddings.js";
-import { invalidResponse } from "../core/errors.js";
+import { GatewayError, invalidResponse } from "../core/errors.js";
 import { jsonSourceOf } from "../core/json-source.js";
 import { extensibleCopy, isRecord } from "../core/record.js";
 import { settleChoiceFinish, type MappedFinishReason } from "../core/finish-reason.js";
@@ -63,6 +63,8 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
     if (azureDeploymentPaths) {
       const query = `?api-version=${encodeURIComponent(apiVersion)}`;
       if (operation === "models") return `${settings.basePath}/openai/models${query}`;
+      // `.` and `..` survive encodeURIComponent and would move up the path: never a deployment name.
+      if (/^\.+$/.test(model)) throw new GatewayError("bad_request", `Invalid deployment name '${model}'`, { code: "model_not_found", param: "model" });
       return `${settings.basePath}/openai/deployments/${encodeURIComponent(model)}/${operation}${query}`;
     }
     return `${settings.basePath}/${operation}`;

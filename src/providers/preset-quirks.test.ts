@@ -71,3 +71,11 @@ describe("answers", () => {
     expect(translator.push({ data: '{"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":{}}]}' })).toEqual([]);
   });
 });
+
+describe("paths", () => {
+  it("azure refuses a deployment named . or .. (it would move up the URL path), and encodes other names", () => {
+    const azure = adapterFor("azure");
+    for (const model of [".", ".."]) expect(() => azure.chatRequest({ model: "a", messages: [user] }, { model, apiKey: "k1" })).toThrow(/Invalid deployment name/);
+    expect(azure.chatRequest({ model: "a", messages: [user] }, { model: "gpt-4.1/x", apiKey: "k1" }).path).toContain("/openai/deployments/gpt-4.1%2Fx/chat/completions");
+  });
+});
