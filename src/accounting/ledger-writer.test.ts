@@ -173,10 +173,10 @@ describe("LedgerWriter", () => {
     expect(inner.size).toBe(25);
   });
 
-  it("close() gives up on a dead store after closeTimeoutMs, counting what it drops", async () => {
+  it("close() gives up on a dead store after closeTimeoutMs and, when the rows cannot be saved to a file either, counts what it drops", async () => {
     const store = new FlakyStore(Number.POSITIVE_INFINITY);
     const events: LedgerWriterEvent[] = [];
-    const writer = new LedgerWriter(store, { ...fast, closeTimeoutMs: 50, onError: (e) => events.push(e) });
+    const writer = new LedgerWriter(store, { ...fast, closeTimeoutMs: 50, unsavedDir: join(tmp, "no-such-dir"), onError: (e) => events.push(e) });
     for (let i = 0; i < 7; i++) writer.record(row(i));
     await writer.close();
     expect(writer.stats()).toMatchObject({ queued: 0, written: 0, dropped: 7 });

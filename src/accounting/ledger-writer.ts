@@ -6,7 +6,10 @@
  * every `flushIntervalMs` (an unref'd timer), one `insert` per batch. A failing
  * store is retried with exponential backoff while rows stay queued; once the
  * queue holds `maxQueued` rows, new rows are dropped, counted in `stats()` and
- * reported through `onError` — never silently. `close()` drains what it can.
+ * reported through `onError` — never silently. `close()` drains what it can and
+ * saves what the store did not take by its deadline to a JSON-lines file
+ * (`switchyard-unsaved-ledger-<time>-<pid>.jsonl`), one row per line as the store
+ * would hold it; ids are unique, so loading the file skips rows already written.
  *
  * ```ts
  * const writer = new LedgerWriter(await openLedgerStore(config.storage.url), { onError: (e) => log.error(e) });
@@ -14,6 +17,8 @@
  * await writer.close();      // on shutdown, before closing the store
  * ```
  */
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { LedgerRow } from "./ledger-row.js";
 import type { LedgerStore } from "./ledger-store.js";
 
@@ -27,10 +32,28 @@ export interface LedgerWriterOptions {
   /** First retry delay after a failed write; doubles per consecutive failure. Default 100 ms. */
   retryInitialMs?: number;
   retryMaxMs?: number;
-  /** How long `close()` keeps retrying a failing store before dropping what is left. Default 10 s. */
+  /**
+   * How long `close()` keeps retrying a failing (or hanging) store before saving what is left to a
+   * file. Default 2.5 s: after the default 25 s shutdown grace, within Kubernetes' 30 s before SIGKILL.
+   */
   closeTimeoutMs?: number;
+  /** Where `close()` saves rows the store did not take. Default: the working directory. */
+  unsavedDir?: string;
   /** Storage failures and dropped rows. Must not throw (if it does, the error is swallowed). */
   onError?: (event: LedgerWriterEvent) => void;
+  /**
+   * Rows `close()` saved to a file instead of the store. Default: one error-level JSON line on
+   * stderr, so the file is never silent. Must not throw.
+   */
+  onSaved?: (event: LedgerRowsSaved) => void;
+}
+
+/** Rows that missed the store at `close()`, saved to `file` (JSON lines). */
+export interface LedgerRowsSaved {
+  rows: number;
+  file: string;
+  /** Rows of a write still pending at the deadline: they may be in the store as well. */
+  maybeWritten: number;
 }
 
 export type LedgerWriterEvent =
@@ -55,10 +78,14 @@ export class LedgerWriter {
   private readonly retryMaxMs: number;
   private readonly closeTimeoutMs: number;
   private readonly onError: (event: LedgerWriterEvent) => void;
+  private readonly onSaved: (event: LedgerRowsSaved) => void;
+  private readonly unsavedDir: string;
   /** Batches in arrival order; only the last one is still filling. */
   private readonly chunks: LedgerRow[][] = [];
   private queuedRows = 0;
   private inFlight = 0;
+  /** The batch being written, if any. */
+  private writing: readonly LedgerRow[] | undefined;
   private written = 0;
   private failedWrites = 0;
   private dropped = 0;
@@ -78,8 +105,10 @@ export class LedgerWriter {
     this.batchSize = options.batchSize ?? 500;
     this.retryInitialMs = options.retryInitialMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 10_000;
-    this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 2_500;
     this.onError = options.onError ?? (() => undefined);
+    this.onSaved = options.onSaved ?? logSavedToStderr;
+    this.unsavedDir = options.unsavedDir ?? ".";
     this.interval = setInterval(() => {
       if (!this.retryTimer && this.queuedRows > 0) void this.pump();
     }, options.flushIntervalMs ?? 250);
@@ -128,7 +157,7 @@ export class LedgerWriter {
     if (this.queuedRows > 0 && !this.retryTimer) await this.pump();
   }
 
-  /** Stops the timer and drains the queue, retrying a failing store until `closeTimeoutMs`. */
+  /** Stops the timer and drains the queue, retrying a failing store until `closeTimeoutMs`, then saves the rest to a file. */
   close(): Promise<void> {
     this.closing ??= this.drainForClose();
     return this.closing;
@@ -138,7 +167,8 @@ export class LedgerWriter {
     clearInterval(this.interval);
     const deadline = Date.now() + this.closeTimeoutMs;
     for (;;) {
-      await this.pump();
+      // Bounded: a store that hangs instead of failing must not hold the shutdown past the deadline.
+      if (!(await within(deadline - Date.now(), this.pump()))) break;
       if (this.queuedRows === 0) break;
       const wait = Math.min(this.backoffMs(), deadline - Date.now());
       if (wait <= 0) break;
@@ -149,11 +179,29 @@ export class LedgerWriter {
     }
     this.clearRetry();
     this.closed = true;
-    const left = this.queuedRows;
+    const pending = this.writing ?? [];
+    const left = this.chunks.flat();
     this.chunks.length = 0;
     this.queuedRows = 0;
-    if (left > 0) this.drop(left, "close_timeout");
+    if (left.length + pending.length > 0) this.save([...pending, ...left], pending.length);
     this.reportDrops();
+  }
+
+  /** Rows the store did not take go to a local file; only if that fails too are they dropped. */
+  private save(rows: LedgerRow[], maybeWritten: number): void {
+    const file = resolve(this.unsavedDir, `switchyard-unsaved-ledger-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}.jsonl`);
+    try {
+      // `wx`: never append to, or replace, a file saved before.
+      writeFileSync(file, rows.map((row) => JSON.stringify(row)).join("\n") + "\n", { flag: "wx", mode: 0o600 });
+    } catch {
+      this.drop(rows.length, "close_timeout");
+      return;
+    }
+    try {
+      this.onSaved({ rows: rows.length, file, maybeWritten });
+    } catch {
+      // A faulty callback must not lose the rows, which are saved already.
+    }
   }
 
   private schedulePump(): void {
@@ -179,11 +227,14 @@ export class LedgerWriter {
       const batch = this.chunks.shift()!;
       this.queuedRows -= batch.length;
       this.inFlight = batch.length;
+      this.writing = batch;
       try {
         await this.store.insert(batch);
         this.written += batch.length;
         this.consecutiveFailures = 0;
       } catch (error) {
+        // Closed while this write hung: the batch is in the unsaved-rows file already.
+        if (this.closed) return;
         this.chunks.unshift(batch);
         this.queuedRows += batch.length;
         this.failedWrites += 1;
@@ -197,6 +248,7 @@ export class LedgerWriter {
         this.emit({ kind: "write_failed", error, rows: batch.length, consecutiveFailures: this.consecutiveFailures, retryInMs });
       } finally {
         this.inFlight = 0;
+        this.writing = undefined;
       }
     }
   }
@@ -232,4 +284,22 @@ export class LedgerWriter {
       // A faulty callback must not stop the ledger.
     }
   }
+}
+
+/** True when `done` settled within `ms`; the timer is cleared either way. */
+async function within(ms: number, done: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  // A referenced timer: the process must stay up until the ledger is drained or saved.
+  const timeUp = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  try {
+    return await Promise.race([done.then(() => true), timeUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The default `onSaved`: an error line shaped like the gateway's JSON logs. */
+function logSavedToStderr(event: LedgerRowsSaved): void {
+  const msg = "ledger rows the store did not take before shutdown were saved to a file; load them into the ledger (ids are unique)";
+  process.stderr.write(`${JSON.stringify({ level: 50, time: Date.now(), service: "switchyard", ...event, msg })}\n`);
 }

@@ -75,7 +75,8 @@ export async function runStart(options: StartOptions, extra: { state?: StateStor
     stopping = true;
     log.info(`${signal}: draining in-flight requests`);
     stopTrimming();
-    await running.close();
+    // The startup value, like the listener's other settings: a reload says they wait for a restart.
+    await running.close(config.server.shutdown_grace_ms);
     await gateway.close();
     process.exit(0);
   };

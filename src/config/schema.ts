@@ -26,6 +26,12 @@ export const serverSchema = z.strictObject({
   headers_timeout_ms: positiveInt.default(60_000),
   /** Time a client has to send the whole request (slow clients are cut off). */
   request_timeout_ms: positiveInt.default(120_000),
+  /**
+   * On SIGTERM/SIGINT, how long in-flight requests may take to finish before their connections are
+   * closed (they then get 499 ledger rows). Below Kubernetes' default 30 s termination grace
+   * period, leaving time to flush the ledger before a SIGKILL.
+   */
+  shutdown_grace_ms: positiveInt.default(25_000),
   /** Browser origins allowed to call the API (CORS); none by default. `*` allows any. */
   cors_origins: z.array(z.string().min(1)).default([]),
   /** `switchyard start`: after this long with at most a request a second, a full GC gives the heap grown under load back to the OS (the first time after at most 10 s); 0 turns it off. */

@@ -66,6 +66,7 @@ export async function openSharedServices(config: SwitchyardConfig, log: Logger, 
       if (event.kind === "write_failed") log.error({ rows: event.rows, retryInMs: event.retryInMs }, `ledger write failed (${(event.error as Error)?.message ?? event.error}); rows kept in memory and retried`);
       else log.error({ rows: event.rows, total: event.totalDropped, reason: event.reason }, "ledger rows dropped");
     },
+    onSaved: (event) => log.error({ rows: event.rows, file: event.file, maybeWritten: event.maybeWritten }, "ledger store unavailable at shutdown: rows saved to a file, load them once it is back"),
   });
   const shared: SharedServices = {
     stores,

@@ -2,6 +2,12 @@
  * The node:http front: reads bodies within the size limit, hands a framework-free
  * request to the gateway, and writes replies with backpressure. A client that
  * disconnects aborts its upstream request at once.
+ *
+ * `close()` drains: the listener stops, idle connections close, and every reply
+ * from then on says `Connection: close`, so keep-alive clients reconnect (and find
+ * the listener gone) instead of sending more work; the drain ends with the last
+ * in-flight request. At the grace deadline the rest are cut off, and their handlers
+ * get a moment to record their (499) ledger rows before the gateway closes the ledger.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -22,9 +28,12 @@ export interface RunningServer {
   requests(): number;
   /** Requests being served now. */
   inFlight(): number;
-  /** Stops accepting connections and waits for in-flight requests (up to `graceMs`). */
+  /** Stops accepting connections and waits for in-flight requests (up to `graceMs`, then cuts them off). */
   close(graceMs?: number): Promise<void>;
 }
+
+/** After the grace deadline cut connections off, how long their aborted handlers may take to record their rows. */
+const ABORTED_HANDLERS_WAIT_MS = 2_000;
 
 /** Shared by every request without a query string; handlers only read queries. */
 const NO_QUERY = new URLSearchParams();
@@ -67,7 +76,8 @@ function waitForDrain(res: ServerResponse): Promise<void> {
 }
 
 /** A whole body is written synchronously: no promise on the common path. */
-function writeReply(res: ServerResponse, reply: GatewayReply): Promise<void> | undefined {
+function writeReply(res: ServerResponse, reply: GatewayReply, draining: boolean): Promise<void> | undefined {
+  if (draining) reply.headers.connection = "close";
   if (typeof reply.body === "string") {
     reply.headers["content-length"] = String(Buffer.byteLength(reply.body));
     res.writeHead(reply.status, reply.headers);
@@ -88,19 +98,35 @@ async function writeStream(res: ServerResponse, status: number, headers: Record<
   res.end();
 }
 
+/** True when `done` settled within `ms`; the timer is cleared either way. */
+async function within(ms: number, done: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeUp = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  try {
+    return await Promise.race([done.then(() => true), timeUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function startServer(gateway: Gateway, options: ServerOptions): Promise<RunningServer> {
-  // A count, not a set of promises: no extra promise per request on the hot path.
+  // Counts, not sets of promises: no extra promise per request on the hot path.
   let inFlight = 0;
   let received = 0;
+  let draining = false;
   let onIdle: (() => void) | undefined;
   const finished = () => {
     if (--inFlight === 0) onIdle?.();
   };
+  const idle = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((done) => (onIdle = done)));
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const controller = new CancelSource();
     res.on("close", () => {
       if (!res.writableFinished) controller.abort(new GatewayError("client_closed", "Client closed the connection"));
+      // A reply that began before the drain could not say `Connection: close`: its connection
+      // ends with it (the reply is flushed by now), or a keep-alive client would send more work.
+      else if (draining) req.socket.end();
     });
     const url = req.url ?? "/";
     const queryAt = url.indexOf("?");
@@ -122,7 +148,7 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
       if ((error as GatewayError).kind === "payload_too_large") reply.headers.connection = "close";
     }
     // Returned, not awaited: a stream being written does not keep this frame alive.
-    return writeReply(res, reply);
+    return writeReply(res, reply, draining);
   }
 
   const server = createServer({ keepAliveTimeout: gateway.config.server.keep_alive_timeout_ms, headersTimeout: gateway.config.server.headers_timeout_ms, requestTimeout: gateway.config.server.request_timeout_ms }, (req, res) => {
@@ -146,12 +172,17 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
         url: `http://${host}:${address.port}`,
         requests: () => received,
         inFlight: () => inFlight,
-        async close(graceMs = 30_000) {
+        async close(graceMs = 25_000) {
+          draining = true;
           const stopped = new Promise<void>((done) => server.close(() => done()));
           server.closeIdleConnections();
-          const drained = inFlight === 0 ? Promise.resolve() : new Promise<void>((done) => (onIdle = done));
-          await Promise.race([drained, new Promise((done) => setTimeout(done, graceMs).unref())]);
+          if (await within(graceMs, Promise.all([stopped, idle()]))) return;
+          gateway.logger.warn({ inFlight, graceMs }, "shutdown grace ended: closing the connections still open");
           server.closeAllConnections();
+          // Their handlers see the abort and record (499) rows, which must reach the ledger before it closes.
+          if (!(await within(ABORTED_HANDLERS_WAIT_MS, idle()))) {
+            gateway.logger.error({ inFlight }, "requests still running after their connections were closed; their ledger rows may be missing");
+          }
           await stopped;
         },
       });
