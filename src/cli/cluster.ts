@@ -96,7 +96,9 @@ export async function runCluster(options: StartOptions, workers: number): Promis
 }
 
 async function runWorker(options: StartOptions): Promise<void> {
-  const state = process.env.SWITCHYARD_WORKER_STATE === IPC_STATE ? new IpcStateStore(process as unknown as ConstructorParameters<typeof IpcStateStore>[0]) : undefined;
+  // The store logs through the worker's own logger: its settle retries during an outage of the primary.
+  const log = createLogger(loadStartupConfig(options.config).config.log.level);
+  const state = process.env.SWITCHYARD_WORKER_STATE === IPC_STATE ? new IpcStateStore(process as unknown as ConstructorParameters<typeof IpcStateStore>[0], { log }) : undefined;
   const gateway = await runStart(options, { state });
   gateway.onKeyChange((id) => process.send?.({ type: "sy-key-changed", id } satisfies KeyChanged, undefined, undefined, () => {}));
   process.on("message", (message: KeyChanged) => {
