@@ -115,7 +115,7 @@ describe("SqliteAuditStore queueing", () => {
     const db = sqliteDb();
     const store = new SqliteAuditStore(db, { flushDelayMs: 50 });
     const count = () => (db.prepare("SELECT COUNT(*) AS n FROM audit_events").get() as { n: number }).n;
-    for (let i = 0; i < 500; i++) store.record({ actor: "system", action: "request.denied", status: 401 });
+    for (let i = 0; i < 500; i++) store.record({ actor: "master", action: "key.updated", target: `key_${i}` });
     expect(count()).toBe(0);
     vi.advanceTimersByTime(50);
     expect(count()).toBe(500);
@@ -124,7 +124,7 @@ describe("SqliteAuditStore queueing", () => {
   it("drops events beyond the queue bound instead of growing", async () => {
     vi.useFakeTimers();
     const store = new SqliteAuditStore(sqliteDb(), { maxQueued: 100 });
-    for (let i = 0; i < 1_000; i++) store.record({ actor: "system", action: "request.denied", status: 401 });
+    for (let i = 0; i < 1_000; i++) store.record({ actor: "master", action: "key.updated", target: `key_${i}` });
     expect(store.dropped).toBe(900);
     expect(await store.list({ limit: 1000 })).toHaveLength(100);
   });

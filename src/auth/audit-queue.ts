@@ -26,6 +26,7 @@ export abstract class QueuedAuditStore implements AuditStore {
   private readonly maxQueued: number;
   private readonly now: () => number;
   private readonly onError: (error: unknown) => void;
+  private readonly denials = new DenialSampler();
 
   constructor(options: AuditQueueOptions) {
     this.flushDelayMs = options.flushDelayMs ?? 100;
@@ -44,7 +45,13 @@ export abstract class QueuedAuditStore implements AuditStore {
   }
 
   record(input: AuditEventInput): AuditEvent {
-    const event = completeAuditEvent(input, this.now());
+    const now = this.now();
+    const event = completeAuditEvent(input, now);
+    if (input.action === "request.denied" && !this.denials.admit(now, (summary) => this.enqueue(completeAuditEvent(summary, now)))) return event;
+    return this.enqueue(event);
+  }
+
+  private enqueue(event: AuditEvent): AuditEvent {
     if (this.closed || this.queue.length >= this.maxQueued) {
       this.droppedCount++;
       return event;
@@ -74,5 +81,38 @@ export abstract class QueuedAuditStore implements AuditStore {
   protected lost(batch: AuditEvent[], error: unknown): void {
     this.droppedCount += batch.length;
     this.onError(error);
+  }
+}
+
+/** Denied requests recorded one by one each second, at most; a flood of them is summed up. */
+export const MAX_DENIALS_PER_SECOND = 20;
+
+/**
+ * Anyone can make denied requests (a 401 needs no credential), and each would be
+ * a row in the database: past MAX_DENIALS_PER_SECOND in a second, the rest are
+ * counted, and one event says how many, so a flood cannot grow the store at its rate.
+ */
+class DenialSampler {
+  private second = -1;
+  private inSecond = 0;
+  private skipped = 0;
+
+  /** Whether this denial is recorded; `summarize` receives the count skipped since the last summary. */
+  admit(now: number, summarize: (summary: AuditEventInput) => void): boolean {
+    const second = Math.floor(now / 1000);
+    if (second !== this.second) {
+      if (this.skipped > 0) {
+        summarize({ actor: "system", action: "request.denied", key_prefix: null, target: null, reason: `${this.skipped} more denied requests were not recorded one by one (over ${MAX_DENIALS_PER_SECOND} a second)`, status: null, request_id: null });
+        this.skipped = 0;
+      }
+      this.second = second;
+      this.inSecond = 0;
+    }
+    if (this.inSecond >= MAX_DENIALS_PER_SECOND) {
+      this.skipped++;
+      return false;
+    }
+    this.inSecond++;
+    return true;
   }
 }

@@ -16,7 +16,7 @@ describe.skipIf(!available)("PostgresAuditStore", () => {
     const pool = schema.pool();
     const store = await PostgresAuditStore.open(pool, { flushDelayMs: 30 });
     const query = vi.spyOn(pool, "query");
-    for (let i = 0; i < 500; i++) store.record({ actor: "system", action: "request.denied", status: 401 });
+    for (let i = 0; i < 500; i++) store.record({ actor: "master", action: "key.updated", target: `key_${i}` });
     expect(query).not.toHaveBeenCalled();
     const count = async () => Number((await schema.pool().query<{ n: string }>("SELECT COUNT(*) AS n FROM audit_events")).rows[0]!.n);
     await vi.waitFor(async () => expect(await count()).toBe(500), { timeout: 5000, interval: 20 });
