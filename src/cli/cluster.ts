@@ -6,12 +6,15 @@
  * are relayed so every worker's cache applies them to the next request.
  * A worker that cannot start stops the gateway (exit 1), as a single process
  * would; one that crashes after serving is replaced after a growing delay.
+ * `GET /metrics` on any worker answers for all of them (cluster-metrics.ts).
  */
 import cluster, { type Worker } from "node:cluster";
 import { loadStartupConfig } from "../config/load.js";
 import { createLogger } from "../gateway/logger.js";
+import { setScrapeScope } from "../gateway/metrics.js";
 import { IpcStateStore, serveState } from "../state/ipc-state.js";
 import { MemoryStateStore } from "../state/memory-state.js";
+import { MetricsCollector, WorkerScrapeScope } from "./cluster-metrics.js";
 import { runStart, type StartOptions } from "./start.js";
 
 const IPC_STATE = "ipc";
@@ -39,9 +42,11 @@ export async function runCluster(options: StartOptions, workers: number): Promis
   /** When each worker started listening; a worker missing here has not served yet. */
   const listeningSince = new Map<Worker, number>();
   let crashesInARow = 0;
+  const metrics = new MetricsCollector(() => [...listeningSince.keys()].filter((worker) => worker.isConnected()));
   const fork = (): Worker => {
     const worker = cluster.fork({ SWITCHYARD_WORKER_STATE: state ? IPC_STATE : "" });
     if (state) serveState(state, worker);
+    metrics.serve(worker);
     worker.on("message", (message: KeyChanged) => {
       if (message?.type !== "sy-key-changed") return;
       // A worker that has just died reports to the callback; without one its 'error' would end the primary.
@@ -98,7 +103,10 @@ export async function runCluster(options: StartOptions, workers: number): Promis
 async function runWorker(options: StartOptions): Promise<void> {
   // The store logs through the worker's own logger: its settle retries during an outage of the primary.
   const log = createLogger(loadStartupConfig(options.config).config.log.level);
-  const state = process.env.SWITCHYARD_WORKER_STATE === IPC_STATE ? new IpcStateStore(process as unknown as ConstructorParameters<typeof IpcStateStore>[0], { log }) : undefined;
+  const primary = process as unknown as ConstructorParameters<typeof IpcStateStore>[0];
+  const state = process.env.SWITCHYARD_WORKER_STATE === IPC_STATE ? new IpcStateStore(primary, { log }) : undefined;
+  // Before the gateway starts, so its registry joins the primary's collections.
+  setScrapeScope(new WorkerScrapeScope(primary));
   const gateway = await runStart(options, { state });
   gateway.onKeyChange((id) => process.send?.({ type: "sy-key-changed", id } satisfies KeyChanged, undefined, undefined, () => {}));
   process.on("message", (message: KeyChanged) => {

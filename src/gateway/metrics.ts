@@ -37,6 +37,26 @@ export const UNLISTED_MODEL = "(unlisted)";
 export const OTHER_MODEL = "(other)";
 const MAX_RELABELLED = 1_000;
 
+/**
+ * How a process that shares its port with others (a cluster worker) answers
+ * a scrape: with the figures of the whole group, so successive scrapes do not
+ * jump between processes' counters. cli/cluster.ts sets it in each worker
+ * before the gateway starts; a single process serves its own registry.
+ */
+export interface ScrapeScope {
+  /** Lends a registry to the group's scrapes; the returned function takes it back. */
+  add(registry: Registry): () => void;
+  /** The exposition text of the whole group, in the registry's content type. */
+  render(): Promise<string>;
+}
+
+let processScope: ScrapeScope | undefined;
+
+/** Sets the scope of the Metrics this process creates from now on. */
+export function setScrapeScope(scope: ScrapeScope | undefined): void {
+  processScope = scope;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   /** Keyed by the series' own labels only, so it is as bounded as they are. */
@@ -44,9 +64,12 @@ export class Metrics {
   private readonly relabelled = new Map<string, Series>();
   private readonly duration: DurationHistogram;
   private readonly process: ProcessMetrics;
+  private readonly scope = processScope;
+  private readonly leaveScope: () => void;
 
   constructor(private readonly sources: MetricsSources) {
     this.process = new ProcessMetrics(this.registry);
+    this.leaveScope = this.scope?.add(this.registry) ?? (() => {});
     const labelNames = ["provider", "model", "status", "stream"] as const;
     const series = this.series;
     const counter = (name: string, help: string, value: (s: Series) => number) =>
@@ -100,6 +123,8 @@ export class Metrics {
       help: "1 when a deployment is in rotation, 0 while cooling down or rate limited",
       labelNames: ["deployment"],
       registers: [this.registry],
+      // Across cluster workers: 0 while any worker keeps it out of rotation (each worker has its own health).
+      aggregator: "min",
       collect() {
         this.reset();
         for (const d of sources.inFlight()) this.set({ deployment: d.id }, d.healthy ? 1 : 0);
@@ -144,7 +169,7 @@ export class Metrics {
   }
 
   render(): Promise<string> {
-    return this.registry.metrics();
+    return this.scope ? this.scope.render() : this.registry.metrics();
   }
 
   get contentType(): string {
@@ -153,6 +178,7 @@ export class Metrics {
 
   /** Stops the process observers a scrape started. */
   close(): void {
+    this.leaveScope();
     this.process.close();
   }
 }

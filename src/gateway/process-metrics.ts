@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { constants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from "node:perf_hooks";
 import { getHeapSpaceStatistics } from "node:v8";
 import { DurationHistogram } from "./duration-histogram.js";
-import { Counter, Gauge, type Registry } from "./prom.js";
+import { Counter, Gauge, type Aggregator, type Registry } from "./prom.js";
 
 // prom-client's standard names (process_*, nodejs_*) under the gateway's prefix.
 const PREFIX = "switchyard_";
@@ -25,15 +25,18 @@ const GC_KINDS: Record<number, string> = {
   [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental",
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weakcb",
 };
-/** Delay figures: name, help, reading in ns, and whether it is a point of the distribution (which includes the interval). */
+/**
+ * Delay figures: name, help, reading in ns, whether it is a point of the
+ * distribution (which includes the interval), and how workers' figures combine.
+ */
 const LAG_STATS = [
-  ["min", "The minimum recorded event loop delay.", (h: IntervalHistogram) => h.min, true],
-  ["max", "The maximum recorded event loop delay.", (h: IntervalHistogram) => h.max, true],
-  ["mean", "The mean of the recorded event loop delays.", (h: IntervalHistogram) => h.mean, true],
-  ["stddev", "The standard deviation of the recorded event loop delays.", (h: IntervalHistogram) => h.stddev, false],
-  ["p50", "The 50th percentile of the recorded event loop delays.", (h: IntervalHistogram) => h.percentile(50), true],
-  ["p90", "The 90th percentile of the recorded event loop delays.", (h: IntervalHistogram) => h.percentile(90), true],
-  ["p99", "The 99th percentile of the recorded event loop delays.", (h: IntervalHistogram) => h.percentile(99), true],
+  ["min", "The minimum recorded event loop delay.", (h: IntervalHistogram) => h.min, true, "min"],
+  ["max", "The maximum recorded event loop delay.", (h: IntervalHistogram) => h.max, true, "max"],
+  ["mean", "The mean of the recorded event loop delays.", (h: IntervalHistogram) => h.mean, true, "average"],
+  ["stddev", "The standard deviation of the recorded event loop delays.", (h: IntervalHistogram) => h.stddev, false, "average"],
+  ["p50", "The 50th percentile of the recorded event loop delays.", (h: IntervalHistogram) => h.percentile(50), true, "average"],
+  ["p90", "The 90th percentile of the recorded event loop delays.", (h: IntervalHistogram) => h.percentile(90), true, "average"],
+  ["p99", "The 99th percentile of the recorded event loop delays.", (h: IntervalHistogram) => h.percentile(99), true, "average"],
 ] as const;
 
 /** Linux's /proc/self/status sizes in bytes (VmRSS, VmSize, VmData); empty elsewhere. */
@@ -75,8 +78,14 @@ function perScrape<T>(read: () => T): () => T {
   };
 }
 
-function gauge(registry: Registry, name: string, help: string, collect: (this: InstanceType<typeof Gauge>) => void | Promise<void>, labelNames: string[] = []) {
-  new Gauge({ name: PREFIX + name, help, labelNames, registers: [registry], collect });
+/**
+ * `aggregator`: how cluster workers' values combine into one scrape
+ * (cli/cluster-metrics.ts). Sizes, counts and totals add up (the default);
+ * figures that hold for one process only (start time, loop delays, version)
+ * say which to keep, as prom-client's own default metrics do.
+ */
+function gauge(registry: Registry, name: string, help: string, collect: (this: InstanceType<typeof Gauge>) => void | Promise<void>, options: { labelNames?: string[]; aggregator?: Aggregator } = {}) {
+  new Gauge({ name: PREFIX + name, help, labelNames: options.labelNames ?? [], aggregator: options.aggregator ?? "sum", registers: [registry], collect });
 }
 
 function counter(registry: Registry, name: string, help: string, read: () => number) {
@@ -105,9 +114,10 @@ export class ProcessMetrics {
       return (user + system) / 1e6;
     });
     const started = Math.round(Date.now() / 1000 - process.uptime());
+    // Across workers, the latest start: it moves when a worker is replaced, which is when the summed counters drop.
     gauge(registry, "process_start_time_seconds", "Start time of the process since unix epoch in seconds.", function () {
       this.set(started);
-    });
+    }, { aggregator: "max" });
     gauge(registry, "process_resident_memory_bytes", "Resident memory size in bytes.", function () {
       this.set(process.memoryUsage.rss());
     });
@@ -120,7 +130,7 @@ export class ProcessMetrics {
       const counts = new Map<string, number>();
       for (const type of resources()) counts.set(type, (counts.get(type) ?? 0) + 1);
       for (const [type, count] of counts) this.set({ type }, count);
-    }, ["type"]);
+    }, { labelNames: ["type"] });
     gauge(registry, "nodejs_active_resources_total", "Total number of active resources.", function () {
       this.set(resources().length);
     });
@@ -128,7 +138,7 @@ export class ProcessMetrics {
     const [major, minor, patch] = process.versions.node.split(".");
     gauge(registry, "nodejs_version_info", "Node.js version info.", function () {
       this.set({ version: process.version, major, minor, patch }, 1);
-    }, ["version", "major", "minor", "patch"]);
+    }, { labelNames: ["version", "major", "minor", "patch"], aggregator: "first" });
     this.gc = new DurationHistogram(`${PREFIX}nodejs_gc_duration_seconds`, "Garbage collection duration by kind, one of major, minor, incremental or weakcb.", GC_BUCKETS, registry, "kind");
   }
 
@@ -150,6 +160,7 @@ export class ProcessMetrics {
         // /proc not mounted (some sandboxes): no figure, and the scrape goes on
       }
     });
+    // Summed across workers like the open descriptors, so their ratio stays the group's use of its limits.
     gauge(registry, "process_max_fds", "Maximum number of open file descriptors.", function () {
       const max = maxOpenFiles(readProc("/proc/self/limits") ?? "");
       if (max !== undefined) this.set(max);
@@ -163,15 +174,15 @@ export class ProcessMetrics {
       const start = process.hrtime.bigint();
       await new Promise((resolve) => setImmediate(resolve));
       this.set(Number(process.hrtime.bigint() - start) / 1e9);
-    });
-    for (const [stat, help, read, point] of LAG_STATS) {
+    }, { aggregator: "average" });
+    for (const [stat, help, read, point, aggregator] of LAG_STATS) {
       gauge(registry, `nodejs_eventloop_lag_${stat}_seconds`, help, function () {
         const histogram = self.startObservers();
         // An empty histogram reports min as 2^63 and mean as NaN: 0 until it has a sample.
         this.reset();
         // Each sample spans the sampling interval plus the delay: the interval is taken off.
         if (histogram.count > 0) this.set(Math.max(0, read(histogram) / 1e6 - (point ? LAG_RESOLUTION_MS : 0)) / 1e3);
-      });
+      }, { aggregator });
     }
     // Registered last of the lag figures: the registry collects in order, so the next scrape starts afresh.
     gauge(registry, "nodejs_eventloop_lag_samples", "Event loop delay samples behind the figures above (since the previous scrape).", function () {
@@ -200,7 +211,7 @@ export class ProcessMetrics {
     ] as const) {
       gauge(registry, `nodejs_heap_space_size_${what}_bytes`, `Process heap space size ${what} from Node.js in bytes.`, function () {
         for (const space of spaces()) this.set({ space: space.space_name.replace(/_space$/, "") }, space[field]);
-      }, ["space"]);
+      }, { labelNames: ["space"] });
     }
   }
 
