@@ -19,6 +19,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { within } from "../core/within.js";
 import type { LedgerRow } from "./ledger-row.js";
 import type { LedgerStore } from "./ledger-store.js";
 
@@ -286,17 +287,6 @@ export class LedgerWriter {
   }
 }
 
-/** True when `done` settled within `ms`; the timer is cleared either way. */
-async function within(ms: number, done: Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  // A referenced timer: the process must stay up until the ledger is drained or saved.
-  const timeUp = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  try {
-    return await Promise.race([done.then(() => true), timeUp]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** The default `onSaved`: an error line shaped like the gateway's JSON logs. */
 function logSavedToStderr(event: LedgerRowsSaved): void {

@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { CancelSource } from "../core/cancel-signal.js";
 import { GatewayError } from "../core/errors.js";
+import { within } from "../core/within.js";
 import type { Gateway } from "../gateway/gateway.js";
 import type { GatewayReply } from "../gateway/http/types.js";
 
@@ -98,16 +99,6 @@ async function writeStream(res: ServerResponse, status: number, headers: Record<
   res.end();
 }
 
-/** True when `done` settled within `ms`; the timer is cleared either way. */
-async function within(ms: number, done: Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeUp = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  try {
-    return await Promise.race([done.then(() => true), timeUp]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export function startServer(gateway: Gateway, options: ServerOptions): Promise<RunningServer> {
   // Counts, not sets of promises: no extra promise per request on the hot path.
