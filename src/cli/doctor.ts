@@ -8,7 +8,6 @@ import { SecretSource } from "../config/secret-source.js";
 import { createGateway } from "../gateway/gateway.js";
 import { createLogger } from "../gateway/logger.js";
 import { withoutMasterKey } from "./offline-gateway.js";
-import { modelListUrl } from "../gateway/provider-runtime.js";
 import type { ProbeResult } from "../gateway/models.js";
 
 const CHECK_TIMEOUT_MS = 5_000;
@@ -22,12 +21,11 @@ type Verdict = "ok" | "warning" | "problem";
  */
 function verdictOf(config: ProviderConfig, result: ProbeResult): Verdict {
   if (result.ok) return "ok";
-  // ProbeResult carries the status only in its detail ("HTTP 404").
-  return config.type === "openai-compatible" && result.detail === "HTTP 404" ? "warning" : "problem";
+  return config.type === "openai-compatible" && result.status === 404 ? "warning" : "problem";
 }
 
-function probeLine(name: string, url: string | undefined, result: ProbeResult, verdict: Verdict, tookMs: number): string {
-  const probed = url ? `GET ${url}` : "no model-list endpoint";
+function probeLine(name: string, result: ProbeResult, verdict: Verdict, tookMs: number): string {
+  const probed = result.url ? `GET ${result.url}` : "no model-list endpoint";
   if (verdict === "ok") return `✓ ${name}: reachable (${result.detail}, ${tookMs} ms; ${probed})`;
   if (verdict === "warning") return `! ${name}: reachable, but lists no models (${result.detail} from ${probed}); declare them under providers.${name}.models`;
   return `✗ ${name}: ${result.detail} (${probed})`;
@@ -62,7 +60,7 @@ export async function runDoctor(options: { config?: string }): Promise<void> {
         const result = await gateway.probe(name, CHECK_TIMEOUT_MS);
         const verdict = verdictOf(providerConfig, result);
         if (verdict === "problem") problems++;
-        console.log(probeLine(name, modelListUrl(name, providerConfig), result, verdict, Date.now() - started));
+        console.log(probeLine(name, result, verdict, Date.now() - started));
       });
     await Promise.all(checks);
     if (!config.server.master_key) console.log("! no server.master_key: the gateway will serve on loopback only");

@@ -17,26 +17,32 @@ export interface ProbeResult {
   ok: boolean;
   detail: string;
   models: string[];
+  /** The URL asked (no secret: keys travel in headers); undefined when the provider has no model list. */
+  url?: string;
+  /** The HTTP status, when the provider answered. */
+  status?: number;
 }
 
 /** Asks the provider for its model list: the cheapest authenticated call every provider offers. */
 export async function probeProvider(provider: ProviderRuntime, timeoutMs: number): Promise<ProbeResult> {
   const { modelsRequest, modelsResponse } = provider.adapter;
   if (!modelsRequest || !modelsResponse) return { ok: true, detail: "no model-list endpoint to probe", models: [] };
+  const request = modelsRequest();
+  const url = `${provider.settings.origin}${request.path}`;
   try {
-    const response = await provider.client.fetchText(modelsRequest(), {
+    const response = await provider.client.fetchText(request, {
       signal: NEVER_CANCELLED,
       headersTimeoutMs: timeoutMs,
       bodyTimeoutMs: timeoutMs,
     });
-    const text = response.text;
-    if (response.status === 401 || response.status === 403) return { ok: false, detail: `the provider rejected the key (HTTP ${response.status})`, models: [] };
-    if (response.status >= 300) return { ok: false, detail: `HTTP ${response.status}`, models: [] };
+    const { status, text } = response;
+    if (status === 401 || status === 403) return { ok: false, detail: `the provider rejected the key (HTTP ${status})`, models: [], url, status };
+    if (status >= 300) return { ok: false, detail: `HTTP ${status}`, models: [], url, status };
     const models = modelsResponse(JSON.parse(text));
-    return { ok: true, detail: `HTTP ${response.status}, ${models.length} models`, models };
+    return { ok: true, detail: `HTTP ${status}, ${models.length} models`, models, url, status };
   } catch (error) {
     const failure = provider.client.transportError(error, NEVER_CANCELLED);
-    return { ok: false, detail: failure.kind === "timeout" ? "timed out" : failure.message, models: [] };
+    return { ok: false, detail: failure.kind === "timeout" ? "timed out" : failure.message, models: [], url };
   }
 }
 

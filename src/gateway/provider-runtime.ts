@@ -41,15 +41,6 @@ function providerSettings(name: string, config: ProviderConfig, type: ProviderTy
   return { name, type: config.type, origin: parsed.origin, basePath, apiKeys, apiVersion: config.api_version, headers };
 }
 
-/** The model-listing URL a reachability probe asks (built without secrets: only the path matters); undefined when there is none. */
-export function modelListUrl(name: string, config: ProviderConfig): string | undefined {
-  const type = providerType(config.type);
-  if (!type) return undefined;
-  const settings = providerSettings(name, config, type, [], {});
-  const request = type.create(settings).modelsRequest?.();
-  return request && `${settings.origin}${request.path}`;
-}
-
 /** Header names that carry credentials. */
 const CREDENTIAL_HEADER = /auth|token|key|secret|cookie|password|signature|session/i;
 
