@@ -33,3 +33,10 @@ export function assertModelAllowed(key: Pick<VirtualKey, "models">, model: strin
     throw new GatewayError("permission", `This key is not allowed to use model '${shown}'`, { code: "model_not_allowed", param: "model" });
   }
 }
+
+/** Every model a request may reach by name: the one asked for, the one tag rules routed it to, and its `models` fallbacks. */
+export function assertRequestAllowed(key: Pick<VirtualKey, "models">, request: { model: string; routedModel?: string; models?: readonly string[] }): void {
+  assertModelAllowed(key, request.model);
+  if (request.routedModel && request.routedModel !== request.model) assertModelAllowed(key, request.routedModel);
+  for (const extra of request.models ?? []) assertModelAllowed(key, extra);
+}

@@ -9,7 +9,7 @@
 import { estimatePromptTokens } from "../accounting/estimate.js";
 import { worstCaseCost } from "../accounting/cost.js";
 import { deniedRequestEvent, type AuditStore } from "../auth/audit-log.js";
-import { assertModelAllowed } from "../auth/model-scope.js";
+import { assertRequestAllowed } from "../auth/model-scope.js";
 import type { VirtualKey } from "../auth/virtual-key.js";
 import type { ChatRequest } from "../core/chat.js";
 import { GatewayError } from "../core/errors.js";
@@ -162,9 +162,7 @@ export class Governance {
   }
 
   private async check(key: VirtualKey, request: AdmissionRequest, reachable: () => Deployment[]): Promise<Admission> {
-    assertModelAllowed(key, request.model);
-    if (request.routedModel && request.routedModel !== request.model) assertModelAllowed(key, request.routedModel);
-    for (const extra of request.models ?? []) assertModelAllowed(key, extra);
+    assertRequestAllowed(key, request);
     const now = this.now();
     const budget = key.budget_usd !== null ? this.budgetAsk(key, request, reachable(), now) : undefined;
     // Asked together: with Redis state that is one round trip (≈ 40–100 µs each). checkTokens

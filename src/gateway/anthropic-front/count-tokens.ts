@@ -7,7 +7,7 @@
  * row here; a virtual key's model scope applies, its rate limits do not.
  */
 import { estimatePromptTokens } from "../../accounting/estimate.js";
-import { assertModelAllowed } from "../../auth/model-scope.js";
+import { assertRequestAllowed } from "../../auth/model-scope.js";
 import type { CancelSignal } from "../../core/cancel-signal.js";
 import type { ChatRequest } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
@@ -28,9 +28,9 @@ export async function anthropicCountTokens(runtime: Runtime, request: GatewayHtt
     const body = parseAnthropicCountTokensRequest(readJson(request));
     // max_tokens shapes nothing that is counted; the translation wants one.
     const chat = toChatRequest({ ...body, max_tokens: body.max_tokens ?? 1 }, betaNames(request.headers["anthropic-beta"]));
-    if (meta.key) for (const model of [chat.model, ...(body.models ?? [])]) assertModelAllowed(meta.key, model);
-    const plan = runtime.router.plan(routeRequestOf(chat, meta, false));
-    if (meta.key && plan.model !== chat.model) assertModelAllowed(meta.key, plan.model);
+    const routeRequest = routeRequestOf(chat, meta, false);
+    const plan = runtime.router.plan(routeRequest);
+    if (meta.key) assertRequestAllowed(meta.key, { model: chat.model, routedModel: plan.model, models: routeRequest.models });
     const counted = await countUpstream(runtime, plan, chat, request.signal);
     const inputTokens = counted ?? (await estimatePromptTokens(chat.messages, { tools: chat.tools }));
     return jsonReply(200, { input_tokens: inputTokens }, { "x-request-id": requestId, "request-id": requestId, "x-switchyard-estimated": String(counted === undefined) });
