@@ -13,7 +13,7 @@ import type { GatewayError } from "../core/errors.js";
 interface KeySlot {
   value: string;
   label: string;
-  /** Why the provider last rejected this key, while it sits out. */
+  /** Why the provider last rejected this key; it sits out until `rejectedUntil`. */
   rejected: string | undefined;
   rejectedUntil: number;
   restUntil: number;
@@ -85,8 +85,7 @@ export class KeyRing {
   }
 
   private usable(slot: KeySlot, now: number): boolean {
-    if (slot.rejected !== undefined && slot.rejectedUntil <= now) slot.rejected = undefined;
-    return slot.rejected === undefined && slot.restUntil <= now;
+    return slot.rejectedUntil <= now && slot.restUntil <= now;
   }
 
   /** For GET /admin/providers: per-key state, never the key. */
@@ -94,7 +93,7 @@ export class KeyRing {
     const now = this.now();
     return this.slots.map((s) => {
       if (this.usable(s, now)) return { key: s.label, state: "active" };
-      if (s.rejected !== undefined) return { key: s.label, state: "rejected", reason: s.rejected, until: new Date(s.rejectedUntil).toISOString() };
+      if (s.rejectedUntil > now) return { key: s.label, state: "rejected", reason: s.rejected, until: new Date(s.rejectedUntil).toISOString() };
       return { key: s.label, state: "resting", until: new Date(s.restUntil).toISOString() };
     });
   }
@@ -102,5 +101,5 @@ export class KeyRing {
 
 /** Lower is likelier to work: a resting key (its limit may have eased) before a rejected one, then whichever is due back first. */
 function rank(slot: KeySlot, now: number): number {
-  return slot.rejected !== undefined ? Number.MAX_SAFE_INTEGER / 2 + slot.rejectedUntil : Math.max(slot.restUntil, now);
+  return slot.rejectedUntil > now ? Number.MAX_SAFE_INTEGER / 2 + slot.rejectedUntil : Math.max(slot.restUntil, now);
 }
