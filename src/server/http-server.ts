@@ -10,7 +10,7 @@
  * get a moment to record their (499) ledger rows before the gateway closes the ledger.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { CancelSource } from "../core/cancel-signal.js";
 import { GatewayError } from "../core/errors.js";
 import { within } from "../core/within.js";
@@ -105,6 +105,8 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
   let inFlight = 0;
   let received = 0;
   let draining = false;
+  /** Replies not yet done per connection (more than one only when a client sends its next request early). */
+  const replying = new WeakMap<Socket, number>();
   let onIdle: (() => void) | undefined;
   const finished = () => {
     if (--inFlight === 0) onIdle?.();
@@ -115,9 +117,6 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
     const controller = new CancelSource();
     res.on("close", () => {
       if (!res.writableFinished) controller.abort(new GatewayError("client_closed", "Client closed the connection"));
-      // A reply that began before the drain could not say `Connection: close`: its connection
-      // ends with it (the reply is flushed by now), or a keep-alive client would send more work.
-      else if (draining) req.socket.end();
     });
     const url = req.url ?? "/";
     const queryAt = url.indexOf("?");
@@ -145,6 +144,16 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
   const server = createServer({ keepAliveTimeout: gateway.config.server.keep_alive_timeout_ms, headersTimeout: gateway.config.server.headers_timeout_ms, requestTimeout: gateway.config.server.request_timeout_ms }, (req, res) => {
     inFlight++;
     received++;
+    const socket = req.socket;
+    replying.set(socket, (replying.get(socket) ?? 0) + 1);
+    res.once("close", () => {
+      const left = replying.get(socket)! - 1;
+      replying.set(socket, left);
+      // A reply that began before the drain could not say `Connection: close`: its connection
+      // closes once no reply is left on it (the next request may already be in), or the
+      // keep-alive client would send more work.
+      if (draining && left === 0) socket.destroy();
+    });
     serve(req, res).then(finished, (error) => {
       gateway.logger.error({ err: (error as Error).message }, "failed to write a reply");
       res.destroy();
