@@ -56,6 +56,8 @@ describe("the spliced body and the serialized one", () => {
     const presets: OpenAIPresetName[] = ["openai", "azure", "mistral", "openai-compatible", "deepseek"];
     fc.assert(
       fc.property(chatRequest, fc.constantFrom(0, 2, "\t"), text, fc.constantFrom(...presets), (request, indent, upstreamModel, preset) => {
+        // Azure refuses `.` and `..` as deployment names before any body is made (preset-quirks.test.ts).
+        fc.pre(!(preset === "azure" && /^\.+$/.test(upstreamModel)));
         const adapter = adapterFor(preset);
         const context = { model: upstreamModel, apiKey: "k1" };
         const serialized = adapter.chatRequest(request as ChatRequest, context).body!;
