@@ -1,4 +1,4 @@
-export { createGateway, type Gateway, type GatewayOptions, type CallOptions } from "./gateway/gateway.js";
+export { createGateway, type Gateway, type GatewayOptions, type CallOptions, type GatewayCloseReport } from "./gateway/gateway.js";
 export { startServer, type RunningServer, type ServerOptions } from "./server/http-server.js";
 export { loadConfigFile, validateConfig, ConfigError } from "./config/load.js";
 export type { SwitchyardConfig, SwitchyardConfigInput } from "./config/schema.js";

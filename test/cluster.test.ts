@@ -1,12 +1,14 @@
 /**
  * `start --workers 2`: key limits hold across workers (state in the primary),
- * and a revoke made through one worker applies on every worker's next request.
+ * and a revoke made through one worker applies on every worker's next request;
+ * the gateway's exit code says whether every ledger row reached the store.
  */
 import { spawn } from "node:child_process";
 import { request } from "node:http";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
 
@@ -62,3 +64,35 @@ it("holds a key's rate limit across workers and relays revokes", async () => {
     await new Promise((resolve) => child.once("exit", resolve));
   }
 });
+
+it("exits 1 when a worker could not store its ledger rows at shutdown, 0 when every row was stored", async () => {
+  const Database = createRequire(import.meta.url)("better-sqlite3") as new (file: string) => { exec(sql: string): void; close(): void };
+  const run = async (outage: boolean) => {
+    const dir = mkdtempSync(join(tmpdir(), "sy-cluster-exit-"));
+    const db = join(dir, "sy.db");
+    const file = join(dir, "switchyard.yaml");
+    writeFileSync(file, `storage: { url: "sqlite://${db}" }\nproviders:\n  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }\n`);
+    const child = spawn(process.execPath, [resolve("bin/switchyard.js"), "start", "--config", file, "--port", "0", "--workers", "2"], { stdio: ["ignore", "ignore", "pipe"], cwd: dir });
+    let log = "";
+    child.stderr.on("data", (part: Buffer) => (log += part.toString()));
+    const exited = new Promise<number | null>((done) => child.once("exit", done));
+    try {
+      await expect.poll(() => (log.match(/listening on/g) ?? []).length, { timeout: 15_000 }).toBe(2);
+      const url = /listening on (http:\/\/[\d.:]+)/.exec(log)![1]!;
+      if (outage) {
+        const outside = new Database(db);
+        outside.exec("ALTER TABLE ledger RENAME TO ledger_away");
+        outside.close();
+      }
+      for (let i = 0; i < 6; i++) expect((await call(url, "POST", "/v1/chat/completions", {}, { model: "fake/m", messages: [{ role: "user", content: `n${i}` }] })).status).toBe(200);
+      if (outage) await expect.poll(() => log.includes("ledger write failed"), { timeout: 5_000 }).toBe(true);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    return { code: await exited, saved: readdirSync(dir).filter((name) => name.startsWith("switchyard-unsaved-ledger-")).length };
+  };
+  expect(await run(false)).toEqual({ code: 0, saved: 0 });
+  const down = await run(true);
+  expect(down.code).toBe(1);
+  expect(down.saved).toBeGreaterThanOrEqual(1);
+}, 40_000);

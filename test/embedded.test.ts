@@ -95,8 +95,12 @@ describe("a caller's abort", () => {
 
 it("a closed gateway says so: calls reject with gateway_closed and HTTP gets a 503", async () => {
   const closing = await createGateway({ logger: createLogger("silent"), config: { storage: { url: "memory://" }, providers: { local: { type: "openai-compatible", base_url: upstream.baseUrl } } } });
-  await closing.close();
   const ask = { model: "local/m", messages: [{ role: "user", content: "Hi" }] };
+  await closing.chat(ask);
+  // close() reports where the ledger rows went; a second call resolves with the same report.
+  const report = await closing.close();
+  expect(report).toEqual({ ledger: { written: 1, saved: 0, dropped: 0 } });
+  expect(await closing.close()).toBe(report);
   await expect(closing.chat(ask)).rejects.toMatchObject({ status: 503, code: "gateway_closed" });
   await expect(closing.stream(ask)[Symbol.asyncIterator]().next()).rejects.toMatchObject({ status: 503, code: "gateway_closed" });
   const reply = await closing.fetch("http://gw/v1/chat/completions", { method: "POST", body: JSON.stringify(ask) });

@@ -50,7 +50,7 @@ it("a failing store at close: every row is saved to a JSON-lines file and report
   const file = join(dir, files[0]!);
   expect(saved).toEqual([{ rows: 40, file, maybeWritten: 0 }]);
   expect(readRows(file)).toEqual(rows);
-  expect(writer.stats()).toMatchObject({ queued: 0, written: 0, dropped: 0 });
+  expect(writer.stats()).toMatchObject({ queued: 0, written: 0, dropped: 0, saved: 40 });
   expect(events.some((e) => e.kind === "dropped")).toBe(false);
 });
 

@@ -58,7 +58,7 @@ describe("LedgerWriter", () => {
     }));
     await writer.close();
     expect((await store.spend({ groupBy: "provider" }))[0]?.requests).toBe(N);
-    expect(writer.stats()).toEqual({ queued: 0, written: N, failedWrites: 0, dropped: 0 });
+    expect(writer.stats()).toEqual({ queued: 0, written: N, failedWrites: 0, dropped: 0, saved: 0 });
     await store.close();
   });
 
@@ -67,7 +67,7 @@ describe("LedgerWriter", () => {
     const writer = new LedgerWriter(store, fast);
     for (let i = 0; i < 3; i++) writer.record(row(i));
     expect(store.size).toBe(3); // synchronously: no timer, no flush
-    expect(writer.stats()).toEqual({ queued: 0, written: 3, failedWrites: 0, dropped: 0 });
+    expect(writer.stats()).toEqual({ queued: 0, written: 3, failedWrites: 0, dropped: 0, saved: 0 });
     await writer.close();
     writer.record(row(3));
     expect(store.size).toBe(3);
@@ -90,7 +90,7 @@ describe("LedgerWriter", () => {
     expect(writer.stats()).toMatchObject({ queued: 1, written: 0 });
     await writer.close();
     expect(store.size).toBe(1);
-    expect(writer.stats()).toEqual({ queued: 0, written: 1, failedWrites: 0, dropped: 0 });
+    expect(writer.stats()).toEqual({ queued: 0, written: 1, failedWrites: 0, dropped: 0, saved: 0 });
   });
 
   it("writes full batches of batchSize, one insert each, and partial ones on the timer", async () => {
@@ -123,7 +123,7 @@ describe("LedgerWriter", () => {
     await writer.close();
     expect(store.size).toBe(250);
     expect(new Set((await store.recent({ limit: 1000 })).map((r) => r.id)).size).toBe(250);
-    expect(writer.stats()).toEqual({ queued: 0, written: 250, failedWrites: K, dropped: 0 });
+    expect(writer.stats()).toEqual({ queued: 0, written: 250, failedWrites: K, dropped: 0, saved: 0 });
     const failures = events.filter((e) => e.kind === "write_failed");
     expect(failures).toHaveLength(K);
     expect(failures.map((e) => e.kind === "write_failed" && e.retryInMs)).toEqual([2, 4, 8, 16]);
@@ -210,7 +210,7 @@ describe("LedgerWriter", () => {
     const totalMs = performance.now() - started;
     const [total] = await store.spend({ groupBy: "provider" });
     expect(total?.requests).toBe(N);
-    expect(writer.stats()).toEqual({ queued: 0, written: N, failedWrites: 0, dropped: 0 });
+    expect(writer.stats()).toEqual({ queued: 0, written: N, failedWrites: 0, dropped: 0, saved: 0 });
     await store.close();
 
     // record() alone: a synchronous burst into a writer whose store is never reached.
@@ -218,7 +218,7 @@ describe("LedgerWriter", () => {
     const burst = performance.now();
     for (let i = 0; i < N; i++) idle.record(rows[i]!);
     const recordMs = performance.now() - burst;
-    expect(idle.stats()).toMatchObject({ queued: N, dropped: 0 });
+    expect(idle.stats()).toMatchObject({ queued: N, dropped: 0, saved: 0 });
     await idle.close();
     console.log(
       `ledger writer: ${N} records + drain to a sqlite file in ${totalMs.toFixed(0)} ms (${Math.round(N / (totalMs / 1000))} rows/s); ` +

@@ -69,6 +69,8 @@ export interface LedgerWriterStats {
   written: number;
   failedWrites: number;
   dropped: number;
+  /** Rows `close()` saved to a file because the store did not take them (see `LedgerRowsSaved`). */
+  saved: number;
 }
 
 export class LedgerWriter {
@@ -90,6 +92,7 @@ export class LedgerWriter {
   private written = 0;
   private failedWrites = 0;
   private dropped = 0;
+  private saved = 0;
   private consecutiveFailures = 0;
   private unreportedDrops = 0;
   private lastDropReason: DropReason = "queue_full";
@@ -149,7 +152,7 @@ export class LedgerWriter {
   }
 
   stats(): LedgerWriterStats {
-    return { queued: this.queuedRows + this.inFlight, written: this.written, failedWrites: this.failedWrites, dropped: this.dropped };
+    return { queued: this.queuedRows + this.inFlight, written: this.written, failedWrites: this.failedWrites, dropped: this.dropped, saved: this.saved };
   }
 
   /** Writes everything queued now (awaiting a write in progress); stops early if the store fails. */
@@ -198,6 +201,7 @@ export class LedgerWriter {
       this.drop(rows.length, "close_timeout");
       return;
     }
+    this.saved += rows.length;
     try {
       this.onSaved({ rows: rows.length, file, maybeWritten });
     } catch {

@@ -39,6 +39,9 @@ export async function runCluster(options: StartOptions, workers: number): Promis
   }
   const state = config.state.url === "memory://" ? new MemoryStateStore() : undefined;
   let stopping = false;
+  let exitCode = 0;
+  /** Forked and not yet exited: the primary waits for every one's exit code before its own. */
+  const running = new Set<Worker>();
   /** When each worker started listening; a worker missing here has not served yet. */
   const listeningSince = new Map<Worker, number>();
   let crashesInARow = 0;
@@ -52,6 +55,7 @@ export async function runCluster(options: StartOptions, workers: number): Promis
       // A worker that has just died reports to the callback; without one its 'error' would end the primary.
       for (const other of Object.values(cluster.workers ?? {})) if (other && other !== worker) other.send(message, () => {});
     });
+    running.add(worker);
     return worker;
   };
   cluster.on("listening", (worker) => listeningSince.set(worker, Date.now()));
@@ -63,7 +67,12 @@ export async function runCluster(options: StartOptions, workers: number): Promis
   cluster.on("exit", (worker, code, signal) => {
     const since = listeningSince.get(worker);
     listeningSince.delete(worker);
-    if (stopping) return;
+    running.delete(worker);
+    if (stopping) {
+      // A worker that could not store all of its ledger rows at shutdown exits 1: so does the gateway.
+      if (code !== 0 && code !== null) exitCode = Math.max(exitCode, code);
+      return;
+    }
     const how = signal ?? `code ${code}`;
     if (since === undefined) {
       // Its reason (a port in use, a config or secret that does not resolve) is on stderr above; the next worker would fail the same way.
@@ -81,13 +90,14 @@ export async function runCluster(options: StartOptions, workers: number): Promis
   const forward = (signal: NodeJS.Signals, to: Iterable<Worker | undefined>) => {
     for (const worker of to) worker?.process.kill(signal);
   };
-  const stop = (reason: string, signal: NodeJS.Signals, exitCode: number) => {
+  const stop = (reason: string, signal: NodeJS.Signals, code: number) => {
     if (stopping) return;
     stopping = true;
-    log.info(`${reason}: draining ${Object.keys(cluster.workers ?? {}).length} workers`);
-    forward(signal, Object.values(cluster.workers ?? {}));
+    exitCode = code;
+    log.info(`${reason}: draining ${running.size} workers`);
+    forward(signal, running);
     const check = setInterval(() => {
-      if (Object.keys(cluster.workers ?? {}).length === 0) {
+      if (running.size === 0) {
         clearInterval(check);
         process.exit(exitCode);
       }

@@ -6,6 +6,7 @@ import { ConfigError } from "../config/load.js";
 import { runDemo } from "./demo.js";
 import { runDoctor } from "./doctor.js";
 import { runKeysCreate, runKeysList, runKeysRevoke } from "./keys.js";
+import { runLedgerImport } from "./ledger-import.js";
 import { runModels } from "./models.js";
 import { runSpend } from "./spend.js";
 import { runCluster } from "./cluster.js";
@@ -70,6 +71,14 @@ export async function main(argv: string[]): Promise<void> {
     .option("--since <span>", "e.g. 7d, 24h, or a date", "30d")
     .option("--savings", "also print the savings report")
     .action((options) => runSpend(options));
+  program
+    .command("ledger")
+    .description("ledger maintenance")
+    .command("import")
+    .description("load rows a gateway saved to switchyard-unsaved-ledger-*.jsonl (its store was down at shutdown) into storage.url")
+    .argument("<files...>", "saved files")
+    .option("-c, --config <file>", "config file")
+    .action((files: string[], options) => runLedgerImport(files, options));
   const keys = program.command("keys").description("virtual keys (see --url for a running gateway)");
   const keyTarget = (command: Command) =>
     command.option("-c, --config <file>", "config file (works on its storage directly)").option("--url <url>", "a running gateway's base URL; uses SWITCHYARD_MASTER_KEY");

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { ConfigError, loadConfigFile, loadStartupConfig } from "../config/load.js";
-import { createGateway, type Gateway } from "../gateway/gateway.js";
+import type { Logger } from "pino";
+import { createGateway, type Gateway, type GatewayCloseReport } from "../gateway/gateway.js";
 import { setOldGenerationGrowth } from "../server/heap-growth.js";
 import { startServer } from "../server/http-server.js";
 import { trimHeapWhenIdle } from "../server/idle-heap-trim.js";
@@ -49,6 +50,16 @@ function reloadOnSignalAndChange(gateway: Gateway, file: string | undefined): vo
   }
 }
 
+/**
+ * 0 when every ledger row reached the store; 1 when some went to an unsaved-rows file or were lost,
+ * so a supervisor or script sees the shutdown was not clean (the file's path is logged above).
+ */
+export function shutdownExitCode(ledger: GatewayCloseReport["ledger"], log: Pick<Logger, "error">): number {
+  if (ledger.saved === 0 && ledger.dropped === 0) return 0;
+  log.error({ saved: ledger.saved, dropped: ledger.dropped }, "shutdown: not every ledger row reached the store; exiting with code 1");
+  return 1;
+}
+
 export async function runStart(options: StartOptions, extra: { state?: StateStore } = {}): Promise<Gateway> {
   const { config, source } = loadStartupConfig(options.config);
   if (options.port !== undefined) config.server.port = options.port;
@@ -77,8 +88,8 @@ export async function runStart(options: StartOptions, extra: { state?: StateStor
     stopTrimming();
     // The startup value, like the listener's other settings: a reload says they wait for a restart.
     await running.close(config.server.shutdown_grace_ms);
-    await gateway.close();
-    process.exit(0);
+    const { ledger } = await gateway.close();
+    process.exit(shutdownExitCode(ledger, log));
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));

@@ -80,7 +80,20 @@ export interface Gateway {
   invalidateKey(keyId: string): void;
   /** Providers that are configured but unusable, with the reason. */
   disabledProviders(): Array<{ provider: string; reason: string }>;
-  close(): Promise<void>;
+  /** Stops serving and flushes the ledger; every call resolves with the same report once that is done. */
+  close(): Promise<GatewayCloseReport>;
+}
+
+/** What became of the ledger rows by the end of `close()`. */
+export interface GatewayCloseReport {
+  ledger: {
+    /** Rows the store took over the gateway's life. */
+    written: number;
+    /** Rows the store could not take at shutdown, saved to a `switchyard-unsaved-ledger-*.jsonl` file (load it with `switchyard ledger import`). */
+    saved: number;
+    /** Rows lost: the in-memory queue overflowed during an outage, or the file could not be written either. */
+    dropped: number;
+  };
 }
 
 
@@ -93,6 +106,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   let runtime: Runtime = buildRuntime(initial, shared, secrets.resolve);
   shared.current = runtime;
   let closed = false;
+  let closing: Promise<GatewayCloseReport> | undefined;
   // Re-read Vault secrets when their TTL expires; a changed value rebuilds the runtime like a reload.
   const vaultRefresh = setInterval(() => {
     void secrets
@@ -199,12 +213,16 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     onKeyChange: (listener) => shared.stores.keys.onChange((key) => listener(key.id)),
     invalidateKey: (keyId) => runtime.authenticator.invalidate(keyId),
     disabledProviders: () => runtime.disabled,
-    async close() {
-      if (closed) return;
+    close() {
       closed = true;
-      clearInterval(vaultRefresh);
-      await closeRuntime(runtime);
-      logger.flush?.();
+      closing ??= (async () => {
+        clearInterval(vaultRefresh);
+        await closeRuntime(runtime);
+        logger.flush?.();
+        const { written, saved, dropped } = shared.ledger.stats();
+        return { ledger: { written, saved, dropped } };
+      })();
+      return closing;
     },
   };
   return gateway;
