@@ -4,7 +4,7 @@
  * counters and Prometheus read the jumps as resets).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,6 +66,16 @@ it("serves every worker's metrics from any worker", async () => {
       // A figure of one process is not added up: one start time, one version line.
       expect(scrape.text.match(/^switchyard_process_start_time_seconds \d+$/gm)).toHaveLength(1);
       expect(total(scrape.text, "switchyard_nodejs_version_info")).toBe(1);
+    }
+    // Memory counts the primary's too (it holds the shared key state), not the workers' alone.
+    const rss = (pid: number) => Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
+    if (existsSync(`/proc/${child.pid}/task/${child.pid}/children`)) {
+      const workers = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/).map(Number);
+      expect(workers).toHaveLength(2);
+      const scraped = total((await call("/metrics")).text, "switchyard_process_resident_memory_bytes");
+      const processes = rss(child.pid!) + workers.reduce((sum, pid) => sum + rss(pid), 0);
+      expect(scraped / processes).toBeGreaterThan(0.85);
+      expect(scraped / processes).toBeLessThan(1.15);
     }
   } finally {
     child.kill("SIGTERM");

@@ -79,3 +79,13 @@ it("uses prom-client's aggregate without the listeners its cluster module can ad
   expect(await new MetricsCollector(() => []).collect()).toContain("switchyard_metrics_workers_missing 0");
   expect([process.listenerCount("message"), cluster.listenerCount("message")]).toEqual(before);
 });
+
+it("adds the primary's own figures to the workers'", async () => {
+  const a = worker(3, 100);
+  const own = new Registry();
+  new Gauge({ name: "resident_memory_bytes", help: "h", registers: [own] }).set(50);
+  const collector = new MetricsCollector(() => [a.channel], 1_000, () => own.getMetricsAsJSON());
+  const text = await collector.collect();
+  expect(text).toContain("requests_total 3");
+  expect(text).toContain("resident_memory_bytes 50");
+});

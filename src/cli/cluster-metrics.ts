@@ -3,9 +3,10 @@
  * registry; answered alone, `GET /metrics` jumped between the counters of
  * whichever worker took the connection, which Prometheus reads as resets.
  * Instead the worker that takes a scrape asks the primary, the primary asks
- * every listening worker for its registry's figures, combines them (each
- * metric by its `aggregator`: sum unless it says otherwise) and answers with
- * the exposition text.
+ * every listening worker for its registry's figures, adds its own process
+ * figures (the primary holds the shared key state: its memory and CPU count),
+ * combines them (each metric by its `aggregator`: sum unless it says
+ * otherwise) and answers with the exposition text.
  *
  * One collection runs at a time: scrapes that arrive meanwhile share it, so a
  * slow worker cannot make scrapes pile up. A worker that does not answer
@@ -34,9 +35,11 @@ export class MetricsCollector {
   private inFlight: Promise<string> | undefined;
 
   /** `workers` lists the workers that serve (those still starting have nothing to report). */
+  /** `own`: the primary's own figures (its process metrics), part of every scrape. */
   constructor(
     private readonly workers: () => Channel[],
     private readonly timeoutMs = COLLECT_TIMEOUT_MS,
+    private readonly own: () => Promise<MetricJson[]> = async () => [],
   ) {}
 
   /** Answers the scrapes one worker forwards; called for each worker forked. */
@@ -59,9 +62,9 @@ export class MetricsCollector {
   private async collectOnce(): Promise<string> {
     const id = this.nextId++;
     const workers = this.workers();
-    const answers = await Promise.all(workers.map((worker) => askWorker(worker, id, this.timeoutMs)));
+    const [own, ...answers] = await Promise.all([this.own().catch(() => []), ...workers.map((worker) => askWorker(worker, id, this.timeoutMs))]);
     const registries = answers.filter((metrics) => metrics !== undefined);
-    registries.push([missingGauge(workers.length - registries.length)]);
+    registries.push([missingGauge(workers.length - registries.length)], own);
     return aggregate(registries).metrics();
   }
 }

@@ -14,7 +14,9 @@ import { createLogger } from "../gateway/logger.js";
 import { setScrapeScope } from "../gateway/metrics.js";
 import { IpcStateStore, serveState } from "../state/ipc-state.js";
 import { MemoryStateStore } from "../state/memory-state.js";
-import { MetricsCollector, WorkerScrapeScope } from "./cluster-metrics.js";
+import { COLLECT_TIMEOUT_MS, MetricsCollector, WorkerScrapeScope } from "./cluster-metrics.js";
+import { ProcessMetrics } from "../gateway/process-metrics.js";
+import { Registry } from "../gateway/prom.js";
 import { runStart, type StartOptions } from "./start.js";
 
 const IPC_STATE = "ipc";
@@ -45,7 +47,9 @@ export async function runCluster(options: StartOptions, workers: number): Promis
   /** When each worker started listening; a worker missing here has not served yet. */
   const listeningSince = new Map<Worker, number>();
   let crashesInARow = 0;
-  const metrics = new MetricsCollector(() => [...listeningSince.keys()].filter((worker) => worker.isConnected()));
+  const own = new Registry();
+  new ProcessMetrics(own);
+  const metrics = new MetricsCollector(() => [...listeningSince.keys()].filter((worker) => worker.isConnected()), COLLECT_TIMEOUT_MS, () => own.getMetricsAsJSON());
   const fork = (): Worker => {
     const worker = cluster.fork({ SWITCHYARD_WORKER_STATE: state ? IPC_STATE : "" });
     if (state) serveState(state, worker);
