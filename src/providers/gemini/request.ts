@@ -149,6 +149,10 @@ function generationConfigOf(request: ChatRequest): GeminiGenerationConfig | unde
     presencePenalty: num(request.presence_penalty),
     frequencyPenalty: num(request.frequency_penalty),
   };
+  if (request.logprobs === true) {
+    config.responseLogprobs = true;
+    config.logprobs = num(request.top_logprobs);
+  }
   const format = request.response_format;
   if (format?.type === "json_object" || format?.type === "json_schema") config.responseMimeType = "application/json";
   if (format?.type === "json_schema") {

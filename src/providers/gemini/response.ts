@@ -11,6 +11,7 @@ import { toOpenAIUsage } from "../../core/usage.js";
 import type { CallContext, ChatResult } from "../adapter.js";
 import { blockedPromptFinishReason, mapGeminiFinishReason } from "./finish-reason.js";
 import { usageFromGemini } from "./usage.js";
+import { toOpenAILogprobs } from "./logprobs.js";
 import {
   generateContentResponseSchema, type GeminiGenerateContentResponse, type GeminiResponsePart,
 } from "./wire-types.js";
@@ -96,7 +97,7 @@ export function translateResponse(body: unknown, context: CallContext, provider:
     const message: ChatChoice["message"] = { role: "assistant", content: pieces.text.length > 0 ? pieces.text : null, refusal: null };
     if (pieces.reasoning.length > 0) message.reasoning_content = pieces.reasoning;
     if (pieces.toolCalls.length > 0) message.tool_calls = pieces.toolCalls;
-    choices.push({ index, message, logprobs: null, finish_reason: mapped.unified });
+    choices.push({ index, message, logprobs: toOpenAILogprobs(candidate.logprobsResult), finish_reason: mapped.unified });
   });
   const usage = usageFromGemini(response.usageMetadata);
   const completion: ChatCompletion = {

@@ -13,6 +13,7 @@ import type { Usage } from "../../core/usage.js";
 import type { SseEvent, StreamTranslator } from "../adapter.js";
 import { geminiErrorFromInfo, readErrorPayload } from "./errors.js";
 import { blockedPromptFinishReason, mapGeminiFinishReason } from "./finish-reason.js";
+import { toOpenAILogprobs } from "./logprobs.js";
 import { parseGeminiResponse, piecesOf } from "./response.js";
 import { usageFromGemini } from "./usage.js";
 import { errorPayloadSchema, type GeminiCandidate } from "./wire-types.js";
@@ -101,7 +102,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
     // OpenAI's first chunk is `{role, content: ""}`; some clients expect the key.
     if (Object.keys(delta).length === 1 && delta.role === "assistant") delta.content = "";
     state.roleSent = true;
-    return { index, delta, logprobs: null, finish_reason: finish };
+    return { index, delta, logprobs: toOpenAILogprobs(candidate.logprobsResult), finish_reason: finish };
   }
 
   private blockedChoice(blockReason: string): ChunkChoice | undefined {

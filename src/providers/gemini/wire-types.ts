@@ -53,6 +53,10 @@ export interface GeminiGenerationConfig {
   responseMimeType?: string;
   responseSchema?: Record<string, unknown>;
   thinkingConfig?: { thinkingBudget?: number; includeThoughts?: boolean };
+  /** Return the chosen tokens' log probabilities (`candidates[].logprobsResult`). */
+  responseLogprobs?: boolean;
+  /** With `responseLogprobs`, the top candidates returned per decoding step (0–20). */
+  logprobs?: number;
 }
 
 export interface GeminiGenerateContentRequest {
@@ -93,11 +97,21 @@ const responsePartSchema = z.object({
 });
 export type GeminiResponsePart = z.infer<typeof responsePartSchema>;
 
+const logprobCandidateSchema = z.object({ token: z.string().optional(), tokenId: z.number().optional(), logProbability: z.number().optional() });
+const logprobsResultSchema = z.object({
+  /** One list per decoding step, most likely first. */
+  topCandidates: z.array(z.object({ candidates: z.array(logprobCandidateSchema).optional() })).optional(),
+  /** The token chosen at each decoding step. */
+  chosenCandidates: z.array(logprobCandidateSchema).optional(),
+});
+export type GeminiLogprobsResult = z.infer<typeof logprobsResultSchema>;
+
 const candidateSchema = z.object({
   content: z.object({ role: z.string().optional(), parts: z.array(responsePartSchema).optional() }).optional(),
   finishReason: z.string().optional(),
   finishMessage: z.string().optional(),
   index: z.number().int().nonnegative().optional(),
+  logprobsResult: logprobsResultSchema.optional(),
 });
 export type GeminiCandidate = z.infer<typeof candidateSchema>;
 

@@ -1,0 +1,63 @@
+/**
+ * The official openai SDK asks a Gemini deployment for log probabilities: the
+ * upstream request carries `responseLogprobs`/`logprobs`, and the SDK reads
+ * OpenAI-shaped `logprobs.content`, buffered and streamed.
+ */
+import OpenAI from "openai";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createGateway, type Gateway } from "../src/gateway/gateway.js";
+import { createLogger } from "../src/gateway/logger.js";
+import { startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
+
+let gemini: FakeUpstream;
+let gateway: Gateway;
+let client: OpenAI;
+
+const candidate = (text: string, logProbability: number, finish?: string) => ({
+  content: { role: "model", parts: [{ text }] },
+  index: 0,
+  logprobsResult: { chosenCandidates: [{ token: text, tokenId: 1, logProbability }], topCandidates: [{ candidates: [{ token: text, tokenId: 1, logProbability }, { token: "x", tokenId: 2, logProbability: -3 }] }] },
+  ...(finish && { finishReason: finish }),
+});
+const usageMetadata = { promptTokenCount: 3, candidatesTokenCount: 2, totalTokenCount: 5 };
+
+beforeAll(async () => {
+  gemini = await startFakeUpstream();
+  gemini.handle((request, res) => {
+    if (request.url.includes(":streamGenerateContent")) {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(`data: ${JSON.stringify({ candidates: [candidate("Hi", -0.1)], responseId: "r" })}\r\n\r\n`);
+      res.end(`data: ${JSON.stringify({ candidates: [candidate(" there", -0.7, "STOP")], usageMetadata, responseId: "r" })}\r\n\r\n`);
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ candidates: [candidate("Hi", -0.1, "STOP")], usageMetadata, responseId: "r" }));
+  });
+  gateway = await createGateway({
+    logger: createLogger("silent"),
+    config: { storage: { url: "memory://" }, providers: { google: { type: "gemini", base_url: `${gemini.url}/v1beta`, api_key: "AIza-test-0000000000000" } } },
+  });
+  client = new OpenAI({ apiKey: "x", baseURL: "http://gw/v1", fetch: gateway.fetch, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gateway.close();
+  await gemini.close();
+});
+
+const ask = { model: "google/gemini-2.5-flash", messages: [{ role: "user" as const, content: "Hi" }], logprobs: true, top_logprobs: 2 };
+
+it("buffered", async () => {
+  const completion = await client.chat.completions.create(ask);
+  expect(gemini.requests.at(-1)!.body?.generationConfig).toMatchObject({ responseLogprobs: true, logprobs: 2 });
+  expect(completion.choices[0]!.logprobs?.content).toEqual([
+    { token: "Hi", logprob: -0.1, bytes: [72, 105], top_logprobs: [{ token: "Hi", logprob: -0.1, bytes: [72, 105] }, { token: "x", logprob: -3, bytes: [120] }] },
+  ]);
+});
+
+it("streamed", async () => {
+  const tokens: Array<[string, number]> = [];
+  for await (const chunk of await client.chat.completions.create({ ...ask, stream: true })) {
+    for (const entry of chunk.choices[0]?.logprobs?.content ?? []) tokens.push([entry.token, entry.logprob]);
+  }
+  expect(tokens).toEqual([["Hi", -0.1], [" there", -0.7]]);
+});
