@@ -99,6 +99,10 @@ describe.skipIf(!redisUp)("a state-store outage", () => {
       error: { message: "Rate-limit and budget state is unavailable; retry later", type: "api_error", code: "state_store_unavailable", param: null },
     });
     expect(refused.headers.get("retry-after")).toBe("5");
+    // Refused at once, not after the client's next reconnection attempt (which backs off toward 2 s).
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) expect((await call(harness, "POST", "/v1/chat/completions", { key: governed.secret, body })).status).toBe(503);
+    expect(performance.now() - started).toBeLessThan(1_000);
     const anthropic = await call(harness, "POST", "/v1/messages", { key: governed.secret, body: messagesBody("fake/priced") });
     expect(anthropic.status, anthropic.text).toBe(503);
     expect(anthropic.json).toMatchObject({ type: "error", error: { type: "overloaded_error", message: "Rate-limit and budget state is unavailable; retry later" } });
@@ -110,6 +114,8 @@ describe.skipIf(!redisUp)("a state-store outage", () => {
     expect((await call(harness, "POST", "/v1/chat/completions", { body })).status).toBe(200);
     expect((await call(harness, "POST", "/v1/chat/completions", { key: open.secret, body })).status).toBe(200);
 
+    // Long enough for the first retry of the waiting settles to fail too (their warning's moment).
+    await sleep(600);
     await proxy.restore();
     const budgetKey = `sy:budget:${governed.id}:total`;
     const ledgerMicros = async () => {

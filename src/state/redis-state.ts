@@ -31,6 +31,9 @@ import type { BudgetReservation, BudgetUsage, RateDecision, StateStore } from ".
 import { StateUnavailableError } from "./state-unavailable.js";
 import { allowedTokens, bucketExpiresAt, bucketOf, oldestLiveBucket, tokenWindowDecision } from "./token-window.js";
 
+/** At close, how long settles still waiting may wait for a reconnecting client before their last attempt. */
+const CLOSE_RECONNECT_WAIT_MS = 2_000;
+
 export interface RedisStateStoreOptions {
   /** Clock for budget key expiry (rate methods take `now` explicitly). Default `Date.now`. */
   clock?: () => number;
@@ -59,7 +62,10 @@ export class RedisStateStore implements StateStore {
       lazyConnect: true,
       connectTimeout: 3_000,
       // Governance calls sit on the request path: fail fast while Redis is away instead of queueing.
+      // Without the offline queue a call made while disconnected fails at once (a 503 in ms, not after
+      // the next reconnection attempt); settles that fail so are kept and retried (settle-retry.ts).
       maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
       ...options.redis,
     });
     this.writes = new RedisWrites(this.redis);
@@ -162,6 +168,9 @@ export class RedisStateStore implements StateStore {
   /** Sends held and kept settles a last time, then closes; what could not be sent is logged at error. */
   async close(): Promise<void> {
     this.writes.flush();
+    // Commands fail at once while the client reconnects (no offline queue): settles still waiting get
+    // the reconnection's chance before their last attempt.
+    if (this.retry.holding) await this.readyWithin(CLOSE_RECONNECT_WAIT_MS);
     if (this.redis.status !== "end") await this.retry.finalAttempt();
     if (this.redis.status === "end") {
       // already closed
@@ -173,6 +182,22 @@ export class RedisStateStore implements StateStore {
     // Settles the disconnect cut short reach the retry before it reports.
     await new Promise((resolve) => setImmediate(resolve));
     this.retry.close();
+  }
+
+  /** Resolves once the client is connected, or after `ms` (or at once when it has given up). */
+  private readyWithin(ms: number): Promise<void> {
+    if (this.redis.status === "ready" || this.redis.status === "end") return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.redis.off("ready", done);
+        this.redis.off("end", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.redis.once("ready", done);
+      this.redis.once("end", done);
+    });
   }
 
   /** A kept settle, sent again now (not held: it has waited long enough). */
