@@ -19,7 +19,7 @@ import { routeRequestOf, type RequestMeta } from "./route-request.js";
 import type { Runtime } from "./runtime.js";
 import { openStream, type OpenedStream } from "./upstream-call.js";
 import type { StreamEncoder } from "./stream-encoder.js";
-import { estimateUsage, ProducedText } from "./usage-estimate.js";
+import { estimateUsage, partialStreamUsage, ProducedText } from "./usage-estimate.js";
 import { logInternalFailure } from "./internal-failure.js";
 
 export interface ChatStreamSession extends RouteInfo {
@@ -136,10 +136,11 @@ async function* streamBody<T>(state: StreamState, encoder: StreamEncoder<T>): As
     if (!complete) {
       // Not read to the end and no failure: the caller left (an abort, a closed connection, a `break`).
       if (failure === undefined) record.fail(signal.aborted ? signal.reason : new GatewayError("client_closed", "The caller stopped reading the stream"));
-      // Providers bill streams cut short too: count what was produced when they reported nothing.
+      // Providers bill streams cut short too: count what was produced when they reported nothing final.
       if (!record.usage) {
-        if (translator.usage) record.charge(translator.usage, false);
-        else if (!produced.empty) record.charge(await estimateUsage(request, produced.text), true);
+        const reported = translator.usage;
+        if (reported && translator.usageFinal !== false) record.charge(reported, false);
+        else if (reported || !produced.empty) record.charge(await partialStreamUsage(request, produced.text, reported), true);
       }
       record.finish();
     }
@@ -150,8 +151,9 @@ async function* streamBody<T>(state: StreamState, encoder: StreamEncoder<T>): As
     if (out !== undefined) yield out;
     return;
   }
-  const estimated = translator.usage === undefined;
-  const usage = translator.usage ?? (await estimateUsage(request, produced.text));
+  const reported = translator.usage;
+  const estimated = reported === undefined || translator.usageFinal === false;
+  const usage = !estimated ? reported : reported ? await partialStreamUsage(request, produced.text, reported) : await estimateUsage(request, produced.text);
   const priced = record.charge(usage, estimated);
   record.capturePrompt(request.messages, () => produced.text);
   record.finish();

@@ -15,6 +15,17 @@ export async function estimateUsage(request: ChatRequest, producedText: string):
   return { input: { total: prompt, cacheRead: 0, cacheWrite: 0 }, output: { total: output, reasoning: 0 } };
 }
 
+/**
+ * A stream cut short whose upstream reported usage that is not final (see
+ * `StreamTranslator.usageFinal`): its input counts stand, the output is what
+ * was produced, counted locally (never less than the upstream said so far).
+ */
+export async function partialStreamUsage(request: ChatRequest, producedText: string, reported: Usage | undefined): Promise<Usage> {
+  if (!reported) return estimateUsage(request, producedText);
+  const output = await estimateCompletionTokens(producedText);
+  return { input: { ...reported.input }, output: { total: Math.max(output, reported.output.total), reasoning: reported.output.reasoning } };
+}
+
 /** What a message or a stream delta produced: content, reasoning, tool call names and arguments. */
 interface Produced {
   content?: unknown;

@@ -92,6 +92,12 @@ export interface StreamTranslator {
   /** The upstream body ended: remaining chunks. Throws when the stream was cut short. */
   end(): StreamItem[];
   readonly usage: Usage | undefined;
+  /**
+   * false while `usage` is not the upstream's final count (Anthropic's `message_start` says one
+   * output token until `message_delta` brings the total): a stream cut short then counts its output
+   * locally. Absent: whatever usage was reported is final.
+   */
+  readonly usageFinal?: boolean;
   /** The upstream's own OpenAI-shaped usage object, when it sent one: its extra fields reach the client. */
   readonly upstreamUsage?: OpenAIUsage;
   readonly finishReason: MappedFinishReason | undefined;

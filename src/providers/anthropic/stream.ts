@@ -55,6 +55,9 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     this.created = Math.floor((context.now ?? Date.now()) / 1000);
   }
 
+  /** Output counts are final only from `message_delta` on; `message_start` holds a placeholder. */
+  usageFinal = false;
+
   get usage(): Usage | undefined {
     return usageFromAnthropic(this.rawUsage);
   }
@@ -217,6 +220,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   private onMessageDelta(data: unknown): ChatChunk[] {
     const { delta, usage } = this.checked(messageDeltaSchema.safeParse(data), "message_delta event");
     this.rawUsage = mergeAnthropicUsage(this.rawUsage, usage);
+    if (usage) this.usageFinal = true;
     return delta?.stop_reason ? this.finish(delta.stop_reason, delta.stop_sequence) : [];
   }
 
