@@ -1,7 +1,8 @@
 /**
- * The streaming chat pipeline. It waits for the first chunk before committing,
- * so a deployment that fails before any byte reaches the client can still fail
- * over; afterwards failures end the stream. Usage is priced at the end and the
+ * The streaming chat pipeline. It waits for the first content (holding the
+ * chunks that open a stream without any) before committing, so a deployment
+ * that fails before anything was produced can still fail over; afterwards
+ * failures end the stream. Usage is priced at the end and the
  * ledger row written when the stream is over, however it ends.
  */
 import { chunksOf, identityChunkOf, type StreamItem } from "../core/chunk-text.js";
@@ -21,6 +22,7 @@ import { openStream, type OpenedStream } from "./upstream-call.js";
 import type { StreamEncoder } from "./stream-encoder.js";
 import { estimateUsage, partialStreamUsage, ProducedText } from "./usage-estimate.js";
 import { logInternalFailure } from "./internal-failure.js";
+import { untilContent } from "./stream-content.js";
 
 export interface ChatStreamSession extends RouteInfo {
   /**
@@ -58,7 +60,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
           const translator = provider.adapter.chatStream(request, context);
           const opened = await openStream(provider, observerFor(runtime, deployment), upstream, translator, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
           try {
-            const first = await opened.next();
+            const first = await untilContent(() => opened.next());
             opened.firstTokenArrived();
             return { translator, first, opened };
           } catch (error) {
