@@ -28,6 +28,7 @@ UpstreamClient.prototype.openStream = async function () {
     status: 200,
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-request-id': 'req_bench' },
     fed: 0,
+    watchIdle() {},
     // The whole stream arrives as one read a loop turn later (DRIP=1: one read per event, each a
     // loop turn after the last, as from a model), then the body is over.
     async next(decoder, mapError = (error) => error) {

@@ -95,7 +95,7 @@ export interface OpenedStream {
    * there, else a promise; failures are GatewayErrors. One call at a time.
    */
   next(): StreamItem[] | undefined | Promise<StreamItem[] | undefined>;
-  /** Call once the first chunk reached the gateway: from then on only the idle timeout applies. */
+  /** Call once the first content reached the gateway: from then on only the idle timeout applies. */
   firstTokenArrived(): void;
   /** Releases timers and listeners; aborts the upstream if still open. */
   close(): void;
@@ -117,7 +117,9 @@ export async function openStream(
     const response = await provider.client.openStream(request, {
       signal: deadline.signal,
       headersTimeoutMs: timeouts.firstTokenMs,
-      bodyTimeoutMs: timeouts.streamIdleMs,
+      // Until the first content only the first-token deadline applies; then the idle watch
+      // (precise, and blind to keep-alive comments, unlike undici's body timeout).
+      bodyTimeoutMs: 0,
     });
     const failure = inspectAnswer(provider, observe, response.status, response.headers);
     if (failure) throw failure(await response.text().catch(() => ""), redactor);
@@ -125,7 +127,10 @@ export async function openStream(
     const mapError = (error: unknown) => provider.client.transportError(error, deadline.signal);
     return {
       next: () => response.next(decoder, mapError),
-      firstTokenArrived: () => deadline.disarm(),
+      firstTokenArrived: () => {
+        deadline.disarm();
+        response.watchIdle(timeouts.streamIdleMs);
+      },
       close: () => {
         deadline.dispose();
         response.destroy();

@@ -11,7 +11,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { Dispatcher } from "undici";
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { HeaderBag, UpstreamRequest } from "../providers/adapter.js";
-import { dispatchOptions, headersOf, type BufferedOptions } from "./buffered-request.js";
+import { dispatchOptions, headersOf, StreamIdle, type BufferedOptions } from "./buffered-request.js";
 import { NO_HEADERS } from "./raw-headers.js";
 
 export interface StreamedResponse {
@@ -28,6 +28,11 @@ export interface StreamedResponse {
   next<T>(decoder: PieceDecoder<T>, mapError?: (error: unknown) => unknown): T | undefined | Promise<T | undefined>;
   /** The rest of the body as one string (error answers). */
   text(): Promise<string>;
+  /**
+   * From now on, fails the stream (a `StreamIdle` error) once `ms` pass without a server-sent
+   * event: SSE comments (keep-alives) do not count, nor does time the consumer keeps reading paused.
+   */
+  watchIdle(ms: number): void;
   /** Stops reading and aborts the request if it is still open. */
   destroy(): void;
 }
@@ -39,6 +44,20 @@ export interface PieceDecoder<T> {
 
 const AS_TEXT: PieceDecoder<string> = { piece: (text) => text, end: () => undefined };
 const SAME = (error: unknown) => error;
+
+const COLON = 0x3a;
+
+/**
+ * A read holding only SSE comment lines (`: keep-alive`, `: OPENROUTER PROCESSING`): they keep a
+ * connection open but are no event. A read that starts inside an event is taken as an event.
+ */
+function commentsOnly(chunk: Buffer): boolean {
+  return chunk[0] === COLON && chunk.indexOf("\ndata") === -1 && chunk.indexOf("\nevent") === -1;
+}
+
+function checkIdle(answer: StreamedAnswer): void {
+  answer.checkIdle();
+}
 
 /** Pieces buffered before reading pauses. */
 const HIGH_WATER = 32;
@@ -66,6 +85,9 @@ class StreamedAnswer implements StreamedResponse, Dispatcher.DispatchHandler {
   private headersArrived = false;
   private failure: unknown;
   private wake: (() => void) | undefined;
+  private idleMs = 0;
+  private lastEventAt = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
   private readonly onAbort = () => this.abortRequest?.(this.signal.reason as Error);
 
   constructor(
@@ -106,6 +128,25 @@ class StreamedAnswer implements StreamedResponse, Dispatcher.DispatchHandler {
     return new Promise<void>((resolve) => (this.wake = resolve)).then(() => this.next(decoder, mapError));
   }
 
+  watchIdle(ms: number): void {
+    if (this.done || ms <= 0) return;
+    this.idleMs = ms;
+    this.lastEventAt = performance.now();
+    // One timer per stream, moved on only when it fires: no timer work per event.
+    this.idleTimer = setTimeout(checkIdle, ms, this);
+  }
+
+  /** Called by the idle timer: fails the stream if it has been quiet for the whole window, else waits out the rest. */
+  checkIdle(): void {
+    if (this.done) return;
+    const quiet = performance.now() - this.lastEventAt;
+    if (quiet >= this.idleMs && !this.paused) {
+      this.abortRequest?.(new StreamIdle(this.idleMs));
+      return;
+    }
+    this.idleTimer = setTimeout(checkIdle, this.paused ? this.idleMs : this.idleMs - quiet, this);
+  }
+
   destroy(): void {
     if (this.done) return;
     this.abortRequest?.(new Error("stream closed by the gateway"));
@@ -127,6 +168,7 @@ class StreamedAnswer implements StreamedResponse, Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    if (this.idleMs !== 0 && !commentsOnly(chunk)) this.lastEventAt = performance.now();
     const piece = this.decoder.write(chunk);
     if (piece) this.queue.push(piece);
     this.notify();
@@ -158,6 +200,7 @@ class StreamedAnswer implements StreamedResponse, Dispatcher.DispatchHandler {
 
   private finish(): void {
     this.done = true;
+    clearTimeout(this.idleTimer);
     this.signal.removeEventListener("abort", this.onAbort);
     this.notify();
   }

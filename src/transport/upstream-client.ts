@@ -1,14 +1,15 @@
 /**
  * One pooled keep-alive connection set per provider. Timeouts are explicit:
  * `headersTimeout` bounds the wait for a response (or first byte of a stream),
- * `bodyTimeout` is the longest silence between body chunks (a stream's idle timeout).
+ * `bodyTimeout` is the longest silence between body chunks of a buffered answer
+ * (streams watch their own idle time: `StreamedResponse.watchIdle`).
  */
 import type { CancelSignal } from "../core/cancel-signal.js";
 import { createRequire } from "node:module";
 import type { Pool as UndiciPool, errors as UndiciErrors } from "undici";
 import { GatewayError } from "../core/errors.js";
 import type { UpstreamRequest } from "../providers/adapter.js";
-import { DeadlineExceeded, dispatchBuffered, type BufferedOptions, type BufferedResponse } from "./buffered-request.js";
+import { DeadlineExceeded, dispatchBuffered, StreamIdle, type BufferedOptions, type BufferedResponse } from "./buffered-request.js";
 import { dispatchStream, type StreamedResponse } from "./streamed-request.js";
 
 // The package index also loads fetch, WebSocket, caches and mocks (~10 MB of RSS
@@ -55,6 +56,9 @@ export class UpstreamClient {
     const provider = this.provider;
     if (error instanceof DeadlineExceeded) {
       return new GatewayError("timeout", `Provider '${provider}' did not answer within ${error.ms} ms`, { provider, cause: error });
+    }
+    if (error instanceof StreamIdle) {
+      return new GatewayError("timeout", `Provider '${provider}' sent no stream event for ${error.ms} ms`, { provider, cause: error });
     }
     if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
       return new GatewayError("timeout", `Provider '${provider}' did not answer in time`, { provider, cause: error });
