@@ -61,6 +61,7 @@ describe("Gemini log probabilities", () => {
     expect(chunks.map((chunk) => chunk.choices[0]!.logprobs)).toEqual([
       { content: expected.slice(0, 1), refusal: null },
       { content: expected.slice(1), refusal: null },
+      null,
     ]);
   });
 

@@ -85,8 +85,10 @@ describe("GeminiStreamTranslator", () => {
       { role: "assistant", content: "Why did the" },
       { content: " scarecrow win an award? Because he" },
       { content: " was outstanding in his field." },
+      {},
     ]);
-    expect(chunks.map((chunk) => chunk.choices[0]!.finish_reason)).toEqual([null, null, "stop"]);
+    // The finish reason comes on its own chunk, as OpenAI sends it.
+    expect(chunks.map((chunk) => chunk.choices[0]!.finish_reason)).toEqual([null, null, null, "stop"]);
     expect(new Set(chunks.map((chunk) => chunk.id))).toEqual(new Set(["chatcmpl-Yp3MaPnCBoqj1e8P9rvmiAk"]));
   });
 

@@ -57,11 +57,21 @@ export class GeminiStreamTranslator implements StreamTranslator {
       const blocked = this.blockedChoice(blockReason);
       if (blocked) choices.push(blocked);
     }
+    // OpenAI ends a choice with its own chunk (`delta: {}` and the finish reason); clients such as the
+    // openai SDK's stream helpers close the last tool call's arguments on that chunk.
+    const finishes: ChunkChoice[] = [];
     (response.candidates ?? []).forEach((candidate, position) => {
       const choice = this.choiceFor(candidate, candidate.index ?? position);
-      if (choice) choices.push(choice);
+      if (!choice) return;
+      if (choice.finish_reason !== null && Object.keys(choice.delta).length > 0) {
+        finishes.push({ index: choice.index, delta: {}, logprobs: null, finish_reason: choice.finish_reason });
+        choice.finish_reason = null;
+      }
+      choices.push(choice);
     });
-    return choices.length > 0 ? [this.chunk(choices)] : [];
+    const out = choices.length > 0 ? [this.chunk(choices)] : [];
+    if (finishes.length > 0) out.push(this.chunk(finishes));
+    return out;
   }
 
   end(): ChatChunk[] {

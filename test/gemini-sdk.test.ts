@@ -1,7 +1,8 @@
 /**
- * The official openai SDK asks a Gemini deployment for log probabilities: the
+ * The official openai SDK against a Gemini deployment: log probabilities (the
  * upstream request carries `responseLogprobs`/`logprobs`, and the SDK reads
- * OpenAI-shaped `logprobs.content`, buffered and streamed.
+ * OpenAI-shaped `logprobs.content`, buffered and streamed), and a stream whose
+ * last event holds a function call with the finish reason.
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -24,6 +25,14 @@ const usageMetadata = { promptTokenCount: 3, candidatesTokenCount: 2, totalToken
 beforeAll(async () => {
   gemini = await startFakeUpstream();
   gemini.handle((request, res) => {
+    if (request.body?.tools) {
+      // Text, then one event with both function calls and the finish reason.
+      const call = (city: string) => ({ functionCall: { name: "get_weather", args: { city } } });
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(`data: ${JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text: "Looking." }] }, index: 0 }], responseId: "t" })}\r\n\r\n`);
+      res.end(`data: ${JSON.stringify({ candidates: [{ content: { role: "model", parts: [call("Paris"), call("Oslo")] }, finishReason: "STOP", index: 0 }], usageMetadata, responseId: "t" })}\r\n\r\n`);
+      return;
+    }
     if (request.url.includes(":streamGenerateContent")) {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.write(`data: ${JSON.stringify({ candidates: [candidate("Hi", -0.1)], responseId: "r" })}\r\n\r\n`);
@@ -60,4 +69,17 @@ it("streamed", async () => {
     for (const entry of chunk.choices[0]?.logprobs?.content ?? []) tokens.push([entry.token, entry.logprob]);
   }
   expect(tokens).toEqual([["Hi", -0.1], [" there", -0.7]]);
+});
+
+it("a last event holding function calls and the finish reason: the SDK's helper closes every call's arguments", async () => {
+  const done: Array<[string, string]> = [];
+  const runner = client.chat.completions.stream({
+    model: "google/gemini-2.5-flash",
+    messages: [{ role: "user", content: "Weather?" }],
+    tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }],
+  });
+  runner.on("tool_calls.function.arguments.done", (event) => done.push([event.name, event.arguments]));
+  const final = await runner.finalChatCompletion();
+  expect(final.choices[0]!.finish_reason).toBe("tool_calls");
+  expect(done).toEqual([["get_weather", '{"city":"Paris"}'], ["get_weather", '{"city":"Oslo"}']]);
 });
