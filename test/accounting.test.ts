@@ -93,6 +93,13 @@ describe("unpriced and estimated", () => {
     expect(response.headers.get("x-switchyard-unpriced")).toBe("true");
     const metrics = await (await gateway.fetch("http://gw/metrics")).text();
     expect(metrics).toMatch(/switchyard_unpriced_requests_total\{[^}]*provider="mystery"[^}]*\} 1/);
+    // A stream says so in its headers too: whether the model has a price is known before it starts.
+    const streamed = await client.chat.completions.create({ model: "mystery/unknown-vendor/model-x", ...ask, stream: true }).withResponse();
+    for await (const _ of streamed.data) void _;
+    expect(streamed.response.headers.get("x-switchyard-unpriced")).toBe("true");
+    const priced = await client.chat.completions.create({ model: "local/llama3", ...ask, stream: true }).withResponse();
+    for await (const _ of priced.data) void _;
+    expect(priced.response.headers.get("x-switchyard-unpriced")).toBeNull();
   });
 
   it("prices local models at an explicit zero", async () => {

@@ -32,6 +32,8 @@ export interface ChatStreamSession extends RouteInfo {
    * usage, then the encoder's end; or its failure when the stream breaks.
    */
   body<T>(encoder: StreamEncoder<T>): AsyncGenerator<T>;
+  /** The serving deployment has no price: its cost will be unknown (`x-switchyard-unpriced`). */
+  unpriced: boolean;
 }
 
 /** Chunk objects, one batch at a time, failures thrown (the embedded API). */
@@ -88,6 +90,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
     deployment: run.deployment,
     attempts: run.attempts,
     rateLimits: record.admission?.rateLimits,
+    unpriced: !runtime.pricing.quote(run.deployment).priced,
   };
 }
 

@@ -10,7 +10,7 @@ import { betaNames } from "../../providers/anthropic/beta-header.js";
 import { completeChat } from "../chat.js";
 import { streamChat } from "../chat-stream.js";
 import { readJson, sseHeaders, type RouteContext } from "../http/common.js";
-import { costHeaders } from "../http/cost-headers.js";
+import { costHeaders, streamCostHeaders } from "../http/cost-headers.js";
 import { jsonReply, routeHeaders } from "../http/reply.js";
 import type { GatewayHttpRequest, GatewayReply } from "../http/types.js";
 import type { Runtime } from "../runtime.js";
@@ -32,7 +32,7 @@ export async function anthropicMessages(runtime: Runtime, request: GatewayHttpRe
       headers["request-id"] = requestId;
       return {
         status: 200,
-        headers: routeHeaders(requestId, session, headers),
+        headers: streamCostHeaders(session, routeHeaders(requestId, session, headers)),
         body: session.body(anthropicSseEncoder(options, runtime.redactor, requestId)),
       };
     }

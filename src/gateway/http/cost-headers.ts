@@ -7,3 +7,9 @@ export function costHeaders(priced: PricedUsage, usageEstimated: boolean, header
   if (usageEstimated || priced.estimate) headers["x-switchyard-cost-estimated"] = "true";
   return headers;
 }
+
+/** A stream's headers leave before its usage is known, but whether its model has a price is known already. */
+export function streamCostHeaders(session: { unpriced: boolean }, headers: Record<string, string>): Record<string, string> {
+  if (session.unpriced) headers["x-switchyard-unpriced"] = "true";
+  return headers;
+}

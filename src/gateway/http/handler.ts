@@ -20,7 +20,7 @@ import { authenticate } from "./authenticate.js";
 import { refuseForeignBrowsers } from "./browser-guard.js";
 import { DASHBOARD_ROUTES } from "./dashboard.js";
 import { readJson, sseHeaders, type Route } from "./common.js";
-import { costHeaders } from "./cost-headers.js";
+import { costHeaders, streamCostHeaders } from "./cost-headers.js";
 import { preflight, withCors } from "./cors.js";
 import { errorReply, jsonReply, jsonTextReply, routeHeaders } from "./reply.js";
 import { logInternalFailure } from "../internal-failure.js";
@@ -40,7 +40,7 @@ const chatCompletions: Route = async (runtime, request, { requestId, meta }) => 
     const session = await streamChat(runtime, body, request.signal, meta);
     return {
       status: 200,
-      headers: routeHeaders(requestId, session, sseHeaders()),
+      headers: streamCostHeaders(session, routeHeaders(requestId, session, sseHeaders())),
       body: session.body(chatSseEncoder(runtime.redactor)),
     };
   }
