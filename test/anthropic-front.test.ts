@@ -54,6 +54,20 @@ const TOOL_STREAM = (model: string) => [
   usageChunk(model),
 ];
 
+/** Two parallel calls whose argument fragments the host interleaves by `tool_calls[].index` (valid OpenAI wire format). */
+const INTERLEAVED_STREAM = (model: string) => [
+  chunk(model, { role: "assistant", content: "" }),
+  chunk(model, { content: "Checking." }),
+  chunk(model, { tool_calls: [{ index: 0, id: "call_A", type: "function", function: { name: "get_weather", arguments: "" } }] }),
+  chunk(model, { tool_calls: [{ index: 1, id: "call_B", type: "function", function: { name: "get_time", arguments: "" } }] }),
+  chunk(model, { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }),
+  chunk(model, { tool_calls: [{ index: 1, function: { arguments: '{"tz":' } }] }),
+  chunk(model, { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }),
+  chunk(model, { tool_calls: [{ index: 1, function: { arguments: '"CET"}' } }] }),
+  chunk(model, {}, "tool_calls"),
+  usageChunk(model),
+];
+
 const TEXT_STREAM = (model: string) => [
   chunk(model, { role: "assistant", content: "" }),
   chunk(model, { content: "Hel" }),
@@ -69,7 +83,7 @@ function sse(res: ServerResponse, events: unknown[], done = true): void {
   if (done) res.end("data: [DONE]\n\n");
 }
 
-/** Answers by upstream model id: `text`, `tools`, `overloaded`, `cut` (socket dies mid-stream), `inband-error`. */
+/** Answers by upstream model id: `text`, `tools`, `interleaved` (streams only), `overloaded`, `cut` (socket dies mid-stream), `inband-error`. */
 function answer(body: Received["body"], res: ServerResponse): void {
   const model = body.model as string;
   const stream = body.stream === true;
@@ -91,6 +105,10 @@ function answer(body: Received["body"], res: ServerResponse): void {
       const call = { id: "call_paris", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } };
       res.end(JSON.stringify(completion(model, { content: null, tool_calls: [call] }, "tool_calls")));
     }
+    return;
+  }
+  if (model === "interleaved" && stream) {
+    sse(res, INTERLEAVED_STREAM(model));
     return;
   }
   if (model === "cut") {
@@ -292,6 +310,40 @@ describe("POST /v1/messages, streaming", () => {
       { type: "tool_use", id: "call_rome", name: "get_weather", input: { city: "Rome" } },
     ]);
     expect(message.stop_reason).toBe("tool_use");
+  });
+
+  it("keeps interleaved tool calls in whole, sequential blocks: each contentBlock event carries its full input", async () => {
+    const timeTool = { name: "get_time", description: "Current time in a zone", input_schema: { type: "object" as const, properties: { tz: { type: "string" } } } };
+    const stream = client.messages.stream({ model: "fake/interleaved", max_tokens: 64, messages: [{ role: "user", content: "Weather and time?" }], tools: [weatherTool, timeTool] });
+    const blocks: Anthropic.ContentBlock[] = [];
+    stream.on("contentBlock", (block) => blocks.push(structuredClone(block)));
+    const raw: Anthropic.RawMessageStreamEvent[] = [];
+    stream.on("streamEvent", (event) => raw.push(event));
+    const message = await stream.finalMessage();
+
+    const expected = [
+      { type: "text", text: "Checking." },
+      { type: "tool_use", id: "call_A", name: "get_weather", input: { city: "Paris" } },
+      { type: "tool_use", id: "call_B", name: "get_time", input: { tz: "CET" } },
+    ];
+    expect(blocks).toMatchObject(expected);
+    expect(message.content).toMatchObject(expected);
+    expect(message.stop_reason).toBe("tool_use");
+    // Anthropic's format: one block open at a time, and no event for a block after its content_block_stop.
+    const order = raw.filter((e) => "index" in e).map((e) => `${e.type}:${(e as { index: number }).index}`);
+    expect(order).toEqual([
+      "content_block_start:0",
+      "content_block_delta:0",
+      "content_block_stop:0",
+      "content_block_start:1",
+      "content_block_delta:1",
+      "content_block_delta:1",
+      "content_block_stop:1",
+      "content_block_start:2",
+      "content_block_delta:2",
+      "content_block_delta:2",
+      "content_block_stop:2",
+    ]);
   });
 
   it("ends with an error event when the upstream connection dies mid-stream", async () => {

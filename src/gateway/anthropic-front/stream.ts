@@ -21,12 +21,17 @@ import { toAnthropicUsage } from "./usage.js";
 
 type BlockKind = "text" | "thinking" | "tool_use";
 
+/** One upstream tool call and its arguments so far. */
+interface ToolCall { id: string; name: string; arguments: string }
+
 export class AnthropicStreamTranslator {
   private started = false;
   private nextIndex = 0;
-  private open: { index: number; kind: BlockKind } | undefined;
-  /** OpenAI tool-call index → Anthropic content block index. */
-  private readonly toolBlocks = new Map<number, number>();
+  private open: { index: number; kind: BlockKind; call?: ToolCall } | undefined;
+  /** OpenAI tool-call index → the call. */
+  private readonly toolCalls = new Map<number, ToolCall>();
+  /** Calls seen but without a block yet, in arrival order: their arguments are held until the open block can end. */
+  private readonly waiting: ToolCall[] = [];
   private finishReason: FinishReason | null = null;
   private stopSequence: string | null = null;
   private wroteContent = false;
@@ -56,9 +61,10 @@ export class AnthropicStreamTranslator {
   finish(): AnthropicStreamEvent[] {
     const events: AnthropicStreamEvent[] = [];
     if (!this.started) events.push(this.start(undefined));
+    this.startWaitingCalls(events, true);
     this.close(events);
     const stopSequence = this.finishReason === "stop" ? this.stopSequence : null;
-    const stopReason = this.refused && !this.wroteContent ? "refusal" : toStopReason(this.finishReason, this.toolBlocks.size > 0, stopSequence);
+    const stopReason = this.refused && !this.wroteContent ? "refusal" : toStopReason(this.finishReason, this.toolCalls.size > 0, stopSequence);
     events.push({
       type: "message_delta",
       delta: { stop_reason: stopReason, stop_sequence: stopReason === "stop_sequence" ? stopSequence : null },
@@ -107,22 +113,40 @@ export class AnthropicStreamTranslator {
     delta.tool_calls.forEach((call, position) => {
       if (!isRecord(call)) return;
       const toolIndex = typeof call.index === "number" ? call.index : position;
-      let index = this.toolBlocks.get(toolIndex);
-      if (index === undefined) {
-        this.close(events);
-        index = this.nextIndex++;
-        this.toolBlocks.set(toolIndex, index);
-        this.open = { index, kind: "tool_use" };
-        events.push({
-          type: "content_block_start",
-          index,
-          content_block: { type: "tool_use", id: toolUseId(call.id), name: typeof call.function?.name === "string" ? call.function.name : "", input: {} },
-        });
+      let state = this.toolCalls.get(toolIndex);
+      if (!state) {
+        state = { id: toolUseId(call.id), name: typeof call.function?.name === "string" ? call.function.name : "", arguments: "" };
+        this.toolCalls.set(toolIndex, state);
+        this.waiting.push(state);
       }
-      // A host that interleaves parallel calls gets its late fragments under the right index (the SDKs accumulate by index).
       const fragment = call.function?.arguments;
-      if (typeof fragment === "string" && fragment !== "") events.push({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: fragment } });
+      if (typeof fragment === "string" && fragment !== "") {
+        state.arguments += fragment;
+        // The open call streams live; a waiting call's fragments go out when its block starts. A fragment
+        // for a call whose block has ended cannot be sent: no event may follow a block's content_block_stop.
+        if (this.open?.call === state) events.push({ type: "content_block_delta", index: this.open.index, delta: { type: "input_json_delta", partial_json: fragment } });
+      }
+      this.startWaitingCalls(events, false);
     });
+  }
+
+  /**
+   * Gives waiting calls their blocks, in arrival order, once the open block can end. A new call does not
+   * prove that the open one is complete: hosts may interleave parallel calls' fragments by index. So an
+   * open tool call ends early only when its arguments are a whole JSON value; at the finish, always.
+   * In the usual stream each call's arguments are whole before the next call starts, and nothing waits.
+   */
+  private startWaitingCalls(events: AnthropicStreamEvent[], finishing: boolean): void {
+    while (this.waiting.length > 0) {
+      const open = this.open?.call;
+      if (open && !finishing && !isWholeJson(open.arguments)) return;
+      this.close(events);
+      const call = this.waiting.shift()!;
+      const index = this.nextIndex++;
+      this.open = { index, kind: "tool_use", call };
+      events.push({ type: "content_block_start", index, content_block: { type: "tool_use", id: call.id, name: call.name, input: {} } });
+      if (call.arguments !== "") events.push({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: call.arguments } });
+    }
   }
 
   /** An Anthropic upstream's signature ends the open thinking block; a redacted block is sent whole. */
@@ -157,6 +181,18 @@ export class AnthropicStreamTranslator {
     if (!this.open) return;
     events.push({ type: "content_block_stop", index: this.open.index });
     this.open = undefined;
+  }
+}
+
+/** Whether tool-call arguments are a finished JSON object or array, which no further fragment can validly extend. */
+function isWholeJson(text: string): boolean {
+  const last = text.trimEnd().at(-1);
+  if (last !== "}" && last !== "]") return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 
