@@ -4,7 +4,7 @@
 //   A stream request with "user":"bench-drip" gets the same 22 events one write each, 5 ms apart
 //   (bench/drip.js), as tokens arrive from a model: each event is a separate read at the proxy.
 // Control (loopback only, used by the bench orchestrator):
-//   POST /__hold     → from now on, streaming requests send their first chunk and are held open
+//   POST /__hold     → from now on, streaming requests send their first write (role and first content) and are held open
 //   POST /__release  → finish every held stream and turn hold mode off
 //   GET  /__stats    → {"requests":N,"streams":N,"held":N}
 import http from 'node:http';
@@ -44,8 +44,11 @@ parts.push(chunk({}, 'stop'));
 parts.push('data: ' + JSON.stringify({ id: ID, object: 'chat.completion.chunk', created: CREATED, model: MODEL,
   system_fingerprint: 'fp_bench0001', choices: [], usage: USAGE }) + '\n\n');
 parts.push('data: [DONE]\n\n');
-export const STREAM_FIRST = Buffer.from(parts[0]);
-export const STREAM_REST = Buffer.from(parts.slice(1).join(''));
+// The first write holds the role chunk and the first content, as a model's stream does once its first token
+// is out: a proxy that waits for content before it answers (Switchyard, to fail over) answers with it, and a
+// held stream is one in progress.
+export const STREAM_FIRST = Buffer.from(parts[0] + parts[1]);
+export const STREAM_REST = Buffer.from(parts.slice(2).join(''));
 const EVENTS = parts.map((part) => Buffer.from(part));
 if (EVENTS.length !== DRIP.events) throw new Error(`bench/drip.js says ${DRIP.events} events, the stream has ${EVENTS.length}`);
 const DRIP_RE = new RegExp(`"user"\\s*:\\s*"${DRIP.user}"`);
