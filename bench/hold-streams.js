@@ -1,5 +1,5 @@
 // Opens N concurrent streaming requests and keeps them open (the fake upstream is in hold mode:
-// it sends the first chunk and then waits for /__release).
+// it sends its first write, the role chunk and the first content, and then waits for /__release).
 // Usage: node bench/hold-streams.js '<json>'  {origin, path, headers, body, n, openTimeoutMs, closeTimeoutMs}
 // Prints `{"phase":"open","open":K,...}` once all first chunks arrived (or the open timeout hit), then
 // `{"phase":"done","completed":K,...}` after the streams finish (or the close timeout hit).

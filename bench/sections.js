@@ -208,7 +208,7 @@ export async function stableRss(pid, maxMs) {
   return prev;
 }
 
-// 4. memory: RSS with N concurrent open streams (upstream holds them after the first chunk)
+// 4. memory: RSS with N concurrent open streams (upstream holds them after its first write: role and first content)
 export async function openStreamsRun(ctx, t) {
   const n = ctx.opts.openStreams;
   await stableRss(t.pid, ctx.opts.settleMs);

@@ -1,6 +1,6 @@
 // What one open stream keeps alive inside Switchyard: heap bytes per held stream and, from
 // the sampling heap profiler, the allocation sites of the objects still alive while N
-// streams are held open (the fake upstream sends the first chunk and waits).
+// streams are held open (the fake upstream sends its first write, role and first content, and waits).
 // Usage: npm run build && node --expose-gc bench/stream-memory.js [streams=1000]
 import { spawn } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
