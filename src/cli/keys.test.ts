@@ -63,3 +63,18 @@ it("sends well-formed limits as numbers", async () => {
   expect(await create("--rpm", "60", "--tpm", "1e3", "--budget", "2.50", "--models", "smart, openai/*")).toBeUndefined();
   expect(sentBody()).toMatchObject({ name: "k", rpm: 60, tpm: 1000, budget_usd: 2.5, models: ["smart", "openai/*"] });
 });
+
+it("works on the store directly while the state store (Redis) is down: keys live in storage.url", async () => {
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "sy-keys-"));
+  const config = join(dir, "switchyard.yaml");
+  writeFileSync(config, `storage: { url: "sqlite://${join(dir, "sy.db")}" }\nstate: { url: "redis://127.0.0.1:1/0" }\n`);
+  const printed: string[] = [];
+  vi.mocked(console.log).mockImplementation((...parts) => void printed.push(parts.join(" ")));
+  await main(["node", "switchyard", "keys", "create", "--config", config, "--name", "offline"]);
+  await main(["node", "switchyard", "keys", "list", "--config", config]);
+  expect(stderr).toBe("");
+  expect(printed.join("\n")).toContain("offline");
+});

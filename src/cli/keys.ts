@@ -84,10 +84,11 @@ export async function runKeysCreate(options: KeysOptions): Promise<void> {
 export async function runKeysList(options: KeysOptions): Promise<void> {
   const { data } = (await adminCall(options, "GET", "/admin/keys")) as { data: Array<Record<string, unknown>> };
   printTable(
-    ["id", "name", "prefix", "models", "rpm", "tpm", "budget", "period", "status"],
+    ["id", "name", "prefix", "models", "rpm", "tpm", "budget", "period", "expires", "status"],
     data.map((k) => [
       String(k.id), String(k.name), `${String(k.prefix)}…`, (k.models as string[]).join(",") || "*",
       String(k.rpm ?? "-"), String(k.tpm ?? "-"), k.budget_usd === null ? "-" : usd(k.budget_usd as number), String(k.budget_period ?? "-"),
+      typeof k.expires_at === "number" ? new Date(k.expires_at).toISOString().replace(".000Z", "Z") : "-",
       k.revoked_at ? "revoked" : k.expires_at && (k.expires_at as number) < Date.now() ? "expired" : "active",
     ]),
   );

@@ -9,7 +9,13 @@ export function withoutMasterKey(config: SwitchyardConfig): SwitchyardConfig {
   return { ...config, server: { ...config.server, master_key: undefined } };
 }
 
-/** Only the stores: no provider is built and no provider secret read. */
+/**
+ * Only the stores, for commands that read or write them (keys, spend, ledger): no provider
+ * secret is read (each provider keeps what prices its models, its type and address, but no
+ * `api_key` or `headers`), and key limits and budgets live in the shared state, which these
+ * commands never touch, so a state store that is down (Redis) does not stop them.
+ */
 export function storesOnly(config: SwitchyardConfig): SwitchyardConfig {
-  return withoutMasterKey({ ...config, providers: {}, models: {}, routing: { ...config.routing, rules: [] } });
+  const providers = Object.fromEntries(Object.entries(config.providers).map(([name, provider]) => [name, { ...provider, api_key: undefined, headers: undefined }]));
+  return withoutMasterKey({ ...config, providers, state: { url: "memory://" }, models: {}, routing: { ...config.routing, rules: [] } });
 }

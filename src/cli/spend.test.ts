@@ -9,6 +9,10 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import type { LedgerRow } from "../accounting/ledger-row.js";
 import { SqliteLedgerStore } from "../accounting/sqlite-store.js";
 import { runSpend } from "./spend.js";
+import { loadConfigFile } from "../config/load.js";
+import { createGateway } from "../gateway/gateway.js";
+import { createLogger } from "../gateway/logger.js";
+import { storesOnly } from "./offline-gateway.js";
 
 let configPath: string;
 let output: string[];
@@ -59,6 +63,35 @@ describe("switchyard spend", () => {
     writeFileSync(withKey, `${readFileSync(configPath, "utf8")}server: { master_key: env:SY_SPEND_NO_MASTER }\n`);
     await runSpend({ config: withKey, by: "model" });
     expect(groups()).toEqual(["openai/gpt-4o", "(not routed)"]);
+  });
+
+  it("prices with the configured providers' types, as the admin API does, and needs neither their secrets nor the state store", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sy-spend-"));
+    const store = new SqliteLedgerStore(join(dir, "ledger.db"));
+    await store.migrate();
+    await store.insert([
+      ledgerRow("big", { provider: "openai", model: "gpt-4o", input_tokens: 1_000_000, output_tokens: 0, cost_usd: 2.5 }),
+      // A generic OpenAI-compatible provider's model: priced at an explicit 0, so it is compared too.
+      ledgerRow("local", { provider: "local", model: "llama", input_tokens: 1_000_000, output_tokens: 0, cost_usd: 0 }),
+    ]);
+    await store.close();
+    const file = join(dir, "switchyard.yaml");
+    writeFileSync(
+      file,
+      `storage: { url: "sqlite://${join(dir, "ledger.db")}" }
+state: { url: "redis://127.0.0.1:1/0" }
+` +
+        `providers:
+  local: { type: openai-compatible, base_url: "http://127.0.0.1:1/v1", api_key: env:SY_SPEND_UNSET_SECRET }
+`,
+    );
+    const gateway = await createGateway({ config: storesOnly(loadConfigFile(file)), logger: createLogger("silent") });
+    const api = await gateway.reports.savings(Date.now() - 86_400_000);
+    await gateway.close();
+    await runSpend({ config: file, by: "model", since: "1d", savings: true });
+    // Everything on gpt-4o would have cost 2 × $2.50: the local model's million tokens count.
+    expect(api.tieredRouting).toMatchObject({ referenceModel: "openai/gpt-4o", allOnReferenceUsd: 5, savedUsd: 2.5 });
+    expect(output.join("\n")).toContain("everything on openai/gpt-4o: $5.000000 (tiered routing saved $2.500000)");
   });
 
   it("names requests without a key by key", async () => {

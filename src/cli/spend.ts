@@ -31,7 +31,10 @@ export async function runSpend(options: { config?: string; by?: string; since?: 
       console.log(`\nPaid at wholesale: ${usd(report.wholesaleUsd)} over ${report.requests} requests (${report.unpricedRequests} unpriced)`);
       for (const m of report.markup) console.log(`  through a ${m.percent}% markup gateway: ${usd(m.costUsd)} (saved ${usd(m.savedUsd)})`);
       const tiered = report.tieredRouting;
-      if (tiered) console.log(`  everything on ${tiered.referenceModel}: ${usd(tiered.allOnReferenceUsd)} (tiered routing saved ${usd(tiered.savedUsd)})`);
+      if (tiered) {
+        console.log(`  everything on ${tiered.referenceModel}: ${usd(tiered.allOnReferenceUsd)} (tiered routing saved ${usd(tiered.savedUsd)})`);
+        if (tiered.excludedGroups.length > 0) console.log(`  (left out of that comparison, having unpriced requests: ${tiered.excludedGroups.join(", ")})`);
+      }
     }
   } finally {
     await gateway.close();
