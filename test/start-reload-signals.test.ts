@@ -81,3 +81,20 @@ it("survives SIGHUP on environment defaults and still drains on SIGTERM", async 
   expect(await exited).toBe(0);
   expect(log()).toContain("SIGTERM: draining");
 });
+
+it("says a reload that changes the address waits for a restart, and keeps listening where it was", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sy-hup-address-"));
+  const file = join(dir, "switchyard.yaml");
+  writeFileSync(file, `server: { port: 4999 }\nstorage: { url: "memory://" }\n`);
+  const { child, url, exited, log } = await startCli(["--config", file]);
+  writeFileSync(file, `server: { port: 4999, max_body_bytes: 5000 }\nstorage: { url: "memory://" }\n`);
+  child.kill("SIGHUP");
+  await expect.poll(() => log().includes("config reloaded (SIGHUP)"), { timeout: 5_000 }).toBe(true);
+  expect(log()).not.toContain("server.port");
+  writeFileSync(file, `server: { port: 4998, host: "0.0.0.0" }\nstorage: { url: "memory://" }\n`);
+  child.kill("SIGHUP");
+  await expect.poll(() => log().includes(`server.host, server.port changes apply after a restart; still listening on ${url} (and --port given at start win over the file)`), { timeout: 5_000 }).toBe(true);
+  expect((await fetch(`${url}/health`)).status).toBe(200);
+  child.kill("SIGTERM");
+  expect(await exited).toBe(0);
+});

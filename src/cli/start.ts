@@ -11,6 +11,13 @@ import { watchFileChanges } from "./file-watch.js";
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 const RELOAD_DEBOUNCE_MS = 300;
 
+/** The listening address, what the config file says, and which parts flags set instead. */
+interface Address {
+  listening: string;
+  inFile: { host: string; port: number };
+  fromFlags: { host: boolean; port: boolean };
+}
+
 export interface StartOptions {
   config?: string;
   port?: number;
@@ -23,7 +30,7 @@ export interface StartOptions {
  * defaults) SIGHUP only says so: a running process's environment cannot change,
  * and the signal's default action would end the gateway without draining.
  */
-function reloadOnSignalAndChange(gateway: Gateway, file: string | undefined): void {
+function reloadOnSignalAndChange(gateway: Gateway, file: string | undefined, address: Address): void {
   const log = gateway.logger;
   if (file === undefined) {
     process.on("SIGHUP", () => log.info("SIGHUP: no config file to reload (running on defaults from the environment); start with --config FILE to reload one"));
@@ -32,6 +39,16 @@ function reloadOnSignalAndChange(gateway: Gateway, file: string | undefined): vo
   const reload = (why: string) => {
     try {
       const next = loadConfigFile(file);
+      // The gateway compares the other `server` settings; the address is known here only (--host/--port may override the file).
+      const moved = (["host", "port"] as const).filter((key) => next.server[key] !== address.inFile[key]);
+      if (moved.length > 0) {
+        const overridden = moved.filter((key) => address.fromFlags[key]);
+        log.warn(
+          `server.${moved.join(", server.")} changes apply after a restart; still listening on ${address.listening}` +
+            (overridden.length > 0 ? ` (and --${overridden.join(", --")} given at start win over the file)` : ""),
+        );
+        address.inFile = { host: next.server.host, port: next.server.port };
+      }
       void gateway
         .reload(next)
         .then(() => log.info({ config: file }, `config reloaded (${why})`))
@@ -62,6 +79,7 @@ export function shutdownExitCode(ledger: GatewayCloseReport["ledger"], log: Pick
 
 export async function runStart(options: StartOptions, extra: { state?: StateStore } = {}): Promise<Gateway> {
   const { config, source } = loadStartupConfig(options.config);
+  const inFile = { host: config.server.host, port: config.server.port };
   if (options.port !== undefined) config.server.port = options.port;
   if (options.host !== undefined) config.server.host = options.host;
   setOldGenerationGrowth(config.server.heap_growth_percent);
@@ -77,7 +95,8 @@ export async function runStart(options: StartOptions, extra: { state?: StateStor
   log.info({ config: source, providers }, `Switchyard listening on ${running.url}`);
   if (!config.server.master_key) log.info("no master key configured: the API is open to local clients only");
   // `source` is a path when a file was loaded, else a description of the environment defaults.
-  reloadOnSignalAndChange(gateway, existsSync(source) ? source : undefined);
+  const address = { listening: running.url, inFile, fromFlags: { host: options.host !== undefined, port: options.port !== undefined } };
+  reloadOnSignalAndChange(gateway, existsSync(source) ? source : undefined, address);
   const stopTrimming = config.server.idle_trim_ms > 0 ? trimHeapWhenIdle(running, config.server.idle_trim_ms, log) : () => {};
 
   let stopping = false;

@@ -230,7 +230,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
 
 /**
  * `server` settings read where they apply per request (the master key, CORS origins, the body
- * limit), and the address, which `--host`/`--port` may override so a file's value says nothing.
+ * limit), and the address, which `--host`/`--port` may override: `switchyard start` compares
+ * the file's own address on a reload.
  */
 const RELOADED_OR_OVERRIDDEN = new Set(["master_key", "cors_origins", "max_body_bytes", "host", "port"]);
 
