@@ -94,7 +94,8 @@ describe("/v1/messages to an Anthropic upstream", () => {
             { type: "tool_use", id: "toolu_01", name: "read_file", input: { path: "a.txt" } },
           ],
         },
-        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01", is_error: true, cache_control: ephemeral }] },
+        // The client's own text: the "Error: " other upstreams read is not added for one that has the flag.
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01", content: "no such file", is_error: true, cache_control: ephemeral }] },
       ],
     });
   });

@@ -11,7 +11,7 @@ import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, TextPart, Too
 import { GatewayError } from "../../core/errors.js";
 import { asRecord } from "../../core/record.js";
 import { CACHE_PARTS } from "../../providers/anthropic/messages.js";
-import { setOutOfBand } from "../../providers/anthropic/out-of-band.js";
+import { markToolError, setOutOfBand } from "../../providers/anthropic/out-of-band.js";
 import { THINKING_BLOCKS, type ThinkingBlock } from "../../providers/anthropic/thinking-blocks.js";
 import type {
   AnthropicContentBlock, AnthropicDocumentParam, AnthropicImageParam, AnthropicMessageParam, AnthropicRequest,
@@ -69,7 +69,7 @@ function toolResultMessage(block: AnthropicToolResultParam, param: string, image
     });
     content = texts.join("\n");
   }
-  if (block.is_error) content = content ? `Error: ${content}` : "Error";
+  if (block.is_error) content = markToolError(content);
   const message: ChatMessage = { role: "tool", tool_call_id: block.tool_use_id, content };
   // The text prefix tells other upstreams; an Anthropic upstream gets its own flag too.
   if (block.is_error) setOutOfBand(message, "is_error", true);

@@ -11,6 +11,7 @@ import type { ChatMessage, ContentPart } from "../../core/chat.js";
 import { asRecord } from "../../core/record.js";
 import { badRequest, textOnlyBlocks, toolResultContent, userBlocks } from "./content.js";
 import { thinkingBlocksOf } from "./thinking-blocks.js";
+import { unmarkToolError } from "./out-of-band.js";
 import type { ContentBlockParam, MessageParam, TextBlockParam, ToolResultBlockParam, ToolUseBlockParam } from "./wire-types.js";
 
 /**
@@ -80,10 +81,13 @@ function toolResult(message: ChatMessage, param: string): ContentBlockParam {
     throw badRequest("A tool message needs the 'tool_call_id' it answers", `${param}.tool_call_id`);
   }
   const result: ToolResultBlockParam = { type: "tool_result", tool_use_id: message.tool_call_id };
-  const content = toolResultContent(message.content, `${param}.content`);
+  // Anthropic's own fields, when the client sent them in Anthropic's format (other adapters never read them):
+  // with the flag, the text goes back as the client wrote it, without the prefix other upstreams read.
+  const failed = message.is_error === true;
+  const text = failed && typeof message.content === "string" ? unmarkToolError(message.content) : message.content;
+  const content = toolResultContent(text, `${param}.content`);
   if (content !== undefined) result.content = content;
-  // Anthropic's own fields, when the client sent them in Anthropic's format (other adapters never read them).
-  if (message.is_error === true) result.is_error = true;
+  if (failed) result.is_error = true;
   const cacheControl = asRecord(message.cache_control);
   if (cacheControl) result.cache_control = cacheControl;
   return result;

@@ -12,3 +12,16 @@
 export function setOutOfBand(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
 }
+
+const TOOL_ERROR_PREFIX = "Error: ";
+
+/** A failed tool result's text as upstreams without Anthropic's `is_error` flag read it. */
+export function markToolError(content: string): string {
+  return content ? `${TOOL_ERROR_PREFIX}${content}` : "Error";
+}
+
+/** The text `markToolError` was given: an Anthropic upstream gets the flag and the client's own text. */
+export function unmarkToolError(content: string): string {
+  if (content === "Error") return "";
+  return content.startsWith(TOOL_ERROR_PREFIX) ? content.slice(TOOL_ERROR_PREFIX.length) : content;
+}
