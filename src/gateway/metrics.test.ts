@@ -30,6 +30,25 @@ describe("Metrics labels", () => {
     metrics.close();
   });
 
+  it("a self-hosted provider's invented names (free by default, refused by its server) are unlisted; the names it served keep their label", async () => {
+    const metrics = new Metrics({
+      ledger: () => ({ queued: 0, written: 0, failedWrites: 0, dropped: 0 }),
+      inFlight: () => [],
+      configured: () => false,
+      pricedByDefault: (provider) => provider === "vllm",
+    });
+    for (let i = 0; i < 3_000; i++) metrics.observe({ ...row("vllm", `invented-${i}`, false), status: 404 });
+    metrics.observe(row("vllm", "qwen-served", false));
+    metrics.observe({ ...row("openai", "gpt-4o", false), status: 429 });
+    const lines = series(await metrics.render());
+    expect(lines).toContain(`switchyard_requests_total{provider="vllm",model="${UNLISTED_MODEL}",status="404",stream="false"} 3000`);
+    expect(lines).toContain('switchyard_requests_total{provider="vllm",model="qwen-served",status="200",stream="false"} 1');
+    // A catalog model keeps its name on failures too.
+    expect(lines).toContain('switchyard_requests_total{provider="openai",model="gpt-4o",status="429",stream="false"} 1');
+    expect(lines).toHaveLength(3);
+    metrics.close();
+  });
+
   it("past the series cap, new models share one series", async () => {
     const metrics = new Metrics({ ledger: () => ({ queued: 0, written: 0, failedWrites: 0, dropped: 0 }), inFlight: () => [] });
     for (let i = 0; i < MAX_SERIES + 500; i++) metrics.observe(row("openai", `priced-${i}`, false));

@@ -25,12 +25,15 @@ export interface MetricsSources {
   inFlight(): Array<{ id: string; inFlight: number; healthy: boolean }>;
   /** Whether the config names this provider/model (its own label is then always kept). */
   configured?(provider: string, model: string): boolean;
+  /** Whether its price is only the default for self-hosted types (ollama, openai-compatible): any name a client sends gets it. */
+  pricedByDefault?(provider: string, model: string): boolean;
 }
 
 /**
  * Label combinations kept at most. Clients may name any `provider/model`: a
- * model neither priced nor configured is labelled `(unlisted)`, and past this
- * many series every new model is `(other)`, so a scrape stays bounded.
+ * model neither priced nor configured is labelled `(unlisted)` (as is a
+ * self-hosted model, free by default, whose name its server refused), and past
+ * this many series every new model is `(other)`, so a scrape stays bounded.
  */
 export const MAX_SERIES = 2_000;
 export const UNLISTED_MODEL = "(unlisted)";
@@ -164,7 +167,10 @@ export class Metrics {
 
   private modelLabel(row: LedgerRow): string {
     if (row.model === "") return row.model;
-    if (row.unpriced && !this.sources.configured?.(row.provider, row.model)) return UNLISTED_MODEL;
+    if ((row.unpriced || (row.status >= 400 && this.sources.pricedByDefault?.(row.provider, row.model))) && !this.sources.configured?.(row.provider, row.model)) {
+      // Unknown to the catalog and the config; or a self-hosted model by a name its server refused (a real one served it).
+      return UNLISTED_MODEL;
+    }
     return this.series.size < MAX_SERIES ? row.model : OTHER_MODEL;
   }
 

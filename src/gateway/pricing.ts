@@ -11,6 +11,9 @@ import type { Usage } from "../core/usage.js";
 import type { Deployment } from "../router/plan.js";
 import type { PriceLookup, TokenEstimate } from "../router/provider-preferences.js";
 
+/** Deployments whose price is remembered at most (a lookup costs a few µs). */
+const MAX_QUOTES = 10_000;
+
 export class Pricing implements PriceLookup {
   private readonly quotes = new Map<string, PriceQuote>();
   private readonly windows = new Map<string, number | undefined>();
@@ -21,6 +24,8 @@ export class Pricing implements PriceLookup {
     let quote = this.quotes.get(deployment.id);
     if (!quote) {
       quote = this.catalog.lookup(deployment.provider, this.typeOf(deployment.provider) ?? deployment.provider, deployment.model);
+      // Clients may name any provider/model: the memo starts over rather than grow without bound.
+      if (this.quotes.size >= MAX_QUOTES) this.quotes.clear();
       this.quotes.set(deployment.id, quote);
     }
     return quote;

@@ -84,6 +84,10 @@ export async function openSharedServices(config: SwitchyardConfig, log: Logger, 
         const routes = shared.current?.routes;
         return routes !== undefined && isConfiguredDeployment(routes, provider, model);
       },
+      pricedByDefault: (provider, model) => {
+        const quote = shared.current?.pricing.quote({ id: `${provider}/${model}`, provider, model });
+        return quote?.priced === true && quote.origin === "local";
+      },
     }),
   };
   return shared;
