@@ -182,6 +182,20 @@ describe("Governance", () => {
     expect(await state.budgetUsage(key.id, "total")).toEqual({ spentMicros: 0, reservedMicros: 0 });
   });
 
+  it("a budget spent in full says when it renews (Retry-After); one with some left, or a total budget, does not", async () => {
+    const state = new MemoryStateStore();
+    const now = Date.UTC(2026, 11, 7, 23, 59, 0);
+    const governance = new Governance(state, PRICING, new MemoryAuditStore(), () => now);
+    const daily = { ...BUDGETED, budget_usd: 0.0001, budget_period: "daily" as const };
+    // Some of the $0.0001 (100 micro-USD) is left, but not the 106 this request may cost: a smaller one may fit.
+    await expect(governance.admit(daily, REQUEST, REACH, "req_1")).rejects.toMatchObject({ code: "budget_exceeded", retryAfterSeconds: undefined });
+    await state.reserveBudget(daily.id, "2026-12-07", 100, 100);
+    await expect(governance.admit(daily, REQUEST, REACH, "req_2")).rejects.toMatchObject({ code: "budget_exceeded", retryAfterSeconds: 60 });
+    const total = { ...daily, id: "k-total", budget_period: "total" as const };
+    await state.reserveBudget(total.id, "total", 100, 100);
+    await expect(governance.admit(total, REQUEST, REACH, "req_3")).rejects.toMatchObject({ code: "budget_exceeded", retryAfterSeconds: undefined });
+  });
+
   it("refuses an unpriced deployment for a budgeted key before any limit is taken", async () => {
     const state = new MemoryStateStore();
     const governance = governanceOf(state);

@@ -14,7 +14,7 @@ import type { VirtualKey } from "../auth/virtual-key.js";
 import type { ChatRequest } from "../core/chat.js";
 import { GatewayError } from "../core/errors.js";
 import type { Deployment } from "../router/plan.js";
-import { periodKey } from "../state/budget-period.js";
+import { periodEnd, periodKey } from "../state/budget-period.js";
 import type { BudgetReservation, RateDecision, StateStore } from "../state/state-store.js";
 import { StateUnavailableError } from "../state/state-unavailable.js";
 import type { Pricing } from "./pricing.js";
@@ -238,10 +238,12 @@ export class Governance {
     }
     if (!reservation.ok) {
       const left = Math.max(0, ask.limit - reservation.spentMicros - reservation.reservedMicros) / MICROS;
+      // Spent in full: nothing fits before the period renews (a smaller request may fit while some is left).
+      const renews = left === 0 ? periodEnd(key.budget_period ?? "total", this.now()) : Number.POSITIVE_INFINITY;
       throw new GatewayError(
         "budget_exceeded",
         `Budget exceeded for key '${key.name}': $${left.toFixed(6)} of $${key.budget_usd} left this ${key.budget_period ?? "total"} period, and this request may cost up to $${(micros / MICROS).toFixed(6)}`,
-        { code: "budget_exceeded" },
+        { code: "budget_exceeded", retryAfterSeconds: Number.isFinite(renews) ? Math.max(1, Math.ceil((renews - this.now()) / 1000)) : undefined },
       );
     }
     return { period: ask.period, micros };
