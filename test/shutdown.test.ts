@@ -196,10 +196,10 @@ it("with the ledger store down at SIGTERM, its rows are saved to a file in the w
   const back = new Database(db);
   back.exec("ALTER TABLE ledger_away RENAME TO ledger");
   back.close();
-  for (let i = 0; i < 2; i++) {
+  for (const said of ["40 of 40 rows imported\n", "0 of 40 rows imported (40 were in the ledger already)"]) {
     const imported = spawnSync(process.execPath, [BIN, "ledger", "import", saved, "--config", config], { encoding: "utf8" });
     expect(imported.status, imported.stderr).toBe(0);
-    expect(imported.stdout).toContain("40 rows imported");
+    expect(imported.stdout).toContain(said);
     expect(ledgerRows(db)).toBe(40);
     expect(ledgerRows(db, "status = 200")).toBe(40);
   }

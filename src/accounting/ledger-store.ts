@@ -47,8 +47,11 @@ export interface RecentQuery {
 export interface LedgerStore {
   /** Creates or upgrades the schema; safe to call any number of times. */
   migrate(): Promise<void>;
-  /** Writes a batch atomically (one transaction); a row whose id exists is ignored, so retries are safe. */
-  insert(rows: readonly LedgerRow[]): Promise<void>;
+  /**
+   * Writes a batch atomically (one transaction); a row whose id exists is ignored, so retries are
+   * safe. Resolves with the number of rows newly stored, where the store can tell.
+   */
+  insert(rows: readonly LedgerRow[]): Promise<number | void>;
   /** A store in process memory takes a row synchronously; the writer then skips its queue. */
   insertNow?(row: LedgerRow): void;
   /** Newest first. */

@@ -78,8 +78,14 @@ export class MemoryLedgerStore implements LedgerStore {
 
   async migrate(): Promise<void> {}
 
-  async insert(rows: readonly LedgerRow[]): Promise<void> {
-    for (const row of rows) this.insertNow(row);
+  async insert(rows: readonly LedgerRow[]): Promise<number> {
+    let added = 0;
+    for (const row of rows) {
+      if (this.ids.has(row.id)) continue;
+      this.insertNow(row);
+      added++;
+    }
+    return added;
   }
 
   /** Synchronous: the ledger writer hands rows over as they come instead of queueing them (see row-columns.ts). */

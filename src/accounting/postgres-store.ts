@@ -117,10 +117,11 @@ export class PostgresLedgerStore implements LedgerStore {
     this.migrated = true;
   }
 
-  async insert(rows: readonly LedgerRow[]): Promise<void> {
+  async insert(rows: readonly LedgerRow[]): Promise<number> {
     this.ready();
-    if (rows.length === 0) return;
-    await this.pool.query(INSERT_SQL, [JSON.stringify(rows.map(toSqlRecord))]);
+    if (rows.length === 0) return 0;
+    const result = await this.pool.query(INSERT_SQL, [JSON.stringify(rows.map(toSqlRecord))]);
+    return result.rowCount ?? 0;
   }
 
   async recent(query: RecentQuery = {}): Promise<LedgerRow[]> {

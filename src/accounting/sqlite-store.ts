@@ -24,7 +24,7 @@ const GROUP_EXPRESSIONS: Record<SpendGroupBy, string> = {
 };
 
 interface Statements {
-  insertMany: SqliteTransaction<[readonly LedgerRow[]]>;
+  insertMany: SqliteTransaction<[readonly LedgerRow[]], number>;
   recent: SqliteStatement;
   spend: Record<SpendGroupBy, SqliteStatement>;
 }
@@ -45,8 +45,8 @@ export class SqliteLedgerStore implements LedgerStore {
     this.statements ??= this.prepare();
   }
 
-  async insert(rows: readonly LedgerRow[]): Promise<void> {
-    if (rows.length > 0) this.ready().insertMany(rows);
+  async insert(rows: readonly LedgerRow[]): Promise<number> {
+    return rows.length > 0 ? this.ready().insertMany(rows) : 0;
   }
 
   async recent(query: RecentQuery = {}): Promise<LedgerRow[]> {
@@ -87,7 +87,9 @@ export class SqliteLedgerStore implements LedgerStore {
     }
     return {
       insertMany: this.db.transaction((rows: readonly LedgerRow[]) => {
-        for (const row of rows) insert.run(...toSql(row));
+        let added = 0;
+        for (const row of rows) added += insert.run(...toSql(row)).changes;
+        return added;
       }),
       recent: this.db.prepare(`SELECT ${COLUMNS.join(", ")} FROM ledger WHERE ts < ? ORDER BY ts DESC, id DESC LIMIT ?`),
       spend,

@@ -53,6 +53,7 @@ it("imports every row once, keeps the client's request id, and skips ids already
   await runLedgerImport([file], { config });
   await runLedgerImport([file], { config });
   expect(await storedIds()).toEqual(["r1", "r2"]);
+  expect(vi.mocked(console.log).mock.calls.map((call) => call[0])).toEqual([`${file}: 2 of 2 rows imported`, `${file}: 0 of 2 rows imported (2 were in the ledger already)`]);
   const store = new SqliteLedgerStore(db);
   await store.migrate();
   const rows = await store.recent({ limit: 10 });

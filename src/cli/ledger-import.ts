@@ -75,8 +75,10 @@ export async function runLedgerImport(files: string[], options: { config?: strin
   const store = await openLedgerStore(config.storage.url);
   try {
     for (const { file, rows } of perFile) {
-      for (let at = 0; at < rows.length; at += BATCH) await store.insert(rows.slice(at, at + BATCH));
-      console.log(`${file}: ${rows.length} rows imported (any already in the ledger, by id, were left as they were)`);
+      let added = 0;
+      for (let at = 0; at < rows.length; at += BATCH) added += (await store.insert(rows.slice(at, at + BATCH))) ?? 0;
+      const skipped = rows.length - added;
+      console.log(`${file}: ${added} of ${rows.length} rows imported${skipped > 0 ? ` (${skipped} were in the ledger already)` : ""}`);
     }
   } finally {
     await store.close();
