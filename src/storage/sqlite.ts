@@ -19,17 +19,17 @@ export interface SqliteStatement {
 }
 
 /** A function wrapped by `db.transaction`: runs in BEGIN … COMMIT and rolls back if it throws. */
-export interface SqliteTransaction<Args extends unknown[]> {
-  (...args: Args): void;
+export interface SqliteTransaction<Args extends unknown[], Result = void> {
+  (...args: Args): Result;
   /** BEGIN IMMEDIATE: takes the write lock up front (no upgrade deadlocks between processes). */
-  immediate(...args: Args): void;
+  immediate(...args: Args): Result;
 }
 
 export interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
   exec(sql: string): void;
   pragma(source: string, options?: { simple?: boolean }): unknown;
-  transaction<Args extends unknown[]>(fn: (...args: Args) => void): SqliteTransaction<Args>;
+  transaction<Args extends unknown[], Result = void>(fn: (...args: Args) => Result): SqliteTransaction<Args, Result>;
   close(): void;
   readonly open: boolean;
 }
@@ -37,6 +37,9 @@ export interface SqliteDatabase {
 type SqliteConstructor = new (filename: string, options?: { timeout?: number }) => SqliteDatabase;
 
 let driver: SqliteConstructor | undefined;
+
+/** How long one statement waits for another connection's write lock (a backup, another tool) before failing. */
+export const SQLITE_BUSY_TIMEOUT_MS = 1_000;
 
 /**
  * Opens a database file, or a private in-memory one (`":memory:"`). File
@@ -46,7 +49,9 @@ let driver: SqliteConstructor | undefined;
 export function openSqlite(filename = ":memory:"): SqliteDatabase {
   driver ??= createRequire(import.meta.url)("better-sqlite3") as SqliteConstructor;
   // `timeout` is the busy timeout: wait for another connection's write lock instead of failing.
-  const db = new driver(filename, { timeout: 5000 });
+  // The wait is synchronous (the whole event loop waits), so it is short: the ledger writer
+  // retries a failed batch with backoff, and workers' own transactions hold the lock for ms.
+  const db = new driver(filename, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   if (filename !== ":memory:" && filename !== "") db.pragma("journal_mode = WAL");
   return db;
 }
