@@ -51,6 +51,10 @@ describe("switchyard doctor", () => {
     expect(output).toContain(`! fake: reachable, but lists no models (HTTP 404 from GET ${upstream.baseUrl}/models); declare them under providers.fake.models`);
     expect(output.at(-1)).toBe("\nAll checks passed.");
     expect(process.exitCode).toBeUndefined();
+    // Declared already: says they are used, rather than asking for them.
+    output.length = 0;
+    await runDoctor({ config: configFile(`  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}", models: [a, b] }`) });
+    expect(output).toContain(`! fake: reachable, but lists no models (HTTP 404 from GET ${upstream.baseUrl}/models); the 2 declared under providers.fake.models are listed instead`);
   });
 
   it("still fails other statuses, and a 404 from a vendor's listing, naming the URL", async () => {

@@ -24,10 +24,14 @@ function verdictOf(config: ProviderConfig, result: ProbeResult): Verdict {
   return config.type === "openai-compatible" && result.status === 404 ? "warning" : "problem";
 }
 
-function probeLine(name: string, result: ProbeResult, verdict: Verdict, tookMs: number): string {
+function probeLine(name: string, config: ProviderConfig, result: ProbeResult, verdict: Verdict, tookMs: number): string {
   const probed = result.url ? `GET ${result.url}` : "no model-list endpoint";
   if (verdict === "ok") return `✓ ${name}: reachable (${result.detail}, ${tookMs} ms; ${probed})`;
-  if (verdict === "warning") return `! ${name}: reachable, but lists no models (${result.detail} from ${probed}); declare them under providers.${name}.models`;
+  if (verdict === "warning") {
+    const declared = config.models?.length ?? 0;
+    const advice = declared > 0 ? `the ${declared} declared under providers.${name}.models are listed instead` : `declare them under providers.${name}.models`;
+    return `! ${name}: reachable, but lists no models (${result.detail} from ${probed}); ${advice}`;
+  }
   return `✗ ${name}: ${result.detail} (${probed})`;
 }
 
@@ -60,7 +64,7 @@ export async function runDoctor(options: { config?: string }): Promise<void> {
         const result = await gateway.probe(name, CHECK_TIMEOUT_MS);
         const verdict = verdictOf(providerConfig, result);
         if (verdict === "problem") problems++;
-        console.log(probeLine(name, result, verdict, Date.now() - started));
+        console.log(probeLine(name, providerConfig, result, verdict, Date.now() - started));
       });
     await Promise.all(checks);
     if (!config.server.master_key) console.log("! no server.master_key: the gateway will serve on loopback only");

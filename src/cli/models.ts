@@ -22,15 +22,20 @@ export async function runModels(options: { config?: string; remote?: boolean }):
   const catalog = PriceCatalog.fromConfig(config.pricing);
   const typeOf = (provider: string) => config.providers[provider]?.type ?? provider;
   const rows: string[][] = [];
-  for (const [alias, entry] of Object.entries(config.models)) {
-    for (const d of entry.deployments) rows.push([alias, `${d.provider}/${d.model}`, ...priceCells(catalog.lookup(d.provider, typeOf(d.provider), d.model))]);
-  }
+  const notes: string[] = [];
   const gateway = await createGateway({ config: withoutMasterKey(config), logger: createLogger("error") });
   try {
     const disabled = new Map(gateway.disabledProviders().map((d) => [d.provider, d.reason]));
+    for (const [alias, entry] of Object.entries(config.models)) {
+      for (const d of entry.deployments) {
+        // A deployment whose provider is disabled cannot serve: marked, with the reason below the table.
+        const name = disabled.has(d.provider) ? `${d.provider}/${d.model} (disabled)` : `${d.provider}/${d.model}`;
+        rows.push([alias, name, ...priceCells(catalog.lookup(d.provider, typeOf(d.provider), d.model))]);
+      }
+    }
     for (const [name, provider] of Object.entries(config.providers)) {
       if (disabled.has(name)) {
-        rows.push(["", `${name}/*`, `disabled: ${disabled.get(name)}`, "", "", ""]);
+        notes.push(`${name} is disabled: ${disabled.get(name)}`);
         continue;
       }
       const known = options.remote ? (await gateway.probe(name, 5000)).models : (provider.models ?? []);
@@ -42,4 +47,5 @@ export async function runModels(options: { config?: string; remote?: boolean }):
   }
   console.log(`Routable models (${source}); prices in USD per 1M tokens, ~ = estimate, catalog ${catalog.version}\n`);
   printTable(["alias", "deployment", "input", "cached", "cache write", "output"], rows);
+  if (notes.length > 0) console.log(`\n${notes.join("\n")}`);
 }
