@@ -80,20 +80,20 @@ export class MemoryLedgerStore implements LedgerStore {
 
   async insert(rows: readonly LedgerRow[]): Promise<number> {
     let added = 0;
-    for (const row of rows) {
-      if (this.ids.has(row.id)) continue;
-      this.insertNow(row);
-      added++;
-    }
+    for (const row of rows) if (this.insertNow(row)) added++;
     return added;
   }
 
-  /** Synchronous: the ledger writer hands rows over as they come instead of queueing them (see row-columns.ts). */
-  insertNow(row: LedgerRow): void {
-    if (this.ids.has(row.id)) return;
+  /**
+   * Synchronous: the ledger writer hands rows over as they come instead of queueing them (see row-columns.ts).
+   * False when a row with its id is stored already.
+   */
+  insertNow(row: LedgerRow): boolean {
+    if (this.ids.has(row.id)) return false;
     if (this.rows.size === this.rows.maxRows) this.foldOldest();
     this.ids.add(row.id);
     this.rows.push(row);
+    return true;
   }
 
   /**

@@ -34,8 +34,10 @@ export class MetricsCollector {
   private nextId = 1;
   private inFlight: Promise<string> | undefined;
 
-  /** `workers` lists the workers that serve (those still starting have nothing to report). */
-  /** `own`: the primary's own figures (its process metrics), part of every scrape. */
+  /**
+   * `workers` lists the workers that serve (those still starting have nothing to report); `own`
+   * gives the primary's own figures (its process metrics), part of every scrape.
+   */
   constructor(
     private readonly workers: () => Channel[],
     private readonly timeoutMs = COLLECT_TIMEOUT_MS,

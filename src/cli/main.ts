@@ -6,7 +6,6 @@ import { ConfigError } from "../config/load.js";
 import { runDemo } from "./demo.js";
 import { runDoctor } from "./doctor.js";
 import { runKeysCreate, runKeysList, runKeysRevoke } from "./keys.js";
-import { runLedgerImport } from "./ledger-import.js";
 import { runModels } from "./models.js";
 import { runSpend } from "./spend.js";
 import { runCluster } from "./cluster.js";
@@ -78,7 +77,8 @@ export async function main(argv: string[]): Promise<void> {
     .description("load rows a gateway saved to switchyard-unsaved-ledger-*.jsonl (its store was down at shutdown) into storage.url")
     .argument("<files...>", "saved files")
     .option("-c, --config <file>", "config file")
-    .action((files: string[], options) => runLedgerImport(files, options));
+    // Loaded when used: its row schema need not be built for every other command.
+    .action(async (files: string[], options) => (await import("./ledger-import.js")).runLedgerImport(files, options));
   const keys = program.command("keys").description("virtual keys (see --url for a running gateway)");
   const keyTarget = (command: Command) =>
     command.option("-c, --config <file>", "config file (works on its storage directly)").option("--url <url>", "a running gateway's base URL; uses SWITCHYARD_MASTER_KEY");

@@ -20,7 +20,7 @@ import { routeRequestOf, type RequestMeta } from "./route-request.js";
 import type { Runtime } from "./runtime.js";
 import { openStream, type OpenedStream } from "./upstream-call.js";
 import type { StreamEncoder } from "./stream-encoder.js";
-import { estimateUsage, partialStreamUsage, ProducedText } from "./usage-estimate.js";
+import { partialStreamUsage, ProducedText } from "./usage-estimate.js";
 import { logInternalFailure } from "./internal-failure.js";
 import { untilContent } from "./stream-content.js";
 
@@ -158,7 +158,7 @@ async function* streamBody<T>(state: StreamState, encoder: StreamEncoder<T>): As
   }
   const reported = translator.usage;
   const estimated = reported === undefined || translator.usageFinal === false;
-  const usage = !estimated ? reported : reported ? await partialStreamUsage(request, produced.text, reported) : await estimateUsage(request, produced.text);
+  const usage = estimated ? await partialStreamUsage(request, produced.text, reported) : reported;
   const priced = record.charge(usage, estimated);
   record.capturePrompt(request.messages, () => produced.text);
   record.finish();

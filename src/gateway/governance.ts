@@ -239,11 +239,12 @@ export class Governance {
     if (!reservation.ok) {
       const left = Math.max(0, ask.limit - reservation.spentMicros - reservation.reservedMicros) / MICROS;
       // Spent in full: nothing fits before the period renews (a smaller request may fit while some is left).
-      const renews = left === 0 ? periodEnd(key.budget_period ?? "total", this.now()) : Number.POSITIVE_INFINITY;
+      const now = this.now();
+      const renews = left === 0 ? periodEnd(key.budget_period ?? "total", now) : Number.POSITIVE_INFINITY;
       throw new GatewayError(
         "budget_exceeded",
         `Budget exceeded for key '${key.name}': $${left.toFixed(6)} of $${key.budget_usd} left this ${key.budget_period ?? "total"} period, and this request may cost up to $${(micros / MICROS).toFixed(6)}`,
-        { code: "budget_exceeded", retryAfterSeconds: Number.isFinite(renews) ? Math.max(1, Math.ceil((renews - this.now()) / 1000)) : undefined },
+        { code: "budget_exceeded", retryAfterSeconds: Number.isFinite(renews) ? Math.max(1, Math.ceil((renews - now) / 1000)) : undefined },
       );
     }
     return { period: ask.period, micros };

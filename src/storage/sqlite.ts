@@ -39,7 +39,7 @@ type SqliteConstructor = new (filename: string, options?: { timeout?: number }) 
 let driver: SqliteConstructor | undefined;
 
 /** How long one statement waits for another connection's write lock (a backup, another tool) before failing. */
-export const SQLITE_BUSY_TIMEOUT_MS = 1_000;
+const SQLITE_BUSY_TIMEOUT_MS = 1_000;
 
 /**
  * Opens a database file, or a private in-memory one (`":memory:"`). File

@@ -35,14 +35,6 @@ export class DeadlineExceeded extends Error {
   }
 }
 
-/** A stream sent no event for `ms` (comments and keep-alives do not count). */
-export class StreamIdle extends Error {
-  constructor(readonly ms: number) {
-    super(`no stream event for ${ms} ms`);
-    this.name = "StreamIdle";
-  }
-}
-
 /** undici's raw header list, read lazily. */
 export function headersOf(raw: Buffer[] | string[] | null): RawHeaders {
   return raw ? new RawHeaders(raw) : NO_HEADERS;

@@ -11,7 +11,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { Dispatcher } from "undici";
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { HeaderBag, UpstreamRequest } from "../providers/adapter.js";
-import { dispatchOptions, headersOf, StreamIdle, type BufferedOptions } from "./buffered-request.js";
+import { dispatchOptions, headersOf, type BufferedOptions } from "./buffered-request.js";
 import { NO_HEADERS } from "./raw-headers.js";
 
 export interface StreamedResponse {
@@ -44,6 +44,14 @@ export interface PieceDecoder<T> {
 
 const AS_TEXT: PieceDecoder<string> = { piece: (text) => text, end: () => undefined };
 const SAME = (error: unknown) => error;
+
+/** A stream sent no event for `ms` (comments and keep-alives do not count). */
+export class StreamIdle extends Error {
+  constructor(readonly ms: number) {
+    super(`no stream event for ${ms} ms`);
+    this.name = "StreamIdle";
+  }
+}
 
 const COLON = 0x3a;
 

@@ -9,8 +9,8 @@ import { createRequire } from "node:module";
 import type { Pool as UndiciPool, errors as UndiciErrors } from "undici";
 import { GatewayError } from "../core/errors.js";
 import type { UpstreamRequest } from "../providers/adapter.js";
-import { DeadlineExceeded, dispatchBuffered, StreamIdle, type BufferedOptions, type BufferedResponse } from "./buffered-request.js";
-import { dispatchStream, type StreamedResponse } from "./streamed-request.js";
+import { DeadlineExceeded, dispatchBuffered, type BufferedOptions, type BufferedResponse } from "./buffered-request.js";
+import { dispatchStream, StreamIdle, type StreamedResponse } from "./streamed-request.js";
 
 // The package index also loads fetch, WebSocket, caches and mocks (~10 MB of RSS
 // for good); the gateway needs only the pool and its error classes.
