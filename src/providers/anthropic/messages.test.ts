@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ChatMessage, ChatRequest } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
-import { PLACEHOLDER_USER_TURN } from "./messages.js";
+import { PLACEHOLDER_USER_TURN } from "../placeholder-turn.js";
 import { toAnthropicRequest } from "./request.js";
 
 const MODEL = "claude-sonnet-4-5";

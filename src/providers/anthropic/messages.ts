@@ -5,12 +5,15 @@
  * - `tool` messages become `tool_result` blocks of a user turn;
  * - consecutive same-role turns are merged (Anthropic requires alternation), and
  *   in a user turn the tool results come before any text, as Anthropic requires;
+ * - tool-call ids minted by other providers are made ones Anthropic accepts (tool-id.ts);
  * - the conversation starts with a user turn.
  */
 import type { ChatMessage, ContentPart } from "../../core/chat.js";
 import { asRecord } from "../../core/record.js";
+import { PLACEHOLDER_USER_TURN } from "../placeholder-turn.js";
 import { badRequest, textOnlyBlocks, toolResultContent, userBlocks } from "./content.js";
 import { thinkingBlocksOf } from "./thinking-blocks.js";
+import { anthropicToolId } from "./tool-id.js";
 import { unmarkToolError } from "./out-of-band.js";
 import type { ContentBlockParam, MessageParam, TextBlockParam, ToolResultBlockParam, ToolUseBlockParam } from "./wire-types.js";
 
@@ -24,9 +27,6 @@ function contentOf(message: ChatMessage): ChatMessage["content"] {
   const parts = message[CACHE_PARTS];
   return Array.isArray(parts) ? (parts as ContentPart[]) : message.content;
 }
-
-/** Sent as the first user turn when a conversation has none (system-only, or assistant-first). */
-export const PLACEHOLDER_USER_TURN = "Continue.";
 
 export interface Conversation {
   system: string | TextBlockParam[] | undefined;
@@ -65,7 +65,7 @@ function assistantBlocks(message: ChatMessage, param: string): ContentBlockParam
   (message.tool_calls ?? []).forEach((call, j) => {
     const tool: ToolUseBlockParam = {
       type: "tool_use",
-      id: call.id,
+      id: anthropicToolId(call.id),
       name: call.function.name,
       input: parseArguments(call.function.arguments, `${param}.tool_calls[${j}].function.arguments`),
     };
@@ -80,7 +80,7 @@ function toolResult(message: ChatMessage, param: string): ContentBlockParam {
   if (typeof message.tool_call_id !== "string" || message.tool_call_id === "") {
     throw badRequest("A tool message needs the 'tool_call_id' it answers", `${param}.tool_call_id`);
   }
-  const result: ToolResultBlockParam = { type: "tool_result", tool_use_id: message.tool_call_id };
+  const result: ToolResultBlockParam = { type: "tool_result", tool_use_id: anthropicToolId(message.tool_call_id) };
   // Anthropic's own fields, when the client sent them in Anthropic's format (other adapters never read them):
   // with the flag, the text goes back as the client wrote it, without the prefix other upstreams read.
   const failed = message.is_error === true;

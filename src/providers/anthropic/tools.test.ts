@@ -111,6 +111,24 @@ describe("toAnthropicRequest: tools", () => {
     ]);
   });
 
+  it("makes tool-call ids other providers minted valid for Anthropic, the call and its result alike", () => {
+    // Kimi K2 (Fireworks, Together, Groq, vLLM) names calls `functions.<name>:<n>`; Anthropic accepts only [A-Za-z0-9_-].
+    const ids = ["functions.get_weather:0", "functions.get_weather.0", "call_ok-1"];
+    const body = build({
+      messages: [
+        { role: "user", content: "Weather?" },
+        { role: "assistant", content: null, tool_calls: ids.map((id) => ({ id, type: "function" as const, function: { name: "get_weather", arguments: "{}" } })) },
+        ...ids.map((id) => ({ role: "tool" as const, tool_call_id: id, content: "18°C" })),
+      ],
+    });
+    const [, assistant, results] = body.messages as Array<{ content: Array<{ id?: string; tool_use_id?: string }> }>;
+    const sent = assistant!.content.map((block) => block.id!);
+    for (const id of sent) expect(id).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(sent[2]).toBe("call_ok-1");
+    expect(new Set(sent).size).toBe(3);
+    expect(results!.content.map((block) => block.tool_use_id)).toEqual(sent);
+  });
+
   it("rejects invalid tool-call arguments and tool messages without an id, naming the param", () => {
     const call = (args: string) => ({
       messages: [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ChatRequest } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
+import { PLACEHOLDER_USER_TURN } from "../placeholder-turn.js";
 import { SKIP_THOUGHT_SIGNATURE, requiresThoughtSignature, toGeminiRequest } from "./request.js";
 
 function build(request: Partial<ChatRequest>, model = "gemini-2.5-flash") {
@@ -53,6 +54,12 @@ describe("toGeminiRequest", () => {
       { role: "user", parts: [{ text: "Fine" }] },
     ]);
     expect(body.generationConfig).toBeUndefined();
+  });
+
+  it("sends a placeholder user turn when the conversation has none: Gemini refuses empty contents", () => {
+    const body = build({ messages: [{ role: "system", content: "Write a haiku about the sea." }] });
+    expect(body.systemInstruction).toEqual({ parts: [{ text: "Write a haiku about the sea." }] });
+    expect(body.contents).toEqual([{ role: "user", parts: [{ text: PLACEHOLDER_USER_TURN }] }]);
   });
 
   it("sends data-URL images inline and http(s) images as fileData with a guessed MIME type", () => {

@@ -2,10 +2,12 @@
  * Chat-completions request → `GenerateContentRequest` (providers.md §3, §12.2).
  * System and developer messages become `systemInstruction`; consecutive turns of
  * one role are merged (Gemini wants user/model alternation); tool results go
- * back as `functionResponse` parts named after the call they answer.
+ * back as `functionResponse` parts named after the call they answer; a
+ * conversation with no turn at all (system-only) gets a placeholder user turn.
  */
 import type { ChatMessage, ChatRequest, FunctionTool } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
+import { PLACEHOLDER_USER_TURN } from "../placeholder-turn.js";
 import { textOf, userParts } from "./content-parts.js";
 import { toGeminiParameters, toGeminiSchema } from "./schema.js";
 import type {
@@ -202,6 +204,7 @@ export function toGeminiRequest(request: ChatRequest, model: string): GeminiGene
         throw badRequest(`Unsupported message role '${String(message.role)}'`, `${param}.role`);
     }
   });
+  if (contents.length === 0) contents.push({ role: "user", parts: [{ text: PLACEHOLDER_USER_TURN }] });
   const body: GeminiGenerateContentRequest = { contents };
   if (system.length > 0) body.systemInstruction = { parts: system };
   const tools = toolsOf(request.tools);

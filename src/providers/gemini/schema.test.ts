@@ -52,6 +52,25 @@ describe("toGeminiSchema", () => {
     });
   });
 
+  it("gives a schema without `type` the one its keywords imply: Gemini requires a type on every schema", () => {
+    // JSON Schema (and many MCP tools) leave `type` out beside `properties`, `items` or `const`.
+    expect(toGeminiParameters({ properties: { city: { type: "string" }, tags: { items: { type: "string" } } }, required: ["city"] })).toEqual({
+      type: "object",
+      properties: { city: { type: "string" }, tags: { type: "array", items: { type: "string" } } },
+      required: ["city"],
+    });
+    expect(toGeminiSchema({ const: 3 })).toEqual({ type: "integer", description: "Allowed values: 3" });
+    expect(toGeminiSchema({ enum: [0.5, 1] })).toEqual({ type: "number", description: "Allowed values: 0.5, 1" });
+    expect(toGeminiSchema({ const: true })).toEqual({ type: "boolean", description: "Allowed values: true" });
+    expect(toGeminiSchema({ anyOf: [{ properties: { x: { type: "string" } } }, { type: "null" }] })).toEqual({
+      type: "object",
+      nullable: true,
+      properties: { x: { type: "string" } },
+    });
+    // Nothing implies a type: left as it was.
+    expect(toGeminiSchema({ description: "Anything" })).toEqual({ description: "Anything" });
+  });
+
   it("keeps only formats Gemini accepts for the type", () => {
     expect(toGeminiSchema({ type: "string", format: "email" })).toEqual({ type: "string" });
     expect(toGeminiSchema({ type: "string", format: "date-time" })).toEqual({ type: "string", format: "date-time" });

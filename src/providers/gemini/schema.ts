@@ -101,12 +101,16 @@ function reduceSingle(node: Schema, context: Context): Schema {
   const types = (Array.isArray(node.type) ? node.type : [node.type]).filter((type): type is string => typeof type === "string");
   const nonNullTypes = types.filter((type) => type !== "null");
   if (nonNullTypes.length < types.length && types.length > 1) nullable = true;
+  const values = Array.isArray(node.enum) ? node.enum : node.const !== undefined ? [node.const] : undefined;
   if (nonNullTypes.length === 1) result.type = nonNullTypes[0];
   else if (nonNullTypes.length > 1) result.anyOf = nonNullTypes.map((type) => ({ type }));
   else if (types.length === 1) result.type = "null";
+  else {
+    const implied = impliedType(node, values);
+    if (implied) result.type = implied;
+  }
 
   let description = typeof node.description === "string" ? node.description : undefined;
-  const values = Array.isArray(node.enum) ? node.enum : node.const !== undefined ? [node.const] : undefined;
   if (values) {
     if (values.includes(null)) nullable = true;
     const kept = values.filter((value) => value !== null);
@@ -151,6 +155,25 @@ function reduceSingle(node: Schema, context: Context): Schema {
   if (typeof node.pattern === "string") result.pattern = node.pattern;
   if (Array.isArray(node.propertyOrdering)) result.propertyOrdering = node.propertyOrdering;
   return result;
+}
+
+/**
+ * The type a schema without `type` can only have. Gemini requires `type` on every
+ * schema and allows `properties` only on OBJECT and `items` only on ARRAY, while
+ * JSON Schema lets `{properties: {…}}` or `{const: 3}` stand alone.
+ */
+function impliedType(node: Schema, values: unknown[] | undefined): string | undefined {
+  const kept = values?.filter((value) => value !== null) ?? [];
+  if (kept.length > 0) {
+    if (kept.every((value) => typeof value === "string")) return "string";
+    if (kept.every((value) => Number.isInteger(value))) return "integer";
+    if (kept.every((value) => typeof value === "number")) return "number";
+    if (kept.every((value) => typeof value === "boolean")) return "boolean";
+    return undefined;
+  }
+  if (isRecord(node.properties)) return "object";
+  if (node.items !== undefined || node.prefixItems !== undefined) return "array";
+  return undefined;
 }
 
 /** Merges reduced schemas (allOf, or a ref/variant with its siblings): properties and required are unioned. */
