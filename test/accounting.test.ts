@@ -22,7 +22,10 @@ let dbDir: string;
 
 beforeAll(async () => {
   [openai, anthropic, gemini] = await Promise.all([startFakeUpstream(), startFakeUpstream(), startFakeUpstream()]);
-  anthropic.handle((request, res) => sendRecorded(res, "anthropic", "anthropic-cache-usage", request.body?.stream === true));
+  anthropic.handle((request, res) => {
+    const name = request.body?.model === "claude-sonnet-4-6" ? "anthropic-cache-1h-usage" : "anthropic-cache-usage";
+    sendRecorded(res, "anthropic", name, request.body?.stream === true);
+  });
   gemini.handle((request, res) => {
     const name = request.url.includes("gemini-2.5-pro") ? "gemini-tool-calls" : "gemini-text";
     sendRecorded(res, "gemini", name, request.url.includes(":streamGenerateContent"));
@@ -57,6 +60,8 @@ const cases = [
   { name: "OpenAI cached tokens", model: "oai/gpt-4o-mini", cost: (8 * 0.15 + 4 * 0.075 + 5 * 0.6) / 1e6, prompt: 12, cached: 4, completion: 5 },
   // claude-sonnet-4-5: 21 input × 3 + 2048 cache reads × 0.30 + 1200 cache writes × 3.75 + 17 output × 15
   { name: "Anthropic cache read and write", model: "claude/claude-sonnet-4-5", cost: (21 * 3 + 2048 * 0.3 + 1200 * 3.75 + 17 * 15) / 1e6, prompt: 21 + 2048 + 1200, cached: 2048, completion: 17 },
+  // claude-sonnet-4-6: the same, but of the 1200 writes 1000 are one-hour ones (× 6.00) and 200 five-minute ones (× 3.75)
+  { name: "Anthropic one-hour cache writes", model: "claude/claude-sonnet-4-6", cost: (21 * 3 + 2048 * 0.3 + 200 * 3.75 + 1000 * 6 + 17 * 15) / 1e6, prompt: 21 + 2048 + 1200, cached: 2048, completion: 17 },
   // gemini-2.5-flash: 8 × 0.30 + 17 × 2.50
   { name: "Gemini text", model: "google/gemini-2.5-flash", cost: (8 * 0.3 + 17 * 2.5) / 1e6, prompt: 8, cached: 0, completion: 17 },
   // gemini-2.5-pro: 64 × 1.25 + (30 candidates + 45 thoughts) × 10
@@ -163,9 +168,9 @@ describe("the ledger", () => {
     const response = await gateway.fetch("http://gw/admin/spend?group_by=provider");
     const { data } = (await response.json()) as { data: Array<{ group: string; requests: number; cost_usd: number }> };
     const claude = data.find((row) => row.group === "claude")!;
-    // Two requests (stream and non-stream) on the Anthropic cache fixture.
-    expect(claude.requests).toBe(2);
-    expect(claude.cost_usd).toBeCloseTo(2 * cases[1]!.cost, 10);
+    // Four requests (stream and non-stream) on the two Anthropic cache fixtures.
+    expect(claude.requests).toBe(4);
+    expect(claude.cost_usd).toBeCloseTo(2 * cases[1]!.cost + 2 * cases[2]!.cost, 10);
   });
 
   it("a bare date as `to` reaches through that whole day", async () => {
@@ -173,7 +178,7 @@ describe("the ledger", () => {
     const spend = async (query: string) =>
       ((await (await gateway.fetch(`http://gw/admin/spend?group_by=provider&${query}`)).json()) as { data: Array<{ group: string; requests: number }> }).data;
     const sameDay = await spend(`from=${today}&to=${today}`);
-    expect(sameDay.find((row) => row.group === "claude")?.requests).toBe(2);
+    expect(sameDay.find((row) => row.group === "claude")?.requests).toBe(4);
     expect(await spend(`from=${today}&to=${Date.now() - 86_400_000}`)).toEqual([]);
   });
 });

@@ -19,6 +19,7 @@ const tierSchema = z.object({
   input: price.optional(),
   cached_input: price.optional(),
   cache_write: price.optional(),
+  cache_write_1h: price.optional(),
   output: price.optional(),
 });
 
@@ -30,6 +31,7 @@ const entrySchema = z.object({
   output: price,
   cached_input: price.optional(),
   cache_write: price.optional(),
+  cache_write_1h: price.optional(),
   context_window: z.number().int().positive().optional(),
   max_output_tokens: z.number().int().positive().optional(),
   tiers: z.array(tierSchema).optional(),

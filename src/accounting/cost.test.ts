@@ -12,11 +12,13 @@ function price(providerType: string, model: string): PriceEntry {
   return quote.price;
 }
 
-function usage(input: number, output: number, extra: { cacheRead?: number; cacheWrite?: number; reasoning?: number } = {}): Usage {
-  return {
+function usage(input: number, output: number, extra: { cacheRead?: number; cacheWrite?: number; cacheWrite1h?: number; reasoning?: number } = {}): Usage {
+  const result: Usage = {
     input: { total: input, cacheRead: extra.cacheRead ?? 0, cacheWrite: extra.cacheWrite ?? 0 },
     output: { total: output, reasoning: extra.reasoning ?? 0 },
   };
+  if (extra.cacheWrite1h !== undefined) result.input.cacheWrite1h = extra.cacheWrite1h;
+  return result;
 }
 
 describe("computeCost", () => {
@@ -28,6 +30,21 @@ describe("computeCost", () => {
   it("Anthropic cache read and write: claude-sonnet-4-5", () => {
     // 2000 × 3 + 6000 × 0.30 + 2000 × 3.75 + 500 × 15 = 6000 + 1800 + 7500 + 7500 = 22800 µ$
     expect(computeCost(usage(10_000, 500, { cacheRead: 6000, cacheWrite: 2000 }), price("anthropic", "claude-sonnet-4-5"))).toBe(0.0228);
+  });
+
+  it("Anthropic one-hour cache writes bill at their own rate: claude-sonnet-4-5", () => {
+    // 2000 × 3 + 1000 × 3.75 (5-minute) + 1000 × 6.00 (one-hour) + 500 × 15 = 6000 + 3750 + 6000 + 7500 = 23250 µ$
+    expect(computeCost(usage(4000, 500, { cacheWrite: 2000, cacheWrite1h: 1000 }), price("anthropic", "claude-sonnet-4-5"))).toBe(0.02325);
+    // Without the split the same writes bill at the 5-minute rate: 6000 + 7500 + 7500 = 21000 µ$
+    expect(computeCost(usage(4000, 500, { cacheWrite: 2000 }), price("anthropic", "claude-sonnet-4-5"))).toBe(0.021);
+  });
+
+  it("one-hour writes fall back to twice the input price, and never exceed the writes they split", () => {
+    const flat: PriceEntry = { input: 1, output: 2, cache_write: 1.25 };
+    // 1000 × 1.25 + 1000 × 2 = 3250 µ$
+    expect(computeCost(usage(2000, 0, { cacheWrite: 2000, cacheWrite1h: 1000 }), flat)).toBe(0.00325);
+    // A split larger than the writes counts as all of them: 2000 × 2 = 4000 µ$
+    expect(computeCost(usage(2000, 0, { cacheWrite: 2000, cacheWrite1h: 5000 }), flat)).toBe(0.004);
   });
 
   it("Gemini cached content and thoughts: gemini-2.5-flash, thoughts counted once inside output", () => {
@@ -61,13 +78,13 @@ describe("computeCost", () => {
         { above_input_tokens: 100, input: 2 },
       ],
     };
-    expect(effectivePrice(p, 100)).toEqual({ input: 1, cached_input: 0.1, cache_write: 1.5, output: 2 });
-    expect(effectivePrice(p, 101)).toEqual({ input: 2, cached_input: 0.1, cache_write: 1.5, output: 2 });
-    expect(effectivePrice(p, 1001)).toEqual({ input: 3, cached_input: 0.1, cache_write: 1.5, output: 4 });
+    expect(effectivePrice(p, 100)).toEqual({ input: 1, cached_input: 0.1, cache_write: 1.5, cache_write_1h: 2, output: 2 });
+    expect(effectivePrice(p, 101)).toEqual({ input: 2, cached_input: 0.1, cache_write: 1.5, cache_write_1h: 4, output: 2 });
+    expect(effectivePrice(p, 1001)).toEqual({ input: 3, cached_input: 0.1, cache_write: 1.5, cache_write_1h: 6, output: 4 });
   });
 
-  it("cache prices fall back to the input price when not listed", () => {
-    expect(effectivePrice({ input: 2, output: 8 }, 10)).toEqual({ input: 2, cached_input: 2, cache_write: 2, output: 8 });
+  it("cache prices fall back to the input price when not listed (one-hour writes to twice it)", () => {
+    expect(effectivePrice({ input: 2, output: 8 }, 10)).toEqual({ input: 2, cached_input: 2, cache_write: 2, cache_write_1h: 4, output: 8 });
   });
 
   it("has no float drift", () => {
@@ -87,10 +104,17 @@ describe("computeCost", () => {
 
 describe("worstCaseCost", () => {
   it("charges every prompt token at the dearer of input and cache write, plus all output", () => {
-    // 1000 × 3.75 + 500 × 15 = 11250 µ$
-    expect(worstCaseCost(1000, 500, price("anthropic", "claude-sonnet-4-5"))).toBe(0.01125);
+    // 1000 × 3.75 + 500 × 15 = 11250 µ$ (an override without a one-hour price)
+    expect(worstCaseCost(1000, 500, { input: 3, output: 15, cached_input: 0.3, cache_write: 3.75 })).toBe(0.01125);
     // gpt-4o: no cache-write price → input: 1000 × 2.5 + 500 × 10 = 7500 µ$
     expect(worstCaseCost(1000, 500, price("openai", "gpt-4o"))).toBe(0.0075);
+  });
+
+  it("counts the one-hour write rate where the price lists one", () => {
+    // claude-sonnet-4-5 lists 6.00 for one-hour writes: 1000 × 6 + 500 × 15 = 13500 µ$
+    expect(worstCaseCost(1000, 500, price("anthropic", "claude-sonnet-4-5"))).toBe(0.0135);
+    // Not listed (an override without it): the fallback does not inflate the bound: 1000 × 1.25 = 1250 µ$
+    expect(worstCaseCost(1000, 0, { input: 1, output: 2, cache_write: 1.25 })).toBe(0.00125);
   });
 });
 

@@ -18,13 +18,15 @@ export interface EffectivePrice {
   input: number;
   cached_input: number;
   cache_write: number;
+  cache_write_1h: number;
   output: number;
 }
 
 /**
  * The rates for a request with `inputTokens` of prompt: the highest tier whose
  * `above_input_tokens` is exceeded overrides the base fields it defines; cache
- * prices missing after that fall back to the (tiered) input price.
+ * prices missing after that fall back to the (tiered) input price, one-hour
+ * writes to twice it (Anthropic's rule; no other provider reports them).
  */
 export function effectivePrice(price: PriceEntry, inputTokens: number): EffectivePrice {
   let tier: PriceTier | undefined;
@@ -36,6 +38,7 @@ export function effectivePrice(price: PriceEntry, inputTokens: number): Effectiv
     input,
     cached_input: tier?.cached_input ?? price.cached_input ?? input,
     cache_write: tier?.cache_write ?? price.cache_write ?? input,
+    cache_write_1h: tier?.cache_write_1h ?? price.cache_write_1h ?? input * 2,
     output: tier?.output ?? price.output,
   };
 }
@@ -43,33 +46,38 @@ export function effectivePrice(price: PriceEntry, inputTokens: number): Effectiv
 /**
  * USD cost of one request. Uncached input = input.total − cacheRead −
  * cacheWrite (clamped at 0 if a provider over-reports cache tokens; the cache
- * counts are still charged). Reasoning tokens are inside output.total and are
- * charged once.
+ * counts are still charged); of the writes, the one-hour ones at their own
+ * rate. Reasoning tokens are inside output.total and are charged once.
  */
 export function computeCost(usage: Usage, price: PriceEntry): number {
   const total = tokens(usage.input.total);
   const cacheRead = tokens(usage.input.cacheRead);
   const cacheWrite = tokens(usage.input.cacheWrite);
+  const cacheWrite1h = Math.min(cacheWrite, tokens(usage.input.cacheWrite1h ?? 0));
   const uncached = Math.max(0, total - cacheRead - cacheWrite);
   const rate = effectivePrice(price, total);
   const pico =
     BigInt(uncached) * picoPerToken(rate.input) +
     BigInt(cacheRead) * picoPerToken(rate.cached_input) +
-    BigInt(cacheWrite) * picoPerToken(rate.cache_write) +
+    BigInt(cacheWrite - cacheWrite1h) * picoPerToken(rate.cache_write) +
+    BigInt(cacheWrite1h) * picoPerToken(rate.cache_write_1h) +
     BigInt(tokens(usage.output.total)) * picoPerToken(rate.output);
   return Number(pico) / PICO_PER_USD;
 }
 
 /**
  * Upper bound for a budget reservation before the request runs: every prompt
- * token at the dearer of the input and cache-write rates (a cache write may
- * cost more than plain input), the tier picked by `promptTokens`, and the full
+ * token at the dearest of the input and cache-write rates (a cache write may
+ * cost more than plain input; the one-hour rate counts where the price lists
+ * one, as Anthropic's do), the tier picked by `promptTokens`, and the full
  * `maxOutputTokens`. Only as good as the prompt estimate it is given.
  */
 export function worstCaseCost(promptTokens: number, maxOutputTokens: number, price: PriceEntry): number {
   const rate = effectivePrice(price, tokens(promptTokens));
+  const listsHourWrites = price.cache_write_1h !== undefined || price.tiers?.some((tier) => tier.cache_write_1h !== undefined);
+  const dearestInput = Math.max(rate.input, rate.cache_write, listsHourWrites ? rate.cache_write_1h : 0);
   const pico =
-    BigInt(tokens(promptTokens)) * picoPerToken(Math.max(rate.input, rate.cache_write)) +
+    BigInt(tokens(promptTokens)) * picoPerToken(dearestInput) +
     BigInt(tokens(maxOutputTokens)) * picoPerToken(rate.output);
   return Number(pico) / PICO_PER_USD;
 }

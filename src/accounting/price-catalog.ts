@@ -143,6 +143,7 @@ function pricesOf(entry: CatalogEntry): PriceEntry {
   const price: PriceEntry = { input: entry.input, output: entry.output };
   if (entry.cached_input !== undefined) price.cached_input = entry.cached_input;
   if (entry.cache_write !== undefined) price.cache_write = entry.cache_write;
+  if (entry.cache_write_1h !== undefined) price.cache_write_1h = entry.cache_write_1h;
   if (entry.tiers?.length) price.tiers = entry.tiers.map((tier) => Object.freeze({ ...tier }));
   return Object.freeze(price);
 }
@@ -153,7 +154,9 @@ function hashOverrides(overrides: PriceOverrides): string {
     .sort()
     .map((key) => {
       const o = overrides[key]!;
-      return [key, o.input, o.output, o.cached_input ?? null, o.cache_write ?? null];
+      const fields = [key, o.input, o.output, o.cached_input ?? null, o.cache_write ?? null];
+      // Appended only when set, so configs without it keep the version they had.
+      return o.cache_write_1h === undefined ? fields : [...fields, o.cache_write_1h];
     });
   return createHash("sha256").update(JSON.stringify(canonical)).digest("hex").slice(0, 8);
 }

@@ -9,6 +9,7 @@ export interface PriceTier {
   input?: number;
   cached_input?: number;
   cache_write?: number;
+  cache_write_1h?: number;
   output?: number;
 }
 
@@ -22,6 +23,8 @@ export interface PriceEntry {
   cached_input?: number;
   /** Cache writes, where billed separately from input. */
   cache_write?: number;
+  /** One-hour cache writes (Anthropic); missing: twice `input`, Anthropic's rule. */
+  cache_write_1h?: number;
   tiers?: PriceTier[];
 }
 
@@ -31,6 +34,7 @@ export interface PriceOverride {
   output: number;
   cached_input?: number;
   cache_write?: number;
+  cache_write_1h?: number;
 }
 
 /** The config's `pricing:` map, keyed `provider/model`. */

@@ -81,6 +81,8 @@ export const priceSchema = z.strictObject({
   output: z.number().nonnegative(),
   cached_input: z.number().nonnegative().optional(),
   cache_write: z.number().nonnegative().optional(),
+  /** One-hour cache writes (Anthropic's `ttl: "1h"`); default twice `input`. */
+  cache_write_1h: z.number().nonnegative().optional(),
 });
 
 export const tagRuleSchema = z.strictObject({

@@ -37,7 +37,20 @@ describe("an upstream's usage with a count that is not one is unreadable (the ga
     for (const value of NOT_COUNTS) {
       expect(usageFromAnthropic({ ...valid, output_tokens: value } as never)).toBeUndefined();
       expect(usageFromAnthropic({ ...valid, output_tokens_details: { thinking_tokens: value } } as never)).toBeUndefined();
+      expect(usageFromAnthropic({ ...valid, cache_creation: { ephemeral_1h_input_tokens: value } } as never)).toBeUndefined();
     }
+  });
+
+  it("Anthropic usage keeps one-hour cache writes apart, when they fit in the writes", () => {
+    const split = (fiveMinutes: number, oneHour: number) => ({
+      input_tokens: 10,
+      output_tokens: 5,
+      cache_creation_input_tokens: fiveMinutes + oneHour,
+      cache_creation: { ephemeral_5m_input_tokens: fiveMinutes, ephemeral_1h_input_tokens: oneHour },
+    });
+    expect(usageFromAnthropic(split(300, 700))?.input).toEqual({ total: 1010, cacheRead: 0, cacheWrite: 1000, cacheWrite1h: 700 });
+    expect(usageFromAnthropic(split(300, 0))?.input).toEqual({ total: 310, cacheRead: 0, cacheWrite: 300 });
+    expect(usageFromAnthropic({ ...split(300, 700), cache_creation_input_tokens: 500 })?.input).toEqual({ total: 510, cacheRead: 0, cacheWrite: 500 });
   });
 
   it("Gemini usage metadata", () => {

@@ -4,7 +4,13 @@
  * Reasoning tokens are a subset of `output.total`.
  */
 export interface Usage {
-  input: { total: number; cacheRead: number; cacheWrite: number };
+  input: {
+    total: number;
+    cacheRead: number;
+    cacheWrite: number;
+    /** Of `cacheWrite`, tokens cached for an hour (Anthropic's `ttl: "1h"`), billed above the 5-minute rate. */
+    cacheWrite1h?: number;
+  };
   output: { total: number; reasoning: number };
 }
 

@@ -4,7 +4,8 @@ import type { AnthropicUsage } from "./wire-types.js";
 /**
  * Canonical usage from Anthropic's. Anthropic's `input_tokens` excludes cache
  * reads and writes, so the canonical input total adds them back (each input
- * token counted once); writes are kept apart because they bill at a premium.
+ * token counted once); writes are kept apart because they bill at a premium,
+ * and one-hour writes apart from those, at a higher one.
  * Undefined when the object carries no token counts, or a count that is not
  * one (see `reportedTokens`).
  */
@@ -14,13 +15,18 @@ export function usageFromAnthropic(raw: AnthropicUsage | null | undefined): Usag
   const cacheRead = reportedTokens(raw.cache_read_input_tokens);
   const cacheWrite = reportedTokens(raw.cache_creation_input_tokens);
   const output = reportedTokens(raw.output_tokens);
+  const creation = raw.cache_creation;
+  const cacheWrite1h = reportedTokens(creation !== null && typeof creation === "object" ? creation.ephemeral_1h_input_tokens : undefined);
   const details = raw.output_tokens_details;
   const thinking = reportedTokens(details !== null && typeof details === "object" ? details.thinking_tokens : undefined);
-  if (Math.min(input, cacheRead, cacheWrite, output, thinking) < 0) return undefined;
-  return {
+  if (Math.min(input, cacheRead, cacheWrite, cacheWrite1h, output, thinking) < 0) return undefined;
+  const usage: Usage = {
     input: { total: input + cacheRead + cacheWrite, cacheRead, cacheWrite },
     output: { total: output, reasoning: thinking },
   };
+  // A split larger than the total it splits is not believed: the writes bill at the 5-minute rate.
+  if (cacheWrite1h > 0 && cacheWrite1h <= cacheWrite) usage.input.cacheWrite1h = cacheWrite1h;
+  return usage;
 }
 
 /**

@@ -117,6 +117,8 @@ export const usageSchema = z.object({
   output_tokens: count,
   cache_creation_input_tokens: count,
   cache_read_input_tokens: count,
+  /** Of `cache_creation_input_tokens`, by cache lifetime. */
+  cache_creation: z.object({ ephemeral_5m_input_tokens: count, ephemeral_1h_input_tokens: count }).nullish(),
   output_tokens_details: z.object({ thinking_tokens: count }).nullish(),
 });
 export type AnthropicUsage = z.infer<typeof usageSchema>;
