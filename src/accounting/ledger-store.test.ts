@@ -68,6 +68,21 @@ describe.each(stores)("%s ledger store", (_name, open) => {
     await store.close();
   });
 
+  it("pages with before and before_id through rows that share a millisecond, without gaps or repeats", async () => {
+    const store = await open();
+    const rows = ["a-1", "b-2", "c-3", "d-4", "e-5", "f-6", "g-7"].map((id, i) => ledgerRow({ id, ts: i < 5 ? DAY1 : DAY1 - 1 }));
+    await store.insert(rows);
+    const seen: string[] = [];
+    let page = await store.recent({ limit: 2 });
+    while (page.length > 0) {
+      seen.push(...page.map((r) => r.id));
+      const last = page[page.length - 1]!;
+      page = await store.recent({ limit: 2, before: last.ts, beforeId: last.id });
+    }
+    expect(seen).toEqual(["e-5", "d-4", "c-3", "b-2", "a-1", "g-7", "f-6"]);
+    await store.close();
+  });
+
   it("ignores a row whose id already exists (retried batches are safe)", async () => {
     const store = await seeded();
     await store.insert([ROWS[0]!, ledgerRow({ id: "r1", cost_usd: 99 }), ledgerRow({ id: "r6", ts: DAY2 + 3 })]);

@@ -42,6 +42,12 @@ export interface RecentQuery {
   limit?: number;
   /** Only rows with ts < before (epoch ms), for paging back in time. */
   before?: number;
+  /**
+   * With `before`: the id of the previous page's last row, whose ts `before` is. Rows at exactly
+   * `before` with a smaller id then follow too, so pages neither skip nor repeat rows that share
+   * a millisecond (under load, many do).
+   */
+  beforeId?: string;
 }
 
 export interface LedgerStore {

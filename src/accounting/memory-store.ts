@@ -121,8 +121,16 @@ export class MemoryLedgerStore implements LedgerStore {
 
   async recent(query: RecentQuery = {}): Promise<LedgerRow[]> {
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
+    const beforeId = query.beforeId ?? "";
     const rows: LedgerRow[] = [];
-    for (let i = 0; i < this.rows.size; i++) if (this.rows.ts(i) < before) rows.push(this.rows.row(i));
+    for (let i = 0; i < this.rows.size; i++) {
+      const ts = this.rows.ts(i);
+      if (ts < before) rows.push(this.rows.row(i));
+      else if (ts === before && beforeId !== "") {
+        const row = this.rows.row(i);
+        if (row.id < beforeId) rows.push(row);
+      }
+    }
     return rows.sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, recentLimit(query.limit));
   }
 

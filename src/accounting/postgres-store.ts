@@ -96,7 +96,7 @@ function spendSql(expression: string): string {
 }
 
 // Ids sort bytewise (COLLATE "C") as in SQLite, whatever the database's collation.
-const RECENT_SQL = `SELECT ${COLUMNS.join(", ")} FROM ledger WHERE ts < $1 ORDER BY ts DESC, id COLLATE "C" DESC LIMIT $2`;
+const RECENT_SQL = `SELECT ${COLUMNS.join(", ")} FROM ledger WHERE ts <= $1 AND (ts < $1 OR id COLLATE "C" < $3) ORDER BY ts DESC, id COLLATE "C" DESC LIMIT $2`;
 
 export interface PostgresLedgerStoreOptions {
   /** Whether `close()` ends the pool (true when the store opened it; false for a pool shared with other stores). */
@@ -126,7 +126,7 @@ export class PostgresLedgerStore implements LedgerStore {
 
   async recent(query: RecentQuery = {}): Promise<LedgerRow[]> {
     this.ready();
-    const { rows } = await this.pool.query<Record<string, unknown>>(RECENT_SQL, [timeBound(query.before, Number.MAX_SAFE_INTEGER), recentLimit(query.limit)]);
+    const { rows } = await this.pool.query<Record<string, unknown>>(RECENT_SQL, [timeBound(query.before, Number.MAX_SAFE_INTEGER), recentLimit(query.limit), pgText(query.beforeId ?? "")]);
     return rows.map(fromSql);
   }
 

@@ -50,7 +50,7 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async recent(query: RecentQuery = {}): Promise<LedgerRow[]> {
-    const raw = this.ready().recent.all(query.before ?? Number.MAX_SAFE_INTEGER, recentLimit(query.limit));
+    const raw = this.ready().recent.all({ before: query.before ?? Number.MAX_SAFE_INTEGER, beforeId: query.beforeId ?? "", limit: recentLimit(query.limit) });
     return raw.map((row) => fromSql(row as Record<string, unknown>));
   }
 
@@ -91,7 +91,7 @@ export class SqliteLedgerStore implements LedgerStore {
         for (const row of rows) added += insert.run(...toSql(row)).changes;
         return added;
       }),
-      recent: this.db.prepare(`SELECT ${COLUMNS.join(", ")} FROM ledger WHERE ts < ? ORDER BY ts DESC, id DESC LIMIT ?`),
+      recent: this.db.prepare(`SELECT ${COLUMNS.join(", ")} FROM ledger WHERE ts <= @before AND (ts < @before OR id < @beforeId) ORDER BY ts DESC, id DESC LIMIT @limit`),
       spend,
     };
   }

@@ -19,7 +19,10 @@ const modelPattern = z.string({ error: "expected a string" })
 const positiveInt = z.number({ error: "expected a positive integer" })
   .int("expected a positive integer").positive("expected a positive integer");
 
-const budgetUsd = z.number({ error: "expected a number ≥ 0 (USD)" }).nonnegative("expected a number ≥ 0 (USD)");
+/** Budgets are counted in integer micro-USD, exact below 2^53 (≈ $9 billion). */
+const MAX_BUDGET_USD = 1_000_000_000;
+const BUDGET_EXPECTED = `expected a number from 0 to ${MAX_BUDGET_USD} (USD)`;
+const budgetUsd = z.number({ error: BUDGET_EXPECTED }).nonnegative(BUDGET_EXPECTED).max(MAX_BUDGET_USD, BUDGET_EXPECTED);
 
 const budgetPeriod = z.enum(BUDGET_PERIODS, { error: `expected one of ${BUDGET_PERIODS.map((p) => `"${p}"`).join(", ")}` });
 

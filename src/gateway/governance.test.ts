@@ -196,6 +196,22 @@ describe("Governance", () => {
     await expect(governance.admit(total, REQUEST, REACH, "req_3")).rejects.toMatchObject({ code: "budget_exceeded", retryAfterSeconds: undefined });
   });
 
+  it("refuses an absurd max_tokens as over budget (429), not with a 500 from micro-USD past 2^53", async () => {
+    const state = new MemoryStateStore();
+    const governance = governanceOf(state);
+    const huge = { ...(REQUEST as object), maxOutputTokens: 1e16 } as never;
+    await expect(governance.admit({ ...BUDGETED, rpm: null, tpm: null }, huge, REACH, "req_1")).rejects.toMatchObject({ status: 429, code: "budget_exceeded" });
+    expect(await state.budgetUsage(BUDGETED.id, "total")).toEqual({ spentMicros: 0, reservedMicros: 0 });
+  });
+
+  it("serves a key whose stored budget is past what micro-USD count exactly (made before the admin API's bound)", async () => {
+    const state = new MemoryStateStore();
+    const admission = await governanceOf(state).admit({ ...BUDGETED, budget_usd: 1e12, rpm: null, tpm: null }, REQUEST, REACH, "req_1");
+    admission.settle(1e11, 10);
+    await turn();
+    expect(await state.budgetUsage(BUDGETED.id, "total")).toEqual({ spentMicros: Number.MAX_SAFE_INTEGER, reservedMicros: 0 });
+  });
+
   it("refuses an unpriced deployment for a budgeted key before any limit is taken", async () => {
     const state = new MemoryStateStore();
     const governance = governanceOf(state);

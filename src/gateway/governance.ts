@@ -17,11 +17,18 @@ import type { Deployment } from "../router/plan.js";
 import { periodEnd, periodKey } from "../state/budget-period.js";
 import type { BudgetReservation, RateDecision, StateStore } from "../state/state-store.js";
 import { StateUnavailableError } from "../state/state-unavailable.js";
+import type { BudgetSeeds } from "./budget-seeds.js";
 import type { Pricing } from "./pricing.js";
 
 /** Output assumed when neither the request nor the catalog bounds it. */
 const DEFAULT_WORST_CASE_OUTPUT_TOKENS = 16_384;
 const MICROS = 1_000_000;
+/**
+ * Micro-USD are exact integers only below 2^53 (≈ $9 billion), and the stores refuse others: a
+ * larger budget or worst case (a client's absurd max_tokens) is held at this bound, where no
+ * budget the admin API accepts can fit it.
+ */
+const MAX_MICROS = Number.MAX_SAFE_INTEGER;
 /** Headroom on a tokenizer count: other vendors' tokenizers count up to ~20 % more. */
 const TOKENIZER_MARGIN = 1.25;
 /** An image costs at most this many tokens at any provider we price (a short URL says nothing of its size). */
@@ -48,7 +55,7 @@ const ignoreRefusal = (): undefined => undefined;
 
 /** Whole micro-USD; a cost that is not a finite positive number releases the reservation rather than leave it held. */
 function costMicros(costUsd: number | null): number {
-  return costUsd !== null && Number.isFinite(costUsd) && costUsd > 0 ? Math.round(costUsd * MICROS) : 0;
+  return costUsd !== null && Number.isFinite(costUsd) && costUsd > 0 ? Math.min(MAX_MICROS, Math.round(costUsd * MICROS)) : 0;
 }
 
 /** A prompt-token bound that costs nothing to compute: bytes of the content, plus framing. */
@@ -141,6 +148,8 @@ export class Governance {
     private readonly pricing: Pricing,
     private readonly audit: AuditStore,
     private readonly now: () => number = Date.now,
+    /** Brings a key's spend so far this period from the ledger into the state, before its first reservation. */
+    private readonly seeds?: BudgetSeeds,
   ) {}
 
   /**
@@ -165,6 +174,8 @@ export class Governance {
     assertRequestAllowed(key, request);
     const now = this.now();
     const budget = key.budget_usd !== null ? this.budgetAsk(key, request, reachable(), now) : undefined;
+    const seeding = budget && this.seeds?.ensure(key, key.budget_period ?? "total", budget.period);
+    if (seeding) await seeding;
     // Asked together: with Redis state that is one round trip (≈ 40–100 µs each). checkTokens
     // only reads; the request limit's refusal wins over the tokens limit's. The budget is asked
     // alongside too, unless the key's last admission here left it near a rate limit: a request
@@ -215,7 +226,7 @@ export class Governance {
     const bound = promptUpperBound(request);
     return {
       period: periodKey(key.budget_period ?? "total", now),
-      limit: Math.round((key.budget_usd ?? 0) * MICROS),
+      limit: Math.min(MAX_MICROS, Math.round((key.budget_usd ?? 0) * MICROS)),
       plan,
       bound,
       micros: this.worstCaseMicros(key, request, plan, bound),
@@ -265,6 +276,6 @@ export class Governance {
       // The prompt is billed once, the output once per choice.
       worst = Math.max(worst, worstCaseCost(promptTokens, outputCap * (request.choices ?? 1), quote.price));
     }
-    return Math.ceil(worst * MICROS);
+    return Math.min(MAX_MICROS, Math.ceil(worst * MICROS));
   }
 }

@@ -34,9 +34,18 @@ export async function spendReport(runtime: Runtime, groupBy: string, from?: numb
   return runtime.stores.ledger.spend({ groupBy: groupBy as SpendGroupBy, from, to });
 }
 
-export async function recentRequests(runtime: Runtime, limit?: number, before?: number): Promise<LedgerRow[]> {
+/** `beforeId`: the previous page's last row, whose ts `before` is (see RecentQuery). */
+export async function recentRequests(runtime: Runtime, limit?: number, before?: number, beforeId?: string): Promise<LedgerRow[]> {
   await runtime.ledger.flush();
-  return runtime.stores.ledger.recent({ limit, before });
+  return runtime.stores.ledger.recent({ limit, before, beforeId });
+}
+
+/** `before_id` names a row (request ids: letters, digits, `._:-`) and only continues a page that `before` ends. */
+export function parseBeforeId(value: string | null, before: number | undefined): string | undefined {
+  if (value === null || value === "") return undefined;
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(value)) throw new GatewayError("bad_request", "Invalid 'before_id': expected the id of a ledger row", { param: "before_id" });
+  if (before === undefined) throw new GatewayError("bad_request", "'before_id' needs 'before': the ts of the row it names", { param: "before" });
+  return value;
 }
 
 export async function savingsReport(runtime: Runtime, from?: number, to?: number, markupPercents?: number[]): Promise<SavingsReport> {

@@ -21,7 +21,7 @@ import type { StateStore } from "./state-store.js";
 import { StateUnavailableError } from "./state-unavailable.js";
 
 type Operation = Exclude<keyof StateStore, "close">;
-const OPERATIONS: readonly Operation[] = ["reserveBudget", "settleBudget", "budgetUsage", "takeRequest", "checkTokens", "addTokens"];
+const OPERATIONS: readonly Operation[] = ["reserveBudget", "settleBudget", "raiseSpent", "budgetUsage", "takeRequest", "checkTokens", "addTokens"];
 /** Calls no request waits on: they travel with the next call (SETTLE_DELAY_MS). */
 const SETTLES: readonly Operation[] = ["settleBudget", "addTokens"];
 
@@ -151,6 +151,9 @@ export class IpcStateStore implements StateStore {
   }
   settleBudget(...args: Parameters<StateStore["settleBudget"]>) {
     return this.call<void>("settleBudget", args);
+  }
+  raiseSpent(...args: Parameters<StateStore["raiseSpent"]>) {
+    return this.call<void>("raiseSpent", args);
   }
   budgetUsage(...args: Parameters<StateStore["budgetUsage"]>) {
     return this.call<Awaited<ReturnType<StateStore["budgetUsage"]>>>("budgetUsage", args);

@@ -62,6 +62,12 @@ export class MemoryStateStore implements StateStore {
     entry.spent += actualMicros;
   }
 
+  async raiseSpent(scope: string, period: string, spentMicros: number): Promise<void> {
+    assertMicros("spentMicros", spentMicros);
+    const entry = this.budgetEntry(scope, period);
+    entry.spent = Math.max(entry.spent, spentMicros);
+  }
+
   async budgetUsage(scope: string, period: string): Promise<BudgetUsage> {
     assertScope(scope);
     assertPeriod(period);

@@ -30,6 +30,14 @@ if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1
 `);
 
+/** KEYS[1] budget hash; ARGV spent floor, ttl ms. Spent only ever grows. */
+export const raiseSpentScript = new LuaScript(`
+local spent = tonumber(redis.call('HGET', KEYS[1], 'spent') or '0')
+if spent < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'spent', ARGV[1]) end
+if tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+`);
+
 /**
  * GCRA step. KEYS[1] TAT (epoch µs); ARGV now µs, interval µs, tolerance µs
  * → {admitted, tat as string}. The TAT expires once it is in the past (= full quota).
@@ -95,6 +103,7 @@ return 1
 export const allScripts: readonly LuaScript[] = [
   reserveBudgetScript,
   settleBudgetScript,
+  raiseSpentScript,
   takeRequestScript,
   checkTokensScript,
   addTokensScript,

@@ -21,6 +21,7 @@ import {
   addTokensScript,
   allScripts,
   checkTokensScript,
+  raiseSpentScript,
   reserveBudgetScript,
   settleBudgetScript,
   takeRequestScript,
@@ -112,6 +113,11 @@ export class RedisStateStore implements StateStore {
       if (!(error instanceof StateUnavailableError)) throw error;
       this.retry.keep({ op: "settleBudget", scope, period, reservedMicros, actualMicros });
     }
+  }
+
+  async raiseSpent(scope: string, period: string, spentMicros: number): Promise<void> {
+    assertMicros("spentMicros", spentMicros);
+    await this.run(raiseSpentScript, this.budgetKey(scope, period), [spentMicros, this.budgetTtlMs(period)]);
   }
 
   async budgetUsage(scope: string, period: string): Promise<BudgetUsage> {

@@ -73,6 +73,17 @@ function stateStoreContract(name: string, open: () => Promise<StorePair>, skip =
         expect(await a.budgetUsage("k", "2026-11")).toEqual({ spentMicros: 650, reservedMicros: 0 });
       });
 
+      it("raiseSpent lifts the spend to a floor and never lowers it, so repeating it counts nothing twice", async () => {
+        await a.reserveBudget("k", "2026-11", 300, 1_000);
+        await a.raiseSpent("k", "2026-11", 600);
+        await b.raiseSpent("k", "2026-11", 600);
+        expect(await a.budgetUsage("k", "2026-11")).toEqual({ spentMicros: 600, reservedMicros: 300 });
+        expect(await b.reserveBudget("k", "2026-11", 101, 1_000)).toMatchObject({ ok: false });
+        await a.settleBudget("k", "2026-11", 300, 250);
+        await b.raiseSpent("k", "2026-11", 700);
+        expect(await a.budgetUsage("k", "2026-11")).toEqual({ spentMicros: 850, reservedMicros: 0 });
+      });
+
       it("keeps scopes and periods apart", async () => {
         await a.reserveBudget("key-1", "2026-11-28", 100, 1_000);
         await a.settleBudget("key-1", "2026-11-28", 100, 100);

@@ -58,6 +58,13 @@ export interface StateStore {
   budgetUsage(scope: string, period: string): Promise<BudgetUsage>;
 
   /**
+   * Raises the period's settled spend to at least `spentMicros` (what the ledger counted, when
+   * this store may have started after the period did); never lowers it, so asking twice, or
+   * from several instances, counts nothing twice.
+   */
+  raiseSpent(scope: string, period: string, spentMicros: number): Promise<void>;
+
+  /**
    * Admits one request against a per-minute request limit (GCRA: a burst of up
    * to the limit, refilled continuously at limit per 60 s). Denials change nothing.
    */

@@ -1,0 +1,94 @@
+/**
+ * Budget state starts from the ledger. The state store counts a period's spend only since it
+ * started (`memory://` forgets it on every restart; Redis may lose it), while the ledger keeps
+ * every request. Before a key's first reservation of a period in this process, the period's
+ * spend in the state is raised to what the ledger counted for the key, so a restart never
+ * hands a key its budget again. Raising never lowers, so instances and workers that all do
+ * it count nothing twice.
+ */
+import type { SpendRow } from "../accounting/ledger-store.js";
+import type { VirtualKey } from "../auth/virtual-key.js";
+import { periodStart, type BudgetPeriod } from "../state/budget-period.js";
+import type { StateStore } from "../state/state-store.js";
+
+/** Spend per key since `from` (epoch ms; undefined = all time), this process's queued rows included. */
+export type LedgerSpendByKey = (from: number | undefined) => Promise<SpendRow[]>;
+
+/** Keys first used within this long share one ledger query (a restart brings many at once). */
+const LEDGER_REUSE_MS = 5_000;
+/** A ledger that does not answer in this long leaves the key unseeded for now (tried again next request). */
+const SEED_TIMEOUT_MS = 2_000;
+const MICROS = 1_000_000;
+
+export class BudgetSeeds {
+  /** Key id → the period key it was seeded for. */
+  private readonly seeded = new Map<string, string>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Period key → the ledger's spend per key (micro-USD) and when it was asked. */
+  private readonly ledgerTotals = new Map<string, { askedAt: number; totals: Promise<Map<string, number>> }>();
+
+  constructor(
+    private readonly state: StateStore,
+    private readonly ledgerSpend: LedgerSpendByKey,
+    /** When this process's state began: keys made after it, and unchanged since, have all their spend in the state. */
+    private readonly startedAt: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Undefined when the key's period is seeded already (every request after the first); else a
+   * promise that settles once it is, or once the ledger has had its chance. Never rejects: a
+   * ledger that cannot answer must not refuse requests, and the seed is tried again.
+   */
+  ensure(key: VirtualKey, budgetPeriod: BudgetPeriod, period: string): Promise<void> | undefined {
+    if (this.seeded.get(key.id) === period) return undefined;
+    if (key.created_at >= this.startedAt && key.updated_at === key.created_at) {
+      this.seeded.set(key.id, period);
+      return undefined;
+    }
+    const flightKey = `${key.id}:${period}`;
+    let flight = this.inFlight.get(flightKey);
+    if (!flight) {
+      const seed = this.seed(key.id, budgetPeriod, period).then(
+        () => void this.seeded.set(key.id, period),
+        () => undefined,
+      );
+      flight = withTimeout(seed, SEED_TIMEOUT_MS).finally(() => this.inFlight.delete(flightKey));
+      this.inFlight.set(flightKey, flight);
+    }
+    return flight;
+  }
+
+  private async seed(keyId: string, budgetPeriod: BudgetPeriod, period: string): Promise<void> {
+    const spent = (await this.totalsFor(budgetPeriod, period)).get(keyId) ?? 0;
+    if (spent > 0) await this.state.raiseSpent(keyId, period, spent);
+  }
+
+  private totalsFor(budgetPeriod: BudgetPeriod, period: string): Promise<Map<string, number>> {
+    const now = this.now();
+    const cached = this.ledgerTotals.get(period);
+    if (cached && now - cached.askedAt < LEDGER_REUSE_MS) return cached.totals;
+    for (const [stale, entry] of this.ledgerTotals) if (now - entry.askedAt >= LEDGER_REUSE_MS) this.ledgerTotals.delete(stale);
+    const from = budgetPeriod === "total" ? undefined : periodStart(budgetPeriod, now);
+    const totals = this.ledgerSpend(from).then((rows) => {
+      const byKey = new Map<string, number>();
+      for (const row of rows) if (row.group !== null && row.cost_usd > 0) byKey.set(row.group, Math.min(Number.MAX_SAFE_INTEGER, Math.round(row.cost_usd * MICROS)));
+      return byKey;
+    });
+    // A failed query is not kept: the next key's first request asks again.
+    totals.catch(() => this.ledgerTotals.get(period)?.totals === totals && this.ledgerTotals.delete(period));
+    this.ledgerTotals.set(period, { askedAt: now, totals });
+    return totals;
+  }
+}
+
+function withTimeout(work: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    void work.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
