@@ -107,3 +107,33 @@ it("a closed gateway says so: calls reject with gateway_closed and HTTP gets a 5
   expect(reply.status).toBe(503);
   expect(await reply.json()).toMatchObject({ error: { code: "gateway_closed", message: "The gateway is closed" } });
 });
+
+it("close() lets calls in flight finish and keeps their ledger rows (chat, stream, embed, fetch)", async () => {
+  const slow = await startFakeUpstream();
+  slow.handle((request, res) => void setTimeout(() => echoHandler(request, res), 200));
+  const closing = await createGateway({ logger: createLogger("silent"), config: { storage: { url: "memory://" }, providers: { local: { type: "openai-compatible", base_url: slow.baseUrl } } } });
+  const ask = { model: "local/m", messages: [{ role: "user" as const, content: "Hi" }] };
+  const client = new OpenAI({ apiKey: "x", baseURL: "http://switchyard/v1", fetch: closing.fetch, maxRetries: 0 });
+  const streamed = async () => {
+    let text = "";
+    for await (const chunk of closing.stream(ask)) text += chunk.choices[0]?.delta.content ?? "";
+    return text;
+  };
+  const sdkStreamed = async () => {
+    let text = "";
+    for await (const chunk of await client.chat.completions.create({ ...ask, stream: true })) text += chunk.choices[0]?.delta.content ?? "";
+    return text;
+  };
+  const calls = Promise.all([
+    closing.chat(ask).then((reply) => reply.choices[0]!.message.content),
+    streamed(),
+    closing.embed({ model: "local/e", input: "x" }).then((reply) => reply.data.length),
+    client.chat.completions.create(ask).then((reply) => reply.choices[0]!.message.content),
+    sdkStreamed(),
+  ]);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const report = await closing.close();
+  expect(await calls).toEqual(["Hello!", "Hello!", 1, "Hello!", "Hello!"]);
+  expect(report).toEqual({ ledger: { written: 5, saved: 0, dropped: 0 } });
+  await slow.close();
+});

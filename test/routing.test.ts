@@ -248,3 +248,49 @@ describe("provider key rotation", () => {
     expect(primary.requests.filter((r) => String(r.headers.authorization).includes("key-two"))).toHaveLength(4);
   });
 });
+
+describe("OpenRouter-style `models` over HTTP", () => {
+  const send = (body: Record<string, unknown>) =>
+    gateway.fetch("http://gw/v1/chat/completions", { method: "POST", body: JSON.stringify({ messages: [{ role: "user", content: "hi" }], ...body }) });
+
+  it("a list longer than the limit is a 400 on `models`, before any upstream call", async () => {
+    primary.handle(errorJson(500, "boom"));
+    const response = await send({ model: "p/m1", models: Array.from({ length: 200 }, (_, i) => `p/m${i + 2}`) });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { param: string } }).error.param).toBe("models");
+    expect(primary.requests).toHaveLength(0);
+  });
+
+  it("an unknown fallback model is a 404 on `models`, not on `model`", async () => {
+    const response = await send({ model: "smart", models: ["no-such-model"] });
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { param: string } }).error).toMatchObject({ param: "models", code: "model_not_found" });
+  });
+});
+
+describe("a provider whose address is wrong", () => {
+  it("a TLS handshake failure moves to the next deployment at once: retrying cannot help", async () => {
+    const wrong = await createGateway({
+      logger: createLogger("silent"),
+      config: {
+        storage: { url: "memory://" },
+        // https:// to a plain-HTTP server: the handshake fails every time.
+        providers: { tls: { type: "openai-compatible", base_url: primary.baseUrl.replace("http:", "https:"), api_key: "sk-tls-000000000000" }, s: { type: "openai-compatible", base_url: secondary.baseUrl, api_key: "sk-s-000000000000" } },
+        models: { smart: { deployments: [{ provider: "tls", model: "m" }, { provider: "s", model: "m2" }], retries: 2 } },
+        routing: { backoff: { base_ms: 1, max_ms: 5, max_wait_ms: 50 } },
+      },
+    });
+    try {
+      const send = (model: string) => wrong.fetch("http://gw/v1/chat/completions", { method: "POST", body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }) });
+      const failover = await send("smart");
+      expect(failover.status).toBe(200);
+      expect(failover.headers.get("x-switchyard-route")).toBe("tls/m:upstream_error>s/m2:200");
+      const alone = await send("tls/m");
+      expect(alone.status).toBe(502);
+      expect(alone.headers.get("x-switchyard-attempts")).toBe("1");
+      expect(((await alone.json()) as { error: { message: string; code: string } }).error).toMatchObject({ code: "upstream_unreachable", message: expect.stringContaining("check its base_url") });
+    } finally {
+      await wrong.close();
+    }
+  });
+});

@@ -132,6 +132,16 @@ models:
     expect(config.routing.rules[0]).toMatchObject({ from: ["gpt-4"], model: "smart" });
   });
 
+  it("checks a rule's target as requests are routed: a bare provider name is no model; a declared model is", () => {
+    const providers = { up: { type: "openai-compatible", base_url: "http://127.0.0.1:9/v1", models: ["org/served-model"] } };
+    const rule = (model: string) => () => validateConfig({ providers, routing: { rules: [{ tags: ["t"], model }] } });
+    for (const model of ["up", "up/", "constructor/x"]) {
+      expect(problemsOf(rule(model))).toEqual([`routing.rules[0].model: '${model}' is neither an alias nor provider/model of a configured provider`]);
+    }
+    expect(() => rule("up/any-model")()).not.toThrow();
+    expect(() => rule("org/served-model")()).not.toThrow();
+  });
+
   it("enables providers whose key variables are set, plus local Ollama", () => {
     const input = defaultConfigInput({ OPENAI_API_KEY: "sk-1", MISTRAL_API_KEY: "m-1" });
     expect(Object.keys(input.providers!)).toEqual(expect.arrayContaining(["openai", "mistral", "ollama"]));

@@ -67,12 +67,20 @@ function checkReferences(config: SwitchyardConfig): string[] {
       }
     }
   }
+  const declared = new Set(Object.values(config.providers).flatMap((provider) => provider.models ?? []));
   config.routing.rules.forEach((rule, index) => {
-    if (!Object.hasOwn(config.models, rule.model) && !config.providers[rule.model.split("/")[0]!]) {
+    if (!isRoutable(config, rule.model, declared)) {
       problems.push(`routing.rules[${index}].model: '${rule.model}' is neither an alias nor provider/model of a configured provider`);
     }
   });
   return problems;
+}
+
+/** Whether requests for `model` resolve as the router resolves them: an alias, `provider/model`, or a model a provider declares. */
+function isRoutable(config: SwitchyardConfig, model: string, declared: ReadonlySet<string>): boolean {
+  if (Object.hasOwn(config.models, model) || declared.has(model)) return true;
+  const slash = model.indexOf("/");
+  return slash > 0 && slash < model.length - 1 && Object.hasOwn(config.providers, model.slice(0, slash));
 }
 
 /** Validates a config object (from YAML or given to createGateway). */

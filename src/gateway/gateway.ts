@@ -20,15 +20,16 @@ import type { StateStore } from "../state/state-store.js";
 import { completeChat } from "./chat.js";
 import { CHUNK_OBJECTS, streamChat } from "./chat-stream.js";
 import { createEmbeddings } from "./embeddings.js";
+import { InFlightCount } from "./in-flight-count.js";
 import { createFetchAdapter, type FetchFunction } from "./http/fetch-adapter.js";
-import { errorReplyFor, handleAdmin, handleHttp } from "./http/handler.js";
+import { clientRequestId, errorReplyFor, handleAdmin, handleHttp } from "./http/handler.js";
 import type { GatewayHttpRequest, GatewayReply } from "./http/types.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./http/wire-schemas.js";
 import { createLogger } from "./logger.js";
 import { listModels, probeProvider, type ProbeResult } from "./models.js";
 import { recentRequests, savingsReport, spendReport } from "./reports.js";
 import { embeddedMeta } from "./route-request.js";
-import { buildRuntime, closeRuntime, openSharedServices, retireRuntime, type Runtime } from "./runtime.js";
+import { buildRuntime, closeRuntime, openSharedServices, retireReplacedRuntime, type Runtime } from "./runtime.js";
 
 export interface GatewayOptions {
   /** The same object as the YAML file (validated here), or an already validated config. */
@@ -56,15 +57,16 @@ export interface Gateway {
   fetch: FetchFunction;
   /** Serves one framework-free HTTP request (used by the server and `fetch`). */
   handle(request: GatewayHttpRequest): Promise<GatewayReply>;
-  /** An error reply for a request that never reached `handle` (e.g. a body over the limit). */
-  failure(path: string, error: unknown): GatewayReply;
+  /** An error reply for a request that never reached `handle` (e.g. a body over the limit); `headers` give the client's `x-request-id`. */
+  failure(path: string, error: unknown, headers?: GatewayHttpRequest["headers"]): GatewayReply;
   /** Checks that a provider answers and accepts its key. */
   probe(provider: string, timeoutMs: number): Promise<ProbeResult>;
   /** Spend, recent requests and savings from the ledger. */
   reports: {
     spend(groupBy: string, from?: number, to?: number): Promise<SpendRow[]>;
     savings(from?: number, to?: number, markupPercents?: number[]): Promise<SavingsReport>;
-    requests(limit?: number, before?: number): Promise<LedgerRow[]>;
+    /** Newest first; to page on, pass the last row's `ts` and `id` as `before` and `beforeId`. */
+    requests(limit?: number, before?: number, beforeId?: string): Promise<LedgerRow[]>;
   };
   /** Calls an admin route in-process as the master key (the CLI uses it); throws on an error reply. */
   admin(method: string, path: string, body?: unknown): Promise<unknown>;
@@ -80,7 +82,10 @@ export interface Gateway {
   invalidateKey(keyId: string): void;
   /** Providers that are configured but unusable, with the reason. */
   disabledProviders(): Array<{ provider: string; reason: string }>;
-  /** Stops serving and flushes the ledger; every call resolves with the same report once that is done. */
+  /**
+   * Refuses new calls, lets the embedded calls in flight finish (up to `server.shutdown_grace_ms`) so their
+   * ledger rows are kept, and flushes the ledger; every call resolves with the same report once that is done.
+   */
   close(): Promise<GatewayCloseReport>;
 }
 
@@ -107,11 +112,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   shared.current = runtime;
   let closed = false;
   let closing: Promise<GatewayCloseReport> | undefined;
+  const calls = new InFlightCount();
   // Re-read Vault secrets when their TTL expires; a changed value rebuilds the runtime like a reload.
   const vaultRefresh = setInterval(() => {
     void secrets
       .prepare(runtime.config)
-      .then((changed) => (changed ? gateway.reload(runtime.config) : undefined))
+      .then((changed) => (changed ? enqueueReload(() => runtime.config) : undefined))
       .catch((error: Error) => logger.error(`vault refresh failed: ${error.message}`));
   }, initial.secrets.vault_ttl_ms);
   vaultRefresh.unref();
@@ -119,7 +125,44 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const ensureOpen = () => {
     if (closed) throw CLOSED();
   };
-  const handle = (request: GatewayHttpRequest) => (closed ? Promise.resolve(errorReplyFor(request.path, CLOSED(), newRequestId(), runtime.redactor)) : handleHttp(runtime, request));
+  const handle = (request: GatewayHttpRequest) => (closed ? Promise.resolve(errorReplyFor(request.path, CLOSED(), requestIdFor(request.headers), runtime.redactor)) : handleHttp(runtime, request));
+
+  const applyReload = async (input: SwitchyardConfigInput | SwitchyardConfig): Promise<void> => {
+    const audit = shared.stores.audit;
+    let next: Runtime;
+    try {
+      const config = validateConfig(input, "reloaded config");
+      // The loopback-only rule for a gateway without a master key is applied where it binds, at
+      // startup: dropping the key by a reload would open a gateway listening beyond loopback.
+      if (runtime.config.server.master_key && !config.server.master_key) {
+        throw new Error("server.master_key cannot be removed by a reload: restart the gateway to run without one");
+      }
+      if (config.storage.url !== runtime.config.storage.url || config.state.url !== runtime.config.state.url) {
+        logger.warn("storage.url and state.url changes apply after a restart; the running stores are kept");
+      }
+      const serverChanged = changedServerSettings(runtime.config.server, config.server);
+      if (serverChanged.length > 0) logger.warn(`server.${serverChanged.join(", server.")} changes apply after a restart (the listening server keeps its settings)`);
+      await secrets.prepare(config);
+      next = buildRuntime(config, shared, secrets.resolve, runtime);
+    } catch (error) {
+      audit.record({ actor: "system", action: "config.rejected", key_prefix: null, target: null, reason: (error as Error).message.slice(0, 500), status: null, request_id: null });
+      throw error;
+    }
+    const previous = runtime;
+    runtime = next;
+    shared.current = next;
+    audit.record({ actor: "system", action: "config.reloaded", key_prefix: null, target: null, reason: `${next.providers.size} providers, ${next.routes.aliases.size} aliases`, status: null, request_id: null });
+    // Old pools close once the requests that started on them have finished (a retry or failover still sends).
+    void retireReplacedRuntime(previous).catch((error) => logger.error({ err: String(error) }, "closing the previous config's connections failed"));
+  };
+  // Reloads apply one at a time, in the order asked: a slow one (a Vault read) never lands after a
+  // later one. `input` is read at its turn, so a Vault refresh rebuilds the config current by then.
+  let reloads: Promise<void> = Promise.resolve();
+  const enqueueReload = (input: () => SwitchyardConfigInput | SwitchyardConfig): Promise<void> => {
+    const turn = reloads.then(() => applyReload(input()));
+    reloads = turn.catch(() => undefined);
+    return turn;
+  };
 
   const gateway: Gateway = {
     get config() {
@@ -131,34 +174,43 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       const parsed = parseChatRequest(request);
       // A copy when it must change: the caller's object is never modified.
       const body = parsed.stream === true ? { ...parsed, stream: false } : parsed;
+      calls.enter();
       try {
         return (await completeChat(runtime, body, callerSignal(callOptions?.signal), embeddedMeta())).completion;
       } catch (error) {
         throw callerAbortOr(error, callOptions?.signal);
+      } finally {
+        calls.leave();
       }
     },
     async *stream(request, callOptions) {
       ensureOpen();
+      calls.enter();
       // streamChat sends stream: true upstream whatever the request says; the caller's object is not modified.
       try {
         const session = await streamChat(runtime, parseChatRequest(request), callerSignal(callOptions?.signal), embeddedMeta());
         for await (const batch of session.body(CHUNK_OBJECTS)) yield* batch;
       } catch (error) {
         throw callerAbortOr(error, callOptions?.signal);
+      } finally {
+        calls.leave();
       }
     },
     async embed(request, callOptions) {
       ensureOpen();
+      calls.enter();
       try {
         return (await createEmbeddings(runtime, parseEmbeddingsRequest(request), callerSignal(callOptions?.signal), embeddedMeta())).response;
       } catch (error) {
         throw callerAbortOr(error, callOptions?.signal);
+      } finally {
+        calls.leave();
       }
     },
     models: () => listModels(runtime),
-    fetch: createFetchAdapter(handle),
+    fetch: createFetchAdapter(handle, calls),
     handle,
-    failure: (path, error) => errorReplyFor(path, error, newRequestId(), runtime.redactor),
+    failure: (path, error, headers = {}) => errorReplyFor(path, error, requestIdFor(headers), runtime.redactor),
     async probe(name, timeoutMs) {
       const provider = runtime.providers.get(name);
       return provider ? probeProvider(provider, timeoutMs) : { ok: false, detail: "not configured or disabled", models: [] };
@@ -166,7 +218,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     reports: {
       spend: (groupBy, from, to) => spendReport(runtime, groupBy, from, to),
       savings: (from, to, fees) => savingsReport(runtime, from, to, fees),
-      requests: (limit, before) => recentRequests(runtime, limit, before),
+      requests: (limit, before, beforeId) => recentRequests(runtime, limit, before, beforeId),
     },
     async admin(method, path, body) {
       const url = new URL(path, "http://switchyard");
@@ -182,34 +234,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       if (reply.status >= 400) throw new Error(json.error?.message ?? `HTTP ${reply.status}`);
       return json;
     },
-    async reload(input) {
-      const audit = shared.stores.audit;
-      let next: Runtime;
-      try {
-        const config = validateConfig(input, "reloaded config");
-        // The loopback-only rule for a gateway without a master key is applied where it binds, at
-        // startup: dropping the key by a reload would open a gateway listening beyond loopback.
-        if (runtime.config.server.master_key && !config.server.master_key) {
-          throw new Error("server.master_key cannot be removed by a reload: restart the gateway to run without one");
-        }
-        if (config.storage.url !== runtime.config.storage.url || config.state.url !== runtime.config.state.url) {
-          logger.warn("storage.url and state.url changes apply after a restart; the running stores are kept");
-        }
-        const serverChanged = changedServerSettings(runtime.config.server, config.server);
-        if (serverChanged.length > 0) logger.warn(`server.${serverChanged.join(", server.")} changes apply after a restart (the listening server keeps its settings)`);
-        await secrets.prepare(config);
-        next = buildRuntime(config, shared, secrets.resolve, runtime);
-      } catch (error) {
-        audit.record({ actor: "system", action: "config.rejected", key_prefix: null, target: null, reason: (error as Error).message.slice(0, 500), status: null, request_id: null });
-        throw error;
-      }
-      const previous = runtime;
-      runtime = next;
-      shared.current = next;
-      audit.record({ actor: "system", action: "config.reloaded", key_prefix: null, target: null, reason: `${next.providers.size} providers, ${next.routes.aliases.size} aliases`, status: null, request_id: null });
-      // Old pools close once the requests still using them have finished.
-      void retireRuntime(previous).catch((error) => logger.error({ err: String(error) }, "closing the previous config's connections failed"));
-    },
+    reload: (input) => enqueueReload(() => input),
     onKeyChange: (listener) => shared.stores.keys.onChange((key) => listener(key.id)),
     invalidateKey: (keyId) => runtime.authenticator.invalidate(keyId),
     disabledProviders: () => runtime.disabled,
@@ -217,6 +242,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       closed = true;
       closing ??= (async () => {
         clearInterval(vaultRefresh);
+        // Calls already running finish, and record their ledger rows, before the ledger is flushed.
+        if (!(await calls.drained(runtime.config.server.shutdown_grace_ms))) {
+          logger.warn({ inFlight: calls.active }, "close(): calls still running after server.shutdown_grace_ms; their ledger rows will be missing");
+        }
         await closeRuntime(runtime);
         logger.flush?.();
         const { written, saved, dropped } = shared.ledger.stats();
@@ -241,5 +270,8 @@ function changedServerSettings(running: SwitchyardConfig["server"], next: Switch
     (key) => !RELOADED_OR_OVERRIDDEN.has(key) && JSON.stringify(running[key]) !== JSON.stringify(next[key]),
   );
 }
+
+/** The client's own request id when valid, else a new one (README: `x-request-id`). */
+const requestIdFor = (headers: GatewayHttpRequest["headers"]) => clientRequestId(headers) ?? newRequestId();
 
 const CLOSED = () => new GatewayError("upstream_unavailable", "The gateway is closed", { code: "gateway_closed" });

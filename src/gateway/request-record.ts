@@ -35,7 +35,9 @@ export class RequestRecord {
     readonly origin: RequestMeta,
     readonly requestedModel: string,
     readonly stream: boolean,
-  ) {}
+  ) {
+    runtime.users.enter();
+  }
 
   firstToken(): void {
     this.firstTokenAt ??= performance.now();
@@ -78,6 +80,7 @@ export class RequestRecord {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.runtime.users.leave();
     const usage = this.usage ?? emptyUsage();
     const row: LedgerRow = {
       id: this.origin.clientRequestId ? newRequestId() : this.origin.requestId,

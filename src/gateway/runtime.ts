@@ -15,7 +15,9 @@ import type { RouterClock } from "../router/clock.js";
 import { DEFAULT_RETRIES, isConfiguredDeployment, type AliasRoute, type RouteTable } from "../router/plan.js";
 import { Router } from "../router/router.js";
 import type { StateStore } from "../state/state-store.js";
+import { BudgetSeeds } from "./budget-seeds.js";
 import { Governance } from "./governance.js";
+import { InFlightCount } from "./in-flight-count.js";
 import { Metrics } from "./metrics.js";
 import { Pricing } from "./pricing.js";
 import { PromptLog } from "./prompt-log.js";
@@ -33,9 +35,11 @@ export interface SharedServices {
   clock: RouterClock | undefined;
   /** The runtime serving new requests (metrics read it at scrape time). */
   current: Runtime | undefined;
+  /** Budget state seeded from the ledger (kept across reloads: a key is seeded once a period). */
+  budgetSeeds: BudgetSeeds;
 }
 
-export interface Runtime extends Omit<SharedServices, "current" | "clock"> {
+export interface Runtime extends Omit<SharedServices, "current" | "clock" | "budgetSeeds"> {
   config: SwitchyardConfig;
   providers: Map<string, ProviderRuntime>;
   routes: RouteTable;
@@ -50,6 +54,8 @@ export interface Runtime extends Omit<SharedServices, "current" | "clock"> {
   /** Why configured providers are not available (missing secrets, …). */
   disabled: Array<{ provider: string; reason: string }>;
   promptLog: PromptLog;
+  /** Requests started on this runtime and not yet finished: a reload retires it once they are done. */
+  users: InFlightCount;
 }
 
 export interface RuntimeOptions {
@@ -74,6 +80,14 @@ export async function openSharedServices(config: SwitchyardConfig, log: Logger, 
     log,
     clock: options.clock,
     current: undefined,
+    budgetSeeds: new BudgetSeeds(
+      stores.state,
+      async (from) => {
+        await ledger.flush();
+        return stores.ledger.spend({ groupBy: "key", from });
+      },
+      Date.now(),
+    ),
     metrics: new Metrics({
       ledger: () => ledger.stats(),
       inFlight: () => {
@@ -159,17 +173,30 @@ export function buildRuntime(config: SwitchyardConfig, shared: SharedServices, r
     ledger: shared.ledger,
     metrics: shared.metrics,
     log,
-    governance: new Governance(shared.stores.state, pricing, shared.stores.audit),
+    governance: new Governance(shared.stores.state, pricing, shared.stores.audit, Date.now, shared.budgetSeeds),
     authenticator: new KeyAuthenticator({ store: shared.stores.keys, masterKey }),
     masterKey,
     aliasTimeouts: timeouts,
     redactor,
     disabled,
     promptLog: new PromptLog(config.log, log, redactor),
+    users: new InFlightCount(),
   };
 }
 
-/** Retires a replaced runtime: its pools close once their in-flight requests finish. */
+/**
+ * Longest a replaced runtime waits for its requests before its pools close anyway: past every
+ * default timeout (pools still let dispatched requests, open streams included, finish).
+ */
+const RETIRE_MAX_WAIT_MS = 15 * 60_000;
+
+/** Retires a runtime a reload replaced: once the requests that started on it are done, its pools close. */
+export async function retireReplacedRuntime(runtime: Runtime): Promise<void> {
+  await runtime.users.drained(RETIRE_MAX_WAIT_MS);
+  await retireRuntime(runtime);
+}
+
+/** Closes a runtime's pools (they still let dispatched requests finish) and its authenticator. */
 export async function retireRuntime(runtime: Runtime): Promise<void> {
   runtime.authenticator.close();
   await Promise.all([...runtime.providers.values()].map((provider) => provider.client.close()));

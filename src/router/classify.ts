@@ -13,8 +13,8 @@ export function classifyError(error: GatewayError): ErrorAction {
   switch (error.kind) {
     case "upstream_unavailable": // 503, 529, connection reset before a response
       return "retry";
-    case "upstream_error": // 5xx; an unparsable body will not parse better the second time
-      return error.code === "invalid_response" ? "next" : "retry";
+    case "upstream_error": // 5xx; an unparsable body will not parse better the second time, nor a wrong address resolve
+      return error.code === "invalid_response" || error.code === "upstream_unreachable" ? "next" : "retry";
     case "rate_limit":
     case "timeout":
     case "upstream_auth":

@@ -44,7 +44,12 @@ export const MAX_TRACKED_DEPLOYMENTS = 1_000;
 export class HealthBoard {
   private readonly board = new Map<string, DeploymentHealth>();
 
-  constructor(private readonly clock: RouterClock, private readonly policy: CooldownPolicy = DEFAULT_COOLDOWN) {}
+  constructor(private readonly clock: RouterClock, private policy: CooldownPolicy = DEFAULT_COOLDOWN) {}
+
+  /** A reloaded config's cooldown settings: the board (its failures and cooldowns) is carried over, its policy is not. */
+  setPolicy(policy: CooldownPolicy): void {
+    this.policy = policy;
+  }
 
   get(id: string): DeploymentHealth {
     let health = this.board.get(id);

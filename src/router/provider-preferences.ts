@@ -10,7 +10,7 @@ export interface ProviderPreferences {
   order?: string[];
   only?: string[];
   ignore?: string[];
-  /** false: use only the providers named in `order` (or `only`). */
+  /** false: use only the providers named in `order` (or `only`); with neither, only the primary provider. */
   allow_fallbacks?: boolean;
   sort?: "price" | "latency";
   /** USD per 1M tokens. */
@@ -56,6 +56,10 @@ export function applyPreferences(
     };
     result = stableSort(result, rank);
     if (preferences.allow_fallbacks === false) result = result.filter((d) => preferences.order!.includes(d.provider));
+  } else if (preferences.allow_fallbacks === false && !preferences.only && result.length > 0) {
+    // OpenRouter's meaning without a list of providers: the primary provider alone, its error if it fails.
+    const primary = result[0]!.provider;
+    result = result.filter((d) => d.provider === primary);
   }
   if (result.length === 0) {
     throw new GatewayError("not_found", "No deployment of this model satisfies the 'provider' preferences", { code: "no_matching_provider", param: "provider" });

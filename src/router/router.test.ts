@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { GatewayError } from "../core/errors.js";
 import type { RouterClock } from "./clock.js";
 import type { AliasRoute, Deployment, RouteTable } from "./plan.js";
-import { Router, type RouteRequest } from "./router.js";
+import { MAX_FALLBACK_MODELS, Router, type RouteRequest } from "./router.js";
 
 function fakeClock(start = 1_000_000): RouterClock & { advance(ms: number): void; slept: number[] } {
   let now = start;
@@ -55,6 +55,9 @@ describe("plans", () => {
     const router = new Router(routes);
     expect(ids(router.plan(request("smart", { provider: { order: ["c", "b"] } })))).toEqual(["c/m3", "b/m2", "a/m1"]);
     expect(ids(router.plan(request("smart", { provider: { order: ["b"], allow_fallbacks: false } })))).toEqual(["b/m2"]);
+    // Without a list of providers, OpenRouter's meaning: the primary provider only.
+    expect(ids(router.plan(request("smart", { provider: { allow_fallbacks: false } })))).toEqual(["a/m1"]);
+    expect(ids(router.plan(request("smart", { provider: { allow_fallbacks: false, only: ["a", "c"] } })))).toEqual(["a/m1", "c/m3"]);
     expect(ids(router.plan(request("smart", { provider: { only: ["a", "c"] } })))).toEqual(["a/m1", "c/m3"]);
     expect(ids(router.plan(request("smart", { provider: { ignore: ["a"] } })))).toEqual(["b/m2", "c/m3"]);
     expect(() => router.plan(request("smart", { provider: { only: ["zzz"] } }))).toThrow(/provider' preferences/);
@@ -155,6 +158,33 @@ describe("retries, backoff and cooldown", () => {
     expect(clock.slept).toEqual([50, 3000]); // 0.5 × 100 ms, then Retry-After 3 s beats 0.5 × 200 ms
   });
 
+  it("an upstream 404 from every deployment of an alias is the gateway's failure (502); of a client's provider/model, a 404", async () => {
+    const router = new Router(routes, { clock: fakeClock() });
+    const notFound = async () => {
+      throw new GatewayError("not_found", "The model `x` does not exist", { upstreamStatus: 404, code: "model_not_found" });
+    };
+    await expect(router.run(router.plan(request("s")), notFound, never, false)).rejects.toMatchObject({
+      kind: "upstream_error",
+      status: 502,
+      code: "deployment_not_found",
+      message: "Provider 'b' does not serve model 'y' (alias 's'; HTTP 404): The model `x` does not exist",
+      attempts: [expect.anything(), expect.anything()],
+    });
+    await expect(router.run(router.plan(request("a/x")), notFound, never, false)).rejects.toMatchObject({ kind: "not_found", status: 404, code: "model_not_found" });
+  });
+
+  it("keeps a deployment that answered 503 with a long Retry-After out of rotation until then", async () => {
+    const clock = fakeClock();
+    const router = new Router(routes, { clock, backoff: { baseMs: 100, maxMs: 1000, maxWaitMs: 5_000 } });
+    await router.run(router.plan(request("s")), async (d) => {
+      if (d.id === "a/x") throw fail("upstream_unavailable", 503, 120);
+      return d.id;
+    }, never, false);
+    expect(ids(router.plan(request("s")))).toEqual(["b/y", "a/x"]);
+    clock.advance(120_001);
+    expect(ids(router.plan(request("s")))).toEqual(["a/x", "b/y"]);
+  });
+
   it("moves on at once when Retry-After is longer than the wait cap, and skips until then", async () => {
     const clock = fakeClock();
     const router = new Router(routes, { clock, backoff: { baseMs: 100, maxMs: 1000, maxWaitMs: 5_000 } });
@@ -206,5 +236,43 @@ describe("retries, backoff and cooldown", () => {
       throw bug;
     }, never, false).catch((error: unknown) => error);
     expect(failure).toMatchObject({ kind: "internal", status: 500, cause: bug });
+  });
+});
+
+describe("health carried over to a new router (config reload)", () => {
+  it("keeps failures and cooldowns but applies the new cooldown policy", async () => {
+    const routes = table({ s: { deployments: [{ provider: "a", model: "x" }, { provider: "b", model: "y" }], retries: 0 } });
+    const clock = fakeClock();
+    const before = new Router(routes, { clock, cooldown: { failures: 3, initialMs: 30_000, maxMs: 300_000 } });
+    const failA = async (d: Deployment) => {
+      if (d.id === "a/x") throw fail("upstream_error", 500);
+      return d.id;
+    };
+    await before.run(before.plan(request("s")), failA, never, false);
+    const after = new Router(routes, { clock, health: before.health, cooldown: { failures: 2, initialMs: 5_000, maxMs: 5_000 } });
+    expect(after.health.get("a/x").consecutiveFailures).toBe(1);
+    await after.run(after.plan(request("s")), failA, never, false);
+    expect(after.health.get("a/x").cooldownUntil).toBe(clock.now() + 5_000);
+  });
+});
+
+describe("OpenRouter-style `models` fallbacks", () => {
+  const routes: RouteTable = { ...table({ smart: { deployments: [{ provider: "a", model: "m1" }] } }), disabledProviders: new Set(["off"]) };
+
+  it("refuses an unbounded list (each entry may cost several upstream calls)", () => {
+    const models = Array.from({ length: MAX_FALLBACK_MODELS + 1 }, (_, i) => `b/m${i}`);
+    expect(() => new Router(routes).plan(request("smart", { models }))).toThrow(expect.objectContaining({ kind: "bad_request", param: "models", code: "too_many_models" }));
+    expect(ids(new Router(routes).plan(request("smart", { models: models.slice(1) })))).toHaveLength(MAX_FALLBACK_MODELS + 1);
+  });
+
+  it("names `models` when one of them does not exist", () => {
+    expect(() => new Router(routes).plan(request("smart", { models: ["nonexistent"] }))).toThrow(expect.objectContaining({ kind: "not_found", param: "models" }));
+    expect(() => new Router(routes).plan(request("nonexistent", { models: ["smart"] }))).toThrow(expect.objectContaining({ kind: "not_found", param: "model" }));
+  });
+
+  it("passes over a fallback, or the model, whose provider is disabled while another can serve", () => {
+    expect(ids(new Router(routes).plan(request("smart", { models: ["off/x", "b/y"] })))).toEqual(["a/m1", "b/y"]);
+    expect(ids(new Router(routes).plan(request("off/x", { models: ["smart"] })))).toEqual(["a/m1"]);
+    expect(() => new Router(routes).plan(request("off/x", { models: ["off/y"] }))).toThrow(expect.objectContaining({ code: "provider_disabled" }));
   });
 });

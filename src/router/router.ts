@@ -4,12 +4,16 @@
  * per config; holds the health board that outlives single requests.
  */
 import type { CancelSignal } from "../core/cancel-signal.js";
+import { GatewayError } from "../core/errors.js";
 import { systemClock, type RouterClock } from "./clock.js";
 import { DEFAULT_COOLDOWN, HealthBoard, type CooldownPolicy } from "./health.js";
 import { resolveGroups, type Deployment, type DeploymentGroup, type RouteTable } from "./plan.js";
 import { applyPreferences, type PriceLookup, type ProviderPreferences } from "./provider-preferences.js";
 
 const MAX_RESOLVED = 1_000;
+
+/** Fallback models a request may list in `models`. */
+export const MAX_FALLBACK_MODELS = 10;
 
 /** Output tokens assumed for cost comparisons when a request sets no cap. */
 const TYPICAL_OUTPUT_TOKENS = 256;
@@ -63,7 +67,9 @@ export class Router {
 
   constructor(private readonly table: RouteTable, private readonly options: RouterOptions = {}) {
     this.clock = options.clock ?? systemClock;
-    this.health = options.health ?? new HealthBoard(this.clock, options.cooldown ?? DEFAULT_COOLDOWN);
+    const cooldown = options.cooldown ?? DEFAULT_COOLDOWN;
+    this.health = options.health ?? new HealthBoard(this.clock, cooldown);
+    if (options.health) options.health.setPolicy(cooldown);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.prices = options.prices ?? NO_PRICES;
   }
@@ -71,10 +77,7 @@ export class Router {
   plan(request: RouteRequest): Plan {
     const model = applyTagRules(this.options.tagRules ?? [], { model: request.model, tags: request.tags, promptTokens: request.promptTokens });
     const seen = new Set<string>();
-    let ordered = this.order(model, request, seen);
-    for (const extra of request.models ?? []) {
-      if (extra !== model && !seen.has(extra)) ordered = ordered.concat(this.order(extra, request, seen));
-    }
+    let ordered = request.models === undefined ? this.order(model, request, seen) : this.orderWithFallbackModels(model, request.models, request, seen);
     ordered = dedupe(ordered);
     if (request.provider) ordered = applyPreferences(ordered, request.provider, this.prices, this.costFunction(request), this.health);
     const fitting = this.fitContextWindow(ordered, request);
@@ -94,6 +97,37 @@ export class Router {
       holdUntilReleased: stream,
       contextFallback: plan.contextFallback,
     });
+  }
+
+  /**
+   * `model`'s deployments, then those of each of the request's `models` (OpenRouter's fallbacks),
+   * a bounded list: each entry may cost several upstream calls. A model that exists but cannot
+   * serve now (its provider disabled) is passed over while another can; a name that does not
+   * exist is the client's mistake, reported on `models`.
+   */
+  private orderWithFallbackModels(model: string, models: string[], request: RouteRequest, seen: Set<string>): Deployment[] {
+    if (models.length > MAX_FALLBACK_MODELS) {
+      throw new GatewayError("bad_request", `'models' lists ${models.length} models; at most ${MAX_FALLBACK_MODELS} are allowed`, { code: "too_many_models", param: "models" });
+    }
+    let ordered: Deployment[] = [];
+    let unavailable: GatewayError | undefined;
+    for (let index = 0; index <= models.length; index++) {
+      const name = index === 0 ? model : models[index - 1]!;
+      if (index > 0 && (name === model || seen.has(name))) continue;
+      try {
+        ordered = ordered.concat(this.order(name, request, seen));
+      } catch (error) {
+        if (!(error instanceof GatewayError)) throw error;
+        if (error.kind === "upstream_unavailable") {
+          unavailable ??= error;
+          continue;
+        }
+        if (index > 0 && error.kind === "not_found") throw new GatewayError("not_found", `Invalid 'models': ${error.message}`, { code: error.code, param: "models" });
+        throw error;
+      }
+    }
+    if (ordered.length === 0 && unavailable) throw unavailable;
+    return ordered;
   }
 
   /** May return a cached array: callers copy before changing it. */

@@ -111,7 +111,8 @@ export async function runAttempts<T>(plan: Deployment[], attempt: (deployment: D
         }
         health.failure(deployment.id, `${last.kind}${last.upstreamStatus ? ` ${last.upstreamStatus}` : ""}`);
         const retryAfterMs = last.retryAfterSeconds !== undefined ? last.retryAfterSeconds * 1000 : 0;
-        if (last.kind === "rate_limit" && retryAfterMs > 0) health.skipUntil(deployment.id, clock.now() + retryAfterMs);
+        // A 429's reset, or a 503 asking to come back later: out of rotation until then.
+        if (retryAfterMs > 0) health.skipUntil(deployment.id, clock.now() + retryAfterMs);
         if (action !== "retry" || retry === deployment.retries) continue outer;
         // Full jitter, but never sooner than the upstream asked.
         const jitter = clock.random() * Math.min(backoff.maxMs, backoff.baseMs * 2 ** retry);
@@ -121,7 +122,22 @@ export async function runAttempts<T>(plan: Deployment[], attempt: (deployment: D
       }
     }
   }
-  throw new AttemptsExhausted(last ?? new GatewayError("upstream_unavailable", "No deployment was available for this request", { code: "no_available_deployment" }), attempts);
+  if (!last) throw new AttemptsExhausted(new GatewayError("upstream_unavailable", "No deployment was available for this request", { code: "no_available_deployment" }), attempts);
+  throw new AttemptsExhausted(asFinalError(last, attempts[attempts.length - 1]?.deployment), attempts);
+}
+
+/**
+ * The last error, as the client gets it once every attempt failed. An upstream 404 from an
+ * alias's deployment means the config names a model the provider lacks: the gateway failed
+ * (502), the model the client asked for exists. A `provider/model` of the client's own stays a 404.
+ */
+function asFinalError(last: GatewayError, deployment: Deployment | undefined): GatewayError {
+  if (last.kind !== "not_found" || last.upstreamStatus === undefined || deployment?.alias === undefined) return last;
+  return new GatewayError(
+    "upstream_error",
+    `Provider '${deployment.provider}' does not serve model '${deployment.model}' (alias '${deployment.alias}'; HTTP ${last.upstreamStatus}): ${last.message}`,
+    { code: "deployment_not_found", upstreamStatus: last.upstreamStatus, provider: deployment.provider, cause: last.cause },
+  );
 }
 
 /** `openai/gpt-4o:429>anthropic/claude-sonnet-4-5:200` */

@@ -39,6 +39,20 @@ const ABORTED_HANDLERS_WAIT_MS = 2_000;
 /** Shared by every request without a query string; handlers only read queries. */
 const NO_QUERY = new URLSearchParams();
 
+/**
+ * The path and query of a request target. HTTP/1.1 servers must accept the absolute form
+ * (`POST http://host/v1/chat/completions`, as sent to proxies; RFC 9112 §3.2.2) as well.
+ */
+function originForm(target: string): string {
+  if (target.charCodeAt(0) === 0x2f /* "/" */) return target;
+  try {
+    const url = new URL(target);
+    return url.pathname + url.search;
+  } catch {
+    return target; // `*` (OPTIONS) and nonsense: no route has that path
+  }
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (declared > limit) return Promise.reject(tooLarge(limit));
@@ -118,7 +132,7 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
     res.on("close", () => {
       if (!res.writableFinished) controller.abort(new GatewayError("client_closed", "Client closed the connection"));
     });
-    const url = req.url ?? "/";
+    const url = originForm(req.url ?? "/");
     const queryAt = url.indexOf("?");
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     let reply: GatewayReply;
@@ -134,14 +148,14 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
         signal: controller.signal,
       });
     } catch (error) {
-      reply = gateway.failure(path, error);
+      reply = gateway.failure(path, error, req.headers);
       if ((error as GatewayError).kind === "payload_too_large") reply.headers.connection = "close";
     }
     // Returned, not awaited: a stream being written does not keep this frame alive.
     return writeReply(res, reply, draining);
   }
 
-  const server = createServer({ keepAliveTimeout: gateway.config.server.keep_alive_timeout_ms, headersTimeout: gateway.config.server.headers_timeout_ms, requestTimeout: gateway.config.server.request_timeout_ms }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
     received++;
     const socket = req.socket;
@@ -159,6 +173,13 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
       res.destroy();
       finished();
     });
+  };
+
+  const server = createServer({ keepAliveTimeout: gateway.config.server.keep_alive_timeout_ms, headersTimeout: gateway.config.server.headers_timeout_ms, requestTimeout: gateway.config.server.request_timeout_ms }, onRequest);
+  // `Expect: 100-continue`: a body declared over the limit is refused (413) before the client sends it.
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+    if (!(Number(req.headers["content-length"]) > gateway.config.server.max_body_bytes)) res.writeContinue();
+    onRequest(req, res);
   });
 
   return new Promise((resolve, reject) => {

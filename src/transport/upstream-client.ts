@@ -18,6 +18,16 @@ const load = createRequire(import.meta.url);
 const Pool = load("undici/lib/dispatcher/pool.js") as typeof UndiciPool;
 const undiciErrors = load("undici/lib/core/errors.js") as typeof UndiciErrors;
 
+/** Longest wait for a TCP (and TLS) connection to a provider. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Connection failures that say the provider's address is wrong (no such host, a TLS handshake or
+ * certificate the client refuses): a retry fails the same way, so the router moves on at once.
+ * A refused or reset connection, or a DNS timeout (EAI_AGAIN), may pass and is retried.
+ */
+const WRONG_ADDRESS = /^(?:ENOTFOUND$|ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$)/;
+
 export class UpstreamClient {
   private readonly pool: UndiciPool;
 
@@ -31,7 +41,7 @@ export class UpstreamClient {
       pipelining: 1,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
-      connect: { timeout: 10_000 },
+      connect: { timeout: CONNECT_TIMEOUT_MS },
     });
   }
 
@@ -64,9 +74,13 @@ export class UpstreamClient {
       return new GatewayError("timeout", `Provider '${provider}' did not answer in time`, { provider, cause: error });
     }
     if (error instanceof undiciErrors.ConnectTimeoutError) {
-      return new GatewayError("upstream_unavailable", `Cannot connect to provider '${provider}' (connect timeout)`, { provider, cause: error });
+      // A timeout like any other (the next deployment at once): retrying an unreachable host costs CONNECT_TIMEOUT_MS each time.
+      return new GatewayError("timeout", `Cannot connect to provider '${provider}' within ${CONNECT_TIMEOUT_MS / 1000} s`, { provider, cause: error });
     }
     const code = (error as { code?: string }).code;
+    if (code !== undefined && WRONG_ADDRESS.test(code)) {
+      return new GatewayError("upstream_error", `Cannot reach provider '${provider}' (${code}): check its base_url`, { provider, code: "upstream_unreachable", cause: error });
+    }
     const reason = code ?? (error instanceof Error ? error.name : "error");
     return new GatewayError("upstream_unavailable", `Connection to provider '${provider}' failed (${reason})`, { provider, cause: error });
   }

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { GatewayError } from "../../core/errors.js";
+import { paramPath, valueAt } from "../http/wire-schemas.js";
 
 const text = z.looseObject({ type: z.literal("text"), text: z.string() });
 
@@ -117,18 +118,6 @@ function innermost(issue: Issue, prefix: PropertyKey[]): { issue: Issue; path: P
   const plausible = issue.errors.filter((branch) => !(branch.length === 1 && branch[0]!.code === "invalid_type" && branch[0]!.path.length === 0));
   if (plausible.length !== 1) return { issue, path };
   return innermost(plausible[0]![0]!, path);
-}
-
-function valueAt(root: unknown, path: PropertyKey[]): unknown {
-  let value = root;
-  for (const key of path) value = value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-  return value;
-}
-
-function paramPath(path: PropertyKey[]): string {
-  let out = "";
-  for (const part of path) out += typeof part === "number" ? `[${part}]` : out ? `.${String(part)}` : String(part);
-  return out;
 }
 
 function describe(issue: Issue, path: PropertyKey[], body: unknown): string {

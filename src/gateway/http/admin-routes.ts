@@ -6,10 +6,10 @@ import { AUDIT_ACTIONS } from "../../auth/audit-log.js";
 import { parseKeyCreate, parseKeyPatch } from "../../auth/key-input.js";
 import { toPublicKey } from "../../auth/virtual-key.js";
 import { GatewayError } from "../../core/errors.js";
-import { recentRequests, parseEnd, parseTime, savingsReport, spendReport } from "../reports.js";
+import { recentRequests, parseBeforeId, parseEnd, parseTime, savingsReport, spendReport } from "../reports.js";
 import type { Runtime } from "../runtime.js";
 import { providersReport } from "./admin-providers.js";
-import { readJson, type Route } from "./common.js";
+import { methodNotAllowed, readJson, type Route } from "./common.js";
 import { jsonReply } from "./reply.js";
 import type { GatewayHttpRequest } from "./types.js";
 
@@ -52,7 +52,7 @@ const listKeys: Route = async (runtime) => jsonReply(200, { object: "list", data
 
 async function keyById(runtime: Runtime, request: GatewayHttpRequest, requestId: string) {
   const id = KEY_PATH.exec(request.path)![1]!;
-  if (request.method === "GET") {
+  if (request.method === "GET" || request.method === "HEAD") {
     const key = runtime.stores.keys.get(id);
     if (!key) throw keyNotFound(id);
     return jsonReply(200, toPublicKey(key));
@@ -74,7 +74,7 @@ async function keyById(runtime: Runtime, request: GatewayHttpRequest, requestId:
     if (revokedNow) runtime.stores.audit.record({ actor: "master", action: "key.revoked", key_prefix: existing.prefix, target: id, reason: null, status: 200, request_id: requestId });
     return jsonReply(200, { id, revoked: true });
   }
-  throw new GatewayError("bad_request", `Method ${request.method} is not allowed on ${request.path}`, { status: 405, code: "method_not_allowed" });
+  throw methodNotAllowed(request, "GET, HEAD, PATCH, DELETE");
 }
 
 const spend: Route = async (runtime, request) => {
@@ -84,7 +84,8 @@ const spend: Route = async (runtime, request) => {
 };
 
 const requests: Route = async (runtime, request) => {
-  const rows = await recentRequests(runtime, limitParam(request), parseTime(request.query.get("before"), "before"));
+  const before = parseTime(request.query.get("before"), "before");
+  const rows = await recentRequests(runtime, limitParam(request), before, parseBeforeId(request.query.get("before_id"), before));
   return jsonReply(200, { object: "list", data: rows });
 };
 

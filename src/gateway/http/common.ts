@@ -21,6 +21,11 @@ export function sseHeaders(): Record<string, string> {
   return { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
 }
 
+/** A 405 that says, as RFC 9110 requires, which methods the path does answer. */
+export function methodNotAllowed(request: GatewayHttpRequest, allowed: string): GatewayError {
+  return new GatewayError("bad_request", `Method ${request.method} is not allowed on ${request.path}`, { status: 405, code: "method_not_allowed", headers: { allow: allowed } });
+}
+
 /** Deeper JSON than any real request needs; deeper input could exhaust the stack when re-serialized. */
 export const MAX_JSON_DEPTH = 64;
 
@@ -46,7 +51,9 @@ export function readJson(request: GatewayHttpRequest): unknown {
   if (!request.body || request.body.length === 0) {
     throw new GatewayError("bad_request", "Request body is empty; expected a JSON object", { code: "invalid_request_body" });
   }
-  const text = request.body.toString("utf8");
+  let text = request.body.toString("utf8");
+  // A byte order mark (Windows tools write one) is no part of the JSON text (RFC 8259 §8.1 lets a parser ignore it).
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -17,9 +17,10 @@ import { tagsFromHeader } from "../route-request.js";
 import type { Runtime } from "../runtime.js";
 import { adminKeyRoute, ADMIN_ROUTES } from "./admin-routes.js";
 import { authenticate } from "./authenticate.js";
+import { decodeBody } from "./body-encoding.js";
 import { refuseForeignBrowsers } from "./browser-guard.js";
 import { DASHBOARD_ROUTES } from "./dashboard.js";
-import { readJson, sseHeaders, type Route } from "./common.js";
+import { methodNotAllowed, readJson, sseHeaders, type Route } from "./common.js";
 import { costHeaders, streamCostHeaders } from "./cost-headers.js";
 import { preflight, withCors } from "./cors.js";
 import { errorReply, jsonReply, jsonTextReply, routeHeaders } from "./reply.js";
@@ -80,27 +81,33 @@ const ROUTES: Record<string, Route> = {
   "POST /v1/messages": anthropicMessages,
   "POST /v1/messages/count_tokens": anthropicCountTokens,
   "GET /health": health,
-  // Load balancers' probes; node:http sends no body for HEAD.
-  "HEAD /health": health,
   "GET /metrics": metrics,
   ...ADMIN_ROUTES,
   ...DASHBOARD_ROUTES,
 };
 
-const KNOWN_PATHS = new Set(Object.keys(ROUTES).map((key) => key.slice(key.indexOf(" ") + 1)));
+/** Each path's methods, for a 405's `Allow` header (RFC 9110 requires it); a GET route answers HEAD too. */
+const ALLOWED_METHODS = new Map<string, string>();
+for (const key of Object.keys(ROUTES)) {
+  const [method, path] = key.split(" ") as [string, string];
+  const methods = [ALLOWED_METHODS.get(path), method, method === "GET" ? "HEAD" : undefined].filter(Boolean);
+  ALLOWED_METHODS.set(path, methods.join(", "));
+}
 
 /** The client's own `x-request-id`, when it sent a valid one. */
-function clientRequestId(request: GatewayHttpRequest): string | undefined {
-  const given = request.headers["x-request-id"];
+export function clientRequestId(headers: GatewayHttpRequest["headers"]): string | undefined {
+  const given = headers["x-request-id"];
   return typeof given === "string" && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : undefined;
 }
 
 function routeFor(request: GatewayHttpRequest): Route {
   const route = ROUTES[`${request.method} ${request.path}`] ?? adminKeyRoute(request.path);
   if (route) return route;
-  if (KNOWN_PATHS.has(request.path)) {
-    throw new GatewayError("bad_request", `Method ${request.method} is not allowed on ${request.path}`, { status: 405, code: "method_not_allowed" });
-  }
+  // node:http sends no body for HEAD; the fetch adapter drops it.
+  const get = request.method === "HEAD" ? ROUTES[`GET ${request.path}`] : undefined;
+  if (get) return get;
+  const allowed = ALLOWED_METHODS.get(request.path);
+  if (allowed) throw methodNotAllowed(request, allowed);
   throw new GatewayError("not_found", `No route for ${request.method} ${request.path}`, { code: "unknown_url" });
 }
 
@@ -128,12 +135,14 @@ export function handleHttp(runtime: Runtime, request: GatewayHttpRequest): Promi
 }
 
 async function serve(runtime: Runtime, request: GatewayHttpRequest): Promise<GatewayReply> {
-  const given = clientRequestId(request);
+  const given = clientRequestId(request.headers);
   const requestId = given ?? newRequestId();
   try {
     const route = routeFor(request);
     refuseForeignBrowsers(request, runtime.config.server.cors_origins, runtime.masterKey === undefined);
     const principal = authenticate(runtime, request, requestId);
+    const encoding = request.headers["content-encoding"];
+    if (encoding !== undefined && request.body) request.body = await decodeBody(request.body, encoding, runtime.config.server.max_body_bytes);
     const key = principal?.kind === "virtual" ? principal.key : undefined;
     const meta = { requestId, clientRequestId: given !== undefined, keyId: key?.id ?? null, key, tags: tagsFromHeader(request.headers["x-switchyard-tags"]), bodyBytes: request.body?.length };
     return await route(runtime, request, { requestId, meta });

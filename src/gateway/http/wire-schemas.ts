@@ -84,10 +84,18 @@ export const embeddingsRequestSchema = z.looseObject({
   user: z.string().optional(),
 });
 
-function paramPath(path: ReadonlyArray<PropertyKey>): string {
+/** A validation issue's path as the `param` clients know: `messages[0].content`. */
+export function paramPath(path: ReadonlyArray<PropertyKey>): string {
   let out = "";
   for (const part of path) out += typeof part === "number" ? `[${part}]` : out ? `.${String(part)}` : String(part);
   return out;
+}
+
+/** What the body holds at an issue's path (undefined when the field is missing). */
+export function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let value = root;
+  for (const key of path) value = value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
 }
 
 function parseWith<T>(schema: z.ZodType, value: unknown): T {
@@ -104,7 +112,8 @@ function parseWith<T>(schema: z.ZodType, value: unknown): T {
   }
   const issue = result.error.issues[0]!;
   const param = paramPath(issue.path);
-  const missing = issue.code === "invalid_type" && issue.message.endsWith("received undefined");
+  // A missing union field (`input`) gets zod's bare "Invalid input" otherwise.
+  const missing = (issue.code === "invalid_type" || issue.code === "invalid_union") && valueAt(value, issue.path) === undefined;
   const message = missing ? `'${param}' is required` : `Invalid '${param}': ${issue.message}`;
   throw new GatewayError("bad_request", message, { code: "invalid_request_body", param: param || null });
 }

@@ -1,0 +1,32 @@
+import { createRequire } from "node:module";
+import { afterAll, describe, expect, it } from "vitest";
+import { classifyError } from "../router/classify.js";
+import { UpstreamClient } from "./upstream-client.js";
+
+const client = new UpstreamClient("p", "http://127.0.0.1:9");
+const signal = new AbortController().signal;
+afterAll(() => client.close());
+const failure = (code: string) => Object.assign(new Error(`connect failed: ${code}`), { code });
+
+describe("transport errors and what the router does with them", () => {
+  it("moves on at once when the address is wrong (no such host, TLS refused)", () => {
+    for (const code of ["ENOTFOUND", "ERR_TLS_CERT_ALTNAME_INVALID", "ERR_SSL_WRONG_VERSION_NUMBER", "CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"]) {
+      const error = client.transportError(failure(code), signal);
+      expect(error).toMatchObject({ kind: "upstream_error", code: "upstream_unreachable", status: 502 });
+      expect(classifyError(error)).toBe("next");
+    }
+  });
+
+  it("treats a connect timeout as a timeout: the next deployment at once, not three more 10 s waits", () => {
+    const { ConnectTimeoutError } = createRequire(import.meta.url)("undici/lib/core/errors.js") as { ConnectTimeoutError: new (message?: string) => Error };
+    const error = client.transportError(new ConnectTimeoutError("Connect Timeout Error"), signal);
+    expect(error).toMatchObject({ kind: "timeout", status: 504, message: "Cannot connect to provider 'p' within 10 s" });
+    expect(classifyError(error)).toBe("next");
+  });
+
+  it("retries what may pass: a refused or reset connection, a DNS timeout", () => {
+    for (const code of ["ECONNREFUSED", "ECONNRESET", "EAI_AGAIN", "UND_ERR_SOCKET"]) {
+      expect(classifyError(client.transportError(failure(code), signal))).toBe("retry");
+    }
+  });
+});
