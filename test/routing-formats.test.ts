@@ -115,3 +115,26 @@ describe("Gemini-format faults", () => {
   });
 
 });
+
+describe("embeddings through an alias that mixes providers", () => {
+  async function embed(model: string) {
+    const response = await gateway.fetch("http://gw/v1/embeddings", { method: "POST", body: JSON.stringify({ model, input: "hi" }) });
+    return { status: response.status, attempts: response.headers.get("x-switchyard-attempts"), json: (await response.json()) as { data?: unknown[]; error?: { code?: string; param?: string } } };
+  }
+
+  it("passes over a deployment whose provider offers no embeddings, without counting it as an attempt", async () => {
+    const { status, attempts, json } = await embed("claude");
+    expect(status).toBe(200);
+    expect(attempts).toBe("1");
+    expect(json.data).toHaveLength(1);
+    expect(backup.requests.map((request) => request.url)).toEqual(["/v1/embeddings"]);
+    expect(anthropic.requests).toHaveLength(0);
+  });
+
+  it("refuses a model none of whose providers offers embeddings (400, no upstream call)", async () => {
+    const { status, json } = await embed("claude/claude-sonnet-4-5");
+    expect(status).toBe(400);
+    expect(json.error).toMatchObject({ code: "unsupported_operation", param: "model" });
+    expect(anthropic.requests).toHaveLength(0);
+  });
+});

@@ -9,6 +9,8 @@ import { RequestRecord } from "./request-record.js";
 import { callDeployment, callWithKey, providerFor, type RouteInfo } from "./deployment-call.js";
 import { routeRequestOf, type RequestMeta } from "./route-request.js";
 import type { Runtime } from "./runtime.js";
+import type { Deployment } from "../router/plan.js";
+import type { Plan } from "../router/router.js";
 
 export interface CompletedEmbeddings extends RouteInfo {
   response: EmbeddingsResponse;
@@ -31,6 +33,27 @@ async function estimateEmbeddingUsage(request: EmbeddingsRequest): Promise<Usage
   return { input: { total, cacheRead: 0, cacheWrite: 0 }, output: { total: 0, reasoning: 0 } };
 }
 
+/** A provider without embeddings, in the plan of an embeddings request. */
+function offersEmbeddings(runtime: Runtime, deployment: Deployment): boolean {
+  const provider = runtime.providers.get(deployment.provider);
+  return provider === undefined || (provider.adapter.embeddingsRequest !== undefined && provider.adapter.embeddingsResponse !== undefined);
+}
+
+/**
+ * The plan without deployments whose provider offers no embeddings (an alias may mix them):
+ * they are passed over, not tried and counted as attempts. None left is the client's request
+ * for something the model cannot do.
+ */
+function embeddingsPlan(runtime: Runtime, plan: Plan): Plan {
+  const able = plan.deployments.filter((deployment) => offersEmbeddings(runtime, deployment));
+  if (able.length === plan.deployments.length) return plan;
+  if (able.length === 0) {
+    const provider = providerFor(runtime, plan.deployments[0]!);
+    throw new GatewayError("bad_request", `Provider '${provider.name}' (${provider.type}) does not offer embeddings`, { code: "unsupported_operation", param: "model" });
+  }
+  return { ...plan, deployments: able };
+}
+
 export async function createEmbeddings(runtime: Runtime, request: EmbeddingsRequest, signal: CancelSignal, meta: RequestMeta): Promise<CompletedEmbeddings> {
   const record = new RequestRecord(runtime, meta, request.model, false);
   try {
@@ -45,7 +68,7 @@ export async function createEmbeddings(runtime: Runtime, request: EmbeddingsRequ
 
 async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: CancelSignal, meta: RequestMeta, record: RequestRecord): Promise<CompletedEmbeddings> {
   const routeRequest = routeRequestOf(request, meta, false);
-  const plan = runtime.router.plan(routeRequest);
+  const plan = embeddingsPlan(runtime, runtime.router.plan(routeRequest));
   // Every model the plan may reach is checked against the key's scope, `models` fallbacks included.
   const admission = { model: request.model, routedModel: plan.model, models: routeRequest.models, input: request.input };
   if (meta.key) record.admission = await runtime.governance.admit(meta.key, admission, () => plan.deployments, meta.requestId);
@@ -53,13 +76,7 @@ async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: Cance
     plan,
     async (deployment) => {
       const provider = providerFor(runtime, deployment);
-      const { embeddingsRequest, embeddingsResponse } = provider.adapter;
-      if (!embeddingsRequest || !embeddingsResponse) {
-        throw new GatewayError("bad_request", `Provider '${provider.name}' (${provider.type}) does not offer embeddings`, {
-          code: "unsupported_operation",
-          param: "model",
-        });
-      }
+      const { embeddingsRequest, embeddingsResponse } = provider.adapter as Required<typeof provider.adapter>;
       return callWithKey(provider, deployment, async (context) => {
         const upstream = embeddingsRequest(request, context);
         const answer = await callDeployment(runtime, provider, deployment, upstream, signal);
