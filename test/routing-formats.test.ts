@@ -99,6 +99,15 @@ describe("Gemini-format faults", () => {
     expect(result.status).toBe(200);
     expect(result.route).toBe("google/gemini-2.5-flash:503>google/gemini-2.5-flash:503>backup/b:200");
   });
+  it("a failed tool call with nothing else (MALFORMED_FUNCTION_CALL) is retried, and the retry's answer is the client's", async () => {
+    let calls = 0;
+    const malformed = { candidates: [{ content: { role: "model", parts: [] }, finishReason: "MALFORMED_FUNCTION_CALL", index: 0 }] };
+    gemini.handle((_, res) => sendJson(res, 200, ++calls === 1 ? malformed : JSON.parse(providerFixture("gemini", "gemini-text.json"))));
+    const result = await call("gemini", false);
+    expect(result.status).toBe(200);
+    expect(result.route).toBe("google/gemini-2.5-flash:upstream_error>google/gemini-2.5-flash:200");
+    expect(JSON.parse(result.text).choices[0].message.content).toBeTruthy();
+  });
   it("429 RESOURCE_EXHAUSTED moves on at once, and RetryInfo keeps the deployment out of rotation", async () => {
     gemini.handle((_, res) => sendJson(res, 429, JSON.parse(providerFixture("gemini", "gemini-error-429.json"))));
     const result = await call("gemini", false);

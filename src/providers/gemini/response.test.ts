@@ -95,7 +95,7 @@ describe("translateResponse", () => {
     expect(usage).toEqual({ input: { total: 9, cacheRead: 0, cacheWrite: 0 }, output: { total: 0, reasoning: 0 } });
   });
 
-  it("maps several candidates to choices and keeps tool-call failures as stop with the raw reason", () => {
+  it("maps several candidates to choices and keeps tool-call failures after text as stop with the raw reason", () => {
     const body = {
       candidates: [
         { content: { role: "model", parts: [{ text: "B" }] }, finishReason: "MALFORMED_FUNCTION_CALL", index: 1 },
@@ -110,9 +110,14 @@ describe("translateResponse", () => {
       [1, "B", "stop"],
     ]);
     expect(finishReason).toEqual({ unified: "stop", raw: "STOP" });
-    const malformed = translateResponse({ candidates: [{ finishReason: "MALFORMED_FUNCTION_CALL" }] }, context, "gemini");
-    expect(malformed.finishReason).toEqual({ unified: "stop", raw: "MALFORMED_FUNCTION_CALL" });
-    expect(malformed.completion.choices[0]!.message.content).toBeNull();
+  });
+
+  it("treats a tool-call failure with nothing else to show as a failed attempt (retried, then failed over)", () => {
+    for (const raw of ["MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL", "TOO_MANY_TOOL_CALLS"]) {
+      expect(() => translateResponse({ candidates: [{ finishReason: raw }] }, context, "gemini")).toThrow(
+        expect.objectContaining({ kind: "upstream_error", code: "tool_call_failed", message: expect.stringContaining(raw) }),
+      );
+    }
   });
 
   it("treats a body that is not a response as the upstream's failure", () => {

@@ -9,7 +9,7 @@ import { GatewayError } from "../../core/errors.js";
 import type { MappedFinishReason } from "../../core/finish-reason.js";
 import { toOpenAIUsage } from "../../core/usage.js";
 import type { CallContext, ChatResult } from "../adapter.js";
-import { blockedPromptFinishReason, mapGeminiFinishReason } from "./finish-reason.js";
+import { blockedPromptFinishReason, mapGeminiFinishReason, refuseEmptyToolFailure } from "./finish-reason.js";
 import { usageFromGemini } from "./usage.js";
 import { toOpenAILogprobs } from "./logprobs.js";
 import {
@@ -92,6 +92,7 @@ export function translateResponse(body: unknown, context: CallContext, provider:
   candidates.forEach((candidate, position) => {
     const index = candidate.index ?? position;
     const pieces = piecesOf(candidate.content?.parts, seed, index, 0);
+    refuseEmptyToolFailure(candidate.finishReason, pieces.text.length > 0 || pieces.toolCalls.length > 0, provider);
     const mapped = mapGeminiFinishReason(candidate.finishReason, pieces.toolCalls.length > 0);
     if (finishReason === undefined) finishReason = mapped;
     const message: ChatChoice["message"] = { role: "assistant", content: pieces.text.length > 0 ? pieces.text : null, refusal: null };

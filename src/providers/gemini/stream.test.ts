@@ -121,6 +121,18 @@ describe("GeminiStreamTranslator", () => {
     expect(translator.finishReason).toEqual({ unified: "content_filter", raw: "SAFETY" });
   });
 
+  it("fails a stream whose only event is a failed tool call (not yet committed: retried, then failed over)", () => {
+    const translator = new GeminiStreamTranslator("gemini", context.model);
+    expect(() => translator.push({ data: JSON.stringify({ candidates: [{ content: { role: "model", parts: [] }, finishReason: "MALFORMED_FUNCTION_CALL", index: 0 }] }) })).toThrow(
+      expect.objectContaining({ kind: "upstream_error", code: "tool_call_failed" }),
+    );
+    const afterText = new GeminiStreamTranslator("gemini", context.model);
+    afterText.push({ data: JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text: "Let me look" }] }, index: 0 }] }) });
+    const [last] = afterText.push({ data: JSON.stringify({ candidates: [{ content: { role: "model", parts: [] }, finishReason: "MALFORMED_FUNCTION_CALL", index: 0 }] }) });
+    expect(last!.choices[0]!.finish_reason).toBe("stop");
+    expect(afterText.finishReason).toEqual({ unified: "stop", raw: "MALFORMED_FUNCTION_CALL" });
+  });
+
   it("answers a blocked prompt with one content_filter chunk", async () => {
     const { chunks, translator } = await replay(fixtureText("gemini-blocked-prompt.chunks.txt"));
     expect(chunks).toHaveLength(1);

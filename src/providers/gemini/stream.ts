@@ -12,7 +12,7 @@ import type { MappedFinishReason } from "../../core/finish-reason.js";
 import type { Usage } from "../../core/usage.js";
 import type { SseEvent, StreamTranslator } from "../adapter.js";
 import { geminiErrorFromInfo, readErrorPayload } from "./errors.js";
-import { blockedPromptFinishReason, mapGeminiFinishReason } from "./finish-reason.js";
+import { blockedPromptFinishReason, mapGeminiFinishReason, refuseEmptyToolFailure } from "./finish-reason.js";
 import { toOpenAILogprobs } from "./logprobs.js";
 import { parseGeminiResponse, piecesOf } from "./response.js";
 import { usageFromGemini } from "./usage.js";
@@ -20,6 +20,8 @@ import { errorPayloadSchema, type GeminiCandidate } from "./wire-types.js";
 
 interface CandidateState {
   roleSent: boolean;
+  /** Text sent for this candidate (a failed tool call after it still ends an answer). */
+  texted: boolean;
   toolCalls: number;
   finished: boolean;
 }
@@ -83,7 +85,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
   private state(index: number): CandidateState {
     let state = this.candidates.get(index);
     if (!state) {
-      state = { roleSent: false, toolCalls: 0, finished: false };
+      state = { roleSent: false, texted: false, toolCalls: 0, finished: false };
       this.candidates.set(index, state);
     }
     return state;
@@ -96,13 +98,17 @@ export class GeminiStreamTranslator implements StreamTranslator {
     const delta: ChunkDelta = {};
     if (!state.roleSent) delta.role = "assistant";
     if (pieces.reasoning.length > 0) delta.reasoning_content = pieces.reasoning;
-    if (pieces.text.length > 0) delta.content = pieces.text;
+    if (pieces.text.length > 0) {
+      delta.content = pieces.text;
+      state.texted = true;
+    }
     if (pieces.toolCalls.length > 0) {
       delta.tool_calls = pieces.toolCalls.map((call, offset) => ({ index: state.toolCalls + offset, ...call }));
       state.toolCalls += pieces.toolCalls.length;
     }
     let finish: ChunkChoice["finish_reason"] = null;
     if (candidate.finishReason !== undefined) {
+      refuseEmptyToolFailure(candidate.finishReason, state.texted || state.toolCalls > 0, this.provider);
       const mapped = mapGeminiFinishReason(candidate.finishReason, state.toolCalls > 0);
       state.finished = true;
       finish = mapped.unified;
