@@ -57,7 +57,8 @@ describe("estimates of large texts", () => {
       tokens = await estimateCompletionTokens(text);
     });
     expect(tokens).toBeGreaterThan(0);
-    expect(stall).toBeLessThan(100); // 23–34 ms measured; one synchronous count of this text stalled 15 s
+    // 23–34 ms measured on a quiet host (136 ms on a busy one); one synchronous count of this text stalled 15 s.
+    expect(stall).toBeLessThan(1_000);
   });
 
   it("keeps the event loop turning on long runs without spaces (BPE is quadratic in a pre-token's length)", async () => {
