@@ -97,6 +97,11 @@ export class PriceCatalog {
     return this.metadata(model, providerType)?.max_output_tokens;
   }
 
+  /** The provider type whose catalog entry lists this bare id (first in file order: vendors list their own models first). */
+  vendorOf(model: string): string | undefined {
+    return this.byBareId.get(model)?.provider;
+  }
+
   /** Every built-in entry, then every `pricing:` override. */
   entries(): CatalogListing[] {
     const listings: CatalogListing[] = this.file.models.map((entry) => ({

@@ -14,6 +14,7 @@ import type { SecretLookup } from "../config/secret-source.js";
 import type { RouterClock } from "../router/clock.js";
 import { DEFAULT_RETRIES, isConfiguredDeployment, type AliasRoute, type RouteTable } from "../router/plan.js";
 import { Router } from "../router/router.js";
+import { vendorOwner } from "../router/vendor-model.js";
 import type { StateStore } from "../state/state-store.js";
 import { BudgetSeeds } from "./budget-seeds.js";
 import { Governance } from "./governance.js";
@@ -151,9 +152,16 @@ export function buildRuntime(config: SwitchyardConfig, shared: SharedServices, r
   for (const provider of providers.values()) {
     for (const model of provider.declaredModels) if (!declaredModels.has(model)) declaredModels.set(model, provider.name);
   }
-  const routes: RouteTable = { aliases, providers: new Set(providers.keys()), declaredModels, disabledProviders: new Set(disabled.map((d) => d.provider)) };
   const { cooldown, backoff, rules } = config.routing;
   const pricing = new Pricing(PriceCatalog.fromConfig(config.pricing), (name) => providers.get(name)?.type ?? config.providers[name]?.type);
+  const providerTypes = new Map([...providers.values()].map((provider) => [provider.name, provider.type]));
+  const routes: RouteTable = {
+    aliases,
+    providers: new Set(providers.keys()),
+    declaredModels,
+    disabledProviders: new Set(disabled.map((d) => d.provider)),
+    vendorOwner: vendorOwner(providerTypes, (model) => pricing.catalog.vendorOf(model)),
+  };
   const router = new Router(routes, {
     prices: pricing,
     contextWindowOf: (deployment) => pricing.contextWindowOf(deployment),

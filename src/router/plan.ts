@@ -36,6 +36,8 @@ export interface RouteTable {
   declaredModels: ReadonlyMap<string, string>;
   /** Configured but disabled providers (a missing secret, say). */
   disabledProviders?: ReadonlySet<string>;
+  /** A bare vendor model name → the one provider of that vendor (vendor-model.ts). */
+  vendorOwner?: (model: string) => string | undefined;
 }
 
 /** Deployments that share one alias (and so one strategy). */
@@ -78,7 +80,7 @@ export function resolveGroups(table: RouteTable, requested: string, seen: Set<st
       throw new GatewayError("upstream_unavailable", `Provider '${provider}' is configured but disabled; GET /admin/providers says why`, { code: "provider_disabled", provider });
     }
   }
-  const owner = table.declaredModels.get(requested);
+  const owner = table.declaredModels.get(requested) ?? table.vendorOwner?.(requested);
   if (owner) return [{ alias: undefined, strategy: "ordered", deployments: [deployment(owner, requested, undefined, DEFAULT_RETRIES)] }];
   throw new GatewayError(
     "not_found",
