@@ -133,6 +133,86 @@ describe("/v1/messages to an Anthropic upstream", () => {
   });
 });
 
+/** A Claude Code-like tool result holding a screenshot: text and an image inside the result, then the user's own text. */
+function screenshotResult(model: string): Anthropic.MessageCreateParamsNonStreaming {
+  const image = { type: "image" as const, source: { type: "base64" as const, media_type: "image/png" as const, data: "iVBORw0KGgo=" } };
+  return {
+    model,
+    max_tokens: 100,
+    tools: [{ name: "screenshot", input_schema: { type: "object" } }],
+    messages: [
+      { role: "user", content: "Look at the page" },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_02", name: "screenshot", input: {} }] },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "toolu_02", is_error: true, content: [{ type: "text", text: "partial capture" }, { type: "text", text: "viewport only" }, image] },
+          { type: "text", text: "What do you see?" },
+        ],
+      },
+    ],
+  };
+}
+
+describe("/v1/messages tool results with images", () => {
+  it("keeps a tool result's text and image blocks inside the result for an Anthropic upstream", async () => {
+    await client.messages.create(screenshotResult("claude/claude-opus-4-5"));
+    expect(anthropic.requests[0]!.body!.messages).toEqual([
+      { role: "user", content: "Look at the page" },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_02", name: "screenshot", input: {} }] },
+      {
+        role: "user",
+        content: [
+          {
+            type: "tool_result",
+            tool_use_id: "toolu_02",
+            is_error: true,
+            content: [
+              { type: "text", text: "partial capture" },
+              { type: "text", text: "viewport only" },
+              { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } },
+            ],
+          },
+          { type: "text", text: "What do you see?" },
+        ],
+      },
+    ]);
+  });
+
+  it("moves the image to the next user turn for an OpenAI-compatible upstream, whose tool messages take text", async () => {
+    await client.messages.create(screenshotResult("fake/gpt-x"));
+    expect(openai.requests[0]!.body!.messages).toEqual([
+      { role: "user", content: "Look at the page" },
+      { role: "assistant", content: null, tool_calls: [{ id: "toolu_02", type: "function", function: { name: "screenshot", arguments: "{}" } }] },
+      { role: "tool", tool_call_id: "toolu_02", content: "Error: partial capture\nviewport only" },
+      { role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } }, { type: "text", text: "What do you see?" }] },
+    ]);
+  });
+});
+
+describe("/v1/messages prompt caching across turns", () => {
+  it("sends a message's blocks the same whether or not it still carries the breakpoint", async () => {
+    // Claude Code moves its breakpoint to the newest message each turn; Anthropic's cache matches the prompt's
+    // prefix block by block, so the older message must reach it as the same blocks as when it was cached.
+    const reminder = { type: "text" as const, text: "<system-reminder>cwd: /repo</system-reminder>" };
+    const question = { type: "text" as const, text: "Fix the bug" };
+    await client.messages.create({ model: "claude/claude-opus-4-5", max_tokens: 10, messages: [{ role: "user", content: [reminder, { ...question, cache_control: ephemeral }] }] });
+    await client.messages.create({
+      model: "claude/claude-opus-4-5",
+      max_tokens: 10,
+      messages: [
+        { role: "user", content: [reminder, question] },
+        { role: "assistant", content: [{ type: "text", text: "Done." }, { type: "text", text: "Anything else?" }] },
+        { role: "user", content: [{ type: "text", text: "No", cache_control: ephemeral }] },
+      ],
+    });
+    const [first, second] = anthropic.requests.map((request) => request.body!.messages as Array<{ content: unknown }>);
+    expect(first![0]!.content).toEqual([reminder, { ...question, cache_control: ephemeral }]);
+    expect(second![0]!.content).toEqual([reminder, question]);
+    expect(second![1]!.content).toEqual([{ type: "text", text: "Done." }, { type: "text", text: "Anything else?" }]);
+  });
+});
+
 describe("/v1/messages to an OpenAI-compatible upstream", () => {
   it("sends the same Anthropic-only request as a plain OpenAI request", async () => {
     for (const stream of [false, true]) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../core/errors.js";
+import { toAnthropicConversation } from "../../providers/anthropic/messages.js";
 import { replyOptionsFor, toChatRequest } from "./request.js";
 import { parseAnthropicRequest } from "./schema.js";
 
@@ -127,6 +128,31 @@ describe("toChatRequest", () => {
       { role: "tool", tool_call_id: "t1", content: "" },
       { role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,AAA" } }] },
     ]);
+  });
+
+  it("keeps a tool result's images inside it for an Anthropic upstream; a PDF, which it cannot take there, moves", () => {
+    const image = { type: "image", source: { type: "base64", media_type: "image/png", data: "AAA" } };
+    const pdf = { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" } };
+    const chat = translate({
+      messages: [
+        { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "shot", input: {} }, { type: "tool_use", id: "t2", name: "pdf", input: {} }] },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "t1", content: [image] },
+            { type: "tool_result", tool_use_id: "t2", content: [{ type: "text", text: "the file" }, pdf] },
+          ],
+        },
+      ],
+    });
+    expect(toAnthropicConversation(chat.messages).messages.at(-1)).toEqual({
+      role: "user",
+      content: [
+        { type: "tool_result", tool_use_id: "t1", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "AAA" } }] },
+        { type: "tool_result", tool_use_id: "t2", content: "the file" },
+        { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" }, title: "document.pdf" },
+      ],
+    });
   });
 
   it("maps documents to file and text parts", () => {

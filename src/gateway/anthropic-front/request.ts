@@ -55,24 +55,45 @@ function documentParts(block: AnthropicDocumentParam, param: string): ContentPar
   }
 }
 
-/** OpenAI tool messages carry text only: text stays in place, images move to the user turn that follows. */
-function toolResultMessage(block: AnthropicToolResultParam, param: string, images: ContentPart[]): ChatMessage {
+/** Images moved out of tool results into the user turn that follows, and those an Anthropic upstream still needs there. */
+interface MovedParts { all: ContentPart[]; forAnthropic: ContentPart[] }
+
+/**
+ * OpenAI tool messages carry text only: text stays in place, images move to the user turn that follows.
+ * An Anthropic upstream takes text and images inside the result, so it gets the result's parts as sent
+ * (`cache_parts`); a PDF, which it cannot take there, moves for it too.
+ */
+function toolResultMessage(block: AnthropicToolResultParam, param: string, moved: MovedParts): ChatMessage {
   let content = "";
+  let parts: ContentPart[] = [];
   if (typeof block.content === "string") content = block.content;
   else if (block.content) {
     const texts: string[] = [];
+    const images: ContentPart[] = [];
     block.content.forEach((inner, index) => {
       const innerParam = `${param}.content[${index}]`;
-      if (inner.type === "text") texts.push(inner.text);
-      else if (inner.type === "image") images.push(imagePart(inner, innerParam));
-      else images.push(...documentParts(inner, innerParam));
+      if (inner.type === "text") {
+        texts.push(inner.text);
+        parts.push({ type: "text", text: inner.text });
+      } else {
+        const converted = inner.type === "image" ? [imagePart(inner, innerParam)] : documentParts(inner, innerParam);
+        images.push(...converted);
+        parts.push(...converted);
+      }
+      keepCacheControl(parts.at(-1), inner);
     });
     content = texts.join("\n");
+    moved.all.push(...images);
+    if (!parts.every((part) => part.type === "text" || part.type === "image_url")) {
+      moved.forAnthropic.push(...images);
+      parts = [];
+    }
   }
   if (block.is_error) content = markToolError(content);
   const message: ChatMessage = { role: "tool", tool_call_id: block.tool_use_id, content };
   // The text prefix tells other upstreams; an Anthropic upstream gets its own flag too.
   if (block.is_error) setOutOfBand(message, "is_error", true);
+  if (parts.length > 0) setOutOfBand(message, CACHE_PARTS, parts);
   keepCacheControl(message, block);
   return message;
 }
@@ -84,19 +105,21 @@ function userContent(parts: ContentPart[]): string | ContentPart[] {
 }
 
 /**
- * A message whose parts carry cache breakpoints keeps them apart for an
- * Anthropic upstream (`cache_parts`, read by providers/anthropic/messages.ts),
- * while its `content` stays what every other upstream got before.
+ * A message of several blocks keeps them apart for an Anthropic upstream
+ * (`cache_parts`, read by providers/anthropic/messages.ts), while its `content`
+ * stays what every other upstream got before. Always, not only while a block
+ * carries a breakpoint: Anthropic's cache matches the prompt block by block, and
+ * clients move their breakpoints to newer messages each turn.
  */
 function withCacheParts(message: ChatMessage, parts: ContentPart[], cached: boolean): ChatMessage {
-  if (cached) setOutOfBand(message, CACHE_PARTS, parts);
+  if (cached || parts.length > 1) setOutOfBand(message, CACHE_PARTS, parts);
   return message;
 }
 
 function userMessages(blocks: AnthropicContentBlock[], param: string): ChatMessage[] {
   const toolMessages: ChatMessage[] = [];
   const parts: ContentPart[] = [];
-  const toolImages: ContentPart[] = [];
+  const moved: MovedParts = { all: [], forAnthropic: [] };
   let cached = false;
   blocks.forEach((block, index) => {
     const blockParam = `${param}[${index}]`;
@@ -114,7 +137,7 @@ function userMessages(blocks: AnthropicContentBlock[], param: string): ChatMessa
         cached = keepCacheControl(parts.at(-1), block) || cached;
         break;
       case "tool_result":
-        toolMessages.push(toolResultMessage(block, blockParam, toolImages));
+        toolMessages.push(toolResultMessage(block, blockParam, moved));
         break;
       case "thinking":
       case "redacted_thinking":
@@ -124,8 +147,13 @@ function userMessages(blocks: AnthropicContentBlock[], param: string): ChatMessa
     }
   });
   // OpenAI wants tool messages right after the assistant's tool calls, before any user text.
-  const all = [...toolImages, ...parts];
-  return all.length === 0 ? toolMessages : [...toolMessages, withCacheParts({ role: "user", content: userContent(all) }, all, cached)];
+  const all = [...moved.all, ...parts];
+  if (all.length === 0) return toolMessages;
+  const user: ChatMessage = { role: "user", content: userContent(all) };
+  // Images an Anthropic upstream got inside their tool results are not repeated in its user turn (possibly left empty).
+  if (moved.forAnthropic.length < moved.all.length) setOutOfBand(user, CACHE_PARTS, [...moved.forAnthropic, ...parts]);
+  else withCacheParts(user, all, cached);
+  return [...toolMessages, user];
 }
 
 function assistantMessage(blocks: AnthropicContentBlock[], param: string): ChatMessage | undefined {

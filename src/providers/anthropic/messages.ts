@@ -18,8 +18,10 @@ import { unmarkToolError } from "./out-of-band.js";
 import type { ContentBlockParam, MessageParam, TextBlockParam, ToolResultBlockParam, ToolUseBlockParam } from "./wire-types.js";
 
 /**
- * A message's content as parts, when its plain `content` was joined for other
- * upstreams but its parts carry `cache_control` (the Anthropic front sets it out of band).
+ * A message's content as Anthropic should get it, when its plain `content` was
+ * flattened for other upstreams: parts that carry `cache_control`, a tool result's
+ * text and images, a user turn without the images those results keep (the
+ * Anthropic front sets it out of band).
  */
 export const CACHE_PARTS = "cache_parts";
 
@@ -84,7 +86,8 @@ function toolResult(message: ChatMessage, param: string): ContentBlockParam {
   // Anthropic's own fields, when the client sent them in Anthropic's format (other adapters never read them):
   // with the flag, the text goes back as the client wrote it, without the prefix other upstreams read.
   const failed = message.is_error === true;
-  const text = failed && typeof message.content === "string" ? unmarkToolError(message.content) : message.content;
+  const parts = contentOf(message);
+  const text = failed && typeof parts === "string" ? unmarkToolError(parts) : parts;
   const content = toolResultContent(text, `${param}.content`);
   if (content !== undefined) result.content = content;
   if (failed) result.is_error = true;
