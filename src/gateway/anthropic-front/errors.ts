@@ -49,15 +49,10 @@ export function anthropicErrorBody(
   };
 }
 
-/**
- * The same status and headers as the OpenAI routes' error replies (route trace, retry-after), Anthropic's body.
- * The Anthropic SDKs retry every 429 (Claude Code up to ten times) unless told otherwise by `x-should-retry`:
- * the same request cannot fit a budget that refused it.
- */
+/** The same status and headers as the OpenAI routes' error replies (route trace, retry-after, x-should-retry), Anthropic's body. */
 export function anthropicErrorReply(error: unknown, requestId: string, redactor: Redactor): GatewayReply {
   const reply = errorReply(error, requestId, redactor);
   reply.headers["request-id"] = requestId;
-  if (asGatewayError(error).kind === "budget_exceeded") reply.headers["x-should-retry"] = "false";
   reply.body = JSON.stringify(anthropicErrorBody(error, redactor, requestId));
   return reply;
 }

@@ -48,6 +48,8 @@ export function errorReply(error: unknown, requestId: string, redactor: Redactor
     headers["x-switchyard-route"] = headerValue(formatRoute(failure.attempts));
   }
   if (failure.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.ceil(failure.retryAfterSeconds));
+  // The OpenAI and Anthropic SDKs retry every 429 unless told not to; the same request cannot fit the budget that refused it.
+  if (failure.kind === "budget_exceeded") headers["x-should-retry"] = "false";
   if (failure.headers) Object.assign(headers, failure.headers);
   const body = failure.toJSON();
   body.error.message = redactor.redact(body.error.message);

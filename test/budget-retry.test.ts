@@ -1,13 +1,14 @@
 /**
- * What the official Anthropic SDK does with the gateway's refusals on
- * `/v1/messages`. The SDK retries every 429 unless the answer carries
+ * What the official SDKs do with the gateway's budget refusals. The Anthropic
+ * and OpenAI SDKs retry every 429 unless the answer carries
  * `x-should-retry: false`; Claude Code retries up to ten times, so a key whose
  * budget cannot pay for the request must say that retrying is pointless, while
  * a rate limit stays retryable.
  */
 import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createKey, messagesBody, startHarness, type Harness } from "./helpers/governance-harness.js";
+import { chatBody, createKey, messagesBody, startHarness, type Harness } from "./helpers/governance-harness.js";
 
 const MASTER = "sy-master-retry-0a1b2c3d4e5f6071";
 const MASTER_ENV = "SY_TEST_RETRY_MASTER";
@@ -46,6 +47,20 @@ it("tells the SDK not to retry a request refused for its budget", async () => {
   expect(failure).toBeInstanceOf(Anthropic.RateLimitError);
   expect((failure as InstanceType<typeof Anthropic.RateLimitError>).headers.get("x-should-retry")).toBe("false");
   expect(sent()).toBe(1);
+});
+
+it("tells the OpenAI SDK the same on /v1/chat/completions", async () => {
+  const key = await createKey(h, { name: "tiny-openai", budget_usd: 0.01, budget_period: "total" });
+  let sent = 0;
+  const fetchCounting: typeof fetch = (input, init) => {
+    sent++;
+    return fetch(input, init);
+  };
+  const client = new OpenAI({ apiKey: key.secret, baseURL: `${h.url}/v1`, fetch: fetchCounting, maxRetries: 2 });
+  const failure = await client.chat.completions.create(chatBody("fake/priced", { max_tokens: 1000 }) as OpenAI.ChatCompletionCreateParamsNonStreaming).catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(OpenAI.RateLimitError);
+  expect((failure as InstanceType<typeof OpenAI.RateLimitError>).code).toBe("budget_exceeded");
+  expect(sent).toBe(1);
 });
 
 it("leaves a rate-limited request retryable", async () => {
