@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUDIT_ACTIONS } from "../src/auth/audit-log.js";
 import type { SwitchyardConfigInput } from "../src/config/schema.js";
@@ -235,6 +235,48 @@ describe("dashboard with a master key", () => {
     }
   });
 
+  it("pages requests and the audit log the way the script does: every row once", async () => {
+    expect(ALL_JS).toContain("before_id: cursor?.before_id");
+    expect(ALL_JS).toContain("before: last.ts + 1");
+    for (let i = 0; i < 3; i++) {
+      const chat = await call(harness, "POST", "/v1/chat/completions", { key: key.secret, body: { model: "smart", messages: [{ role: "user", content: `page ${i}` }] } });
+      expect(chat.status, chat.text).toBe(200);
+      expect((await call(harness, "GET", "/admin/keys", { key: "sk-sy-wrong" })).status).toBe(401);
+    }
+    const everything = (await call(harness, "GET", "/admin/requests?limit=1000")).json.data as { id: string; ts: number }[];
+    const paged: string[] = [];
+    let cursor = "";
+    for (let page = 0; page < 50; page++) {
+      const rows = (await call(harness, "GET", `/admin/requests?limit=2${cursor}`)).json.data as { id: string; ts: number }[];
+      paged.push(...rows.map((row) => row.id));
+      if (rows.length < 2) break;
+      const last = rows.at(-1)!;
+      cursor = `&before=${last.ts}&before_id=${encodeURIComponent(last.id)}`;
+    }
+    expect(paged).toEqual(everything.map((row) => row.id));
+
+    // The audit log's `before` is exclusive with no tie-breaker: the script asks up to the last event's millisecond and leaves out what it showed.
+    const events = (await call(harness, "GET", "/admin/audit?limit=1000")).json.data as { id: string; ts: number }[];
+    expect(events.length).toBeGreaterThan(3);
+    const seenEvents: string[] = [];
+    let shown: { id: string; ts: number }[] = [];
+    let before: number | undefined;
+    let seen = new Set<string>();
+    for (let page = 0; page < 50; page++) {
+      const data = (await call(harness, "GET", `/admin/audit?limit=2${before === undefined ? "" : `&before=${before}`}`)).json.data as { id: string; ts: number }[];
+      const previous = seen;
+      shown = data.filter((event) => !previous.has(event.id));
+      seenEvents.push(...shown.map((event) => event.id));
+      if (data.length < 2 || shown.length === 0) break;
+      const last = shown.at(-1)!;
+      const next = new Set(shown.filter((event) => event.ts === last.ts).map((event) => event.id));
+      if (before === last.ts + 1) for (const id of previous) next.add(id);
+      before = last.ts + 1;
+      seen = next;
+    }
+    expect(seenEvents).toEqual(events.map((event) => event.id));
+  });
+
   it("offers exactly the audit log's actions as filters", async () => {
     const listed = /const AUDIT_ACTIONS = (\[[^\]]*\])/.exec(ALL_JS);
     expect(listed).not.toBeNull();
@@ -265,6 +307,56 @@ describe("dashboard with a master key", () => {
     expect(admin.status).toBe(403);
     expect(admin.json.error.code).toBe("master_key_required");
     expect(ALL_JS).toContain('"master_key_required"');
+  });
+});
+
+describe("dashboard script and page, without a browser", () => {
+  /** dom.js touches `document` only when a DOM helper is called, so its formatting functions run in Node. */
+  const loadDom = async () => (await import(pathToFileURL(ASSET_FILE("dom.js")).href)) as {
+    formatUsd: (value: number | null | undefined) => string;
+    formatShare: (part: number | null | undefined, whole: number) => string;
+  };
+  const localeNumber = (value: number, options: Intl.NumberFormatOptions) => value.toLocaleString(undefined, options);
+
+  it("formats costs so that a real cost never reads as zero, and large ones in full", async () => {
+    const { formatUsd } = await loadDom();
+    expect(formatUsd(null)).toBe("—");
+    expect(formatUsd(undefined)).toBe("—");
+    expect(formatUsd(Number.NaN)).toBe("—");
+    expect(formatUsd(0)).toBe("$" + localeNumber(0, { minimumFractionDigits: 2 }));
+    // Below a millionth: significant digits, not "$0.000000".
+    for (const tiny of [1e-7, 1.2e-7, 4e-9]) {
+      expect(formatUsd(tiny)).not.toMatch(/^\$0[.,]0+$/);
+      expect(formatUsd(tiny)).toBe("$" + localeNumber(tiny, { maximumSignificantDigits: 2 }));
+    }
+    expect(formatUsd(0.000001)).toBe("$" + localeNumber(0.000001, { minimumFractionDigits: 6, maximumFractionDigits: 6 }));
+    expect(formatUsd(0.000375)).toBe("$" + localeNumber(0.000375, { minimumFractionDigits: 6, maximumFractionDigits: 6 }));
+    expect(formatUsd(0.5)).toBe("$" + localeNumber(0.5, { minimumFractionDigits: 4, maximumFractionDigits: 4 }));
+    expect(formatUsd(1_234_567)).toBe("$" + localeNumber(1_234_567, { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
+    expect(formatUsd(-0.5)).toBe("-$" + localeNumber(0.5, { minimumFractionDigits: 4, maximumFractionDigits: 4 }));
+  });
+
+  it("shows a tiny share as '< 0.1 %', not '0.0 %'", async () => {
+    const { formatShare } = await loadDom();
+    expect(formatShare(0.000375, 1_234_567)).toBe("< 0.1 %");
+    expect(formatShare(0, 10)).toBe("0.0 %");
+    expect(formatShare(5, 10)).toBe("50.0 %");
+    expect(formatShare(5, 0)).toBe("—");
+  });
+
+  it("finds in the page every element the script looks up by id", () => {
+    const ids = new Set([...HTML.matchAll(/\sid="([^"]+)"/g)].map((match) => match[1]!));
+    const used = [...ALL_JS.matchAll(/\$\("([A-Za-z0-9_-]+)"\)/g)].map((match) => match[1]!);
+    expect(used.length).toBeGreaterThan(20);
+    for (const tab of ALL_JS.match(/const TABS = \{([^}]*)\}/)![1]!.matchAll(/(\w+):/g)) used.push(`tab-${tab[1]}`);
+    expect(used.filter((id) => !ids.has(id))).toEqual([]);
+    for (const id of ["requests-older", "requests-newer", "audit-older", "audit-newer"]) expect(ids.has(id), id).toBe(true);
+  });
+
+  it("has no fixed column width wider than a phone's screen in its grids", () => {
+    const css = readFileSync(ASSET_FILE("app.css"), "utf8");
+    const fixed = [...css.matchAll(/minmax\(\s*(\d+)px/g)].map((match) => Number(match[1]));
+    expect(fixed.filter((width) => width > 320)).toEqual([]);
   });
 });
 

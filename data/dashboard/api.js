@@ -119,6 +119,7 @@ export async function refreshHealth() {
     const health = await api(API.health);
     node.textContent = (health.status === "ok" ? "● healthy" : "● " + health.status) + " · " + health.providers + " provider" + (health.providers === 1 ? "" : "s");
     node.className = "health " + (health.status === "ok" ? "ok" : "warn");
+    node.title = "";
   } catch (error) {
     node.textContent = "● unreachable";
     node.className = "health fail";

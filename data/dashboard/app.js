@@ -4,12 +4,12 @@
  * module; data is written with DOM calls only, never as HTML (dom.js).
  */
 import { hideError, masterKey, refreshHealth, showError, showSignIn, SignInRequired, storeKey } from "./api.js";
-import { AUDIT_ACTIONS, loadAudit } from "./audit.js";
+import { AUDIT_ACTIONS, loadAudit, newerAudit, newestAudit, olderAudit } from "./audit.js";
 import { $, el } from "./dom.js";
 import { copyNewKey, formMessage, hideNewKey, loadKeys, resetKeyForm, submitKeyForm } from "./keys.js";
 import { loadOverview } from "./overview.js";
 import { loadProviders } from "./providers.js";
-import { loadRequests, renderRequests } from "./requests.js";
+import { loadRequests, newerRequests, newestRequests, olderRequests, renderRequests } from "./requests.js";
 
 const REFRESH_MS = 10_000;
 
@@ -17,7 +17,9 @@ const REFRESH_MS = 10_000;
 
 const TABS = { overview: loadOverview, requests: loadRequests, providers: loadProviders, keys: loadKeys, audit: loadAudit };
 let currentTab = "overview";
+/** The refresh running now, and whether another was asked for meanwhile (a tab, period or filter change). */
 let refreshing = false;
+let refreshAgain = false;
 
 function selectTab(name) {
   currentTab = Object.hasOwn(TABS, name) ? name : "overview";
@@ -25,10 +27,18 @@ function selectTab(name) {
   for (const button of document.querySelectorAll("[data-tab]")) button.setAttribute("aria-current", button.dataset.tab === currentTab ? "page" : "false");
 }
 
-/** Reloads the health badge and the visible tab; errors are shown, not swallowed. */
+/**
+ * Reloads the health badge and the visible tab; errors are shown, not swallowed.
+ * One refresh runs at a time: one asked for meanwhile runs once the current one
+ * ends, so what is shown always matches the tab, period and filters chosen last.
+ */
 async function refresh() {
-  if (refreshing) return;
+  if (refreshing) {
+    refreshAgain = true;
+    return;
+  }
   refreshing = true;
+  refreshAgain = false;
   try {
     await Promise.all([refreshHealth(), TABS[currentTab]()]);
     hideError();
@@ -41,6 +51,7 @@ async function refresh() {
   } finally {
     refreshing = false;
   }
+  if (refreshAgain && $("sign-in").hidden) refresh();
 }
 
 function autoRefresh() {
@@ -64,6 +75,8 @@ function signIn(event) {
 /** Forgets the key and everything shown with it. */
 function signOut() {
   storeKey(null);
+  newestRequests();
+  newestAudit();
   for (const id of ["totals", "spend-chart", "spend-day", "spend-model", "spend-provider", "spend-key", "savings", "requests-table", "providers-table", "deployments-table", "keys-table", "audit-table"]) $(id).replaceChildren();
   hideNewKey();
   hideError();
@@ -81,12 +94,16 @@ function start() {
   $("sign-out").addEventListener("click", signOut);
   $("refresh-now").addEventListener("click", refresh);
   $("period").addEventListener("change", refresh);
-  $("requests-limit").addEventListener("change", refresh);
+  $("requests-limit").addEventListener("change", () => { newestRequests(); refresh(); });
+  $("requests-older").addEventListener("click", () => { if (olderRequests()) refresh(); });
+  $("requests-newer").addEventListener("click", () => { if (newerRequests()) refresh(); });
   $("requests-filter").addEventListener("input", renderRequests);
   $("requests-failures").addEventListener("change", renderRequests);
   $("keys-show-revoked").addEventListener("change", refresh);
-  $("audit-action").addEventListener("change", refresh);
-  $("audit-limit").addEventListener("change", refresh);
+  $("audit-action").addEventListener("change", () => { newestAudit(); refresh(); });
+  $("audit-limit").addEventListener("change", () => { newestAudit(); refresh(); });
+  $("audit-older").addEventListener("click", () => { if (olderAudit()) refresh(); });
+  $("audit-newer").addEventListener("click", () => { if (newerAudit()) refresh(); });
   $("key-form").addEventListener("submit", submitKeyForm);
   $("key-cancel").addEventListener("click", () => { resetKeyForm(); formMessage("", ""); });
   $("new-key-copy").addEventListener("click", copyNewKey);

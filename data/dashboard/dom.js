@@ -37,11 +37,24 @@ export const muted = (text) => el("span", { className: "muted", text });
 
 // ---------------------------------------------------------------- formatting
 
+/**
+ * USD with as many decimals as the amount needs: cents from $1, four decimals
+ * below, six (millionths) below a cent, and below a millionth two significant
+ * digits ($0.00000012), so a real cost never reads as $0.000000.
+ */
 export function formatUsd(value) {
-  if (value === null || value === undefined) return "—";
+  if (value === null || value === undefined || !Number.isFinite(value)) return "—";
   const size = Math.abs(value);
+  if (size > 0 && size < 0.000001) return (value < 0 ? "-$" : "$") + size.toLocaleString(undefined, { maximumSignificantDigits: 2 });
   const digits = size === 0 ? 2 : size < 0.01 ? 6 : size < 1 ? 4 : 2;
-  return "$" + value.toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return (value < 0 ? "-$" : "$") + size.toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** A part of a whole as a percentage; a share too small to show as 0.1 % is "< 0.1 %", not "0.0 %". */
+export function formatShare(part, whole) {
+  if (!(whole > 0) || part === null || part === undefined) return "—";
+  const percent = (100 * part) / whole;
+  return percent > 0 && percent < 0.05 ? "< 0.1 %" : percent.toFixed(1) + " %";
 }
 
 export const formatInt = (value) => (value === null || value === undefined ? "—" : Number(value).toLocaleString());

@@ -20,10 +20,10 @@ export async function loadKeys() {
     id: "keys", rows, defaultSort: { key: "created", descending: true }, empty: keys.data.length ? "Every key is revoked." : "No virtual key yet.",
     rowClass: (key) => (key.revoked_at ? "revoked" : undefined),
     columns: [
-      { key: "name", label: "Name", value: (key) => key.name },
+      { key: "name", label: "Name", value: (key) => key.name, className: "wrap" },
       { key: "id", label: "Id", value: (key) => key.id, className: "mono small" },
-      { key: "prefix", label: "Prefix", value: (key) => key.prefix, render: (key) => key.prefix + "…", className: "mono" },
-      { key: "models", label: "Models", value: (key) => key.models.join(", "), render: (key) => (key.models.length ? key.models.join(", ") : muted("all")) },
+      { key: "prefix", label: "Prefix", value: (key) => key.prefix, render: (key) => key.prefix + "…", className: "mono nowrap" },
+      { key: "models", label: "Models", value: (key) => key.models.join(", "), render: (key) => (key.models.length ? key.models.join(", ") : muted("all")), className: "wrap" },
       { key: "rpm", label: "RPM", value: (key) => key.rpm, numeric: true, render: (key) => (key.rpm === null ? "—" : formatInt(key.rpm)) },
       { key: "tpm", label: "TPM", value: (key) => key.tpm, numeric: true, render: (key) => (key.tpm === null ? "—" : formatInt(key.tpm)) },
       { key: "budget", label: "Budget", value: (key) => key.budget_usd, numeric: true, render: (key) => (key.budget_usd === null ? "—" : formatUsd(key.budget_usd) + " / " + key.budget_period) },

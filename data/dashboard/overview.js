@@ -1,6 +1,6 @@
 /** The overview tab: totals, spend by day as a chart and a table, spend by model, provider and key, and savings. */
 import { api, API } from "./api.js";
-import { $, el, formatInt, formatUsd, keyLabel } from "./dom.js";
+import { $, badge, el, formatInt, formatShare, formatUsd, keyLabel } from "./dom.js";
 import { renderTable } from "./table.js";
 
 const DAY_MS = 86_400_000;
@@ -13,14 +13,26 @@ function periodStart(period) {
   return new Date(today - back * DAY_MS).toISOString().slice(0, 10);
 }
 
+/**
+ * A group's cost; unpriced requests are not in it, so a group of nothing but
+ * unpriced requests says "unpriced" rather than a silent $0, and one with some
+ * says how many are left out.
+ */
+function costView(row) {
+  const unpriced = row.unpriced_requests ?? 0;
+  if (unpriced === 0) return formatUsd(row.cost_usd);
+  if (unpriced >= row.requests && !row.cost_usd) return badge("unpriced", "warn");
+  return el("span", {}, formatUsd(row.cost_usd), el("br"), badge("+" + formatInt(unpriced) + " unpriced", "warn"));
+}
+
 function spendColumns(label, groupLabel, total) {
   return [
-    { key: "group", label, value: groupLabel },
+    { key: "group", label, value: groupLabel, className: "wrap" },
     { key: "requests", label: "Requests", value: (row) => row.requests, render: (row) => formatInt(row.requests), numeric: true },
     { key: "input", label: "Input tok", value: (row) => row.input_tokens, render: (row) => formatInt(row.input_tokens), numeric: true, title: (row) => formatInt(row.cached_tokens) + " cached" },
     { key: "output", label: "Output tok", value: (row) => row.output_tokens, render: (row) => formatInt(row.output_tokens), numeric: true },
-    { key: "cost", label: "Cost", value: (row) => row.cost_usd, render: (row) => formatUsd(row.cost_usd), numeric: true, title: (row) => (row.unpriced_requests ? row.unpriced_requests + " unpriced request(s) not counted" : undefined) },
-    { key: "share", label: "Share", value: (row) => (total > 0 ? row.cost_usd / total : 0), render: (row) => (total > 0 ? ((100 * row.cost_usd) / total).toFixed(1) + " %" : "—"), numeric: true },
+    { key: "cost", label: "Cost", value: (row) => row.cost_usd, render: costView, numeric: true, title: (row) => (row.unpriced_requests ? row.unpriced_requests + " unpriced request(s) not counted" : undefined) },
+    { key: "share", label: "Share", value: (row) => (total > 0 ? row.cost_usd / total : 0), render: (row) => formatShare(row.cost_usd, total), numeric: true },
   ];
 }
 

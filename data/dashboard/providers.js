@@ -38,7 +38,7 @@ export async function loadProviders() {
     id: "deployments", rows: report.deployments, defaultSort: { key: "id", descending: false }, empty: "No deployment has been used yet.",
     rowClass: (row) => (row.healthy ? undefined : "failed"),
     columns: [
-      { key: "id", label: "Deployment", value: (row) => row.id, className: "mono" },
+      { key: "id", label: "Deployment", value: (row) => row.id, className: "mono wrap" },
       { key: "healthy", label: "Health", value: (row) => (row.healthy ? 1 : 0), render: (row) => badge(row.healthy ? "healthy" : "unavailable", row.healthy ? "ok" : "fail") },
       { key: "cooldown", label: "Cooldown", value: (row) => row.cooldown_until ?? row.skip_until ?? "", render: cooldownView },
       { key: "in_flight", label: "In flight", value: (row) => row.in_flight, numeric: true },
@@ -47,7 +47,7 @@ export async function loadProviders() {
       { key: "latency", label: "Latency", value: (row) => row.latency_ms, numeric: true, render: (row) => formatMs(row.latency_ms) },
       { key: "ttft", label: "First token", value: (row) => row.first_token_ms, numeric: true, render: (row) => formatMs(row.first_token_ms) },
       { key: "rate_limit", label: "Last rate-limit state", value: (row) => row.rate_limit?.observed_at ?? "", render: (row) => rateLimitView(row.rate_limit) },
-      { key: "last_error", label: "Last error", value: (row) => row.last_error ?? "", className: "small" },
+      { key: "last_error", label: "Last error", value: (row) => row.last_error ?? "", className: "small wrap" },
     ],
   });
 }

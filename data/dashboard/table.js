@@ -4,9 +4,11 @@ import { el } from "./dom.js";
 /** Per table: the column sorted by and its direction, kept across refreshes. */
 const sortStates = new Map();
 
+const isMissing = (value) => value === null || value === undefined || value === "";
+
 function compareValues(a, b) {
-  const aMissing = a === null || a === undefined || a === "";
-  const bMissing = b === null || b === undefined || b === "";
+  const aMissing = isMissing(a);
+  const bMissing = isMissing(b);
   if (aMissing || bMissing) return aMissing === bMissing ? 0 : aMissing ? 1 : -1;
   if (typeof a === "number" && typeof b === "number") return a - b;
   return String(a).localeCompare(String(b), undefined, { numeric: true });
@@ -27,7 +29,7 @@ export function renderTable(container, options) {
     sorted = [...rows].sort((a, b) => {
       const order = compareValues(sortColumn.value(a), sortColumn.value(b));
       // Missing values stay last whichever the direction.
-      const missing = sortColumn.value(a) == null || sortColumn.value(b) == null;
+      const missing = isMissing(sortColumn.value(a)) || isMissing(sortColumn.value(b));
       return missing ? order : order * direction;
     });
   }
