@@ -54,3 +54,45 @@ describe("GET /admin/requests paging", () => {
     expect(odd.json.error).toMatchObject({ type: "invalid_request_error", param: "before_id" });
   });
 });
+
+describe("GET /admin/audit paging", () => {
+  const MASTER = "sy-master-audit-paging-0a1b2c3d4e";
+  process.env.SY_TEST_AUDIT_PAGING_MASTER = MASTER;
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      master: MASTER,
+      config: (upstream) => ({
+        server: { master_key: "env:SY_TEST_AUDIT_PAGING_MASTER" },
+        storage: { url: "sqlite::memory:" },
+        providers: { fake: { type: "openai-compatible", base_url: upstream.baseUrl } },
+      }),
+    });
+    // Denied requests, every one in one of two milliseconds, as a burst of bad keys makes them.
+    const now = vi.spyOn(Date, "now");
+    let calls = 0;
+    now.mockImplementation(() => 1_800_000_000_000 + (calls++ % 2));
+    try {
+      for (let i = 0; i < 15; i++) expect((await call(h, "POST", "/admin/keys", { body: { name: `k${i}` } })).status).toBe(201);
+    } finally {
+      now.mockRestore();
+    }
+  });
+  afterAll(() => h?.close());
+
+  it("with before and before_id visits every event once", async () => {
+    const seen: string[] = [];
+    let query = "";
+    for (let pages = 0; pages < 100; pages++) {
+      const page = await call(h, "GET", `/admin/audit?action=key.created&limit=4${query}`);
+      expect(page.status).toBe(200);
+      const events = page.json.data as Array<{ id: string; ts: number }>;
+      if (events.length === 0) break;
+      seen.push(...events.map((event) => event.id));
+      const last = events[events.length - 1]!;
+      query = `&before=${last.ts}&before_id=${encodeURIComponent(last.id)}`;
+    }
+    expect(seen).toHaveLength(15);
+    expect(new Set(seen).size).toBe(15);
+  });
+});

@@ -7,10 +7,9 @@ import { renderTable } from "./table.js";
 export const AUDIT_ACTIONS = ["key.created", "key.updated", "key.revoked", "config.reloaded", "config.rejected", "request.denied"];
 
 /**
- * Paging: null shows the newest events. The API's `before` is exclusive and has
- * no tie-breaker, so an older page asks for events up to the last one's
- * millisecond (`before` = its ts + 1) and leaves out the events the page before
- * it showed: events sharing that millisecond are neither skipped nor repeated.
+ * Paging: null shows the newest events; older pages are read from a cursor (the
+ * previous page's last event: `before` its ts, `before_id` its id, so events
+ * sharing a millisecond are neither skipped nor repeated), as for requests.
  */
 let cursor = null;
 const newer = [];
@@ -20,11 +19,8 @@ let hasOlder = false;
 export function olderAudit() {
   const last = shown.at(-1);
   if (!hasOlder || !last) return false;
-  const seen = new Set(shown.filter((event) => event.ts === last.ts).map((event) => event.id));
-  // A page all in one millisecond: the pages before it showed some of that millisecond's events too.
-  if (cursor && cursor.before === last.ts + 1) for (const id of cursor.seen) seen.add(id);
   newer.push(cursor);
-  cursor = { before: last.ts + 1, seen };
+  cursor = { before: last.ts, before_id: last.id };
   return true;
 }
 
@@ -42,9 +38,9 @@ export function newestAudit() {
 
 export async function loadAudit() {
   const limit = Number($("audit-limit").value);
-  const audit = await api(API.audit, { query: { limit, action: $("audit-action").value, before: cursor?.before } });
-  shown = cursor ? audit.data.filter((event) => !cursor.seen.has(event.id)) : audit.data;
-  hasOlder = audit.data.length >= limit && shown.length > 0;
+  const audit = await api(API.audit, { query: { limit, action: $("audit-action").value, before: cursor?.before, before_id: cursor?.before_id } });
+  shown = audit.data;
+  hasOlder = shown.length >= limit;
   $("audit-newer").disabled = newer.length === 0;
   $("audit-older").disabled = !hasOlder;
   $("audit-page").textContent = cursor ? "page " + (newer.length + 1) + " · before " + new Date(cursor.before).toLocaleString() : "newest";

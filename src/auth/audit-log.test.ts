@@ -61,6 +61,31 @@ describe.each(stores)("%s", (_name, makeStore) => {
     store.close();
   });
 
+  it("pages with before and before_id through events that share a millisecond, each once", async () => {
+    let clock = 0;
+    const store = await makeStore(() => clock);
+    const recorded: string[] = [];
+    for (let i = 0; i < 23; i++) {
+      clock = 100 + Math.floor(i / 10); // ten events in each millisecond
+      recorded.push(store.record({ actor: "system", action: i % 2 === 0 ? "request.denied" : "key.updated", status: 401 }).id);
+    }
+    const walk = async (action?: "request.denied") => {
+      const seen: string[] = [];
+      let cursor: { before?: number; beforeId?: string } = {};
+      for (;;) {
+        const page = await store.list({ limit: 4, action, ...cursor });
+        if (page.length === 0) return seen;
+        seen.push(...page.map((event) => event.id));
+        cursor = { before: page.at(-1)!.ts, beforeId: page.at(-1)!.id };
+      }
+    };
+    expect(await walk()).toEqual([...recorded].reverse());
+    expect(await walk("request.denied")).toEqual(recorded.filter((_, i) => i % 2 === 0).reverse());
+    // An id that names no event pages by the millisecond alone.
+    expect((await store.list({ before: 101, beforeId: "aud_unknown" })).map((event) => event.ts)).toEqual(Array(10).fill(100));
+    store.close();
+  });
+
   it("keeps events of the same millisecond in recording order", async () => {
     const store = await makeStore(() => 5);
     const ids = ["key.created", "key.updated", "key.revoked"].map((action) => store.record({ actor: "master", action: action as "key.created" }).id);

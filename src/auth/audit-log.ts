@@ -49,6 +49,12 @@ export interface AuditQuery {
   limit?: number;
   /** Only events strictly older than this epoch ms (page with the last event's ts). */
   before?: number;
+  /**
+   * With `before`: the id of the previous page's last event, whose ts `before` is. Events of
+   * that millisecond recorded before it then follow too, so pages neither skip nor repeat
+   * events that share a millisecond (denied requests often do).
+   */
+  beforeId?: string;
   action?: AuditAction;
 }
 

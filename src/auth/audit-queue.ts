@@ -31,7 +31,7 @@ export abstract class QueuedAuditStore implements AuditStore {
   constructor(options: AuditQueueOptions) {
     this.flushDelayMs = options.flushDelayMs ?? 100;
     this.maxQueued = options.maxQueued ?? 10_000;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => Date.now());
     this.onError = options.onError ?? (() => {});
   }
 

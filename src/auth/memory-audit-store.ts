@@ -29,8 +29,9 @@ export class MemoryAuditStore implements AuditStore {
     const out: AuditEvent[] = [];
     // Stable newest-first: by ts, then by insertion order.
     const ordered = this.events.map((event, index) => ({ event, index })).sort((a, b) => b.event.ts - a.event.ts || b.index - a.index);
-    for (const { event } of ordered) {
-      if (query.before !== undefined && event.ts >= query.before) continue;
+    const pageEnd = query.beforeId === undefined ? -1 : this.events.findIndex((event) => event.id === query.beforeId);
+    for (const { event, index } of ordered) {
+      if (query.before !== undefined && (event.ts > query.before || (event.ts === query.before && index >= pageEnd))) continue;
       if (query.action !== undefined && event.action !== query.action) continue;
       out.push({ ...event });
       if (out.length >= limit) break;

@@ -54,11 +54,12 @@ export class PostgresAuditStore extends QueuedAuditStore {
 
   async list(query: AuditQuery = {}): Promise<AuditEvent[]> {
     await this.flush();
-    const before = timeBound(query.before, Number.MAX_SAFE_INTEGER);
-    const limit = auditLimit(query.limit);
+    const params = [timeBound(query.before, Number.MAX_SAFE_INTEGER), auditLimit(query.limit), pgText(query.beforeId ?? "")];
+    // An unknown before_id continues from the millisecond alone (no seq is below 0).
+    const page = `ts <= $1 AND (ts < $1 OR seq < COALESCE((SELECT seq FROM audit_events WHERE id = $3), 0))`;
     const { rows } = query.action === undefined
-      ? await this.pool.query<Record<string, unknown>>(`${SELECT} WHERE ts < $1 ORDER BY ts DESC, seq DESC LIMIT $2`, [before, limit])
-      : await this.pool.query<Record<string, unknown>>(`${SELECT} WHERE action = $1 AND ts < $2 ORDER BY ts DESC, seq DESC LIMIT $3`, [pgText(query.action), before, limit]);
+      ? await this.pool.query<Record<string, unknown>>(`${SELECT} WHERE ${page} ORDER BY ts DESC, seq DESC LIMIT $2`, params)
+      : await this.pool.query<Record<string, unknown>>(`${SELECT} WHERE action = $4 AND ${page} ORDER BY ts DESC, seq DESC LIMIT $2`, [...params, pgText(query.action)]);
     return rows.map(fromRow);
   }
 

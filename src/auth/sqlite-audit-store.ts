@@ -46,17 +46,18 @@ export class SqliteAuditStore extends QueuedAuditStore {
     this.insertAll = db.transaction((events: AuditEvent[]) => {
       for (const event of events) insert.run(event);
     });
+    // An unknown before_id continues from the millisecond alone (no seq is below 0).
+    const page = `ts <= @before AND (ts < @before OR seq < COALESCE((SELECT seq FROM audit_events WHERE id = @beforeId), 0))`;
     this.select = {
-      all: db.prepare(`SELECT ${COLUMNS} FROM audit_events WHERE ts < ? ORDER BY ts DESC, seq DESC LIMIT ?`),
-      byAction: db.prepare(`SELECT ${COLUMNS} FROM audit_events WHERE action = ? AND ts < ? ORDER BY ts DESC, seq DESC LIMIT ?`),
+      all: db.prepare(`SELECT ${COLUMNS} FROM audit_events WHERE ${page} ORDER BY ts DESC, seq DESC LIMIT @limit`),
+      byAction: db.prepare(`SELECT ${COLUMNS} FROM audit_events WHERE action = @action AND ${page} ORDER BY ts DESC, seq DESC LIMIT @limit`),
     };
   }
 
   async list(query: AuditQuery = {}): Promise<AuditEvent[]> {
     this.flush();
-    const before = query.before ?? Number.MAX_SAFE_INTEGER;
-    const limit = auditLimit(query.limit);
-    const rows = query.action === undefined ? this.select.all.all(before, limit) : this.select.byAction.all(query.action, before, limit);
+    const page = { before: query.before ?? Number.MAX_SAFE_INTEGER, beforeId: query.beforeId ?? "", limit: auditLimit(query.limit) };
+    const rows = query.action === undefined ? this.select.all.all(page) : this.select.byAction.all({ ...page, action: query.action });
     return rows as AuditEvent[];
   }
 

@@ -40,10 +40,10 @@ export async function recentRequests(runtime: Runtime, limit?: number, before?: 
   return runtime.stores.ledger.recent({ limit, before, beforeId });
 }
 
-/** `before_id` names a row (request ids: letters, digits, `._:-`) and only continues a page that `before` ends. */
+/** `before_id` names a ledger row or audit event (letters, digits, `._:-`) and only continues a page that `before` ends. */
 export function parseBeforeId(value: string | null, before: number | undefined): string | undefined {
   if (value === null || value === "") return undefined;
-  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(value)) throw new GatewayError("bad_request", "Invalid 'before_id': expected the id of a ledger row", { param: "before_id" });
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(value)) throw new GatewayError("bad_request", "Invalid 'before_id': expected the id of the previous page's last entry", { param: "before_id" });
   if (before === undefined) throw new GatewayError("bad_request", "'before_id' needs 'before': the ts of the row it names", { param: "before" });
   return value;
 }

@@ -101,7 +101,8 @@ const audit: Route = async (runtime, request) => {
   if (action !== undefined && !(AUDIT_ACTIONS as readonly string[]).includes(action)) {
     throw new GatewayError("bad_request", `Invalid 'action': expected one of ${AUDIT_ACTIONS.join(", ")}`, { param: "action" });
   }
-  const events = await runtime.stores.audit.list({ limit: limitParam(request), before: parseTime(request.query.get("before"), "before"), action: action as never });
+  const before = parseTime(request.query.get("before"), "before");
+  const events = await runtime.stores.audit.list({ limit: limitParam(request), before, beforeId: parseBeforeId(request.query.get("before_id"), before), action: action as never });
   return jsonReply(200, { object: "list", data: events });
 };
 
