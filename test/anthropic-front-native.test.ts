@@ -213,6 +213,27 @@ describe("/v1/messages prompt caching across turns", () => {
   });
 });
 
+describe("Anthropic API fields the translation does not read", () => {
+  const newer = {
+    service_tier: "standard_only",
+    context_management: { edits: [{ type: "clear_tool_uses_20250919" }] },
+    mcp_servers: [{ type: "url", url: "https://mcp.example.com/sse", name: "docs" }],
+    container: "container_011CUt",
+  };
+  const post = (model: string) =>
+    gateway.fetch("http://gw/v1/messages", { method: "POST", body: JSON.stringify({ ...toolLoop(model), ...newer }) });
+
+  it("reach an Anthropic upstream as sent", async () => {
+    expect((await post("claude/claude-opus-4-5")).status).toBe(200);
+    expect(anthropic.requests[0]!.body).toMatchObject({ ...newer, max_tokens: 2048, thinking: { type: "enabled", budget_tokens: 1024 } });
+  });
+
+  it("never reach other upstreams", async () => {
+    expect((await post("fake/gpt-x")).status).toBe(200);
+    for (const field of Object.keys(newer)) expect(openai.requests[0]!.raw).not.toContain(field);
+  });
+});
+
 describe("/v1/messages to an OpenAI-compatible upstream", () => {
   it("sends the same Anthropic-only request as a plain OpenAI request", async () => {
     for (const stream of [false, true]) {

@@ -3,15 +3,16 @@
  *
  * Fields with an OpenAI meaning are carried over as such. What only an
  * Anthropic upstream can use (`thinking`, `cache_control`, signed thinking
- * blocks, `is_error`, betas) rides out of band (providers/anthropic/out-of-band.ts):
- * the Anthropic adapter reads it, other upstreams never see it. The rest
- * (citations, service_tier) is dropped.
+ * blocks, `is_error`, betas, and top-level fields this translation does not read,
+ * such as `service_tier`, `context_management`, `mcp_servers` or `container`) rides
+ * out of band (providers/anthropic/out-of-band.ts): the Anthropic adapter reads it,
+ * other upstreams never see it.
  */
 import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, TextPart, ToolCall, ToolChoice } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
 import { asRecord } from "../../core/record.js";
 import { CACHE_PARTS } from "../../providers/anthropic/messages.js";
-import { markToolError, setOutOfBand } from "../../providers/anthropic/out-of-band.js";
+import { ANTHROPIC_EXTRAS, markToolError, setOutOfBand } from "../../providers/anthropic/out-of-band.js";
 import { THINKING_BLOCKS, type ThinkingBlock } from "../../providers/anthropic/thinking-blocks.js";
 import type {
   AnthropicContentBlock, AnthropicDocumentParam, AnthropicImageParam, AnthropicMessageParam, AnthropicRequest,
@@ -269,7 +270,24 @@ export function toChatRequest(request: AnthropicRequest, betas: readonly string[
   if (format) chat.response_format = { type: "json_schema", json_schema: { name: "response", schema: format.schema, strict: true } };
   if (request.thinking !== undefined) setOutOfBand(chat, "thinking", request.thinking);
   if (betas.length > 0) setOutOfBand(chat, "anthropic_beta", betas);
+  const extras = untranslatedFields(request);
+  if (extras) setOutOfBand(chat, ANTHROPIC_EXTRAS, extras);
   return chat;
+}
+
+/** Top-level fields the translation above reads; any other is Anthropic's alone. */
+const TRANSLATED_FIELDS = new Set([
+  "model", "max_tokens", "messages", "system", "stream", "temperature", "top_p", "top_k", "stop_sequences",
+  "tools", "tool_choice", "metadata", "thinking", "output_config", "output_format", "models", "provider",
+]);
+
+/** The request's fields an Anthropic upstream gets as sent (newer API features a client may use). */
+function untranslatedFields(request: AnthropicRequest): Record<string, unknown> | undefined {
+  let extras: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(request)) {
+    if (!TRANSLATED_FIELDS.has(key) && value !== undefined) (extras ??= {})[key] = value;
+  }
+  return extras;
 }
 
 /** What the reply translation needs from the request. */

@@ -13,6 +13,9 @@ export function setOutOfBand(target: object, key: string, value: unknown): void 
   Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
 }
 
+/** Top-level Messages fields a client sent that the canonical request has no place for; an Anthropic upstream gets them as sent. */
+export const ANTHROPIC_EXTRAS = "anthropic_extras";
+
 const TOOL_ERROR_PREFIX = "Error: ";
 
 /** A failed tool result's text as upstreams without Anthropic's `is_error` flag read it. */

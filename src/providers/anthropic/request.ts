@@ -9,6 +9,7 @@
  */
 import type { ChatRequest } from "../../core/chat.js";
 import { asRecord } from "../../core/record.js";
+import { ANTHROPIC_EXTRAS } from "./out-of-band.js";
 import { badRequest } from "./content.js";
 import { defaultMaxTokens } from "./max-tokens.js";
 import { toAnthropicConversation } from "./messages.js";
@@ -31,13 +32,19 @@ function applySampling(body: MessagesRequestBody, request: ChatRequest): void {
   }
 }
 
-/** Anthropic-native fields a client may send beside the OpenAI ones; passed through as given. */
+/**
+ * Anthropic-native fields a client may send beside the OpenAI ones; passed through as given.
+ * Fields the Anthropic front could not translate (`service_tier`, `context_management`, …)
+ * follow, never in place of one the translation set.
+ */
 function applyNativeExtras(body: MessagesRequestBody, request: ChatRequest): void {
   if (typeof request.top_k === "number") body.top_k = request.top_k;
   const thinking = asRecord(request.thinking);
   if (thinking) body.thinking = thinking;
   const outputConfig = asRecord(request.output_config);
   if (outputConfig) body.output_config = { ...outputConfig, ...body.output_config };
+  const extras = asRecord(request[ANTHROPIC_EXTRAS]);
+  if (extras) for (const [key, value] of Object.entries(extras)) if (!(key in body)) (body as unknown as Record<string, unknown>)[key] = value;
 }
 
 export function toAnthropicRequest(request: ChatRequest, model: string): MessagesRequestBody {
