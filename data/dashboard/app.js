@@ -4,12 +4,12 @@
  * module; data is written with DOM calls only, never as HTML (dom.js).
  */
 import { hideError, masterKey, refreshHealth, showError, showSignIn, SignInRequired, storeKey } from "./api.js";
-import { AUDIT_ACTIONS, loadAudit, newerAudit, newestAudit, olderAudit } from "./audit.js";
+import { AUDIT_ACTIONS, auditPager, loadAudit } from "./audit.js";
 import { $, el } from "./dom.js";
 import { copyNewKey, formMessage, hideNewKey, loadKeys, resetKeyForm, submitKeyForm } from "./keys.js";
 import { loadOverview } from "./overview.js";
 import { loadProviders } from "./providers.js";
-import { loadRequests, newerRequests, newestRequests, olderRequests, renderRequests } from "./requests.js";
+import { loadRequests, renderRequests, requestsPager } from "./requests.js";
 
 const REFRESH_MS = 10_000;
 
@@ -75,8 +75,8 @@ function signIn(event) {
 /** Forgets the key and everything shown with it. */
 function signOut() {
   storeKey(null);
-  newestRequests();
-  newestAudit();
+  requestsPager.newest();
+  auditPager.newest();
   for (const id of ["totals", "spend-chart", "spend-day", "spend-model", "spend-provider", "spend-key", "savings", "requests-table", "providers-table", "deployments-table", "keys-table", "audit-table"]) $(id).replaceChildren();
   hideNewKey();
   hideError();
@@ -94,16 +94,16 @@ function start() {
   $("sign-out").addEventListener("click", signOut);
   $("refresh-now").addEventListener("click", refresh);
   $("period").addEventListener("change", refresh);
-  $("requests-limit").addEventListener("change", () => { newestRequests(); refresh(); });
-  $("requests-older").addEventListener("click", () => { if (olderRequests()) refresh(); });
-  $("requests-newer").addEventListener("click", () => { if (newerRequests()) refresh(); });
+  $("requests-limit").addEventListener("change", () => { requestsPager.newest(); refresh(); });
+  $("requests-older").addEventListener("click", () => { if (requestsPager.older()) refresh(); });
+  $("requests-newer").addEventListener("click", () => { if (requestsPager.newer()) refresh(); });
   $("requests-filter").addEventListener("input", renderRequests);
   $("requests-failures").addEventListener("change", renderRequests);
   $("keys-show-revoked").addEventListener("change", refresh);
-  $("audit-action").addEventListener("change", () => { newestAudit(); refresh(); });
-  $("audit-limit").addEventListener("change", () => { newestAudit(); refresh(); });
-  $("audit-older").addEventListener("click", () => { if (olderAudit()) refresh(); });
-  $("audit-newer").addEventListener("click", () => { if (newerAudit()) refresh(); });
+  $("audit-action").addEventListener("change", () => { auditPager.newest(); refresh(); });
+  $("audit-limit").addEventListener("change", () => { auditPager.newest(); refresh(); });
+  $("audit-older").addEventListener("click", () => { if (auditPager.older()) refresh(); });
+  $("audit-newer").addEventListener("click", () => { if (auditPager.newer()) refresh(); });
   $("key-form").addEventListener("submit", submitKeyForm);
   $("key-cancel").addEventListener("click", () => { resetKeyForm(); formMessage("", ""); });
   $("new-key-copy").addEventListener("click", copyNewKey);

@@ -1,6 +1,7 @@
 /** The requests tab: recent requests, filtered in the page by text and failures. */
 import { api, API } from "./api.js";
 import { $, badge, el, formatInt, formatMs, formatUsd, keyLabel, muted, timeCell } from "./dom.js";
+import { createPager } from "./pager.js";
 import { renderTable } from "./table.js";
 
 let lastRequests = { rows: [], keysById: new Map() };
@@ -35,41 +36,7 @@ function requestColumns(keysById) {
   ];
 }
 
-/**
- * Paging: null shows the newest rows; older pages are read from a cursor (the
- * previous page's last row: `before` its ts, `before_id` its id, so rows
- * sharing a millisecond are neither skipped nor repeated). `newer` holds the
- * cursors of the pages passed, to go back. A refresh reloads the page shown.
- */
-let cursor = null;
-const newer = [];
-let hasOlder = false;
-
-export function olderRequests() {
-  const last = lastRequests.rows.at(-1);
-  if (!hasOlder || !last) return false;
-  newer.push(cursor);
-  cursor = { before: last.ts, before_id: last.id };
-  return true;
-}
-
-export function newerRequests() {
-  if (newer.length === 0) return false;
-  cursor = newer.pop();
-  return true;
-}
-
-/** Back to the newest rows (the page size changed). */
-export function newestRequests() {
-  cursor = null;
-  newer.length = 0;
-}
-
-function renderPager() {
-  $("requests-newer").disabled = newer.length === 0;
-  $("requests-older").disabled = !hasOlder;
-  $("requests-page").textContent = cursor ? "page " + (newer.length + 1) + " · before " + new Date(cursor.before).toLocaleString() : "newest";
-}
+export const requestsPager = createPager("requests");
 
 export function renderRequests() {
   const { rows, keysById } = lastRequests;
@@ -82,16 +49,15 @@ export function renderRequests() {
     id: "requests", rows: shown, columns: requestColumns(keysById),
     defaultSort: { key: "ts", descending: true },
     rowClass: (row) => (row.status >= 400 ? "failed" : undefined),
-    empty: rows.length > 0 ? "No request matches the filter." : cursor ? "No older request." : "No requests recorded yet.",
+    empty: rows.length > 0 ? "No request matches the filter." : requestsPager.atNewest() ? "No requests recorded yet." : "No older request.",
   });
 }
 
 export async function loadRequests() {
   const keys = await api(API.keys);
   const limit = Number($("requests-limit").value);
-  const requests = await api(API.requests, { query: { limit, before: cursor?.before, before_id: cursor?.before_id } });
+  const requests = await api(API.requests, { query: { limit, ...requestsPager.query() } });
   lastRequests = { rows: requests.data, keysById: new Map(keys.data.map((key) => [key.id, key])) };
-  hasOlder = requests.data.length >= limit;
-  renderPager();
+  requestsPager.loaded(requests.data, limit);
   renderRequests();
 }

@@ -27,7 +27,7 @@ export const DASHBOARD_CSP = [
 ].join("; ");
 
 /** The script's modules: `app.js` is the entry point the page loads, and it imports the others (`./api.js`, …). */
-export const DASHBOARD_MODULES = ["app.js", "api.js", "dom.js", "table.js", "overview.js", "requests.js", "providers.js", "keys.js", "audit.js"] as const;
+export const DASHBOARD_MODULES = ["app.js", "api.js", "dom.js", "table.js", "pager.js", "overview.js", "requests.js", "providers.js", "keys.js", "audit.js"] as const;
 
 const JAVASCRIPT = "text/javascript; charset=utf-8";
 
