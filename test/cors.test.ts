@@ -21,3 +21,27 @@ it("answers preflights for allowed origins only and exposes the route headers", 
   const other = await gateway.fetch("http://gw/health", { headers: { origin: "https://evil.example" } });
   expect(other.headers.get("access-control-allow-origin")).toBeNull();
 });
+
+it("ignores '*' without a master key: any web page could otherwise use the open API, admin included", async () => {
+  const preflight = (gw: Gateway, origin: string) =>
+    gw.fetch("http://gw/admin/keys", { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST" } });
+  const open = await createGateway({ logger: createLogger("silent"), config: { storage: { url: "memory://" }, server: { cors_origins: ["*", "http://localhost:3000"] } } });
+  try {
+    expect((await preflight(open, "https://evil.example")).status).toBe(403);
+    const created = await open.fetch("http://gw/admin/keys", { method: "POST", headers: { origin: "https://evil.example", "content-type": "text/plain" }, body: JSON.stringify({ name: "stolen" }) });
+    expect(created.status).toBe(403);
+    expect(((await created.json()) as { error: { code: string } }).error.code).toBe("cross_origin_refused");
+    // An origin listed by name still counts.
+    expect((await preflight(open, "http://localhost:3000")).headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
+  } finally {
+    await open.close();
+  }
+  process.env.SY_TEST_CORS_MASTER = "sy-master-cors-0a1b2c3d4e5f60718";
+  const guarded = await createGateway({ logger: createLogger("silent"), config: { storage: { url: "memory://" }, server: { cors_origins: ["*"], master_key: "env:SY_TEST_CORS_MASTER" } } });
+  try {
+    // With a master key every call needs a credential, so '*' is the operator's informed choice.
+    expect((await preflight(guarded, "https://any.example")).headers.get("access-control-allow-origin")).toBe("*");
+  } finally {
+    await guarded.close();
+  }
+});

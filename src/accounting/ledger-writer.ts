@@ -19,6 +19,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { PRIVATE_FILE_MODE } from "../core/private-file.js";
 import { within } from "../core/within.js";
 import type { LedgerRow } from "./ledger-row.js";
 import type { LedgerStore } from "./ledger-store.js";
@@ -196,7 +197,7 @@ export class LedgerWriter {
     const file = resolve(this.unsavedDir, `switchyard-unsaved-ledger-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}.jsonl`);
     try {
       // `wx`: never append to, or replace, a file saved before.
-      writeFileSync(file, rows.map((row) => JSON.stringify(row)).join("\n") + "\n", { flag: "wx", mode: 0o600 });
+      writeFileSync(file, rows.map((row) => JSON.stringify(row)).join("\n") + "\n", { flag: "wx", mode: PRIVATE_FILE_MODE });
     } catch {
       this.drop(rows.length, "close_timeout");
       return;

@@ -22,8 +22,8 @@ import { CHUNK_OBJECTS, streamChat } from "./chat-stream.js";
 import { createEmbeddings } from "./embeddings.js";
 import { InFlightCount } from "./in-flight-count.js";
 import { createFetchAdapter, type FetchFunction } from "./http/fetch-adapter.js";
-import { clientRequestId, errorReplyFor, handleAdmin, handleHttp } from "./http/handler.js";
-import type { GatewayHttpRequest, GatewayReply } from "./http/types.js";
+import { clientRequestId, errorReplyFor, handleAdmin, handleHttp, refuseBeforeBody } from "./http/handler.js";
+import type { GatewayHttpRequest, GatewayReply, RequestHead } from "./http/types.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./http/wire-schemas.js";
 import { createLogger } from "./logger.js";
 import { listModels, probeProvider, type ProbeResult } from "./models.js";
@@ -59,6 +59,8 @@ export interface Gateway {
   handle(request: GatewayHttpRequest): Promise<GatewayReply>;
   /** An error reply for a request that never reached `handle` (e.g. a body over the limit); `headers` give the client's `x-request-id`. */
   failure(path: string, error: unknown, headers?: GatewayHttpRequest["headers"]): GatewayReply;
+  /** The reply for a request its head alone refuses (no route, a foreign browser, no valid credential), asked before reading a large body; undefined when it may go on. */
+  refuseBeforeBody(request: RequestHead): GatewayReply | undefined;
   /** Checks that a provider answers and accepts its key. */
   probe(provider: string, timeoutMs: number): Promise<ProbeResult>;
   /** Spend, recent requests and savings from the ledger. */
@@ -211,6 +213,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     fetch: createFetchAdapter(handle, calls),
     handle,
     failure: (path, error, headers = {}) => errorReplyFor(path, error, requestIdFor(headers), runtime.redactor),
+    refuseBeforeBody: (request) => (closed ? undefined : refuseBeforeBody(runtime, request)),
     async probe(name, timeoutMs) {
       const provider = runtime.providers.get(name);
       return provider ? probeProvider(provider, timeoutMs) : { ok: false, detail: "not configured or disabled", models: [] };

@@ -10,7 +10,8 @@ import type { ProviderRuntime, Runtime } from "./runtime.js";
 const LIST_TIMEOUT_MS = 3_000;
 const LIST_TTL_MS = 60_000;
 
-interface CachedList { at: number; models: string[] }
+/** The list being asked for is cached too: concurrent GET /v1/models share one upstream call, not one each. */
+interface CachedList { at: number; models: Promise<string[]> }
 const cache = new WeakMap<ProviderRuntime, CachedList>();
 
 export interface ProbeResult {
@@ -51,7 +52,7 @@ async function upstreamModels(provider: ProviderRuntime): Promise<string[]> {
   const cached = cache.get(provider);
   if (cached && Date.now() - cached.at < LIST_TTL_MS) return cached.models;
   // An unreachable provider (e.g. Ollama not running) simply lists nothing.
-  const { models } = await probeProvider(provider, LIST_TIMEOUT_MS);
+  const models = probeProvider(provider, LIST_TIMEOUT_MS).then((result) => result.models);
   cache.set(provider, { at: Date.now(), models });
   return models;
 }

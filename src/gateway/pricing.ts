@@ -12,7 +12,13 @@ import type { Deployment } from "../router/plan.js";
 import type { PriceLookup, TokenEstimate } from "../router/provider-preferences.js";
 
 /** Deployments whose price is remembered at most (a lookup costs a few µs). */
-const MAX_QUOTES = 10_000;
+export const MAX_QUOTES = 10_000;
+
+/** Clients may name any provider/model (in `model` and `models`): a memo starts over rather than grow without bound. */
+function remember<T>(memo: Map<string, T>, id: string, value: T): void {
+  if (memo.size >= MAX_QUOTES) memo.clear();
+  memo.set(id, value);
+}
 
 export class Pricing implements PriceLookup {
   private readonly quotes = new Map<string, PriceQuote>();
@@ -24,9 +30,7 @@ export class Pricing implements PriceLookup {
     let quote = this.quotes.get(deployment.id);
     if (!quote) {
       quote = this.catalog.lookup(deployment.provider, this.typeOf(deployment.provider) ?? deployment.provider, deployment.model);
-      // Clients may name any provider/model: the memo starts over rather than grow without bound.
-      if (this.quotes.size >= MAX_QUOTES) this.quotes.clear();
-      this.quotes.set(deployment.id, quote);
+      remember(this.quotes, deployment.id, quote);
     }
     return quote;
   }
@@ -43,7 +47,7 @@ export class Pricing implements PriceLookup {
   }
 
   contextWindowOf(deployment: Deployment): number | undefined {
-    if (!this.windows.has(deployment.id)) this.windows.set(deployment.id, this.catalog.contextWindow(deployment.model, this.typeOf(deployment.provider)));
+    if (!this.windows.has(deployment.id)) remember(this.windows, deployment.id, this.catalog.contextWindow(deployment.model, this.typeOf(deployment.provider)));
     return this.windows.get(deployment.id);
   }
 

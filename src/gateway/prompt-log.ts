@@ -8,6 +8,7 @@ import { pino, type Logger } from "pino";
 import { PromptRedactor } from "../auth/prompt-redaction.js";
 import type { VirtualKey } from "../auth/virtual-key.js";
 import type { Redactor } from "../core/redact.js";
+import { PRIVATE_FILE_MODE } from "../core/private-file.js";
 import type { SwitchyardConfig } from "../config/schema.js";
 
 export interface PromptEntry {
@@ -26,7 +27,7 @@ export class PromptLog {
 
   constructor(config: SwitchyardConfig["log"], main: Logger, private readonly secrets: Redactor) {
     this.redactor = new PromptRedactor(config.redact, { path: "log.redact" });
-    this.sink = config.prompts_file ? pino({ base: { service: "switchyard" } }, pino.destination({ dest: config.prompts_file, mkdir: true, sync: false })) : main;
+    this.sink = config.prompts_file ? pino({ base: { service: "switchyard" } }, pino.destination({ dest: config.prompts_file, mkdir: true, sync: false, mode: PRIVATE_FILE_MODE })) : main;
     this.global = config.prompts;
   }
 

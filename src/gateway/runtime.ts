@@ -50,6 +50,8 @@ export interface Runtime extends Omit<SharedServices, "current" | "clock" | "bud
   authenticator: KeyAuthenticator;
   /** The resolved master key, when one is configured. */
   masterKey: string | undefined;
+  /** `server.cors_origins` as applied: without a master key, `*` is not (see corsOriginsFor). */
+  corsOrigins: readonly string[];
   aliasTimeouts: Map<string, Partial<Timeouts>>;
   redactor: Redactor;
   /** Why configured providers are not available (missing secrets, …). */
@@ -124,6 +126,17 @@ function aliasRoutes(config: SwitchyardConfig): { aliases: Map<string, AliasRout
   return { aliases, timeouts };
 }
 
+/**
+ * The browser origins allowed. Without a master key the API, the admin API included, is open to
+ * whoever reaches it, so `*` would let any web page the operator visits create keys and spend
+ * provider credit: there only origins listed by name count.
+ */
+function corsOriginsFor(configured: readonly string[], masterKey: boolean, log: Logger): readonly string[] {
+  if (masterKey || !configured.includes("*")) return configured;
+  log.warn("server.cors_origins '*' is ignored without server.master_key (any web page could use the open API); list origins by name, or set a master key");
+  return configured.filter((origin) => origin !== "*");
+}
+
 /** Builds the routing side of a config over the shared services; `previous` hands over deployment health. */
 export function buildRuntime(config: SwitchyardConfig, shared: SharedServices, resolveSecret: SecretLookup, previous?: Runtime): Runtime {
   const { log } = shared;
@@ -184,6 +197,7 @@ export function buildRuntime(config: SwitchyardConfig, shared: SharedServices, r
     governance: new Governance(shared.stores.state, pricing, shared.stores.audit, Date.now, shared.budgetSeeds),
     authenticator: new KeyAuthenticator({ store: shared.stores.keys, masterKey }),
     masterKey,
+    corsOrigins: corsOriginsFor(config.server.cors_origins, masterKey !== undefined, log),
     aliasTimeouts: timeouts,
     redactor,
     disabled,

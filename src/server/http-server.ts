@@ -53,6 +53,18 @@ function originForm(target: string): string {
   }
 }
 
+/**
+ * Bodies up to this size are read before the request is authenticated (the common case, with no
+ * second look at its headers); a larger one, or one of unknown length, is read only once its
+ * headers pass, so a client without a credential cannot make the gateway buffer megabytes.
+ */
+const READ_UNCHECKED_BYTES = 64 * 1024;
+
+function mayBeLarge(req: IncomingMessage): boolean {
+  const declared = req.headers["content-length"];
+  return declared === undefined ? req.headers["transfer-encoding"] !== undefined : !(Number(declared) <= READ_UNCHECKED_BYTES);
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (declared > limit) return Promise.reject(tooLarge(limit));
@@ -137,8 +149,17 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     let reply: GatewayReply;
     try {
+      const hasBody = req.method !== "GET" && req.method !== "HEAD";
+      if (hasBody && mayBeLarge(req)) {
+        const refused = gateway.refuseBeforeBody({ method: req.method ?? "GET", path, headers: req.headers });
+        if (refused) {
+          // The body is left unread: the connection cannot carry another request.
+          refused.headers.connection = "close";
+          return writeReply(res, refused, draining);
+        }
+      }
       // Read per request: a reload may change the limit.
-      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req, gateway.config.server.max_body_bytes);
+      const body = hasBody ? await readBody(req, gateway.config.server.max_body_bytes) : undefined;
       reply = await gateway.handle({
         method: req.method ?? "GET",
         path,

@@ -6,7 +6,9 @@
  * handle satisfies it. Loaded on demand so memory-only setups never load the
  * native addon.
  */
+import { closeSync, openSync } from "node:fs";
 import { createRequire } from "node:module";
+import { PRIVATE_FILE_MODE } from "../core/private-file.js";
 
 export type SqliteValue = number | string | bigint | Buffer | null;
 /** Named parameters: an object whose fields are `SqliteValue`s (an interface type, such as a row, has no index signature). */
@@ -42,6 +44,19 @@ let driver: SqliteConstructor | undefined;
 const SQLITE_BUSY_TIMEOUT_MS = 1_000;
 
 /**
+ * A new database is created readable by its owner only: it holds key names, spend and the audit
+ * log (SQLite gives its -wal and -shm files the same mode). An existing file keeps its mode, and
+ * may be read-only; any failure here is left for the driver to report in its own words.
+ */
+function createPrivately(filename: string): void {
+  try {
+    closeSync(openSync(filename, "wx", PRIVATE_FILE_MODE));
+  } catch {
+    // EEXIST above all.
+  }
+}
+
+/**
  * Opens a database file, or a private in-memory one (`":memory:"`). File
  * databases use WAL so readers never wait for the writer. The caller owns the
  * handle and closes it after every store using it.
@@ -51,6 +66,7 @@ export function openSqlite(filename = ":memory:"): SqliteDatabase {
   // `timeout` is the busy timeout: wait for another connection's write lock instead of failing.
   // The wait is synchronous (the whole event loop waits), so it is short: the ledger writer
   // retries a failed batch with backoff, and workers' own transactions hold the lock for ms.
+  if (filename !== ":memory:" && filename !== "") createPrivately(filename);
   const db = new driver(filename, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   if (filename !== ":memory:" && filename !== "") db.pragma("journal_mode = WAL");
   return db;

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { GatewayError } from "../../core/errors.js";
+import { modelNameSchema } from "../http/model-name.js";
 import { paramPath, valueAt } from "../http/wire-schemas.js";
 
 const text = z.looseObject({ type: z.literal("text"), text: z.string() });
@@ -75,7 +76,7 @@ const toolChoice = z.discriminatedUnion("type", [
 const jsonSchemaFormat = z.looseObject({ type: z.literal("json_schema"), schema: z.record(z.string(), z.unknown()) });
 
 export const anthropicRequestSchema = z.looseObject({
-  model: z.string().min(1, "model must not be empty"),
+  model: modelNameSchema,
   max_tokens: z.number().int().positive(),
   messages: z.array(message).min(1, "messages must contain at least one message"),
   system: z.union([z.string(), z.array(text)]).optional(),
@@ -92,7 +93,7 @@ export const anthropicRequestSchema = z.looseObject({
   /** The beta name of `output_config.format`. */
   output_format: jsonSchemaFormat.optional(),
   /** Switchyard's OpenRouter-style routing fields (DESIGN §3.3), accepted on this front too. */
-  models: z.array(z.string().min(1)).optional(),
+  models: z.array(modelNameSchema).optional(),
   provider: z.looseObject({}).optional(),
 });
 

@@ -11,7 +11,7 @@ import type { Principal } from "../../auth/key-authenticator.js";
 import { GatewayError } from "../../core/errors.js";
 import { isDashboardPath } from "./dashboard.js";
 import type { Runtime } from "../runtime.js";
-import type { GatewayHttpRequest } from "./types.js";
+import type { RequestHead } from "./types.js";
 
 export type Access = "open" | "client" | "admin";
 
@@ -21,19 +21,19 @@ export function accessFor(path: string): Access {
   return "client";
 }
 
-function presentsCredential(request: GatewayHttpRequest): boolean {
+function presentsCredential(request: RequestHead): boolean {
   return request.headers.authorization !== undefined || request.headers["x-api-key"] !== undefined;
 }
 
 /** Either header: a virtual key in `Authorization` must not be skipped because `x-api-key` holds a placeholder. */
-function looksLikeVirtualKey(request: GatewayHttpRequest): boolean {
+function looksLikeVirtualKey(request: RequestHead): boolean {
   return [request.headers["x-api-key"], request.headers.authorization].some((raw) => {
     const value = Array.isArray(raw) ? raw[0] : raw;
     return typeof value === "string" && /(^|\s)sk-sy-/.test(value);
   });
 }
 
-export function authenticate(runtime: Runtime, request: GatewayHttpRequest, requestId: string): Principal | undefined {
+export function authenticate(runtime: Runtime, request: RequestHead, requestId: string): Principal | undefined {
   const access = accessFor(request.path);
   if (access === "open") return undefined;
   const enforced = runtime.masterKey !== undefined;

@@ -9,11 +9,11 @@
  * API is open) answers only to loopback host names.
  */
 import { GatewayError } from "../../core/errors.js";
-import type { GatewayHttpRequest } from "./types.js";
+import type { RequestHead } from "./types.js";
 
 const LOOPBACK_HOST = /^(localhost|[a-z0-9.-]*\.localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
 
-export function refuseForeignBrowsers(request: GatewayHttpRequest, corsOrigins: readonly string[], openApi: boolean): void {
+export function refuseForeignBrowsers(request: RequestHead, corsOrigins: readonly string[], openApi: boolean): void {
   const host = request.headers.host;
   if (openApi && typeof host === "string" && !LOOPBACK_HOST.test(host)) {
     throw new GatewayError("permission", "This gateway has no master key and answers only to loopback host names (localhost, 127.0.0.1, [::1]); set server.master_key to serve other names", {

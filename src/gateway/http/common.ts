@@ -22,7 +22,7 @@ export function sseHeaders(): Record<string, string> {
 }
 
 /** A 405 that says, as RFC 9110 requires, which methods the path does answer. */
-export function methodNotAllowed(request: GatewayHttpRequest, allowed: string): GatewayError {
+export function methodNotAllowed(request: Pick<GatewayHttpRequest, "method" | "path">, allowed: string): GatewayError {
   return new GatewayError("bad_request", `Method ${request.method} is not allowed on ${request.path}`, { status: 405, code: "method_not_allowed", headers: { allow: allowed } });
 }
 

@@ -2,13 +2,13 @@
  * CORS, off unless `server.cors_origins` lists origins. Preflights are answered
  * here; allowed origins get the response headers browsers need.
  */
-import type { GatewayHttpRequest, GatewayReply } from "./types.js";
+import type { GatewayReply, RequestHead } from "./types.js";
 
 const ALLOWED_HEADERS = "authorization, content-type, x-api-key, x-request-id, x-switchyard-tags, anthropic-version, anthropic-beta";
 const EXPOSED_HEADERS = "x-request-id, x-switchyard-provider, x-switchyard-model, x-switchyard-attempts, x-switchyard-route, x-switchyard-cost-usd, x-switchyard-unpriced, retry-after, " +
   "x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens";
 
-function allowedOrigin(request: GatewayHttpRequest, origins: readonly string[]): string | undefined {
+function allowedOrigin(request: RequestHead, origins: readonly string[]): string | undefined {
   const origin = request.headers.origin;
   if (typeof origin !== "string" || origins.length === 0) return undefined;
   if (origins.includes("*")) return "*";
@@ -16,7 +16,7 @@ function allowedOrigin(request: GatewayHttpRequest, origins: readonly string[]):
 }
 
 /** A preflight reply, or undefined when the request is not a preflight. */
-export function preflight(request: GatewayHttpRequest, origins: readonly string[]): GatewayReply | undefined {
+export function preflight(request: RequestHead, origins: readonly string[]): GatewayReply | undefined {
   if (request.method !== "OPTIONS") return undefined;
   const origin = allowedOrigin(request, origins);
   if (!origin) return { status: 403, headers: {}, body: "" };
@@ -33,7 +33,7 @@ export function preflight(request: GatewayHttpRequest, origins: readonly string[
   };
 }
 
-export function withCors(request: GatewayHttpRequest, reply: GatewayReply, origins: readonly string[]): GatewayReply {
+export function withCors(request: RequestHead, reply: GatewayReply, origins: readonly string[]): GatewayReply {
   const origin = allowedOrigin(request, origins);
   if (origin) {
     reply.headers["access-control-allow-origin"] = origin;

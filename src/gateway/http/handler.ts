@@ -26,7 +26,8 @@ import { preflight, withCors } from "./cors.js";
 import { errorReply, jsonReply, jsonTextReply, routeHeaders } from "./reply.js";
 import { logInternalFailure } from "../internal-failure.js";
 import { chatSseEncoder } from "./sse-encode.js";
-import type { GatewayHttpRequest, GatewayReply } from "./types.js";
+import type { GatewayHttpRequest, GatewayReply, RequestHead } from "./types.js";
+import type { Principal } from "../../auth/key-authenticator.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./wire-schemas.js";
 
 /** A finished non-stream call: the upstream's own text with usage spliced in when there is one, else `value` serialized. */
@@ -100,7 +101,7 @@ export function clientRequestId(headers: GatewayHttpRequest["headers"]): string 
   return typeof given === "string" && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : undefined;
 }
 
-function routeFor(request: GatewayHttpRequest): Route {
+function routeFor(request: RequestHead): Route {
   const route = ROUTES[`${request.method} ${request.path}`] ?? adminKeyRoute(request.path);
   if (route) return route;
   // node:http sends no body for HEAD; the fetch adapter drops it.
@@ -128,19 +129,43 @@ export async function handleAdmin(runtime: Runtime, request: GatewayHttpRequest)
 }
 
 export function handleHttp(runtime: Runtime, request: GatewayHttpRequest): Promise<GatewayReply> {
-  const origins = runtime.config.server.cors_origins;
+  const origins = runtime.corsOrigins;
   if (origins.length === 0) return serve(runtime, request);
   const answer = preflight(request, origins);
   return answer ? Promise.resolve(answer) : serve(runtime, request).then((reply) => withCors(request, reply, origins));
+}
+
+/** What the request line and headers alone decide: the route, and who may call it (throws when no one may). */
+function admit(runtime: Runtime, request: RequestHead, requestId: string): { route: Route; principal: Principal | undefined } {
+  const route = routeFor(request);
+  refuseForeignBrowsers(request, runtime.corsOrigins, runtime.masterKey === undefined);
+  return { route, principal: authenticate(runtime, request, requestId) };
+}
+
+/**
+ * The reply for a request refused on its head alone (no such route, a foreign browser, no valid
+ * credential), or undefined when it may go on. The server asks before reading a large body, so a
+ * client without a credential cannot make the gateway hold megabytes per connection.
+ */
+export function refuseBeforeBody(runtime: Runtime, request: RequestHead): GatewayReply | undefined {
+  const origins = runtime.corsOrigins;
+  if (request.method === "OPTIONS" && origins.length > 0) return undefined; // a preflight: answered by handleHttp
+  const requestId = clientRequestId(request.headers) ?? newRequestId();
+  try {
+    admit(runtime, request, requestId);
+    return undefined;
+  } catch (error) {
+    logInternalFailure(runtime, error, requestId);
+    const reply = errorReplyFor(request.path, error, requestId, runtime.redactor);
+    return origins.length === 0 ? reply : withCors(request, reply, origins);
+  }
 }
 
 async function serve(runtime: Runtime, request: GatewayHttpRequest): Promise<GatewayReply> {
   const given = clientRequestId(request.headers);
   const requestId = given ?? newRequestId();
   try {
-    const route = routeFor(request);
-    refuseForeignBrowsers(request, runtime.config.server.cors_origins, runtime.masterKey === undefined);
-    const principal = authenticate(runtime, request, requestId);
+    const { route, principal } = admit(runtime, request, requestId);
     const encoding = request.headers["content-encoding"];
     if (encoding !== undefined && request.body) request.body = await decodeBody(request.body, encoding, runtime.config.server.max_body_bytes);
     const key = principal?.kind === "virtual" ? principal.key : undefined;

@@ -8,6 +8,7 @@
  */
 import type { ChatRequest } from "../../core/chat.js";
 import { isRecord } from "../../core/record.js";
+import { isModelName } from "./model-name.js";
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 
@@ -20,7 +21,7 @@ const nullable = (check: Check): Check => (value) => isAbsent(value) || check(va
 
 /** Top-level fields the check understands; any other field the schema knows sends the request to the schema. */
 const SIMPLE_FIELDS: Record<string, Check> = {
-  model: (value) => typeof value === "string" && value.length > 0,
+  model: isModelName,
   messages: (value) => Array.isArray(value) && value.length > 0 && value.every(isPlainMessage),
   stream: nullable((value) => typeof value === "boolean"),
   stream_options: nullable((value) => isRecord(value) && (value.include_usage === undefined || typeof value.include_usage === "boolean")),

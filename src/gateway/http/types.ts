@@ -15,6 +15,9 @@ export interface GatewayHttpRequest {
   signal: CancelSignal;
 }
 
+/** A request before its body is read: what routing and authentication look at. */
+export type RequestHead = Pick<GatewayHttpRequest, "method" | "path" | "headers">;
+
 export interface GatewayReply {
   status: number;
   headers: Record<string, string>;

@@ -8,6 +8,7 @@ import type { ChatRequest } from "../../core/chat.js";
 import type { EmbeddingsRequest } from "../../core/embeddings.js";
 import { GatewayError } from "../../core/errors.js";
 import { isRecord } from "../../core/record.js";
+import { modelNameSchema } from "./model-name.js";
 import { isPlainChatRequest } from "./plain-chat-request.js";
 
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
@@ -51,7 +52,7 @@ const providerPreferences = z.looseObject({
 });
 
 export const chatRequestSchema = z.looseObject({
-  model: z.string().min(1, "model must not be empty"),
+  model: modelNameSchema,
   messages: z.array(message).min(1, "messages must contain at least one message"),
   stream: nullable(z.boolean()),
   stream_options: nullable(z.looseObject({ include_usage: z.boolean().optional() })),
@@ -72,12 +73,12 @@ export const chatRequestSchema = z.looseObject({
   response_format: z.looseObject({ type: z.string() }).optional(),
   user: z.string().optional(),
   metadata: nullable(z.record(z.string(), z.unknown())),
-  models: z.array(z.string().min(1)).optional(),
+  models: z.array(modelNameSchema).optional(),
   provider: providerPreferences.optional(),
 });
 
 export const embeddingsRequestSchema = z.looseObject({
-  model: z.string().min(1, "model must not be empty"),
+  model: modelNameSchema,
   input: z.union([z.string(), z.array(z.string()), z.array(z.number()), z.array(z.array(z.number()))]),
   dimensions: z.number().int().positive().optional(),
   encoding_format: z.enum(["float", "base64"]).optional(),
