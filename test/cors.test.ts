@@ -15,6 +15,11 @@ it("answers preflights for allowed origins only and exposes the route headers", 
   expect(ok.headers.get("access-control-allow-headers")).toContain("authorization");
   const denied = await gateway.fetch("http://gw/v1/chat/completions", { method: "OPTIONS", headers: { origin: "https://evil.example" } });
   expect(denied.status).toBe(403);
+  // No Origin: not a preflight, an OPTIONS like any other method the route does not answer.
+  const plain = await gateway.fetch("http://gw/v1/chat/completions", { method: "OPTIONS" });
+  expect(plain.status).toBe(405);
+  expect(plain.headers.get("allow")).toBe("POST");
+  expect(((await plain.json()) as { error: { code: string } }).error.code).toBe("method_not_allowed");
   const health = await gateway.fetch("http://gw/health", { headers: { origin: "https://app.example" } });
   expect(health.headers.get("access-control-allow-origin")).toBe("https://app.example");
   expect(health.headers.get("access-control-expose-headers")).toContain("x-switchyard-cost-usd");

@@ -103,7 +103,6 @@ export interface GatewayCloseReport {
   };
 }
 
-
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const initial = validateConfig(options.config ?? {});
   const logger = options.logger ?? createLogger(initial.log.level);

@@ -15,9 +15,9 @@ function allowedOrigin(request: RequestHead, origins: readonly string[]): string
   return origins.includes(origin) ? origin : undefined;
 }
 
-/** A preflight reply, or undefined when the request is not a preflight. */
+/** A preflight reply, or undefined when the request is not a preflight (an OPTIONS without `Origin` is a plain one: 405 with `Allow`). */
 export function preflight(request: RequestHead, origins: readonly string[]): GatewayReply | undefined {
-  if (request.method !== "OPTIONS") return undefined;
+  if (request.method !== "OPTIONS" || request.headers.origin === undefined) return undefined;
   const origin = allowedOrigin(request, origins);
   if (!origin) return { status: 403, headers: {}, body: "" };
   return {
