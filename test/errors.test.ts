@@ -90,6 +90,12 @@ describe("bad client input", () => {
     const result = await post("/v1/embeddings", { model: "fake/e", input: { text: "x" } });
     expect(result.status).toBe(400);
     expect(result.json.error.param).toBe("input");
+    // Nothing to embed, as OpenAI's spec forbids: refused here, not sent upstream.
+    for (const input of ["", [], [[]]]) {
+      const empty = await post("/v1/embeddings", { model: "fake/e", input });
+      expect(empty.status, JSON.stringify(input)).toBe(400);
+      expect(empty.json.error.param).toMatch(/^input/);
+    }
   });
 
   it("answers unknown routes with 404 and wrong methods with 405", async () => {

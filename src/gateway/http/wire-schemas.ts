@@ -79,7 +79,13 @@ export const chatRequestSchema = z.looseObject({
 
 export const embeddingsRequestSchema = z.looseObject({
   model: modelNameSchema,
-  input: z.union([z.string(), z.array(z.string()), z.array(z.number()), z.array(z.array(z.number()))]),
+  // As OpenAI's spec: no empty string, no empty list (nothing to embed costs an upstream call and a failed row).
+  input: z.union([
+    z.string().min(1, "input must not be an empty string"),
+    z.array(z.string()).min(1, "input must not be an empty list"),
+    z.array(z.number()).min(1, "input must not be an empty list"),
+    z.array(z.array(z.number()).min(1, "a token list must not be empty")).min(1, "input must not be an empty list"),
+  ]),
   dimensions: z.number().int().positive().optional(),
   encoding_format: z.enum(["float", "base64"]).optional(),
   user: z.string().optional(),
