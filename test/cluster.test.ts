@@ -1,6 +1,7 @@
 /**
  * `start --workers 2`: key limits hold across workers (state in the primary),
- * and a revoke made through one worker applies on every worker's next request;
+ * and a key created or revoked through one worker applies on every worker's next
+ * request (SQLite, and PostgreSQL, whose key store answers from memory);
  * the gateway's exit code says whether every ledger row reached the store.
  */
 import { spawn } from "node:child_process";
@@ -11,12 +12,16 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
+import { postgresAvailable, testSchemas } from "./helpers/postgres.js";
 
 let upstream: FakeUpstream;
 beforeAll(async () => {
   upstream = await startFakeUpstream();
 });
 afterAll(() => upstream.close());
+const withPostgres = await postgresAvailable();
+const schemas = testSchemas();
+afterAll(() => schemas.dropAll());
 
 /** One request on a fresh connection, so the cluster spreads them across workers. */
 function call(url: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -64,6 +69,36 @@ it("holds a key's rate limit across workers and relays revokes", async () => {
     await new Promise((resolve) => child.once("exit", resolve));
   }
 });
+
+it.skipIf(!withPostgres)("with PostgreSQL, a key created or revoked through one worker applies on every worker's next request", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sy-cluster-pg-"));
+  const file = join(dir, "switchyard.yaml");
+  const { url: storage } = await schemas.create();
+  writeFileSync(file, `server: { master_key: "sy-master-cluster-test-000" }\nstorage: { url: ${JSON.stringify(storage)} }\nproviders:\n  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }\n`);
+  const child = spawn(process.execPath, ["bin/switchyard.js", "start", "--config", file, "--port", "0", "--workers", "2"], { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  child.stderr.on("data", (part: Buffer) => (log += part.toString()));
+  try {
+    await expect.poll(() => (log.match(/listening on/g) ?? []).length, { timeout: 15_000 }).toBe(2);
+    const url = /listening on (http:\/\/[\d.:]+)/.exec(log)![1]!;
+    const master = { authorization: "Bearer sy-master-cluster-test-000" };
+    // Each worker reads other processes' key changes every 2 s; these checks come well before that.
+    for (let round = 0; round < 3; round++) {
+      const created = await call(url, "POST", "/admin/keys", master, { name: `pg-${round}` });
+      const key = { authorization: `Bearer ${created.json.key as string}` };
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await call(url, "GET", "/v1/models", key)).status);
+      expect(statuses).toEqual([200, 200, 200, 200]);
+      expect((await call(url, "DELETE", `/admin/keys/${created.json.id as string}`, master)).status).toBe(200);
+      statuses.length = 0;
+      for (let i = 0; i < 4; i++) statuses.push((await call(url, "GET", "/v1/models", key)).status);
+      expect(statuses).toEqual([401, 401, 401, 401]);
+    }
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+  }
+}, 30_000);
 
 it("exits 1 when a worker could not store its ledger rows at shutdown, 0 when every row was stored", async () => {
   const Database = createRequire(import.meta.url)("better-sqlite3") as new (file: string) => { exec(sql: string): void; close(): void };

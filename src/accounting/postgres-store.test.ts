@@ -4,8 +4,9 @@
  * binding. Runs against the test server; skipped, with a warning, without one.
  */
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { postgresAvailable, testSchemas } from "../../test/helpers/postgres.js";
-import { applyPostgresMigrations } from "../storage/postgres.js";
+import { POSTGRES_TEST_URL, postgresAvailable, testSchemas } from "../../test/helpers/postgres.js";
+import { startTcpProxy } from "../../test/helpers/tcp-proxy.js";
+import { applyPostgresMigrations, createPostgresPool } from "../storage/postgres.js";
 import type { LedgerRow } from "./ledger-row.js";
 import { openLedgerStore } from "./open-store.js";
 import { LEDGER_PG_MIGRATIONS, PostgresLedgerStore } from "./postgres-store.js";
@@ -159,6 +160,29 @@ describe.skipIf(!available)("PostgresLedgerStore", () => {
     expect((await store.recent({ before: 10.5 })).map((r) => r.id)).toEqual(["a"]);
     expect((await store.spend({ groupBy: "key", from: 10.5 }))[0]?.requests).toBe(1);
     expect((await store.spend({ groupBy: "key", to: 10.5 }))[0]?.requests).toBe(1);
+  });
+
+  it("a write on a connection left dead (failover, partition) fails after the query timeout; the retry takes a new connection", async () => {
+    const schema = await schemas.create();
+    const server = new URL(POSTGRES_TEST_URL);
+    const proxy = await startTcpProxy(Number(server.port || 5432), server.hostname);
+    server.host = `127.0.0.1:${proxy.port}`;
+    const pool = createPostgresPool(server.toString(), { options: `-c search_path=${schema.name}`, max: 1, queryTimeoutMs: 300 });
+    try {
+      const store = new PostgresLedgerStore(pool);
+      await store.migrate();
+      await store.insert([ledgerRow({ id: "before" })]);
+      proxy.stallOpenConnections();
+      const hung = store.insert([ledgerRow({ id: "stalled" })]).then(() => "stored", () => "failed");
+      const outcome = await Promise.race([hung, new Promise((resolve) => setTimeout(resolve, 3_000, "still waiting"))]);
+      expect(outcome).toBe("failed");
+      await store.insert([ledgerRow({ id: "stalled" }), ledgerRow({ id: "after" })]);
+      const ids = (await store.recent({ limit: 10 })).map((row) => row.id).sort();
+      expect(ids).toEqual(["after", "before", "stalled"]);
+    } finally {
+      await pool.end().catch(() => undefined);
+      await proxy.close();
+    }
   });
 
   it("refuses use before migrate()", async () => {

@@ -30,6 +30,12 @@ export interface KeyStore {
    * callers that must know a change is durable await `flush?.()`.
    */
   flush?(): Promise<void>;
+  /**
+   * Takes in a change another process stored in the shared database (`null`:
+   * the key no longer exists), at once instead of at the next refresh. Only
+   * stores that mirror the database in memory (PostgreSQL) have it.
+   */
+  adopt?(id: string, key: VirtualKey | null): void;
   /** Stops the store. A shared database handle stays open: its opener closes it. */
   close(): void;
 }

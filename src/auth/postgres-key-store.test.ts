@@ -163,6 +163,47 @@ describe.skipIf(!available)("PostgresKeyStore", () => {
     expect(store.get(key.id)?.name).toBe("after");
   });
 
+  it("adopt() takes in another process's stored change at once, and a refresh already under way does not undo it", async () => {
+    const schema = await schemas.create();
+    const { store: writer } = await instance(schema);
+    const { store: reader } = await instance(schema);
+    const heard: string[] = [];
+    reader.onChange((key) => heard.push(`${key.name}:${key.revoked_at === null ? "live" : "revoked"}`));
+    const { key } = writer.create({ name: "relayed" });
+    await writer.flush();
+    reader.adopt(key.id, writer.get(key.id)!);
+    expect(reader.findByHash(key.hash)?.id).toBe(key.id);
+
+    // A refresh that read the row before the revocation landed finishes after it was adopted.
+    const { pool } = await instance(schema);
+    const query = pool.query.bind(pool);
+    const stale = await query(`SELECT * FROM virtual_keys WHERE id = $1`, [key.id]);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = vi.spyOn((reader as unknown as { pool: pg.Pool }).pool, "query").mockImplementation((async (text: string, values?: unknown[]) => {
+      if (text.includes("changed_at >")) {
+        await gate;
+        return stale;
+      }
+      return query(text, values);
+    }) as never);
+    const refreshing = reader.refresh();
+    writer.revoke(key.id);
+    await writer.flush();
+    reader.adopt(key.id, writer.get(key.id)!);
+    release();
+    await refreshing;
+    slow.mockRestore();
+    expect(reader.findByHash(key.hash)?.revoked_at).not.toBeNull();
+
+    // A key whose creation failed elsewhere is relayed as gone.
+    const ghost = writer.create({ name: "ghost" }).key;
+    reader.adopt(ghost.id, ghost);
+    reader.adopt(ghost.id, null);
+    expect(reader.get(ghost.id)).toBeUndefined();
+    expect(heard).toEqual(["relayed:live", "relayed:revoked", "ghost:live", "ghost:live"]);
+  });
+
   it("a failed write rejects flush(), is reported, and leaves no key that exists nowhere", async () => {
     const schema = await schemas.create();
     const { store, pool, errors } = await instance(schema);

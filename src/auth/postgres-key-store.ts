@@ -16,7 +16,8 @@
  * - Every `refreshIntervalMs` (default {@link DEFAULT_KEY_REFRESH_MS}, 2 s) the
  *   store reads the keys other instances changed and fires `onChange` for
  *   each, so a revoke on one instance is refused by every other within about
- *   that interval. `refresh()` does the same on demand.
+ *   that interval. `refresh()` does the same on demand. `adopt()` takes in a
+ *   change another process has just stored (cluster workers relay theirs).
  *
  * Changes are found by `changed_at`, stamped from the database's clock on
  * every write (the hosts' clocks may disagree; `updated_at` is the writer's
@@ -187,6 +188,19 @@ export class PostgresKeyStore implements KeyStore {
       },
     });
     return true;
+  }
+
+  adopt(id: string, key: VirtualKey | null): void {
+    if (this.closed || typeof id !== "string") return;
+    const startedAt = this.writeCounter;
+    if (key) this.applyRemote(key, startedAt);
+    else if (!this.pending.has(id) && this.byId.has(id)) {
+      const current = this.byId.get(id)!;
+      this.forget(id);
+      this.listeners.emit(copyKey(current));
+    }
+    // A refresh already running may have read the row before this change landed: it must not undo it.
+    this.lastWriteAt.set(id, ++this.writeCounter);
   }
 
   onChange(listener: KeyChangeListener): () => void {

@@ -18,6 +18,7 @@ import { COLLECT_TIMEOUT_MS, MetricsCollector, WorkerScrapeScope } from "./clust
 import { ProcessMetrics } from "../gateway/process-metrics.js";
 import { Registry } from "../gateway/prom.js";
 import { runStart, type StartOptions } from "./start.js";
+import type { VirtualKey } from "../auth/virtual-key.js";
 
 const IPC_STATE = "ipc";
 const RESTART_FIRST_DELAY_MS = 1_000;
@@ -25,7 +26,8 @@ const RESTART_MAX_DELAY_MS = 30_000;
 /** A worker that served this long before it crashed starts the restart delay over. */
 const STABLE_AFTER_MS = 60_000;
 
-interface KeyChanged { type: "sy-key-changed"; id: string }
+/** `key`: the key as the sending worker stored it (null: gone), for workers whose key store mirrors the database. */
+interface KeyChanged { type: "sy-key-changed"; id: string; key?: VirtualKey | null }
 
 /** How long to wait before replacing a worker that crashed after serving: doubles with each crash in a row, capped. */
 function restartDelay(crashesInARow: number): number {
@@ -122,8 +124,22 @@ async function runWorker(options: StartOptions): Promise<void> {
   // Before the gateway starts, so its registry joins the primary's collections.
   setScrapeScope(new WorkerScrapeScope(primary));
   const gateway = await runStart(options, { state });
-  gateway.onKeyChange((id) => process.send?.({ type: "sy-key-changed", id } satisfies KeyChanged, undefined, undefined, () => {}));
+  const relay = (message: KeyChanged) => process.send?.(message, undefined, undefined, () => {});
+  /** Set while a relayed change is applied: it must not be relayed back. */
+  let applyingRelayed = false;
+  gateway.onKeyChange((id) => {
+    if (applyingRelayed) return;
+    // A PostgreSQL key store answers from memory: the others need the key itself, once it is stored
+    // (a refresh of theirs reading the database then sees it too). A failed write is left to their refresh.
+    gateway.storedKey(id).then((key) => relay({ type: "sy-key-changed", id, key }), () => undefined);
+  });
   process.on("message", (message: KeyChanged) => {
-    if (message?.type === "sy-key-changed") gateway.invalidateKey(message.id);
+    if (message?.type !== "sy-key-changed") return;
+    applyingRelayed = true;
+    try {
+      gateway.invalidateKey(message.id, message.key);
+    } finally {
+      applyingRelayed = false;
+    }
   });
 }

@@ -17,6 +17,7 @@ import { SecretSource } from "../config/secret-source.js";
 import { callerAbortOr, callerSignal, NEVER_CANCELLED } from "../core/cancel-signal.js";
 import type { RouterClock } from "../router/clock.js";
 import type { StateStore } from "../state/state-store.js";
+import type { VirtualKey } from "../auth/virtual-key.js";
 import { completeChat } from "./chat.js";
 import { CHUNK_OBJECTS, streamChat } from "./chat-stream.js";
 import { createEmbeddings } from "./embeddings.js";
@@ -80,8 +81,16 @@ export interface Gateway {
   reload(config: SwitchyardConfigInput | SwitchyardConfig): Promise<void>;
   /** Listens for virtual keys created, changed or revoked through this gateway. */
   onKeyChange(listener: (keyId: string) => void): () => void;
-  /** Forgets a cached key so a change made elsewhere (another worker) applies to the next request. */
-  invalidateKey(keyId: string): void;
+  /**
+   * Key `keyId` as stored once this process's key writes so far have landed (null: it does not exist);
+   * rejects when one of them failed. What a worker relays to the others.
+   */
+  storedKey(keyId: string): Promise<VirtualKey | null>;
+  /**
+   * Applies a change made elsewhere (another worker) to the next request: forgets the cached key and,
+   * given the key as that worker stored it (null: gone), takes it into a store that mirrors the database.
+   */
+  invalidateKey(keyId: string, stored?: VirtualKey | null): void;
   /** Providers that are configured but unusable, with the reason. */
   disabledProviders(): Array<{ provider: string; reason: string }>;
   /**
@@ -238,7 +247,14 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     },
     reload: (input) => enqueueReload(() => input),
     onKeyChange: (listener) => shared.stores.keys.onChange((key) => listener(key.id)),
-    invalidateKey: (keyId) => runtime.authenticator.invalidate(keyId),
+    async storedKey(keyId) {
+      await shared.stores.keys.flush?.();
+      return shared.stores.keys.get(keyId) ?? null;
+    },
+    invalidateKey(keyId, stored) {
+      if (stored !== undefined) shared.stores.keys.adopt?.(keyId, stored);
+      runtime.authenticator.invalidate(keyId);
+    },
     disabledProviders: () => runtime.disabled,
     close() {
       closed = true;

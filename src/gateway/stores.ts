@@ -16,6 +16,10 @@ import { openSqlite, type SqliteDatabase } from "../storage/sqlite.js";
 import { SqliteKeyStore } from "../auth/sqlite-key-store.js";
 import { openStateStore } from "../state/open-state.js";
 import type { StateStore } from "../state/state-store.js";
+import { within } from "../core/within.js";
+
+/** How long `close()` waits for the PostgreSQL pool to end (its connections' queries to finish). */
+const POOL_END_WAIT_MS = 1_000;
 
 export interface Stores {
   ledger: LedgerStore;
@@ -76,7 +80,8 @@ async function openPostgresStores(storageUrl: string, stateUrl: string, log: Log
       await keys.flush().catch(() => undefined);
       await state.close();
       await ledger.close();
-      await pool.end();
+      // Everything is stored or saved to a file by now; a query hung on a dead connection must not hold the exit.
+      await within(POOL_END_WAIT_MS, pool.end());
     },
   };
 }

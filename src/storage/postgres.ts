@@ -25,11 +25,24 @@ export interface PostgresPoolOptions {
   max?: number;
   /** Extra server options, e.g. `-c search_path=x` (tests). */
   options?: string;
+  /** A query unanswered this long fails (ms; default {@link QUERY_TIMEOUT_MS}). */
+  queryTimeoutMs?: number;
 }
 
 /**
+ * How long a query may go unanswered before it fails and its connection is
+ * dropped. A connection left dead by a failover or a network partition (no
+ * reset reaches us) would otherwise hold its caller until the kernel gives up
+ * on it, about 15 minutes: the ledger writer waits on one write at a time, so
+ * every ledger row would pile up in memory (and past its bound be dropped)
+ * while new connections to the database work.
+ */
+export const QUERY_TIMEOUT_MS = 30_000;
+
+/**
  * A pool for `url`. Connecting gives up after 10 s instead of hanging the
- * gateway's start; the URL's own parameters (sslmode, ...) apply.
+ * gateway's start, and a query after 30 s (see {@link QUERY_TIMEOUT_MS});
+ * the URL's own parameters (sslmode, ...) apply.
  */
 export function createPostgresPool(url: string, options: PostgresPoolOptions = {}): pg.Pool {
   const pool = new pg.Pool({
@@ -37,6 +50,7 @@ export function createPostgresPool(url: string, options: PostgresPoolOptions = {
     max: options.max ?? 10,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    query_timeout: options.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
     application_name: "switchyard",
     ...(options.options ? { options: options.options } : {}),
   });

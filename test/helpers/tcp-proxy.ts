@@ -1,6 +1,8 @@
 /**
  * A TCP proxy that a test can cut and restore, to take a server (Redis) away
- * from a client mid-run and give it back on the same address.
+ * from a client mid-run and give it back on the same address, or to leave the
+ * client's open connections dead while new ones work (a failover or partition
+ * that sent no reset).
  */
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 
@@ -11,11 +13,14 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Listens again on the same port. */
   restore(): Promise<void>;
+  /** Open connections stay open but carry nothing more either way (bytes are swallowed); new connections work. */
+  stallOpenConnections(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
@@ -27,6 +32,9 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
       track(client);
       track(upstream);
       client.pipe(upstream).pipe(client);
+      const pair: [Socket, Socket] = [client, upstream];
+      pairs.add(pair);
+      client.on("close", () => pairs.delete(pair));
       client.on("close", () => upstream.destroy());
       upstream.on("close", () => client.destroy());
     });
@@ -50,6 +58,15 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
       if (server) return;
       server = serve();
       await listen(server, port);
+    },
+    stallOpenConnections() {
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.resume();
+        upstream.resume();
+      }
+      pairs.clear();
     },
     close: cut,
   };
