@@ -3,6 +3,7 @@
  * command with exit 2 and a message naming the flag, instead of running with a
  * guess (`--port 4704x` on 4704, `--workers abc` as one process).
  */
+import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { main } from "./main.js";
 import { runCluster } from "./cluster.js";
@@ -64,4 +65,12 @@ it("passes well-formed numbers through", async () => {
   expect(runStart).toHaveBeenLastCalledWith(expect.objectContaining({ port: 4904 }));
   expect(await run("start", "--port", "0", "--workers", "3")).toBeUndefined();
   expect(runCluster).toHaveBeenLastCalledWith(expect.objectContaining({ port: 0 }), 3);
+});
+
+it("prints the package's version with --version and exits 0", async () => {
+  let stdout = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  expect(await run("--version")).toBe(0);
+  expect(stdout.trim()).toBe(version);
 });

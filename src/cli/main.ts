@@ -1,6 +1,7 @@
 /**
  * The `switchyard` command line.
  */
+import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
 import { ConfigError } from "../config/load.js";
 import { runDemo } from "./demo.js";
@@ -31,9 +32,15 @@ function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): (value: string
 
 const port = wholeNumber(0, 65_535);
 
+/** The installed package's version (package.json sits two folders above dist/cli/). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = new Command();
   program.name("switchyard").description("Self-hosted LLM gateway: one OpenAI-compatible API in front of every provider");
+  program.version(packageVersion(), "-V, --version", "print the version");
   program
     .command("start")
     .description("start the gateway")

@@ -11,7 +11,7 @@ import type { SpendRow } from "../accounting/ledger-store.js";
 import type { SavingsReport } from "../accounting/savings.js";
 import type { ChatChunk, ChatCompletion } from "../core/chat.js";
 import type { EmbeddingsResponse, ModelCard } from "../core/embeddings.js";
-import { validateConfig } from "../config/load.js";
+import { ConfigError, validateConfig } from "../config/load.js";
 import type { SwitchyardConfig, SwitchyardConfigInput } from "../config/schema.js";
 import { SecretSource } from "../config/secret-source.js";
 import { callerAbortOr, callerSignal, NEVER_CANCELLED } from "../core/cancel-signal.js";
@@ -117,8 +117,17 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const logger = options.logger ?? createLogger(initial.log.level);
   const shared = await openSharedServices(initial, logger, { clock: options.clock, state: options.state });
   const secrets = new SecretSource({ ttlMs: initial.secrets.vault_ttl_ms, onVaultError: (reason) => logger.warn(`vault read failed, serving the last good value: ${reason}`) });
-  await secrets.prepare(initial);
-  let runtime: Runtime = buildRuntime(initial, shared, secrets.resolve);
+  let runtime: Runtime;
+  try {
+    await secrets.prepare(initial);
+    runtime = buildRuntime(initial, shared, secrets.resolve);
+  } catch (error) {
+    // No gateway to close() comes back: release the stores here (a Redis connection would keep the process alive).
+    await shared.ledger.close().catch(() => undefined);
+    await shared.stores.close().catch(() => undefined);
+    shared.metrics.close();
+    throw error;
+  }
   shared.current = runtime;
   let closed = false;
   let closing: Promise<GatewayCloseReport> | undefined;
@@ -145,7 +154,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       // The loopback-only rule for a gateway without a master key is applied where it binds, at
       // startup: dropping the key by a reload would open a gateway listening beyond loopback.
       if (runtime.config.server.master_key && !config.server.master_key) {
-        throw new Error("server.master_key cannot be removed by a reload: restart the gateway to run without one");
+        throw new ConfigError("reloaded config", ["server.master_key cannot be removed by a reload: restart the gateway to run without one"]);
       }
       if (config.storage.url !== runtime.config.storage.url || config.state.url !== runtime.config.state.url) {
         logger.warn("storage.url and state.url changes apply after a restart; the running stores are kept");
