@@ -118,7 +118,8 @@ describe("embeddings spliced from the client's and the upstream's own text", () 
   const embeddingsRequest = fc.record(
     {
       model: fc.constant("fake/embed-small"),
-      input: fc.oneof(text, fc.array(text, { minLength: 1, maxLength: 3 }), fc.array(fc.nat(50_000), { minLength: 1, maxLength: 5 })),
+      // An empty string is refused before the upstream (OpenAI's spec), so the property starts from a character.
+      input: fc.oneof(text.filter((value) => value.length > 0), fc.array(text, { minLength: 1, maxLength: 3 }), fc.array(fc.nat(50_000), { minLength: 1, maxLength: 5 })),
       dimensions: fc.integer({ min: 1, max: 3072 }),
       encoding_format: fc.constantFrom("float", "base64"),
       user: text,
