@@ -25,6 +25,22 @@ describe("BudgetSeeds", () => {
     expect(await state.budgetUsage(KEY.id, "2026-12")).toEqual({ spentMicros: 250_000, reservedMicros: 0 });
   });
 
+  it("asks the ledger once a period for every key met later, again only for a key changed since", async () => {
+    const state = new MemoryStateStore();
+    let clock = STARTED;
+    let asked = 0;
+    const seeds = new BudgetSeeds(state, async () => (asked++, [spendRow(KEY.id, 0.25), spendRow("key_later", 0.5), spendRow("key_patched", 0.75)]), STARTED, () => clock);
+    await seeds.ensure(KEY, "total", "total");
+    clock += 3_600_000; // an hour later: a full scan of the ledger must not run again for each key
+    await seeds.ensure({ ...KEY, id: "key_later" }, "total", "total");
+    expect(asked).toBe(1);
+    expect(await state.budgetUsage("key_later", "total")).toEqual({ spentMicros: 500_000, reservedMicros: 0 });
+    // A key changed after the totals were asked (a budget added to a key in use) gets fresh ones.
+    await seeds.ensure({ ...KEY, id: "key_patched", updated_at: clock - 1 }, "total", "total");
+    expect(asked).toBe(2);
+    expect(await state.budgetUsage("key_patched", "total")).toEqual({ spentMicros: 750_000, reservedMicros: 0 });
+  });
+
   it("does not refuse or wait forever while the ledger fails, and tries again on the next request", async () => {
     const state = new MemoryStateStore();
     let failing = true;

@@ -14,8 +14,13 @@ import type { StateStore } from "../state/state-store.js";
 /** Spend per key since `from` (epoch ms; undefined = all time), this process's queued rows included. */
 export type LedgerSpendByKey = (from: number | undefined) => Promise<SpendRow[]>;
 
-/** Keys first used within this long share one ledger query (a restart brings many at once). */
-const LEDGER_REUSE_MS = 5_000;
+/**
+ * Periods whose ledger totals are kept. A period's totals are asked once and serve every key
+ * first used later in it, unless the key changed since (a budget added to a key already in use):
+ * a ledger query may read the whole period (a `total` budget: the whole ledger), so it must not
+ * run again for each key a long-running gateway meets.
+ */
+const KEPT_PERIODS = 8;
 /** A ledger that does not answer in this long leaves the key unseeded for now (tried again next request). */
 const SEED_TIMEOUT_MS = 2_000;
 const MICROS = 1_000_000;
@@ -24,7 +29,7 @@ export class BudgetSeeds {
   /** Key id → the period key it was seeded for. */
   private readonly seeded = new Map<string, string>();
   private readonly inFlight = new Map<string, Promise<void>>();
-  /** Period key → the ledger's spend per key (micro-USD) and when it was asked. */
+  /** Period key → the ledger's spend per key (micro-USD) and when it was asked, oldest period first. */
   private readonly ledgerTotals = new Map<string, { askedAt: number; totals: Promise<Map<string, number>> }>();
 
   constructor(
@@ -49,7 +54,7 @@ export class BudgetSeeds {
     const flightKey = `${key.id}:${period}`;
     let flight = this.inFlight.get(flightKey);
     if (!flight) {
-      const seed = this.seed(key.id, budgetPeriod, period).then(
+      const seed = this.seed(key, budgetPeriod, period).then(
         () => void this.seeded.set(key.id, period),
         () => undefined,
       );
@@ -59,16 +64,19 @@ export class BudgetSeeds {
     return flight;
   }
 
-  private async seed(keyId: string, budgetPeriod: BudgetPeriod, period: string): Promise<void> {
-    const spent = (await this.totalsFor(budgetPeriod, period)).get(keyId) ?? 0;
-    if (spent > 0) await this.state.raiseSpent(keyId, period, spent);
+  private async seed(key: VirtualKey, budgetPeriod: BudgetPeriod, period: string): Promise<void> {
+    const spent = (await this.totalsFor(key, budgetPeriod, period)).get(key.id) ?? 0;
+    if (spent > 0) await this.state.raiseSpent(key.id, period, spent);
   }
 
-  private totalsFor(budgetPeriod: BudgetPeriod, period: string): Promise<Map<string, number>> {
+  private totalsFor(key: VirtualKey, budgetPeriod: BudgetPeriod, period: string): Promise<Map<string, number>> {
     const now = this.now();
     const cached = this.ledgerTotals.get(period);
-    if (cached && now - cached.askedAt < LEDGER_REUSE_MS) return cached.totals;
-    for (const [stale, entry] of this.ledgerTotals) if (now - entry.askedAt >= LEDGER_REUSE_MS) this.ledgerTotals.delete(stale);
+    // A key unchanged since the totals were asked had its budget then: whatever it spent since went
+    // through a seeded state (this process's, or the shared one of other instances).
+    if (cached && key.updated_at <= cached.askedAt) return cached.totals;
+    this.ledgerTotals.delete(period);
+    if (this.ledgerTotals.size >= KEPT_PERIODS) this.ledgerTotals.delete(this.ledgerTotals.keys().next().value!);
     const from = budgetPeriod === "total" ? undefined : periodStart(budgetPeriod, now);
     const totals = this.ledgerSpend(from).then((rows) => {
       const byKey = new Map<string, number>();
