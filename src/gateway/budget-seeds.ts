@@ -8,6 +8,7 @@
  */
 import type { SpendRow } from "../accounting/ledger-store.js";
 import type { VirtualKey } from "../auth/virtual-key.js";
+import { within } from "../core/within.js";
 import { periodStart, type BudgetPeriod } from "../state/budget-period.js";
 import type { StateStore } from "../state/state-store.js";
 
@@ -58,7 +59,8 @@ export class BudgetSeeds {
         () => void this.seeded.set(key.id, period),
         () => undefined,
       );
-      flight = withTimeout(seed, SEED_TIMEOUT_MS).finally(() => this.inFlight.delete(flightKey));
+      // `seed` never rejects; past the timeout the request goes on unseeded (the seed itself runs on).
+      flight = within(SEED_TIMEOUT_MS, seed).then(() => undefined).finally(() => this.inFlight.delete(flightKey));
       this.inFlight.set(flightKey, flight);
     }
     return flight;
@@ -88,15 +90,4 @@ export class BudgetSeeds {
     this.ledgerTotals.set(period, { askedAt: now, totals });
     return totals;
   }
-}
-
-function withTimeout(work: Promise<void>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-    void work.finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

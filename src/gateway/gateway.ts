@@ -4,7 +4,6 @@
  * finish on the runtime they started with.
  */
 import { GatewayError } from "../core/errors.js";
-import { newRequestId } from "../core/request-id.js";
 import type { Logger } from "pino";
 import type { LedgerRow } from "../accounting/ledger-row.js";
 import type { SpendRow } from "../accounting/ledger-store.js";
@@ -23,7 +22,7 @@ import { CHUNK_OBJECTS, streamChat } from "./chat-stream.js";
 import { createEmbeddings } from "./embeddings.js";
 import { InFlightCount } from "./in-flight-count.js";
 import { createFetchAdapter, type FetchFunction } from "./http/fetch-adapter.js";
-import { clientRequestId, errorReplyFor, handleAdmin, handleHttp, refuseBeforeBody } from "./http/handler.js";
+import { errorReplyFor, handleAdmin, handleHttp, refuseBeforeBody, requestIdFor } from "./http/handler.js";
 import type { GatewayHttpRequest, GatewayReply, RequestHead } from "./http/types.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./http/wire-schemas.js";
 import { createLogger } from "./logger.js";
@@ -297,8 +296,5 @@ function changedServerSettings(running: SwitchyardConfig["server"], next: Switch
     (key) => !RELOADED_OR_OVERRIDDEN.has(key) && JSON.stringify(running[key]) !== JSON.stringify(next[key]),
   );
 }
-
-/** The client's own request id when valid, else a new one (README: `x-request-id`). */
-const requestIdFor = (headers: GatewayHttpRequest["headers"]) => clientRequestId(headers) ?? newRequestId();
 
 const CLOSED = () => new GatewayError("upstream_unavailable", "The gateway is closed", { code: "gateway_closed" });

@@ -14,9 +14,10 @@ import { asRecord } from "../../core/record.js";
 import { CACHE_PARTS } from "../../providers/anthropic/messages.js";
 import { ANTHROPIC_EXTRAS, markToolError, setOutOfBand } from "../../providers/anthropic/out-of-band.js";
 import { THINKING_BLOCKS, type ThinkingBlock } from "../../providers/anthropic/thinking-blocks.js";
-import type {
-  AnthropicContentBlock, AnthropicDocumentParam, AnthropicImageParam, AnthropicMessageParam, AnthropicRequest,
-  AnthropicToolParam, AnthropicToolResultParam,
+import {
+  anthropicRequestSchema,
+  type AnthropicContentBlock, type AnthropicDocumentParam, type AnthropicImageParam, type AnthropicMessageParam, type AnthropicRequest,
+  type AnthropicToolParam, type AnthropicToolResultParam,
 } from "./schema.js";
 import type { ReplyOptions } from "./types.js";
 
@@ -275,11 +276,8 @@ export function toChatRequest(request: AnthropicRequest, betas: readonly string[
   return chat;
 }
 
-/** Top-level fields the translation above reads; any other is Anthropic's alone. */
-const TRANSLATED_FIELDS = new Set([
-  "model", "max_tokens", "messages", "system", "stream", "temperature", "top_p", "top_k", "stop_sequences",
-  "tools", "tool_choice", "metadata", "thinking", "output_config", "output_format", "models", "provider",
-]);
+/** Top-level fields the schema knows, which the translation above reads; any other is Anthropic's alone. */
+const TRANSLATED_FIELDS: ReadonlySet<string> = new Set(Object.keys(anthropicRequestSchema.shape));
 
 /** The request's fields an Anthropic upstream gets as sent (newer API features a client may use). */
 function untranslatedFields(request: AnthropicRequest): Record<string, unknown> | undefined {

@@ -96,10 +96,13 @@ for (const key of Object.keys(ROUTES)) {
 }
 
 /** The client's own `x-request-id`, when it sent a valid one. */
-export function clientRequestId(headers: GatewayHttpRequest["headers"]): string | undefined {
+function clientRequestId(headers: GatewayHttpRequest["headers"]): string | undefined {
   const given = headers["x-request-id"];
   return typeof given === "string" && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : undefined;
 }
+
+/** The client's own request id when valid, else a new one (README: `x-request-id`). */
+export const requestIdFor = (headers: GatewayHttpRequest["headers"]): string => clientRequestId(headers) ?? newRequestId();
 
 function routeFor(request: RequestHead): Route {
   const route = ROUTES[`${request.method} ${request.path}`] ?? adminKeyRoute(request.path);
@@ -150,7 +153,7 @@ function admit(runtime: Runtime, request: RequestHead, requestId: string): { rou
 export function refuseBeforeBody(runtime: Runtime, request: RequestHead): GatewayReply | undefined {
   const origins = runtime.corsOrigins;
   if (request.method === "OPTIONS" && origins.length > 0) return undefined; // a preflight: answered by handleHttp
-  const requestId = clientRequestId(request.headers) ?? newRequestId();
+  const requestId = requestIdFor(request.headers);
   try {
     admit(runtime, request, requestId);
     return undefined;
