@@ -39,3 +39,16 @@ it("lists aliases and declared models with prices, marking deployments of disabl
   // No reason text inside the table.
   expect(lines.filter((line) => line.includes("disabled:"))).toEqual([lines.at(-1)]);
 });
+
+it("--remote says which providers' model lists could not be read, instead of listing nothing for them", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sy-models-"));
+  const file = join(dir, "switchyard.yaml");
+  // Port 1 on loopback refuses at once.
+  writeFileSync(file, [`storage: { url: "memory://" }`, `providers:`, `  down: { type: openai-compatible, base_url: "http://127.0.0.1:1/v1", models: [declared] }`, ``].join("\n"));
+  const lines: string[] = [];
+  vi.spyOn(console, "log").mockImplementation((...parts) => void lines.push(...parts.join(" ").split("\n")));
+  await runModels({ config: file, remote: true });
+  expect(lines.at(-1)).toMatch(/^down: its model list could not be read \(.*ECONNREFUSED.*\)$/);
+  // The declared models still show.
+  expect(lines.some((line) => line.includes("down/declared"))).toBe(true);
+});

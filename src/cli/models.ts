@@ -38,7 +38,13 @@ export async function runModels(options: { config?: string; remote?: boolean }):
         notes.push(`${name} is disabled: ${disabled.get(name)}`);
         continue;
       }
-      const known = options.remote ? (await gateway.probe(name, 5000)).models : (provider.models ?? []);
+      let known = provider.models ?? [];
+      if (options.remote) {
+        const probe = await gateway.probe(name, 5000);
+        // An unreachable provider is said, not shown as one that lists nothing.
+        if (probe.ok) known = probe.models;
+        else notes.push(`${name}: its model list could not be read (${probe.detail})`);
+      }
       if (known.length === 0) rows.push(["", `${name}/<model>`, `(${provider.type})`, "", "", ""]);
       for (const model of known) rows.push(["", `${name}/${model}`, ...priceCells(catalog.lookup(name, provider.type, model))]);
     }
