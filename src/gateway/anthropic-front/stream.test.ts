@@ -26,39 +26,6 @@ function run(chunks: ChatChunk[], replyOptions = options): AnthropicStreamEvent[
   return [...chunks.flatMap((c) => translator.push(c)), ...translator.finish()];
 }
 
-/** One block open at a time, indexes in order from 0, and no event for a block outside its start and stop. */
-function expectSequentialBlocks(events: AnthropicStreamEvent[]): void {
-  let open: number | undefined;
-  let next = 0;
-  for (const event of events) {
-    if (event.type === "content_block_start") {
-      expect(open).toBeUndefined();
-      expect(event.index).toBe(next++);
-      open = event.index;
-    } else if (event.type === "content_block_delta") {
-      expect(event.index).toBe(open);
-    } else if (event.type === "content_block_stop") {
-      expect(event.index).toBe(open);
-      open = undefined;
-    }
-  }
-  expect(open).toBeUndefined();
-}
-
-/** Each tool_use block's id → its concatenated partial_json. */
-function toolInputs(events: AnthropicStreamEvent[]): Record<string, string> {
-  const ids = new Map<number, string>();
-  const inputs: Record<string, string> = {};
-  for (const event of events) {
-    if (event.type === "content_block_start" && event.content_block.type === "tool_use") {
-      ids.set(event.index, event.content_block.id);
-      inputs[event.content_block.id] = "";
-    }
-    if (event.type === "content_block_delta" && event.delta.type === "input_json_delta") inputs[ids.get(event.index)!] += event.delta.partial_json;
-  }
-  return inputs;
-}
-
 describe("AnthropicStreamTranslator", () => {
   it("emits Anthropic's event order for a text answer", () => {
     const events = run([chunk({ role: "assistant", content: "" }), chunk({ content: "Hel" }), chunk({ content: "lo" }), chunk({}, "stop"), usageChunk]);
@@ -117,90 +84,6 @@ describe("AnthropicStreamTranslator", () => {
     expect(events[4]).toEqual({ type: "content_block_start", index: 1, content_block: { type: "tool_use", id: "call_1", name: "get_weather", input: {} } });
     expect(events[6]).toEqual({ type: "content_block_delta", index: 1, delta: { type: "input_json_delta", partial_json: '"Paris"}' } });
     expect(events.at(-2)).toMatchObject({ delta: { stop_reason: "tool_use" } });
-  });
-
-  it("keeps blocks sequential when the host interleaves two calls' argument fragments by index", () => {
-    const events = run([
-      chunk({ role: "assistant", content: "Checking." }),
-      chunk({ tool_calls: [{ index: 0, id: "call_A", type: "function", function: { name: "get_weather", arguments: "" } }] }),
-      chunk({ tool_calls: [{ index: 1, id: "call_B", type: "function", function: { name: "get_time", arguments: "" } }] }),
-      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }),
-      chunk({ tool_calls: [{ index: 1, function: { arguments: '{"tz":' } }] }),
-      chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }),
-      chunk({ tool_calls: [{ index: 1, function: { arguments: '"CET"}' } }] }),
-      chunk({}, "tool_calls"),
-      usageChunk,
-    ]);
-    // The first call streams live; the second is held until the first's arguments are whole, then streams live too.
-    expect(events.slice(1, -2)).toEqual([
-      { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
-      { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Checking." } },
-      { type: "content_block_stop", index: 0 },
-      { type: "content_block_start", index: 1, content_block: { type: "tool_use", id: "call_A", name: "get_weather", input: {} } },
-      { type: "content_block_delta", index: 1, delta: { type: "input_json_delta", partial_json: '{"city":' } },
-      { type: "content_block_delta", index: 1, delta: { type: "input_json_delta", partial_json: '"Paris"}' } },
-      { type: "content_block_stop", index: 1 },
-      { type: "content_block_start", index: 2, content_block: { type: "tool_use", id: "call_B", name: "get_time", input: {} } },
-      { type: "content_block_delta", index: 2, delta: { type: "input_json_delta", partial_json: '{"tz":' } },
-      { type: "content_block_delta", index: 2, delta: { type: "input_json_delta", partial_json: '"CET"}' } },
-      { type: "content_block_stop", index: 2 },
-    ]);
-    expect(events.at(-2)).toMatchObject({ type: "message_delta", delta: { stop_reason: "tool_use" } });
-    expectSequentialBlocks(events);
-    expect(toolInputs(events)).toEqual({ call_A: '{"city":"Paris"}', call_B: '{"tz":"CET"}' });
-  });
-
-  it("holds calls whose first call never completes until the finish, and keeps every fragment", () => {
-    const call = (index: number, fn: Record<string, string>, id?: string) => chunk({ tool_calls: [{ index, ...(id ? { id, type: "function" as const } : {}), function: fn }] });
-    const events = run([
-      call(0, { name: "a", arguments: '{"x":' }, "call_a"),
-      call(1, { name: "b", arguments: '{"y":1' }, "call_b"),
-      call(2, { name: "c", arguments: "" }, "call_c"),
-      call(2, { arguments: '{"z":3}' }),
-      call(1, { arguments: "}" }),
-      call(0, { arguments: "[1," }),
-      call(0, { arguments: "2]" }), // never a whole object: the host's fault, still sent as received
-      chunk({}, "tool_calls"),
-    ]);
-    expectSequentialBlocks(events);
-    expect(events.filter((e) => e.type === "content_block_start").map((e) => e.type === "content_block_start" && e.content_block)).toEqual([
-      { type: "tool_use", id: "call_a", name: "a", input: {} },
-      { type: "tool_use", id: "call_b", name: "b", input: {} },
-      { type: "tool_use", id: "call_c", name: "c", input: {} },
-    ]);
-    expect(toolInputs(events)).toEqual({ call_a: '{"x":[1,2]', call_b: '{"y":1}', call_c: '{"z":3}' });
-  });
-
-  it("gives every interleaving of two calls sequential blocks with whole arguments", () => {
-    const a = ['{"city"', ':"Par', 'is"}'].map((text) => ({ index: 0, text }));
-    const b = ['{"tz":', '"CET"}'].map((text) => ({ index: 1, text }));
-    const merges = (x: typeof a, y: typeof a): (typeof a)[] =>
-      x.length === 0 ? [y] : y.length === 0 ? [x] : [...merges(x.slice(1), y).map((m) => [x[0]!, ...m]), ...merges(x, y.slice(1)).map((m) => [y[0]!, ...m])];
-    const orders = merges(a, b);
-    expect(orders).toHaveLength(10);
-    for (const order of orders) {
-      const events = run([
-        chunk({ tool_calls: [{ index: 0, id: "call_A", type: "function", function: { name: "get_weather", arguments: "" } }] }),
-        chunk({ tool_calls: [{ index: 1, id: "call_B", type: "function", function: { name: "get_time", arguments: "" } }] }),
-        ...order.map(({ index, text }) => chunk({ tool_calls: [{ index, function: { arguments: text } }] })),
-        chunk({}, "tool_calls"),
-      ]);
-      expectSequentialBlocks(events);
-      expect(toolInputs(events)).toEqual({ call_A: '{"city":"Paris"}', call_B: '{"tz":"CET"}' });
-    }
-  });
-
-  it("streams interleaved calls in one chunk's tool_calls array the same way", () => {
-    const events = run([
-      chunk({ tool_calls: [
-        { index: 0, id: "call_A", type: "function", function: { name: "a", arguments: '{"p":' } },
-        { index: 1, id: "call_B", type: "function", function: { name: "b", arguments: '{"q":' } },
-      ] }),
-      chunk({ tool_calls: [{ index: 1, function: { arguments: "2}" } }, { index: 0, function: { arguments: "1}" } }] }),
-      chunk({}, "tool_calls"),
-    ]);
-    expectSequentialBlocks(events);
-    expect(toolInputs(events)).toEqual({ call_A: '{"p":1}', call_B: '{"q":2}' });
   });
 
   it("streams reasoning as a thinking block when thinking is enabled, and drops it otherwise", () => {

@@ -1,8 +1,8 @@
 /**
  * Canonical chunks → Anthropic stream events, in Anthropic's order:
  * message_start, then per content block start / deltas / stop (one block open
- * at a time), then message_delta with the stop reason and cumulative usage,
- * then message_stop.
+ * at a time: see block-sequencer.ts), then message_delta with the stop reason
+ * and cumulative usage, then message_stop.
  */
 import { chunksOf, type StreamItem } from "../../core/chunk-text.js";
 import type { ChatChunk, ChunkDelta, FinishReason } from "../../core/chat.js";
@@ -13,25 +13,16 @@ import { THINKING_BLOCKS, thinkingBlocksOf } from "../../providers/anthropic/thi
 import type { Redactor } from "../../core/redact.js";
 import type { OpenAIUsage } from "../../core/usage.js";
 import { anthropicErrorBody } from "./errors.js";
-import { messageId, toolUseId } from "./ids.js";
+import { BlockSequencer } from "./block-sequencer.js";
+import { messageId } from "./ids.js";
 import { matchedStopSequence, toStopReason } from "./stop-reason.js";
 import type { AnthropicStreamEvent, ReplyOptions } from "./types.js";
 import type { StreamEncoder } from "../stream-encoder.js";
 import { toAnthropicUsage } from "./usage.js";
 
-type BlockKind = "text" | "thinking" | "tool_use";
-
-/** One upstream tool call and its arguments so far. */
-interface ToolCall { id: string; name: string; arguments: string }
-
 export class AnthropicStreamTranslator {
   private started = false;
-  private nextIndex = 0;
-  private open: { index: number; kind: BlockKind; call?: ToolCall } | undefined;
-  /** OpenAI tool-call index → the call. */
-  private readonly toolCalls = new Map<number, ToolCall>();
-  /** Calls seen but without a block yet, in arrival order: their arguments are held until the open block can end. */
-  private readonly waiting: ToolCall[] = [];
+  private readonly blocks = new BlockSequencer();
   private finishReason: FinishReason | null = null;
   private stopSequence: string | null = null;
   private wroteContent = false;
@@ -57,17 +48,17 @@ export class AnthropicStreamTranslator {
     return events;
   }
 
-  /** The stream ended normally: close the open block and the message. */
+  /** The stream ended normally: close the blocks and the message. */
   finish(): AnthropicStreamEvent[] {
     const events: AnthropicStreamEvent[] = [];
     if (!this.started) events.push(this.start(undefined));
-    this.startWaitingCalls(events, true);
-    this.close(events);
+    this.blocks.finish(events);
     const stopSequence = this.finishReason === "stop" ? this.stopSequence : null;
-    const stopReason = this.refused && !this.wroteContent ? "refusal" : toStopReason(this.finishReason, this.toolCalls.size > 0, stopSequence);
+    const stopReason = this.refused && !this.wroteContent ? "refusal" : toStopReason(this.finishReason, this.blocks.usedTools, stopSequence);
     events.push({
       type: "message_delta",
       delta: { stop_reason: stopReason, stop_sequence: stopReason === "stop_sequence" ? stopSequence : null },
+      // Cumulative, input counts included: OpenAI-shaped streams report them only here (the SDK's final message reads them).
       usage: toAnthropicUsage(this.usage),
     });
     events.push({ type: "message_stop" });
@@ -94,105 +85,20 @@ export class AnthropicStreamTranslator {
   }
 
   private translateDelta(delta: ChunkDelta, events: AnthropicStreamEvent[]): void {
-    if (delta[THINKING_BLOCKS] !== undefined && this.options.thinking) this.signedThinking(delta[THINKING_BLOCKS], events);
+    if (delta[THINKING_BLOCKS] !== undefined && this.options.thinking) this.blocks.signedThinking(thinkingBlocksOf(delta[THINKING_BLOCKS]), events);
     const reasoning = delta.reasoning_content;
-    if (this.options.thinking && typeof reasoning === "string" && reasoning !== "") {
-      this.ensureOpen("thinking", events);
-      events.push({ type: "content_block_delta", index: this.open!.index, delta: { type: "thinking_delta", thinking: reasoning } });
-    }
+    if (this.options.thinking && typeof reasoning === "string" && reasoning !== "") this.blocks.text("thinking", reasoning, events);
     const text = typeof delta.content === "string" && delta.content !== "" ? delta.content : undefined;
     const refusal = typeof delta.refusal === "string" && delta.refusal !== "" ? delta.refusal : undefined;
     if (text !== undefined) this.wroteContent = true;
     if (refusal !== undefined) this.refused = true;
-    for (const piece of [text, refusal]) {
-      if (piece === undefined) continue;
-      this.ensureOpen("text", events);
-      events.push({ type: "content_block_delta", index: this.open!.index, delta: { type: "text_delta", text: piece } });
-    }
+    for (const piece of [text, refusal]) if (piece !== undefined) this.blocks.text("text", piece, events);
     if (!Array.isArray(delta.tool_calls)) return;
     delta.tool_calls.forEach((call, position) => {
       if (!isRecord(call)) return;
-      const toolIndex = typeof call.index === "number" ? call.index : position;
-      let state = this.toolCalls.get(toolIndex);
-      if (!state) {
-        state = { id: toolUseId(call.id), name: typeof call.function?.name === "string" ? call.function.name : "", arguments: "" };
-        this.toolCalls.set(toolIndex, state);
-        this.waiting.push(state);
-      }
       const fragment = call.function?.arguments;
-      if (typeof fragment === "string" && fragment !== "") {
-        state.arguments += fragment;
-        // The open call streams live; a waiting call's fragments go out when its block starts. A fragment
-        // for a call whose block has ended cannot be sent: no event may follow a block's content_block_stop.
-        if (this.open?.call === state) events.push({ type: "content_block_delta", index: this.open.index, delta: { type: "input_json_delta", partial_json: fragment } });
-      }
-      this.startWaitingCalls(events, false);
+      this.blocks.toolCall(typeof call.index === "number" ? call.index : position, call.id, call.function?.name, typeof fragment === "string" ? fragment : undefined, events);
     });
-  }
-
-  /**
-   * Gives waiting calls their blocks, in arrival order, once the open block can end. A new call does not
-   * prove that the open one is complete: hosts may interleave parallel calls' fragments by index. So an
-   * open tool call ends early only when its arguments are a whole JSON value; at the finish, always.
-   * In the usual stream each call's arguments are whole before the next call starts, and nothing waits.
-   */
-  private startWaitingCalls(events: AnthropicStreamEvent[], finishing: boolean): void {
-    while (this.waiting.length > 0) {
-      const open = this.open?.call;
-      if (open && !finishing && !isWholeJson(open.arguments)) return;
-      this.close(events);
-      const call = this.waiting.shift()!;
-      const index = this.nextIndex++;
-      this.open = { index, kind: "tool_use", call };
-      events.push({ type: "content_block_start", index, content_block: { type: "tool_use", id: call.id, name: call.name, input: {} } });
-      if (call.arguments !== "") events.push({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: call.arguments } });
-    }
-  }
-
-  /** An Anthropic upstream's signature ends the open thinking block; a redacted block is sent whole. */
-  private signedThinking(blocks: unknown, events: AnthropicStreamEvent[]): void {
-    for (const block of thinkingBlocksOf(blocks)) {
-      if (block.type === "thinking") {
-        if (this.open?.kind !== "thinking") continue;
-        events.push({ type: "content_block_delta", index: this.open.index, delta: { type: "signature_delta", signature: block.signature } });
-        this.close(events);
-      } else {
-        this.close(events);
-        const index = this.nextIndex++;
-        events.push({ type: "content_block_start", index, content_block: block });
-        events.push({ type: "content_block_stop", index });
-      }
-    }
-  }
-
-  private ensureOpen(kind: "text" | "thinking", events: AnthropicStreamEvent[]): void {
-    if (this.open?.kind === kind) return;
-    this.close(events);
-    const index = this.nextIndex++;
-    this.open = { index, kind };
-    events.push({
-      type: "content_block_start",
-      index,
-      content_block: kind === "text" ? { type: "text", text: "" } : { type: "thinking", thinking: "", signature: "" },
-    });
-  }
-
-  private close(events: AnthropicStreamEvent[]): void {
-    if (!this.open) return;
-    events.push({ type: "content_block_stop", index: this.open.index });
-    this.open = undefined;
-  }
-}
-
-/** Whether tool-call arguments are a finished JSON object or array, which no further fragment can validly extend. */
-function isWholeJson(text: string): boolean {
-  const last = text.trimEnd().at(-1);
-  if (last !== "}" && last !== "]") return false;
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
   }
 }
 
