@@ -14,6 +14,7 @@ import type { OpenAIPreset } from "./presets.js";
 import { headersPerKey } from "./headers-per-key.js";
 import { parseOpenAIRateLimit } from "./rate-limit-headers.js";
 import { splicedBody } from "./spliced-body.js";
+import { checkStopSequenceCount } from "./stop-sequences.js";
 import { normalizeToolCalls } from "./tool-call-shape.js";
 
 /** Body fields that steer Switchyard itself and must not reach an upstream. */
@@ -97,6 +98,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
     type,
 
     chatRequest(request: ChatRequest, context: CallContext): UpstreamRequest {
+      if (preset.maxStopSequences !== undefined && Array.isArray(request.stop)) checkStopSequenceCount(request.stop.length, preset.maxStopSequences, `Provider '${settings.name}'`);
       return { method: "POST", path: path("chat/completions", context.model), headers: headers(context.apiKey), body: chatBody(request, context.model) };
     },
 

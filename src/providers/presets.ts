@@ -29,6 +29,8 @@ export interface OpenAIPreset {
   renameFields?: Readonly<Record<string, string>>;
   /** The host's tool calls may lack `type` or carry object arguments (see tool-call-shape.ts). */
   normalizesToolCalls?: boolean;
+  /** The documented cap on `stop` entries; more are refused before the call (stop-sequences.ts). */
+  maxStopSequences?: number;
   /** Request quirks applied after the generic translation (the body is a fresh copy). */
   adjustRequest?(body: ChatRequest): void;
 }
@@ -55,10 +57,13 @@ function mistralToolIds(body: ChatRequest): void {
   });
 }
 
+/** OpenAI's spec: "Up to 4 sequences" (`StopConfiguration`, maxItems 4); Azure OpenAI serves the same API. */
+const OPENAI_MAX_STOP = 4;
+
 export const OPENAI_PRESETS = {
-  openai: { baseUrl: "https://api.openai.com/v1", auth: "bearer", keyRequired: true, envKey: "OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "openai", dropFields: ANTHROPIC_ONLY, renameFields: MAX_COMPLETION_TOKENS },
+  openai: { baseUrl: "https://api.openai.com/v1", auth: "bearer", keyRequired: true, envKey: "OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "openai", dropFields: ANTHROPIC_ONLY, renameFields: MAX_COMPLETION_TOKENS, maxStopSequences: OPENAI_MAX_STOP },
   // Azure: base_url is the resource (`https://{res}.openai.azure.com`); paths name the deployment.
-  azure: { auth: "api-key", keyRequired: true, envKey: "AZURE_OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "none", dropFields: ANTHROPIC_ONLY, renameFields: MAX_COMPLETION_TOKENS },
+  azure: { auth: "api-key", keyRequired: true, envKey: "AZURE_OPENAI_API_KEY", streamUsage: true, embeddings: true, modelList: "none", dropFields: ANTHROPIC_ONLY, renameFields: MAX_COMPLETION_TOKENS, maxStopSequences: OPENAI_MAX_STOP },
   deepseek: {
     baseUrl: "https://api.deepseek.com/v1", auth: "bearer", keyRequired: true, envKey: "DEEPSEEK_API_KEY",
     streamUsage: true, embeddings: false, modelList: "openai",

@@ -8,6 +8,7 @@
 import type { ChatMessage, ChatRequest, FunctionTool } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
 import { PLACEHOLDER_USER_TURN } from "../placeholder-turn.js";
+import { checkStopSequenceCount } from "../stop-sequences.js";
 import { textOf, userParts } from "./content-parts.js";
 import { toGeminiParameters, toGeminiSchema } from "./schema.js";
 import type {
@@ -134,8 +135,12 @@ function num(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }
 
+/** Google's `GenerationConfig.stopSequences`: "The set of character sequences (up to 5)". */
+const MAX_STOP_SEQUENCES = 5;
+
 function stopSequencesOf(stop: ChatRequest["stop"]): string[] | undefined {
   const list = typeof stop === "string" ? [stop] : Array.isArray(stop) ? stop.filter((item) => typeof item === "string") : [];
+  checkStopSequenceCount(list.length, MAX_STOP_SEQUENCES, "Gemini");
   return list.length > 0 ? list : undefined;
 }
 
