@@ -3,8 +3,8 @@
  * upstream (fixtures from src/providers/anthropic/__fixtures__): what only
  * Anthropic understands (thinking, cache_control, signed thinking history,
  * is_error, anthropic-beta) reaches it, and what it answers (signatures, the
- * matched stop sequence, message ids, input tokens at message_start) comes
- * back. The same request routed to an OpenAI-compatible upstream stays a plain
+ * matched stop sequence, message ids, input tokens at message_start, cache
+ * writes by lifetime) comes back. The same request routed to an OpenAI-compatible upstream stays a plain
  * OpenAI request.
  */
 import Anthropic from "@anthropic-ai/sdk";
@@ -24,7 +24,7 @@ beforeAll(async () => {
   [anthropic, openai] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
   anthropic.handle((request, res) => {
     const model = String(request.body?.model);
-    const fixture = model.startsWith("stop") ? "anthropic-stop-sequence" : "anthropic-thinking";
+    const fixture = model.startsWith("stop") ? "anthropic-stop-sequence" : model.startsWith("cache") ? `anthropic-${model}-usage` : "anthropic-thinking";
     sendRecorded(res, "anthropic", fixture, request.body?.stream === true);
   });
   openai.handle(echoHandler);
@@ -130,6 +130,25 @@ describe("/v1/messages to an Anthropic upstream", () => {
     let startInput: number | undefined;
     for await (const event of stream) if (event.type === "message_start") startInput = event.message.usage.input_tokens;
     expect(startInput).toBe(25);
+  });
+});
+
+describe("/v1/messages usage from an Anthropic upstream", () => {
+  it("gives cache writes by lifetime, as Anthropic reported them", async () => {
+    const ask = (model: string) => client.messages.create({ model: `claude/${model}`, max_tokens: 50, messages: [{ role: "user", content: "Notice period?" }] });
+    expect((await ask("cache-1h")).usage).toMatchObject({
+      input_tokens: 21,
+      output_tokens: 17,
+      cache_read_input_tokens: 2048,
+      cache_creation_input_tokens: 1200,
+      cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 1000 },
+    });
+    expect((await ask("cache")).usage.cache_creation).toEqual({ ephemeral_5m_input_tokens: 1200, ephemeral_1h_input_tokens: 0 });
+  });
+
+  it("claims no lifetimes for an upstream that reports none", async () => {
+    const message = await client.messages.create({ model: "fake/gpt-x", max_tokens: 50, messages: [{ role: "user", content: "Hi" }] });
+    expect(message.usage).not.toHaveProperty("cache_creation");
   });
 });
 

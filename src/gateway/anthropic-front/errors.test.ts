@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError, type ErrorKind } from "../../core/errors.js";
 import { Redactor } from "../../core/redact.js";
-import { anthropicErrorReply, anthropicErrorType } from "./errors.js";
+import { anthropicErrorBody, anthropicErrorReply, anthropicErrorType } from "./errors.js";
 
 describe("anthropicErrorType", () => {
   it("follows the truthful status", () => {
@@ -22,6 +22,17 @@ describe("anthropicErrorType", () => {
     ];
     for (const [kind, type] of cases) expect(anthropicErrorType(new GatewayError(kind, "x")), kind).toBe(type);
     expect(anthropicErrorType(new GatewayError("bad_request", "x", { status: 422 }))).toBe("invalid_request_error");
+  });
+});
+
+describe("anthropicErrorBody mid-stream", () => {
+  it("names a timeout timeout_error, a provider's capacity overloaded_error, anything else api_error", () => {
+    const type = (kind: ErrorKind) => anthropicErrorBody(new GatewayError(kind, "x"), new Redactor(), "r", { midStream: true }).error.type;
+    expect(type("timeout")).toBe("timeout_error");
+    expect(type("upstream_unavailable")).toBe("overloaded_error");
+    expect(type("rate_limit")).toBe("overloaded_error");
+    expect(type("upstream_error")).toBe("api_error");
+    expect(type("internal")).toBe("api_error");
   });
 });
 

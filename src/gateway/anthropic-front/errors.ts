@@ -24,11 +24,13 @@ export function anthropicErrorType(error: GatewayError): AnthropicErrorType {
 }
 
 /**
- * After a 200 the status is gone and Anthropic's streams only ever report
- * `overloaded_error` or `api_error`: overloaded for a provider's capacity, api
- * otherwise.
+ * After a 200 the status is gone and only the `error` event's type tells the
+ * client what happened: overloaded for a provider's capacity, timeout_error
+ * (Anthropic's type for its 504) when the upstream went silent or took too
+ * long, api otherwise.
  */
 function midStreamErrorType(error: GatewayError): AnthropicErrorType {
+  if (error.kind === "timeout") return "timeout_error";
   return error.kind === "upstream_unavailable" || error.kind === "rate_limit" ? "overloaded_error" : "api_error";
 }
 

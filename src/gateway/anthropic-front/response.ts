@@ -6,7 +6,7 @@ import { isRecord } from "../../core/record.js";
 import { THINKING_BLOCKS, thinkingBlocksOf } from "../../providers/anthropic/thinking-blocks.js";
 import { messageId, toolUseId } from "./ids.js";
 import { matchedStopSequence, toStopReason } from "./stop-reason.js";
-import type { AnthropicMessage, AnthropicResponseBlock, ReplyOptions } from "./types.js";
+import type { AnthropicCacheCreation, AnthropicMessage, AnthropicResponseBlock, ReplyOptions } from "./types.js";
 import { toAnthropicUsage } from "./usage.js";
 
 /**
@@ -28,7 +28,8 @@ export function toolInput(argumentsText: unknown): Record<string, unknown> {
   }
 }
 
-export function toAnthropicMessage(completion: ChatCompletion, options: ReplyOptions): AnthropicMessage {
+/** `cacheCreation`: the upstream's cache writes by lifetime, when it reported them (see usage.ts). */
+export function toAnthropicMessage(completion: ChatCompletion, options: ReplyOptions, cacheCreation?: AnthropicCacheCreation): AnthropicMessage {
   const choice = completion.choices[0];
   const message = choice?.message;
   const content: AnthropicResponseBlock[] = [];
@@ -61,6 +62,6 @@ export function toAnthropicMessage(completion: ChatCompletion, options: ReplyOpt
     content,
     stop_reason: stopReason,
     stop_sequence: stopReason === "stop_sequence" ? stopSequence : null,
-    usage: toAnthropicUsage(completion.usage),
+    usage: toAnthropicUsage(completion.usage, cacheCreation),
   };
 }

@@ -19,6 +19,7 @@ import { replyOptionsFor, toChatRequest } from "./request.js";
 import { toAnthropicMessage } from "./response.js";
 import { parseAnthropicRequest } from "./schema.js";
 import { anthropicSseEncoder } from "./stream.js";
+import { cacheCreationOf } from "./usage.js";
 
 /** Errors are answered here, in Anthropic's shape, instead of the handler's OpenAI shape. */
 export async function anthropicMessages(runtime: Runtime, request: GatewayHttpRequest, { requestId, meta }: RouteContext): Promise<GatewayReply> {
@@ -37,7 +38,9 @@ export async function anthropicMessages(runtime: Runtime, request: GatewayHttpRe
       };
     }
     const done = await completeChat(runtime, chat, request.signal, meta);
-    return jsonReply(200, toAnthropicMessage(done.completion, options), costHeaders(done.priced, done.usageEstimated, routeHeaders(requestId, done, { "request-id": requestId })));
+    // A count the gateway estimated has no lifetimes to report.
+    const cacheCreation = done.usageEstimated ? undefined : cacheCreationOf(done.usage, runtime.providers.get(done.deployment.provider)?.adapter.type);
+    return jsonReply(200, toAnthropicMessage(done.completion, options, cacheCreation), costHeaders(done.priced, done.usageEstimated, routeHeaders(requestId, done, { "request-id": requestId })));
   } catch (error) {
     return anthropicErrorReply(error, requestId, runtime.redactor);
   }

@@ -20,12 +20,20 @@ export interface AnthropicThinkingBlock { type: "thinking"; thinking: string; si
 export interface AnthropicRedactedThinkingBlock { type: "redacted_thinking"; data: string }
 export type AnthropicResponseBlock = AnthropicTextBlock | AnthropicToolUseBlock | AnthropicThinkingBlock | AnthropicRedactedThinkingBlock;
 
+/** Cache writes by how long they stay cached (they bill at different rates). */
+export interface AnthropicCacheCreation {
+  ephemeral_5m_input_tokens: number;
+  ephemeral_1h_input_tokens: number;
+}
+
 /** `input_tokens` excludes cache reads and writes, unlike OpenAI's `prompt_tokens`. */
 export interface AnthropicUsage {
   input_tokens: number;
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** Only when the upstream said it (Anthropic's own API): other providers' writes have no lifetime to report. */
+  cache_creation?: AnthropicCacheCreation;
   /** Switchyard's extension: the request's cost in USD, when priced. */
   cost?: number;
 }
