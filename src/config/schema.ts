@@ -24,7 +24,7 @@ export const serverSchema = z.strictObject({
   keep_alive_timeout_ms: positiveInt.default(65_000),
   /** Time a client has to send the request headers. */
   headers_timeout_ms: positiveInt.default(60_000),
-  /** Time a client has to send the whole request (slow clients are cut off). */
+  /** Time a client has to send the request body once its headers are in (slower clients get a 408). */
   request_timeout_ms: positiveInt.default(120_000),
   /**
    * On SIGTERM/SIGINT, how long in-flight requests may take to finish before their connections are

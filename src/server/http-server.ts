@@ -16,6 +16,7 @@ import { GatewayError } from "../core/errors.js";
 import { within } from "../core/within.js";
 import type { Gateway } from "../gateway/gateway.js";
 import type { GatewayReply } from "../gateway/http/types.js";
+import { answerClientError } from "./client-error.js";
 
 export interface ServerOptions {
   host: string;
@@ -65,30 +66,51 @@ function mayBeLarge(req: IncomingMessage): boolean {
   return declared === undefined ? req.headers["transfer-encoding"] !== undefined : !(Number(declared) <= READ_UNCHECKED_BYTES);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** Reads the body within `limit` bytes and `timeoutMs`: a client too slow gets the gateway's JSON 408, not node:http's bodiless one. */
+function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (declared > limit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
+    /** Stops reading: the rest of the body is dropped (the reply closes the connection). */
+    const giveUp = (error: unknown) => {
+      clearTimeout(timer);
+      req.removeAllListeners("data");
+      req.resume();
+      reject(error);
+    };
+    const timer = setTimeout(() => giveUp(tooSlow(timeoutMs)), timeoutMs);
     req.on("data", (part: Buffer) => {
       size += part.length;
-      if (size > limit) {
-        req.removeAllListeners("data");
-        req.resume();
-        reject(tooLarge(limit));
-        return;
-      }
-      parts.push(part);
+      if (size > limit) giveUp(tooLarge(limit));
+      else parts.push(part);
     });
-    req.on("end", () => resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size)));
-    req.on("error", reject);
+    req.on("end", () => {
+      clearTimeout(timer);
+      resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size));
+    });
+    req.on("error", giveUp);
+    // A client gone before its body ended; after the end, nothing is left to stop.
+    req.on("close", () => giveUp(new GatewayError("client_closed", "Client closed the connection")));
   });
 }
 
 function tooLarge(limit: number): GatewayError {
   return new GatewayError("payload_too_large", `Request body exceeds the limit of ${limit} bytes`, { code: "request_too_large" });
 }
+
+function tooSlow(timeoutMs: number): GatewayError {
+  return new GatewayError("timeout", `The request body was sent too slowly: not received within ${timeoutMs} ms`, { status: 408, code: "request_timeout" });
+}
+
+/** Body reads that gave up left the rest of the body unread: the connection cannot carry another request. */
+const bodyLeftUnread = (error: unknown): boolean => error instanceof GatewayError && (error.kind === "payload_too_large" || error.code === "request_timeout");
+
+/** node:http checks its timeouts every 30 s by default; a shorter headers timeout is checked as often as it lasts. */
+const NODE_TIMEOUT_CHECK_MS = 30_000;
+/** node:http's request timeout, a backstop, lies this far past the latest the body timer can fire. */
+const BACKSTOP_MARGIN_MS = 1_000;
 
 function waitForDrain(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
@@ -132,7 +154,9 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
   let received = 0;
   let draining = false;
   /** Replies not yet done per connection (more than one only when a client sends its next request early). */
-  const replying = new WeakMap<Socket, number>();
+  const replying = new WeakMap<Socket, Set<ServerResponse>>();
+  // Timeouts, like other listener settings, wait for a restart (README: reloads).
+  const { headers_timeout_ms: headersTimeoutMs, request_timeout_ms: bodyTimeoutMs } = gateway.config.server;
   let onIdle: (() => void) | undefined;
   const finished = () => {
     if (--inFlight === 0) onIdle?.();
@@ -159,7 +183,7 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
         }
       }
       // Read per request: a reload may change the limit.
-      const body = hasBody ? await readBody(req, gateway.config.server.max_body_bytes) : undefined;
+      const body = hasBody ? await readBody(req, gateway.config.server.max_body_bytes, bodyTimeoutMs) : undefined;
       reply = await gateway.handle({
         method: req.method ?? "GET",
         path,
@@ -170,7 +194,7 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
       });
     } catch (error) {
       reply = gateway.failure(path, error, req.headers);
-      if ((error as GatewayError).kind === "payload_too_large") reply.headers.connection = "close";
+      if (bodyLeftUnread(error)) reply.headers.connection = "close";
     }
     // Returned, not awaited: a stream being written does not keep this frame alive.
     return writeReply(res, reply, draining);
@@ -180,14 +204,15 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
     inFlight++;
     received++;
     const socket = req.socket;
-    replying.set(socket, (replying.get(socket) ?? 0) + 1);
+    let pending = replying.get(socket);
+    if (!pending) replying.set(socket, (pending = new Set()));
+    pending.add(res);
     res.once("close", () => {
-      const left = replying.get(socket)! - 1;
-      replying.set(socket, left);
+      pending.delete(res);
       // A reply that began before the drain could not say `Connection: close`: its connection
       // closes once no reply is left on it (the next request may already be in), or the
       // keep-alive client would send more work.
-      if (draining && left === 0) socket.destroy();
+      if (draining && pending.size === 0) socket.destroy();
     });
     serve(req, res).then(finished, (error) => {
       gateway.logger.error({ err: (error as Error).message }, "failed to write a reply");
@@ -196,7 +221,20 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
     });
   };
 
-  const server = createServer({ keepAliveTimeout: gateway.config.server.keep_alive_timeout_ms, headersTimeout: gateway.config.server.headers_timeout_ms, requestTimeout: gateway.config.server.request_timeout_ms }, onRequest);
+  const server = createServer(
+    {
+      keepAliveTimeout: gateway.config.server.keep_alive_timeout_ms,
+      headersTimeout: headersTimeoutMs,
+      // The body timer starts once the headers are in, at most headersTimeoutMs after the request's first byte.
+      requestTimeout: headersTimeoutMs + bodyTimeoutMs + BACKSTOP_MARGIN_MS,
+      connectionsCheckingInterval: Math.min(NODE_TIMEOUT_CHECK_MS, headersTimeoutMs),
+    },
+    onRequest,
+  );
+  // Node's own 408 (slow headers, the backstop), 400 and 431 have no body: the gateway's are JSON.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    answerClientError(error, socket, [...(replying.get(socket) ?? [])].some((res) => res.headersSent));
+  });
   // `Expect: 100-continue`: a body declared over the limit is refused (413) before the client sends it.
   server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
     if (!(Number(req.headers["content-length"]) > gateway.config.server.max_body_bytes)) res.writeContinue();
