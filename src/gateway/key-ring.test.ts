@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../core/errors.js";
 import { createLogger } from "./logger.js";
-import { KeyRing, REJECTED_KEY_SIT_OUT_MS } from "./key-ring.js";
+import { KeyRing, MAX_REST_MS, REJECTED_KEY_SIT_OUT_MS } from "./key-ring.js";
 
 const log = createLogger("silent");
 const refusal = (status: number, code: string | null = null) =>
@@ -50,6 +50,16 @@ describe("KeyRing", () => {
     expect(keyRing.report("sk-two-0002", limited(30))).toBe(false);
     expect(keyRing.next()).toBe("sk-two-0002");
     expect(keyRing.status()[1]).toMatchObject({ state: "resting" });
+  });
+
+  it("a rate-limited key rests as long as its Retry-After says, but never longer than MAX_REST_MS", () => {
+    const { keyRing, advance } = ring(["sk-one-0001", "sk-two-0002"]);
+    expect(keyRing.next()).toBe("sk-one-0001");
+    expect(keyRing.report("sk-one-0001", limited(86_400))).toBe(true);
+    advance(MAX_REST_MS - 1);
+    expect([keyRing.next(), keyRing.next()]).toEqual(["sk-two-0002", "sk-two-0002"]);
+    advance(1);
+    expect([keyRing.next(), keyRing.next()].sort()).toEqual(["sk-one-0001", "sk-two-0002"]);
   });
 
   it("a provider without keys gets none", () => {

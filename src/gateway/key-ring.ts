@@ -21,6 +21,8 @@ interface KeySlot {
 
 /** Default rest for a rate-limited key that sent no Retry-After. */
 const DEFAULT_REST_MS = 30_000;
+/** The longest rest, whatever the Retry-After (a day's, from a proxy or a daily quota): the key is then tried again. */
+export const MAX_REST_MS = 5 * 60_000;
 /** How long a rejected key sits out while other keys are usable; then it is tried again. */
 export const REJECTED_KEY_SIT_OUT_MS = 10 * 60_000;
 /** Error codes that mean this key is invalid (OpenAI's code; Gemini's ErrorInfo reasons, lower-cased). */
@@ -67,7 +69,8 @@ export class KeyRing {
     const slot = this.slots.find((s) => s.value === key);
     if (!slot) return false;
     if (error.kind === "rate_limit") {
-      slot.restUntil = this.now() + (error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : DEFAULT_REST_MS);
+      const restMs = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : DEFAULT_REST_MS;
+      slot.restUntil = this.now() + Math.min(restMs, MAX_REST_MS);
     } else if (error.kind === "upstream_auth" && (error.upstreamStatus === 401 || (error.code !== null && KEY_REJECTED_CODES.has(error.code)))) {
       slot.rejected = `HTTP ${error.upstreamStatus ?? "?"}`;
       slot.rejectedUntil = this.now() + REJECTED_KEY_SIT_OUT_MS;

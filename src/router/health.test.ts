@@ -19,4 +19,19 @@ describe("HealthBoard", () => {
     now = 60_000;
     expect(board.isAvailable("p/cooling")).toBe(true);
   });
+
+  it("keeps a deployment out of rotation as long as an upstream asks, but at most the cooldown's maxMs", () => {
+    let now = 0;
+    const board = new HealthBoard({ now: () => now, sleep: async () => {}, random: () => 0 }, { failures: 3, initialMs: 30_000, maxMs: 300_000 });
+    board.skipUntil("p/short", 20_000);
+    board.skipUntil("p/day", 86_400_000);
+    board.observeRateLimit("p/reset", { requestsRemaining: 0, requestsResetAt: 86_400_000, observedAt: 0 });
+    now = 20_000;
+    expect(board.isAvailable("p/short")).toBe(true);
+    now = 299_999;
+    expect(["p/day", "p/reset"].map((id) => board.isAvailable(id))).toEqual([false, false]);
+    now = 300_000;
+    expect(["p/day", "p/reset"].map((id) => board.isAvailable(id))).toEqual([true, true]);
+    expect(board.get("p/day").skipUntil).toBe(300_000);
+  });
 });

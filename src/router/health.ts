@@ -24,7 +24,7 @@ export interface DeploymentHealth {
   /** Cooldowns served in a row; each one doubles the next. Reset on success. */
   cooldowns: number;
   cooldownUntil: number;
-  /** Set from a 429's reset time or Retry-After, and from `remaining: 0` headers. */
+  /** Set from a 429's reset time or Retry-After, and from `remaining: 0` headers; at most the cooldown's `maxMs` ahead. */
   skipUntil: number;
   latencyMs: number | undefined;
   firstTokenMs: number | undefined;
@@ -112,10 +112,13 @@ export class HealthBoard {
     }
   }
 
-  /** Do not send to this deployment before `until` (epoch ms). */
+  /**
+   * Do not send to this deployment before `until` (epoch ms), held to the longest cooldown: an
+   * upstream asking for a day (a proxy's Retry-After, a daily quota) is asked again after that.
+   */
   skipUntil(id: string, until: number): void {
     const health = this.get(id);
-    health.skipUntil = Math.max(health.skipUntil, until);
+    health.skipUntil = Math.max(health.skipUntil, Math.min(until, this.clock.now() + this.policy.maxMs));
   }
 
   /** Records rate-limit headers; an exhausted window steers traffic away until it resets. */

@@ -36,6 +36,24 @@ export function routeHeaders(requestId: string, route: RouteInfo, into: Record<s
   return into;
 }
 
+/**
+ * The longest Retry-After an upstream's answer passes on to clients. The SDKs sleep as long as
+ * they are told (a proxy's `Retry-After: 86400` would hold a call for a day), and the gateway
+ * may well have another deployment or key ready sooner.
+ */
+export const MAX_UPSTREAM_RETRY_AFTER_SECONDS = 60;
+
+/**
+ * Whole seconds (RFC 9110 delta-seconds) for the client's Retry-After: an upstream's wait is capped;
+ * the gateway's own (a budget's renewal, its rate limits) is told as it is.
+ */
+function clientRetryAfter(failure: GatewayError): string | undefined {
+  const seconds = failure.retryAfterSeconds;
+  if (seconds === undefined || !(seconds >= 0)) return undefined;
+  const bounded = failure.upstreamStatus === undefined ? seconds : Math.min(seconds, MAX_UPSTREAM_RETRY_AFTER_SECONDS);
+  return Number.isFinite(bounded) ? String(Math.ceil(bounded)) : undefined;
+}
+
 /** The OpenAI error shape with a truthful status; messages pass the redactor once more. */
 export function errorReply(error: unknown, requestId: string, redactor: Redactor): GatewayReply {
   const failure: GatewayError & { attempts?: AttemptTrace[] } = asGatewayError(error);
@@ -47,7 +65,8 @@ export function errorReply(error: unknown, requestId: string, redactor: Redactor
     headers["x-switchyard-attempts"] = String(failure.attempts.length);
     headers["x-switchyard-route"] = headerValue(formatRoute(failure.attempts));
   }
-  if (failure.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.ceil(failure.retryAfterSeconds));
+  const retryAfter = clientRetryAfter(failure);
+  if (retryAfter !== undefined) headers["retry-after"] = retryAfter;
   // The OpenAI and Anthropic SDKs retry every 429 unless told not to; the same request cannot fit the budget that refused it.
   if (failure.kind === "budget_exceeded") headers["x-should-retry"] = "false";
   if (failure.headers) Object.assign(headers, failure.headers);
