@@ -220,4 +220,27 @@ describe("Governance", () => {
     // The key's one request a minute is still there.
     await expect(governance.admit(key, REQUEST, REACH, "req_2")).resolves.toBeDefined();
   });
+
+  it("admits a request that generates nothing on the request limit alone: no tokens, no budget; a refusal is audited, an outage a 503", async () => {
+    const state = new HeldState();
+    const audit = new MemoryAuditStore();
+    const governance = new Governance(state, PRICING, audit);
+    const key = { ...BUDGETED, rpm: 1, tpm: 100, budget_usd: 0 };
+    const admitted = governance.admitRequestOnly(key, REQUEST, "req_1");
+    await turn();
+    expect(state.asked).toEqual(["takeRequest"]);
+    state.release();
+    expect(await admitted).toEqual({ "x-ratelimit-limit-requests": "1", "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "60s" });
+    const refused = governance.admitRequestOnly(key, REQUEST, "req_2");
+    await turn();
+    state.release();
+    await expect(refused).rejects.toMatchObject({ status: 429, code: "rate_limit_exceeded", headers: { "x-ratelimit-remaining-requests": "0" } });
+    expect(await audit.list()).toEqual([expect.objectContaining({ action: "request.denied", request_id: "req_2" })]);
+    expect(await state.budgetUsage(key.id, "total")).toEqual({ spentMicros: 0, reservedMicros: 0 });
+    await expect(governance.admitRequestOnly({ ...key, rpm: null }, REQUEST, "req_3")).resolves.toBeUndefined();
+
+    const down = new MemoryStateStore();
+    down.takeRequest = () => Promise.reject(new StateUnavailableError("down"));
+    await expect(governanceOf(down).admitRequestOnly(key, REQUEST, "req_4")).rejects.toMatchObject({ status: 503, code: "state_store_unavailable" });
+  });
 });

@@ -158,9 +158,29 @@ export class Governance {
    * Requests without a virtual key are not governed and do not call this. `reachable` lists every
    * deployment the request may reach; it is only computed for a key with a budget.
    */
-  async admit(key: VirtualKey, request: AdmissionRequest, reachable: () => Deployment[], requestId: string): Promise<Admission> {
+  admit(key: VirtualKey, request: AdmissionRequest, reachable: () => Deployment[], requestId: string): Promise<Admission> {
+    return this.denialsAudited(key, request, requestId, () => this.check(key, request, reachable));
+  }
+
+  /**
+   * Admits a request that generates nothing (Anthropic's count_tokens, which Anthropic rate-limits
+   * by requests too): model scope and the request limit apply, as for `admit`; no tokens limit,
+   * no budget, nothing to settle. Returns the request limit's headers (undefined without rpm).
+   */
+  admitRequestOnly(key: VirtualKey, request: AdmissionRequest, requestId: string): Promise<Record<string, string> | undefined> {
+    return this.denialsAudited(key, request, requestId, async () => {
+      assertRequestAllowed(key, request);
+      if (!key.rpm) return undefined;
+      const requests = await this.state.takeRequest(key.id, key.rpm, this.now());
+      if (!requests.allowed) throw limited("requests", key, requests);
+      return admittedRateHeaders(requests, undefined);
+    });
+  }
+
+  /** Runs an admission: a refusal goes to the audit log, a state store outage becomes a 503. */
+  private async denialsAudited<T>(key: VirtualKey, request: AdmissionRequest, requestId: string, check: () => Promise<T>): Promise<T> {
     try {
-      return await this.check(key, request, reachable);
+      return await check();
     } catch (error) {
       if (error instanceof StateUnavailableError) throw stateUnavailable(error);
       if (error instanceof GatewayError) {

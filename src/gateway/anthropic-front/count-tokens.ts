@@ -4,10 +4,11 @@
  * model's first deployment counts when its provider can (Anthropic); otherwise,
  * or when that call fails, the gateway estimates locally and says so in
  * `x-switchyard-estimated`. Counting is free at Anthropic and makes no ledger
- * row here; a virtual key's model scope applies, its rate limits do not.
+ * row here. A virtual key's model scope applies, and each count takes one of its
+ * requests per minute (Anthropic rate-limits counting by requests too); it uses
+ * none of the key's tokens per minute or budget.
  */
 import { estimatePromptTokens } from "../../accounting/estimate.js";
-import { assertRequestAllowed } from "../../auth/model-scope.js";
 import type { CancelSignal } from "../../core/cancel-signal.js";
 import type { ChatRequest } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
@@ -30,10 +31,12 @@ export async function anthropicCountTokens(runtime: Runtime, request: GatewayHtt
     const chat = toChatRequest({ ...body, max_tokens: body.max_tokens ?? 1 }, betaNames(request.headers["anthropic-beta"]));
     const routeRequest = routeRequestOf(chat, meta, false);
     const plan = runtime.router.plan(routeRequest);
-    if (meta.key) assertRequestAllowed(meta.key, { model: chat.model, routedModel: plan.model, models: routeRequest.models });
+    const rateLimits = meta.key
+      ? await runtime.governance.admitRequestOnly(meta.key, { model: chat.model, routedModel: plan.model, models: routeRequest.models }, requestId)
+      : undefined;
     const counted = await countUpstream(runtime, plan, chat, request.signal);
     const inputTokens = counted ?? (await estimatePromptTokens(chat.messages, { tools: chat.tools }));
-    return jsonReply(200, { input_tokens: inputTokens }, { "x-request-id": requestId, "request-id": requestId, "x-switchyard-estimated": String(counted === undefined) });
+    return jsonReply(200, { input_tokens: inputTokens }, { ...rateLimits, "x-request-id": requestId, "request-id": requestId, "x-switchyard-estimated": String(counted === undefined) });
   } catch (error) {
     return anthropicErrorReply(error, requestId, runtime.redactor);
   }
