@@ -146,6 +146,15 @@ describe("/v1/messages usage from an Anthropic upstream", () => {
     expect((await ask("cache")).usage.cache_creation).toEqual({ ephemeral_5m_input_tokens: 1200, ephemeral_1h_input_tokens: 0 });
   });
 
+  it("gives cache writes by lifetime in a stream's message_start, which the SDK's final message keeps", async () => {
+    const stream = client.messages.stream({ model: "claude/cache-1h", max_tokens: 50, messages: [{ role: "user", content: "Notice period?" }] });
+    let start: Anthropic.Usage | undefined;
+    for await (const event of stream) if (event.type === "message_start") start = event.message.usage;
+    const expected = { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 1000 };
+    expect(start).toMatchObject({ cache_creation_input_tokens: 1200, cache_creation: expected });
+    expect((await stream.finalMessage()).usage).toMatchObject({ cache_creation_input_tokens: 1200, cache_creation: expected });
+  });
+
   it("claims no lifetimes for an upstream that reports none", async () => {
     const message = await client.messages.create({ model: "fake/gpt-x", max_tokens: 50, messages: [{ role: "user", content: "Hi" }] });
     expect(message.usage).not.toHaveProperty("cache_creation");

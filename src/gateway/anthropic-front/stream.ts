@@ -11,14 +11,14 @@ import { isRecord } from "../../core/record.js";
 import { START_USAGE } from "../../providers/anthropic/stream.js";
 import { THINKING_BLOCKS, thinkingBlocksOf } from "../../providers/anthropic/thinking-blocks.js";
 import type { Redactor } from "../../core/redact.js";
-import type { OpenAIUsage } from "../../core/usage.js";
+import { toOpenAIUsage, type OpenAIUsage, type Usage } from "../../core/usage.js";
 import { anthropicErrorBody } from "./errors.js";
 import { BlockSequencer } from "./block-sequencer.js";
 import { messageId } from "./ids.js";
 import { matchedStopSequence, toStopReason } from "./stop-reason.js";
 import type { AnthropicStreamEvent, ReplyOptions } from "./types.js";
 import type { StreamEncoder } from "../stream-encoder.js";
-import { toAnthropicUsage } from "./usage.js";
+import { cacheCreationOf, toAnthropicUsage } from "./usage.js";
 
 export class AnthropicStreamTranslator {
   private started = false;
@@ -67,6 +67,7 @@ export class AnthropicStreamTranslator {
 
   private start(chunk: ChatChunk | undefined): AnthropicStreamEvent {
     this.started = true;
+    const startUsage = chunk?.[START_USAGE] as Usage | undefined;
     return {
       type: "message_start",
       message: {
@@ -79,7 +80,7 @@ export class AnthropicStreamTranslator {
         stop_sequence: null,
         // OpenAI-shaped streams report usage only at the end (message_delta repeats the real counts);
         // an Anthropic upstream's input counts come out of band on the first chunk.
-        usage: toAnthropicUsage((chunk?.[START_USAGE] as OpenAIUsage | undefined) ?? chunk?.usage),
+        usage: startUsage ? toAnthropicUsage(toOpenAIUsage(startUsage), cacheCreationOf(startUsage, "anthropic")) : toAnthropicUsage(chunk?.usage),
       },
     };
   }

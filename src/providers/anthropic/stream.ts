@@ -16,7 +16,7 @@ import type { ChatChunk, ChunkDelta, FinishReason } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
 import type { MappedFinishReason } from "../../core/finish-reason.js";
 import { isRecord } from "../../core/record.js";
-import { toOpenAIUsage, type Usage } from "../../core/usage.js";
+import type { Usage } from "../../core/usage.js";
 import type { SseEvent, StreamTranslator } from "../adapter.js";
 import { anthropicErrorEvent } from "./errors.js";
 import { mapAnthropicStopReason } from "./finish-reason.js";
@@ -29,7 +29,7 @@ import {
   redactedThinkingBlockSchema, textBlockSchema, thinkingBlockSchema, toolUseBlockSchema, type AnthropicUsage,
 } from "./wire-types.js";
 
-/** The out-of-band field of the role chunk holding `message_start`'s usage, OpenAI-shaped. */
+/** The out-of-band field of the role chunk holding `message_start`'s usage (canonical: cache writes keep their lifetimes). */
 export const START_USAGE = "start_usage";
 
 type Block =
@@ -150,7 +150,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     const role = this.chunk({ role: "assistant", content: "" });
     // Anthropic's own front reports input tokens in its first event; OpenAI-shaped output must not show usage yet.
     const usage = this.usage;
-    if (usage) setOutOfBand(role, START_USAGE, toOpenAIUsage(usage));
+    if (usage) setOutOfBand(role, START_USAGE, usage);
     return [role];
   }
 
