@@ -162,3 +162,20 @@ describe("GET /v1/models cannot multiply upstream calls", () => {
     }
   });
 });
+
+describe("a provider key typed into the model field", () => {
+  it("is stored redacted in every ledger column, also when it is the served model", async () => {
+    const typed = "sk-proj-Abcdefghijklmnopqrstuvwxyz0123456789";
+    for (const model of [`fake/${typed}`, `fake/${UPSTREAM_KEY}`]) {
+      const res = await post("/v1/chat/completions", { model, messages: [{ role: "user", content: "hi" }] });
+      expect(res.status).toBe(200);
+      const id = res.headers.get("x-request-id")!;
+      const row = (await ledgerRows(fixture.gateway)).get(id)!;
+      const stored = JSON.stringify(row);
+      expect(stored).not.toContain(typed);
+      expect(stored).not.toContain(UPSTREAM_KEY);
+      expect(row.model).toContain("[REDACTED]");
+      expect(row.route).toContain("[REDACTED]");
+    }
+  });
+});

@@ -76,12 +76,24 @@ export class RequestRecord {
     return this.priced?.costUsd ?? null;
   }
 
+  /**
+   * The served model as stored: a client's own text when the model came from the request
+   * (`provider/<model>`, a bare vendor name), so it gets the requested model's redaction (a key
+   * typed into the model field must not reach the ledger, its reports or the dashboard).
+   */
+  private storedModel(model: string): string {
+    return model !== "" && this.requestedModel.endsWith(model) ? this.runtime.redactor.redactModelName(model) : model;
+  }
+
   /** Writes the ledger row (once) and updates metrics. */
   finish(): void {
     if (this.finished) return;
     this.finished = true;
     this.runtime.users.leave();
     const usage = this.usage ?? emptyUsage();
+    const model = this.deployment?.model ?? "";
+    const storedModel = this.storedModel(model);
+    const route = formatRoute(this.attempts);
     const row: LedgerRow = {
       id: this.origin.clientRequestId ? newRequestId() : this.origin.requestId,
       request_id: this.origin.requestId,
@@ -89,11 +101,11 @@ export class RequestRecord {
       key_id: this.origin.keyId,
       requested_model: this.runtime.redactor.redactModelName(this.requestedModel),
       provider: this.deployment?.provider ?? "",
-      model: this.deployment?.model ?? "",
+      model: storedModel,
       status: this.status,
       error_kind: this.errorKind,
       attempts: this.attempts.length,
-      route: formatRoute(this.attempts),
+      route: storedModel === model ? route : route.split(model).join(storedModel),
       stream: this.stream,
       // Field by field, not a spread: one row per request, and a spread copies through the slow path.
       input_tokens: usage.input.total,
