@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { anthropicError } from "./errors.js";
+import { anthropicError, anthropicErrorEvent } from "./errors.js";
 import { parseAnthropicRateLimit } from "./rate-limit.js";
 
 function body(name: string): string {
@@ -102,5 +102,14 @@ describe("parseAnthropicRateLimit", () => {
   it("is undefined without rate-limit headers and ignores garbage values", () => {
     expect(parseAnthropicRateLimit({ "content-type": "application/json" }, now)).toBeUndefined();
     expect(parseAnthropicRateLimit({ "anthropic-ratelimit-requests-remaining": "lots", "anthropic-ratelimit-requests-reset": "soon" }, now)).toBeUndefined();
+  });
+});
+
+describe("anthropicErrorEvent", () => {
+  it("keeps what an error after the 200 was: overload, timeout, or an upstream failure", () => {
+    expect(anthropicErrorEvent("anthropic", { type: "overloaded_error", message: "Overloaded" }, "mid-stream").kind).toBe("upstream_unavailable");
+    expect(anthropicErrorEvent("anthropic", { type: "timeout_error", message: "Request timed out" }, "mid-stream")).toMatchObject({ kind: "timeout", code: "timeout_error" });
+    expect(anthropicErrorEvent("anthropic", { type: "api_error", message: "Internal" }, "mid-stream").kind).toBe("upstream_error");
+    expect(anthropicErrorEvent("anthropic", undefined, "in its answer").kind).toBe("upstream_error");
   });
 });

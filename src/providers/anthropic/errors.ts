@@ -44,8 +44,8 @@ export function anthropicError(provider: string, status: number, headers: Header
 
 /**
  * An error object delivered after a 200 (an `error` stream event, or an error
- * envelope as the body): overload is worth trying elsewhere, anything else is
- * an upstream failure.
+ * envelope as the body): overload is worth trying elsewhere, a timeout stays a
+ * timeout (the Anthropic front reports it as one), anything else is an upstream failure.
  */
 export function anthropicErrorEvent(
   provider: string,
@@ -53,6 +53,6 @@ export function anthropicErrorEvent(
   where: "mid-stream" | "in its answer",
 ): GatewayError {
   const type = error?.type ?? "api_error";
-  const kind: ErrorKind = type === "overloaded_error" ? "upstream_unavailable" : "upstream_error";
+  const kind: ErrorKind = type === "overloaded_error" ? "upstream_unavailable" : type === "timeout_error" ? "timeout" : "upstream_error";
   return new GatewayError(kind, `Provider '${provider}' failed ${where}: ${error?.message ?? type}`, { provider, code: type });
 }
