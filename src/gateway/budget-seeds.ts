@@ -5,6 +5,11 @@
  * spend in the state is raised to what the ledger counted for the key, so a restart never
  * hands a key its budget again. Raising never lowers, so instances and workers that all do
  * it count nothing twice.
+ *
+ * A shared state can also lose its data while this process runs (Redis restarted without
+ * persistence, or flushed). A store that can says so (`StateStore.onLossCheck`): every key is
+ * then seeded again at its next request, those made since this process started included, and
+ * while the store checks a loss it has cause to suspect, first requests wait for its answer.
  */
 import type { SpendRow } from "../accounting/ledger-store.js";
 import type { VirtualKey } from "../auth/virtual-key.js";
@@ -22,11 +27,15 @@ export type LedgerSpendByKey = (from: number | undefined) => Promise<SpendRow[]>
  * run again for each key a long-running gateway meets.
  */
 const KEPT_PERIODS = 8;
-/** A ledger that does not answer in this long leaves the key unseeded for now (tried again next request). */
+/** A ledger that does not answer in this long leaves the key unseeded for now (tried again next request); so does a loss check. */
 const SEED_TIMEOUT_MS = 2_000;
 const MICROS = 1_000_000;
 
 export class BudgetSeeds {
+  /** Bumped at each loss of the state's data: a seed begun before it does not count. */
+  private epoch = 0;
+  /** Set while the state checks whether it lost its data; settles (never rejects) once it knows. */
+  private lossCheck: Promise<void> | undefined;
   /** Key id → the period key it was seeded for. */
   private readonly seeded = new Map<string, string>();
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -36,17 +45,25 @@ export class BudgetSeeds {
   constructor(
     private readonly state: StateStore,
     private readonly ledgerSpend: LedgerSpendByKey,
-    /** When this process's state began: keys made after it, and unchanged since, have all their spend in the state. */
-    private readonly startedAt: number,
+    /** When this process's state began (or last lost its data): keys made after it, and unchanged since, have all their spend in the state. */
+    private startedAt: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    state.onLossCheck?.((lost) => this.checking(lost));
+  }
 
   /**
-   * Undefined when the key's period is seeded already (every request after the first); else a
-   * promise that settles once it is, or once the ledger has had its chance. Never rejects: a
-   * ledger that cannot answer must not refuse requests, and the seed is tried again.
+   * Undefined when the key's period is seeded already (every request after the first) and the
+   * state is not checking a loss; else a promise that settles once it is, or once the ledger (or
+   * the check) has had its chance. Never rejects: a ledger that cannot answer must not refuse
+   * requests, and the seed is tried again.
    */
   ensure(key: VirtualKey, budgetPeriod: BudgetPeriod, period: string): Promise<void> | undefined {
+    if (this.lossCheck) return this.lossCheck.then(() => this.ensureSeeded(key, budgetPeriod, period));
+    return this.ensureSeeded(key, budgetPeriod, period);
+  }
+
+  private ensureSeeded(key: VirtualKey, budgetPeriod: BudgetPeriod, period: string): Promise<void> | undefined {
     if (this.seeded.get(key.id) === period) return undefined;
     if (key.created_at >= this.startedAt && key.updated_at === key.created_at) {
       this.seeded.set(key.id, period);
@@ -55,15 +72,40 @@ export class BudgetSeeds {
     const flightKey = `${key.id}:${period}`;
     let flight = this.inFlight.get(flightKey);
     if (!flight) {
+      const epoch = this.epoch;
       const seed = this.seed(key, budgetPeriod, period).then(
-        () => void this.seeded.set(key.id, period),
+        () => void (this.epoch === epoch && this.seeded.set(key.id, period)),
         () => undefined,
       );
       // `seed` never rejects; past the timeout the request goes on unseeded (the seed itself runs on).
-      flight = within(SEED_TIMEOUT_MS, seed).then(() => undefined).finally(() => this.inFlight.delete(flightKey));
-      this.inFlight.set(flightKey, flight);
+      const started: Promise<void> = within(SEED_TIMEOUT_MS, seed)
+        .then(() => undefined)
+        .finally(() => this.inFlight.get(flightKey) === started && this.inFlight.delete(flightKey));
+      this.inFlight.set(flightKey, (flight = started));
     }
     return flight;
+  }
+
+  /**
+   * The state began a check for a loss of its data (see `StateStore.onLossCheck`). Requests wait
+   * for it no longer than for a seed: a check that cannot finish must not hold every request.
+   */
+  private checking(lost: Promise<boolean>): void {
+    const outcome = lost.then(
+      (wasLost) => void (wasLost && this.forget()),
+      () => undefined,
+    );
+    const check: Promise<void> = within(SEED_TIMEOUT_MS, outcome).then(() => void (this.lossCheck === check && (this.lossCheck = undefined)));
+    this.lossCheck = check;
+  }
+
+  /** The state lost its data: what was seeded, and the ledger totals that let keys skip a query, went with it. */
+  private forget(): void {
+    this.epoch++;
+    this.seeded.clear();
+    this.inFlight.clear();
+    this.ledgerTotals.clear();
+    this.startedAt = this.now();
   }
 
   private async seed(key: VirtualKey, budgetPeriod: BudgetPeriod, period: string): Promise<void> {

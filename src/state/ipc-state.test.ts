@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { IpcStateStore, serveState, type Channel } from "./ipc-state.js";
 import { MemoryStateStore } from "./memory-state.js";
 import type { SettleLog } from "./settle-retry.js";
+import type { LossCheckListener } from "./state-store.js";
 import { StateUnavailableError } from "./state-unavailable.js";
 
 /** Two ends of an in-memory channel that deliver asynchronously, like IPC; `sent` counts each end's messages. */
@@ -212,5 +213,51 @@ describe("IpcStateStore", () => {
     const store = new IpcStateStore(workerEnd);
     await expect(store.reserveBudget("key", "bad:period", 1, 10)).rejects.toThrow();
     await store.close();
+  });
+
+  it("tells every worker of the primary's checks for a loss of its data, and of their outcome", async () => {
+    /** A primary store that may lose its data (Redis), its checks driven by the test. */
+    const listeners = new Set<LossCheckListener>();
+    const shared = Object.assign(new MemoryStateStore(), {
+      onLossCheck: (listener: LossCheckListener) => (listeners.add(listener), () => void listeners.delete(listener)),
+    });
+    const workers = Array.from({ length: 2 }, () => {
+      const [workerEnd, primaryEnd] = pipe();
+      serveState(shared, primaryEnd);
+      const store = new IpcStateStore(workerEnd);
+      const outcomes: Array<boolean | "pending"> = [];
+      store.onLossCheck((lost) => {
+        const at = outcomes.push("pending") - 1;
+        void lost.then((wasLost) => (outcomes[at] = wasLost));
+      });
+      return { store, outcomes };
+    });
+    let outcome!: (lost: boolean) => void;
+    const check = new Promise<boolean>((resolve) => (outcome = resolve));
+    for (const listener of listeners) listener(check);
+    await until(() => workers.every((worker) => worker.outcomes.length === 1));
+    expect(workers.map((worker) => worker.outcomes)).toEqual([["pending"], ["pending"]]);
+    outcome(true);
+    await until(() => workers.every((worker) => worker.outcomes[0] === true));
+    // A loss a routine check found comes already settled.
+    for (const listener of listeners) listener(Promise.resolve(true));
+    await until(() => workers.every((worker) => worker.outcomes[1] === true));
+
+    // A check the primary never finished does not hold a closed worker's budgets.
+    for (const listener of listeners) listener(new Promise<boolean>(() => undefined));
+    await until(() => workers.every((worker) => worker.outcomes.length === 3));
+    await Promise.all(workers.map((worker) => worker.store.close()));
+    await until(() => workers.every((worker) => worker.outcomes[2] === false));
+  });
+
+  it("stops telling a worker whose channel closed", async () => {
+    const listeners = new Set<LossCheckListener>();
+    const shared = Object.assign(new MemoryStateStore(), {
+      onLossCheck: (listener: LossCheckListener) => (listeners.add(listener), () => void listeners.delete(listener)),
+    });
+    serveState(shared, closedChannel());
+    expect(listeners.size).toBe(1);
+    for (const listener of [...listeners]) listener(Promise.resolve(false));
+    await until(() => listeners.size === 0);
   });
 });

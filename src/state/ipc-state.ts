@@ -14,13 +14,16 @@
  * A call the channel cannot carry (the primary gone) fails with a
  * StateUnavailableError; a settle is kept and retried instead (settle-retry.ts),
  * and at close the store waits briefly for the answers still due.
+ *
+ * A primary whose store can lose its data (Redis) tells each worker of its checks
+ * for a loss, so the worker's budgets are seeded again (StateStore.onLossCheck).
  */
 import { HeldSettles } from "./held-settles.js";
 import { SettleRetry, type Settle, type SettleLog } from "./settle-retry.js";
-import type { StateStore } from "./state-store.js";
+import type { LossCheckListener, StateStore } from "./state-store.js";
 import { StateUnavailableError } from "./state-unavailable.js";
 
-type Operation = Exclude<keyof StateStore, "close">;
+type Operation = Exclude<keyof StateStore, "close" | "onLossCheck">;
 const OPERATIONS: readonly Operation[] = ["reserveBudget", "settleBudget", "raiseSpent", "budgetUsage", "takeRequest", "checkTokens", "addTokens"];
 /** Calls no request waits on: they travel with the next call (SETTLE_DELAY_MS). */
 const SETTLES: readonly Operation[] = ["settleBudget", "addTokens"];
@@ -29,6 +32,8 @@ interface StateCall { id: number; op: Operation; args: unknown[] }
 interface StateAnswer { id: number; value?: unknown; error?: string }
 interface StateCalls { type: "sy-state"; calls: StateCall[] }
 interface StateAnswers { type: "sy-state-answer"; answers: StateAnswer[] }
+/** The primary's store began check `id` for a loss of its data; `lost` comes with its outcome, in a second message. */
+interface LossCheck { type: "sy-state-loss-check"; id: number; lost?: boolean }
 
 /** Any process channel: `process` in a worker, `worker` in the primary. */
 export interface Channel {
@@ -75,6 +80,7 @@ export class IpcStateStore implements StateStore {
   private nextId = 1;
   private readonly pending = new Map<number, Waiting>();
   private readonly listener = (message: unknown) => {
+    if ((message as LossCheck)?.type === "sy-state-loss-check") return this.lossCheck(message as LossCheck);
     const batch = message as StateAnswers;
     if (batch?.type !== "sy-state-answer" || !Array.isArray(batch.answers)) return;
     for (const answer of batch.answers) {
@@ -102,6 +108,9 @@ export class IpcStateStore implements StateStore {
   private readonly retry: SettleRetry;
   /** Called when no answer is due any more (close() waits for it). */
   private idle: (() => void) | undefined;
+  private readonly lossListeners = new Set<LossCheckListener>();
+  /** The primary's loss checks still running: their outcome's resolver by id. */
+  private readonly lossChecks = new Map<number, (lost: boolean) => void>();
 
   constructor(
     private readonly channel: Channel,
@@ -168,6 +177,21 @@ export class IpcStateStore implements StateStore {
     return this.call<void>("addTokens", args);
   }
 
+  onLossCheck(listener: LossCheckListener): () => void {
+    this.lossListeners.add(listener);
+    return () => void this.lossListeners.delete(listener);
+  }
+
+  private lossCheck({ id, lost }: LossCheck): void {
+    if (lost !== undefined) {
+      this.lossChecks.get(id)?.(lost === true);
+      this.lossChecks.delete(id);
+      return;
+    }
+    const outcome = new Promise<boolean>((resolve) => this.lossChecks.set(id, resolve));
+    for (const listener of this.lossListeners) listener(outcome);
+  }
+
   /** Settles still kept for retry (tests, metrics). */
   get settlesWaiting(): number {
     return this.retry.size;
@@ -183,6 +207,8 @@ export class IpcStateStore implements StateStore {
     this.channel.off("message", this.listener);
     const closed = new StateUnavailableError("the state channel is closed");
     for (const id of [...this.pending.keys()]) this.fail(id, closed);
+    for (const resolve of this.lossChecks.values()) resolve(false);
+    this.lossChecks.clear();
     this.retry.close();
   }
 
@@ -222,6 +248,21 @@ export function serveState(store: StateStore, channel: Channel): void {
     } catch {
       // as above
     }
+  });
+  let lossChecks = 0;
+  const tell = (message: LossCheck) => {
+    // A worker gone stops hearing of checks (the store would keep its listener otherwise).
+    const gone = (error: Error | null) => error && stopTelling?.();
+    try {
+      channel.send(message, gone);
+    } catch (error) {
+      gone(error as Error);
+    }
+  };
+  const stopTelling = store.onLossCheck?.((lost) => {
+    const id = ++lossChecks;
+    tell({ type: "sy-state-loss-check", id });
+    void lost.then((wasLost) => tell({ type: "sy-state-loss-check", id, lost: wasLost }));
   });
   channel.on("message", (message: unknown) => {
     const batch = message as StateCalls;

@@ -100,6 +100,17 @@ end
 return 1
 `);
 
+/**
+ * KEYS[1] the data's generation marker; ARGV a fresh random id → the marker's id, set to ARGV[1]
+ * first when missing (a Redis that lost its data, or that never held any).
+ */
+export const generationScript = new LuaScript(`
+local current = redis.call('GET', KEYS[1])
+if current then return current end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+`);
+
 export const allScripts: readonly LuaScript[] = [
   reserveBudgetScript,
   settleBudgetScript,
@@ -107,4 +118,5 @@ export const allScripts: readonly LuaScript[] = [
   takeRequestScript,
   checkTokensScript,
   addTokensScript,
+  generationScript,
 ];

@@ -56,8 +56,10 @@ describe.skipIf(!redisUp)("RedisStateStore keys", () => {
     await store.addTokens("key-1", 42, now);
 
     expect((await admin.keys(`${prefix}*`)).sort()).toEqual(
-      [`${prefix}budget:key-1:${day}`, `${prefix}budget:key-1:total`, `${prefix}rpm:key-1`, `${prefix}tpm:key-1`].sort(),
+      [`${prefix}budget:key-1:${day}`, `${prefix}budget:key-1:total`, `${prefix}rpm:key-1`, `${prefix}tpm:key-1`, `${prefix}generation`].sort(),
     );
+    // Never expires: its absence means the data went away (redis-generation.ts).
+    expect(await admin.pttl(`${prefix}generation`)).toBe(-1);
     expect(await admin.hgetall(`${prefix}budget:key-1:${day}`)).toEqual({ reserved: "10" });
 
     const dayEnd = Date.parse(`${day}T00:00:00Z`) + 86_400_000;

@@ -5,6 +5,7 @@
  *   {prefix}budget:{scope}:{period}  hash spent/reserved, expires 7 days after the period
  *   {prefix}rpm:{scope}              GCRA TAT (epoch µs), expires when the quota is full again
  *   {prefix}tpm:{scope}              hash second → tokens, expires with its newest bucket
+ *   {prefix}generation               random id that tells a loss of the data (redis-generation.ts)
  * `now` comes from the caller, so instances should keep their clocks in sync (NTP).
  * While Redis cannot answer, calls fail with a StateUnavailableError, and settles
  * are kept and retried until it answers again (settle-retry.ts).
@@ -14,6 +15,7 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { budgetExpiresAt } from "./budget-retention.js";
 import { redisFailure } from "./redis-failure.js";
+import { RedisGeneration } from "./redis-generation.js";
 import { RedisWrites } from "./redis-writes.js";
 import { burstToleranceUs, emissionIntervalUs, gcraDecision } from "./gcra.js";
 import type { LuaScript, ScriptArg } from "./lua-script.js";
@@ -28,7 +30,7 @@ import {
 } from "./redis-scripts.js";
 import { consoleSettleLog, SettleRetry, type Settle, type SettleLog } from "./settle-retry.js";
 import { assertCount, assertLimit, assertMicros, assertPeriod, assertScope, toEpochMs } from "./state-input.js";
-import type { BudgetReservation, BudgetUsage, RateDecision, StateStore } from "./state-store.js";
+import type { BudgetReservation, BudgetUsage, LossCheckListener, RateDecision, StateStore } from "./state-store.js";
 import { StateUnavailableError } from "./state-unavailable.js";
 import { allowedTokens, bucketExpiresAt, bucketOf, oldestLiveBucket, tokenWindowDecision } from "./token-window.js";
 
@@ -52,6 +54,7 @@ export class RedisStateStore implements StateStore {
   private lastError: Error | undefined;
   private readonly writes: RedisWrites;
   private readonly retry: SettleRetry;
+  private readonly generation: RedisGeneration;
 
   constructor(
     private readonly url: string,
@@ -70,7 +73,9 @@ export class RedisStateStore implements StateStore {
       ...options.redis,
     });
     this.writes = new RedisWrites(this.redis);
-    this.retry = new SettleRetry((settle) => this.resend(settle), { log: options.log ?? logThrough(options.onError) });
+    const log = options.log ?? logThrough(options.onError);
+    this.retry = new SettleRetry((settle) => this.resend(settle), { log });
+    this.generation = new RedisGeneration(this.redis, `${keyPrefix}generation`, { log });
     this.redis.on("error", (error: Error) => {
       this.lastError = error;
       options.onError?.(error);
@@ -78,13 +83,15 @@ export class RedisStateStore implements StateStore {
     this.redis.on("ready", () => this.retry.wake());
   }
 
-  /** Connects, checks the server with PING and loads the scripts. Throws a clear, credential-free error. */
+  /** Connects, checks the server with PING, loads the scripts and learns the data's generation. Throws a clear, credential-free error. */
   async connect(): Promise<void> {
     try {
       if (this.redis.status === "wait") await this.redis.connect();
       await this.redis.ping();
       for (const script of allScripts) await script.load(this.redis);
+      await this.generation.start();
     } catch (error) {
+      this.generation.close();
       this.redis.disconnect();
       const cause = this.lastError ?? error;
       const reason = cause instanceof Error ? cause.message : String(cause);
@@ -166,6 +173,11 @@ export class RedisStateStore implements StateStore {
     }
   }
 
+  /** Redis may lose its data while this process runs: see redis-generation.ts. */
+  onLossCheck(listener: LossCheckListener): () => void {
+    return this.generation.onLossCheck(listener);
+  }
+
   /** Settles still kept for retry (tests, metrics). */
   get settlesWaiting(): number {
     return this.retry.size;
@@ -173,6 +185,7 @@ export class RedisStateStore implements StateStore {
 
   /** Sends held and kept settles a last time, then closes; what could not be sent is logged at error. */
   async close(): Promise<void> {
+    this.generation.close();
     this.writes.flush();
     // Commands fail at once while the client reconnects (no offline queue): settles still waiting get
     // the reconnection's chance before their last attempt.

@@ -79,5 +79,17 @@ export interface StateStore {
   /** Records tokens a finished request consumed. */
   addTokens(scope: string, tokens: number, now: number): Promise<void>;
 
+  /**
+   * Only for a store that can lose its data while this process runs (Redis restarted without
+   * persistence, or flushed): what was seeded into it from the ledger must be seeded again.
+   * `listener` gets a promise of whether the data was lost (it never rejects) each time the store
+   * starts a check it has cause for (a reconnection, a flush reported), so budgets can wait for
+   * it, and an already settled `true` when a routine check finds a loss. Returns how to stop.
+   */
+  onLossCheck?(listener: LossCheckListener): () => void;
+
   close(): Promise<void>;
 }
+
+/** See `StateStore.onLossCheck`. */
+export type LossCheckListener = (lost: Promise<boolean>) => void;
