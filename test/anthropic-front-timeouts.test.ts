@@ -8,6 +8,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { chunk, type FakeHandler } from "./helpers/fake-upstream.js";
 import { startGatewayFixture, UPSTREAM_KEY, type GatewayFixture } from "./helpers/gateway-fixture.js";
+import { textThenFailure } from "./helpers/sdk-stream.js";
 
 /** Streams one piece of text, then goes silent; a plain request gets no answer at all. */
 const handler: FakeHandler = (request, res) => {
@@ -35,13 +36,7 @@ afterAll(async () => {
 const request = { model: "slow/m", max_tokens: 32, messages: [{ role: "user" as const, content: "Hi" }] };
 
 it("ends a stream whose upstream goes silent with a timeout_error event", async () => {
-  const stream = client.messages.stream(request);
-  const deltas: string[] = [];
-  stream.on("text", (delta) => deltas.push(delta));
-  const failure = await stream.finalMessage().then(
-    () => undefined,
-    (error: unknown) => error,
-  );
+  const { deltas, failure } = await textThenFailure(client.messages.stream(request));
   expect(deltas).toEqual(["Partial"]);
   expect(failure).toBeInstanceOf(Anthropic.APIError);
   const error = failure as InstanceType<typeof Anthropic.APIError>;

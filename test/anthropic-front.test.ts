@@ -12,6 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGateway, type Gateway } from "../src/gateway/gateway.js";
 import { startServer, type RunningServer } from "../src/server/http-server.js";
 import { validateOpenAI } from "./helpers/openapi.js";
+import { textThenFailure } from "./helpers/sdk-stream.js";
 
 const UPSTREAM_KEY = "sk-test-upstream-000000";
 
@@ -347,13 +348,7 @@ describe("POST /v1/messages, streaming", () => {
   });
 
   it("ends with an error event when the upstream connection dies mid-stream", async () => {
-    const stream = client.messages.stream({ model: "fake/cut", max_tokens: 64, messages: [{ role: "user", content: "Hi" }] });
-    const deltas: string[] = [];
-    stream.on("text", (delta) => deltas.push(delta));
-    const failure = await stream.finalMessage().then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    const { deltas, failure } = await textThenFailure(client.messages.stream({ model: "fake/cut", max_tokens: 64, messages: [{ role: "user", content: "Hi" }] }));
     expect(deltas).toEqual(["Partial"]);
     expect(failure).toBeInstanceOf(Anthropic.APIError);
     expect((failure as InstanceType<typeof Anthropic.APIError>).type).toBe("overloaded_error");

@@ -4,28 +4,10 @@
  * text between one call's fragments. Anthropic's blocks cannot interleave.
  */
 import { describe, expect, it } from "vitest";
-import type { ChatChunk, ChunkDelta, FinishReason } from "../../core/chat.js";
+import type { ChatChunk } from "../../core/chat.js";
 import { AnthropicStreamTranslator } from "./stream.js";
-import type { AnthropicStreamEvent, ReplyOptions } from "./types.js";
-
-const options: ReplyOptions = { requestedModel: "smart", thinking: false, stopSequences: [] };
-
-function chunk(delta: ChunkDelta, finish: FinishReason | null = null): ChatChunk {
-  return { id: "chatcmpl-123", object: "chat.completion.chunk", created: 1694268190, model: "gpt-4o-mini", choices: [{ index: 0, delta, finish_reason: finish }] };
-}
-const usageChunk: ChatChunk = {
-  id: "chatcmpl-123",
-  object: "chat.completion.chunk",
-  created: 1694268190,
-  model: "gpt-4o-mini",
-  choices: [],
-  usage: { prompt_tokens: 30, completion_tokens: 9, total_tokens: 39 },
-};
-
-function run(chunks: ChatChunk[], replyOptions = options): AnthropicStreamEvent[] {
-  const translator = new AnthropicStreamTranslator(replyOptions);
-  return [...chunks.flatMap((c) => translator.push(c)), ...translator.finish()];
-}
+import type { AnthropicStreamEvent } from "./types.js";
+import { chunk, options, run, usageChunk } from "../../../test/helpers/anthropic-stream-chunks.js";
 
 /** The events each chunk produced when it was pushed (the finish's last): what reaches the client at that moment. */
 function runLive(chunks: ChatChunk[], replyOptions = options): AnthropicStreamEvent[][] {

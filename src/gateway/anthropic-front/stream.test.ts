@@ -1,30 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { ChatChunk, ChunkDelta, FinishReason } from "../../core/chat.js";
+import type { ChatChunk } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
 import { Redactor } from "../../core/redact.js";
 import { encodeBatches } from "../stream-encoder.js";
-import { AnthropicStreamTranslator, anthropicSseEncoder } from "./stream.js";
-import type { AnthropicStreamEvent, ReplyOptions } from "./types.js";
-
-const options: ReplyOptions = { requestedModel: "smart", thinking: false, stopSequences: [] };
-
-// Chunks shaped like OpenAI's documented stream, after the gateway's translation (usage only in the last chunk).
-function chunk(delta: ChunkDelta, finish: FinishReason | null = null): ChatChunk {
-  return { id: "chatcmpl-123", object: "chat.completion.chunk", created: 1694268190, model: "gpt-4o-mini", choices: [{ index: 0, delta, finish_reason: finish }] };
-}
-const usageChunk: ChatChunk = {
-  id: "chatcmpl-123",
-  object: "chat.completion.chunk",
-  created: 1694268190,
-  model: "gpt-4o-mini",
-  choices: [],
-  usage: { prompt_tokens: 30, completion_tokens: 9, total_tokens: 39, prompt_tokens_details: { cached_tokens: 10 } },
-};
-
-function run(chunks: ChatChunk[], replyOptions = options): AnthropicStreamEvent[] {
-  const translator = new AnthropicStreamTranslator(replyOptions);
-  return [...chunks.flatMap((c) => translator.push(c)), ...translator.finish()];
-}
+import { anthropicSseEncoder } from "./stream.js";
+import { chunk, options, run, usageChunk } from "../../../test/helpers/anthropic-stream-chunks.js";
 
 describe("AnthropicStreamTranslator", () => {
   it("emits Anthropic's event order for a text answer", () => {
