@@ -80,8 +80,11 @@ describe("exact cost per provider format", () => {
       expect(Number(response.headers.get("x-switchyard-cost-usd"))).toBeCloseTo(c.cost, 12);
 
       const stream = await client.chat.completions.create({ model: c.model, ...ask, stream: true, stream_options: { include_usage: true } });
-      let last: OpenAI.Chat.Completions.ChatCompletionChunk | undefined;
-      for await (const part of stream) last = part;
+      const parts: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
+      for await (const part of stream) parts.push(part);
+      const last = parts.at(-1);
+      // As OpenAI's own: `"usage": null` on every chunk before the usage chunk.
+      expect(parts.slice(0, -1).map((part) => part.usage)).toEqual(parts.slice(0, -1).map(() => null));
       const streamed = last!.usage as OpenAI.CompletionUsage & { cost?: number };
       expect(streamed.cost).toBe(usage.cost);
       expect(streamed.prompt_tokens).toBe(usage.prompt_tokens);

@@ -72,6 +72,14 @@ export function identityChunkOf(items: readonly StreamItem[]): ChatChunk | undef
   return items.length > 0 ? firstChunkOf(items[0]!) : undefined;
 }
 
+/**
+ * OpenAI's chunks carry `"usage": null` until the usage chunk when the client asked for usage;
+ * chunks the gateway made or re-serialized get it too. Wire text passes as the upstream wrote it.
+ */
+export function markUsagePending(items: readonly StreamItem[]): void {
+  for (const item of items) if (!(item instanceof ChunkText) && !(item instanceof SseChunks) && item.usage === undefined) item.usage = null;
+}
+
 /** The item as server-sent event text. */
 export function sseText(item: StreamItem): string {
   if (item instanceof SseChunks) return item.sse;

@@ -49,9 +49,10 @@ export function chunk(model: string, delta: Record<string, unknown>, finish: str
   return { id: "chatcmpl-fake1", object: "chat.completion.chunk", created: 1_700_000_000, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
 }
 
-/** A typical text stream: role, content pieces, finish, usage (when asked), [DONE]. */
+/** A typical text stream: role, content pieces, finish, usage (when asked: then, as OpenAI's, `"usage": null` on the chunks before), [DONE]. */
 export function textStream(model: string, pieces: string[], includeUsage: boolean): string[] {
   const events = [chunk(model, { role: "assistant", content: "" }), ...pieces.map((p) => chunk(model, { content: p })), chunk(model, {}, "stop")];
+  if (includeUsage) for (const event of events) event.usage = null;
   if (includeUsage) events.push({ id: "chatcmpl-fake1", object: "chat.completion.chunk", created: 1_700_000_000, model, choices: [], usage: DEFAULT_USAGE });
   return [...events.map((e) => JSON.stringify(e)), "[DONE]"];
 }
