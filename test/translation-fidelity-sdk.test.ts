@@ -7,14 +7,11 @@
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createGateway, type Gateway } from "../src/gateway/gateway.js";
-import { createLogger } from "../src/gateway/logger.js";
-import { sendJson, startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
+import { sendJson } from "./helpers/fake-upstream.js";
 import { sendRecorded } from "./helpers/provider-fixtures.js";
+import { startTranslatedGateway, type TranslatedGateway } from "./helpers/translated-gateway.js";
 
-let anthropic: FakeUpstream;
-let gemini: FakeUpstream;
-let gateway: Gateway;
+let setup: TranslatedGateway;
 let client: OpenAI;
 
 const ANTHROPIC_TOOL_ID = /^[a-zA-Z0-9_-]+$/;
@@ -46,33 +43,21 @@ function geminiRefusal(body: Record<string, unknown> | undefined): string | unde
 }
 
 beforeAll(async () => {
-  [anthropic, gemini] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
-  anthropic.handle((request, res) => {
-    const bad = badAnthropicToolId(request.body);
-    if (bad === undefined) return sendRecorded(res, "anthropic", "anthropic-text", false);
-    sendJson(res, 400, { type: "error", error: { type: "invalid_request_error", message: "messages.1.content.0.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'" } });
-  });
-  gemini.handle((request, res) => {
-    const refusal = geminiRefusal(request.body);
-    if (refusal === undefined) return sendRecorded(res, "gemini", "gemini-text", false);
-    sendJson(res, 400, { error: { code: 400, message: refusal, status: "INVALID_ARGUMENT" } });
-  });
-  gateway = await createGateway({
-    logger: createLogger("silent"),
-    config: {
-      storage: { url: "memory://" },
-      providers: {
-        claude: { type: "anthropic", base_url: `${anthropic.url}/v1`, api_key: "sk-ant-test-000000000000" },
-        google: { type: "gemini", base_url: `${gemini.url}/v1beta`, api_key: "AIza-test-0000000000000" },
-      },
+  setup = await startTranslatedGateway({
+    anthropic: (request, res) => {
+      const bad = badAnthropicToolId(request.body);
+      if (bad === undefined) return sendRecorded(res, "anthropic", "anthropic-text", false);
+      sendJson(res, 400, { type: "error", error: { type: "invalid_request_error", message: "messages.1.content.0.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'" } });
+    },
+    gemini: (request, res) => {
+      const refusal = geminiRefusal(request.body);
+      if (refusal === undefined) return sendRecorded(res, "gemini", "gemini-text", false);
+      sendJson(res, 400, { error: { code: 400, message: refusal, status: "INVALID_ARGUMENT" } });
     },
   });
-  client = new OpenAI({ apiKey: "x", baseURL: "http://gw/v1", fetch: gateway.fetch, maxRetries: 0 });
+  client = setup.client;
 });
-afterAll(async () => {
-  await gateway.close();
-  await Promise.all([anthropic.close(), gemini.close()]);
-});
+afterAll(() => setup.close());
 
 it("a tool-call history with another provider's ids continues on Claude", async () => {
   const completion = await client.chat.completions.create({
@@ -84,7 +69,7 @@ it("a tool-call history with another provider's ids continues on Claude", async 
     ],
   });
   expect(completion.choices[0]!.finish_reason).toBe("stop");
-  const [, assistant, results] = anthropic.requests.at(-1)!.body!.messages as Array<{ content: Array<{ id?: string; tool_use_id?: string }> }>;
+  const [, assistant, results] = setup.anthropic.requests.at(-1)!.body!.messages as Array<{ content: Array<{ id?: string; tool_use_id?: string }> }>;
   expect(results!.content[0]!.tool_use_id).toBe(assistant!.content[0]!.id);
 });
 

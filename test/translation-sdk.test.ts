@@ -5,37 +5,21 @@
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGateway, type Gateway } from "../src/gateway/gateway.js";
-import { createLogger } from "../src/gateway/logger.js";
 import { validateOpenAI } from "./helpers/openapi.js";
-import { startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
 import { sendRecorded } from "./helpers/provider-fixtures.js";
+import { startTranslatedGateway, type TranslatedGateway } from "./helpers/translated-gateway.js";
 
-let anthropic: FakeUpstream;
-let gemini: FakeUpstream;
-let gateway: Gateway;
+let setup: TranslatedGateway;
 let client: OpenAI;
 
 beforeAll(async () => {
-  [anthropic, gemini] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
-  anthropic.handle((request, res) => sendRecorded(res, "anthropic", "anthropic-tool-use-parallel", request.body?.stream === true));
-  gemini.handle((request, res) => sendRecorded(res, "gemini", "gemini-tool-calls", request.url.includes(":streamGenerateContent")));
-  gateway = await createGateway({
-    logger: createLogger("silent"),
-    config: {
-      storage: { url: "memory://" },
-      providers: {
-        claude: { type: "anthropic", base_url: `${anthropic.url}/v1`, api_key: "sk-ant-test-000000000000" },
-        google: { type: "gemini", base_url: `${gemini.url}/v1beta`, api_key: "AIza-test-0000000000000" },
-      },
-    },
+  setup = await startTranslatedGateway({
+    anthropic: (request, res) => sendRecorded(res, "anthropic", "anthropic-tool-use-parallel", request.body?.stream === true),
+    gemini: (request, res) => sendRecorded(res, "gemini", "gemini-tool-calls", request.url.includes(":streamGenerateContent")),
   });
-  client = new OpenAI({ apiKey: "x", baseURL: "http://gw/v1", fetch: gateway.fetch, maxRetries: 0 });
+  client = setup.client;
 });
-afterAll(async () => {
-  await gateway.close();
-  await Promise.all([anthropic.close(), gemini.close()]);
-});
+afterAll(() => setup.close());
 
 const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
   { type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { location: { type: "string" }, city: { type: "string" }, unit: { type: "string" } } } } },
