@@ -23,6 +23,35 @@ const withPostgres = await postgresAvailable();
 const schemas = testSchemas();
 afterAll(() => schemas.dropAll());
 
+interface Cluster {
+  url: string;
+  /** Everything the gateway wrote to stderr so far. */
+  log(): string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** `start --workers 2` with `config` (YAML) written in `dir`, run from `dir`; resolves once both workers listen. */
+async function startCluster(dir: string, config: string): Promise<Cluster> {
+  const file = join(dir, "switchyard.yaml");
+  writeFileSync(file, config);
+  const child = spawn(process.execPath, [resolve("bin/switchyard.js"), "start", "--config", file, "--port", "0", "--workers", "2"], { stdio: ["ignore", "ignore", "pipe"], cwd: dir });
+  let log = "";
+  child.stderr.on("data", (part: Buffer) => (log += part.toString()));
+  const exited = new Promise<number | null>((done) => child.once("exit", done));
+  const stop = () => {
+    child.kill("SIGTERM");
+    return exited;
+  };
+  try {
+    await expect.poll(() => (log.match(/listening on/g) ?? []).length, { timeout: 15_000 }).toBe(2);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: /listening on (http:\/\/[\d.:]+)/.exec(log)![1]!, log: () => log, stop };
+}
+
 /** One request on a fresh connection, so the cluster spreads them across workers. */
 function call(url: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
@@ -38,14 +67,9 @@ function call(url: string, method: string, path: string, headers: Record<string,
 
 it("holds a key's rate limit across workers and relays revokes", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sy-cluster-"));
-  const file = join(dir, "switchyard.yaml");
-  writeFileSync(file, `server: { master_key: "sy-master-cluster-test-000" }\nstorage: { url: "sqlite://${join(dir, "sy.db")}" }\nproviders:\n  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }\n`);
-  const child = spawn(process.execPath, ["bin/switchyard.js", "start", "--config", file, "--port", "0", "--workers", "2"], { stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  child.stderr.on("data", (part: Buffer) => (log += part.toString()));
+  const cluster = await startCluster(dir, `server: { master_key: "sy-master-cluster-test-000" }\nstorage: { url: "sqlite://${join(dir, "sy.db")}" }\nproviders:\n  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }\n`);
+  const { url } = cluster;
   try {
-    await expect.poll(() => (log.match(/listening on/g) ?? []).length, { timeout: 15_000 }).toBe(2);
-    const url = /listening on (http:\/\/[\d.:]+)/.exec(log)![1]!;
     const master = { authorization: "Bearer sy-master-cluster-test-000" };
     const created = await call(url, "POST", "/admin/keys", master, { name: "shared", rpm: 4 });
     const key = { authorization: `Bearer ${created.json.key as string}` };
@@ -65,22 +89,15 @@ it("holds a key's rate limit across workers and relays revokes", async () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     for (let i = 0; i < 4; i++) expect((await call(url, "GET", "/v1/models", otherKey)).status).toBe(401);
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((resolve) => child.once("exit", resolve));
+    await cluster.stop();
   }
 });
 
 it.skipIf(!withPostgres)("with PostgreSQL, a key created or revoked through one worker applies on every worker's next request", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "sy-cluster-pg-"));
-  const file = join(dir, "switchyard.yaml");
   const { url: storage } = await schemas.create();
-  writeFileSync(file, `server: { master_key: "sy-master-cluster-test-000" }\nstorage: { url: ${JSON.stringify(storage)} }\nproviders:\n  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }\n`);
-  const child = spawn(process.execPath, ["bin/switchyard.js", "start", "--config", file, "--port", "0", "--workers", "2"], { stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  child.stderr.on("data", (part: Buffer) => (log += part.toString()));
+  const cluster = await startCluster(mkdtempSync(join(tmpdir(), "sy-cluster-pg-")), `server: { master_key: "sy-master-cluster-test-000" }\nstorage: { url: ${JSON.stringify(storage)} }\nproviders:\n  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }\n`);
+  const { url } = cluster;
   try {
-    await expect.poll(() => (log.match(/listening on/g) ?? []).length, { timeout: 15_000 }).toBe(2);
-    const url = /listening on (http:\/\/[\d.:]+)/.exec(log)![1]!;
     const master = { authorization: "Bearer sy-master-cluster-test-000" };
     // Each worker reads other processes' key changes every 2 s; these checks come well before that.
     for (let round = 0; round < 3; round++) {
@@ -95,8 +112,7 @@ it.skipIf(!withPostgres)("with PostgreSQL, a key created or revoked through one 
       expect(statuses).toEqual([401, 401, 401, 401]);
     }
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((resolve) => child.once("exit", resolve));
+    await cluster.stop();
   }
 }, 30_000);
 
@@ -105,26 +121,21 @@ it("exits 1 when a worker could not store its ledger rows at shutdown, 0 when ev
   const run = async (outage: boolean) => {
     const dir = mkdtempSync(join(tmpdir(), "sy-cluster-exit-"));
     const db = join(dir, "sy.db");
-    const file = join(dir, "switchyard.yaml");
-    writeFileSync(file, `storage: { url: "sqlite://${db}" }\nproviders:\n  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }\n`);
-    const child = spawn(process.execPath, [resolve("bin/switchyard.js"), "start", "--config", file, "--port", "0", "--workers", "2"], { stdio: ["ignore", "ignore", "pipe"], cwd: dir });
-    let log = "";
-    child.stderr.on("data", (part: Buffer) => (log += part.toString()));
-    const exited = new Promise<number | null>((done) => child.once("exit", done));
+    const cluster = await startCluster(dir, `storage: { url: "sqlite://${db}" }\nproviders:\n  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }\n`);
+    const { url } = cluster;
+    let code: number | null;
     try {
-      await expect.poll(() => (log.match(/listening on/g) ?? []).length, { timeout: 15_000 }).toBe(2);
-      const url = /listening on (http:\/\/[\d.:]+)/.exec(log)![1]!;
       if (outage) {
         const outside = new Database(db);
         outside.exec("ALTER TABLE ledger RENAME TO ledger_away");
         outside.close();
       }
       for (let i = 0; i < 6; i++) expect((await call(url, "POST", "/v1/chat/completions", {}, { model: "fake/m", messages: [{ role: "user", content: `n${i}` }] })).status).toBe(200);
-      if (outage) await expect.poll(() => log.includes("ledger write failed"), { timeout: 5_000 }).toBe(true);
+      if (outage) await expect.poll(() => cluster.log().includes("ledger write failed"), { timeout: 5_000 }).toBe(true);
     } finally {
-      child.kill("SIGTERM");
+      code = await cluster.stop();
     }
-    return { code: await exited, saved: readdirSync(dir).filter((name) => name.startsWith("switchyard-unsaved-ledger-")).length };
+    return { code, saved: readdirSync(dir).filter((name) => name.startsWith("switchyard-unsaved-ledger-")).length };
   };
   expect(await run(false)).toEqual({ code: 0, saved: 0 });
   const down = await run(true);
