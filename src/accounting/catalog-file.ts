@@ -32,6 +32,8 @@ const entrySchema = z.object({
   cached_input: price.optional(),
   cache_write: price.optional(),
   cache_write_1h: price.optional(),
+  /** USD per 1,000 web searches (not per 1M tokens, the file's unit for the other prices). */
+  web_search_per_1k: price.optional(),
   context_window: z.number().int().positive().optional(),
   max_output_tokens: z.number().int().positive().optional(),
   tiers: z.array(tierSchema).optional(),

@@ -6,7 +6,9 @@
  * tokens), token counts are integers, and the products are summed as BigInt.
  * The single division at the end yields the double nearest to the exact
  * decimal cost, so 600 × 2.5 + 400 × 1.25 + 200 × 10 per 1M is exactly 0.004,
- * not 0.0040000000000000001. Costs carry at most 12 decimals.
+ * not 0.0040000000000000001. Costs carry at most 12 decimals. Web searches
+ * are priced the same way: USD per 1,000 searches × 1e9 is an integer number
+ * of pico-dollars per search.
  */
 import type { Usage } from "../core/usage.js";
 import type { PriceEntry, PriceQuote, PriceTier } from "./price-entry.js";
@@ -48,6 +50,8 @@ export function effectivePrice(price: PriceEntry, inputTokens: number): Effectiv
  * cacheWrite (clamped at 0 if a provider over-reports cache tokens; the cache
  * counts are still charged); of the writes, the one-hour ones at their own
  * rate. Reasoning tokens are inside output.total and are charged once.
+ * Web searches add `web_search_per_1k` / 1000 each (nothing where the price
+ * lists no search fee).
  */
 export function computeCost(usage: Usage, price: PriceEntry): number {
   const total = tokens(usage.input.total);
@@ -61,7 +65,8 @@ export function computeCost(usage: Usage, price: PriceEntry): number {
     BigInt(cacheRead) * picoPerToken(rate.cached_input) +
     BigInt(cacheWrite - cacheWrite1h) * picoPerToken(rate.cache_write) +
     BigInt(cacheWrite1h) * picoPerToken(rate.cache_write_1h) +
-    BigInt(tokens(usage.output.total)) * picoPerToken(rate.output);
+    BigInt(tokens(usage.output.total)) * picoPerToken(rate.output) +
+    BigInt(tokens(usage.webSearchRequests ?? 0)) * picoPerSearch(price.web_search_per_1k ?? 0);
   return Number(pico) / PICO_PER_USD;
 }
 
@@ -100,7 +105,12 @@ function picoPerToken(usdPerMillion: number): bigint {
   return BigInt(Math.round(usdPerMillion * 1e6));
 }
 
-/** Token counts from upstreams are untrusted: negative, fractional or NaN become sane integers. */
+/** USD per 1,000 searches → pico-dollars per search (exact to 1e-9 USD per 1,000). */
+function picoPerSearch(usdPerThousand: number): bigint {
+  return BigInt(Math.round(usdPerThousand * 1e9));
+}
+
+/** Token (and search) counts from upstreams are untrusted: negative, fractional or NaN become sane integers. */
 function tokens(count: number): number {
   return Number.isFinite(count) && count > 0 ? Math.round(count) : 0;
 }

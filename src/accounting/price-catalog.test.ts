@@ -26,7 +26,7 @@ describe("PriceCatalog.lookup", () => {
     expect(quote).toEqual({ priced: true, origin: "catalog", estimate: false, price: { input: 2.5, cached_input: 1.25, output: 10 }, source: `catalog ${fileVersion}: openai/gpt-4o` });
     const sonnet = catalog.lookup("anthropic", "anthropic", "claude-sonnet-4-5");
     expect(sonnet.priced && sonnet.price).toEqual({
-      input: 3, cached_input: 0.3, cache_write: 3.75, cache_write_1h: 6, output: 15,
+      input: 3, cached_input: 0.3, cache_write: 3.75, cache_write_1h: 6, output: 15, web_search_per_1k: 10,
       tiers: [{ above_input_tokens: 200_000, input: 6, cached_input: 0.6, cache_write: 7.5, cache_write_1h: 12, output: 22.5 }],
     });
   });

@@ -149,6 +149,7 @@ function pricesOf(entry: CatalogEntry): PriceEntry {
   if (entry.cached_input !== undefined) price.cached_input = entry.cached_input;
   if (entry.cache_write !== undefined) price.cache_write = entry.cache_write;
   if (entry.cache_write_1h !== undefined) price.cache_write_1h = entry.cache_write_1h;
+  if (entry.web_search_per_1k !== undefined) price.web_search_per_1k = entry.web_search_per_1k;
   if (entry.tiers?.length) price.tiers = entry.tiers.map((tier) => Object.freeze({ ...tier }));
   return Object.freeze(price);
 }
@@ -159,9 +160,11 @@ function hashOverrides(overrides: PriceOverrides): string {
     .sort()
     .map((key) => {
       const o = overrides[key]!;
-      const fields = [key, o.input, o.output, o.cached_input ?? null, o.cache_write ?? null];
-      // Appended only when set, so configs without it keep the version they had.
-      return o.cache_write_1h === undefined ? fields : [...fields, o.cache_write_1h];
+      const fields: unknown[] = [key, o.input, o.output, o.cached_input ?? null, o.cache_write ?? null];
+      // Appended only when set, so configs without them keep the version they had.
+      if (o.cache_write_1h !== undefined || o.web_search_per_1k !== undefined) fields.push(o.cache_write_1h ?? null);
+      if (o.web_search_per_1k !== undefined) fields.push(o.web_search_per_1k);
+      return fields;
     });
   return createHash("sha256").update(JSON.stringify(canonical)).digest("hex").slice(0, 8);
 }

@@ -1,6 +1,6 @@
 /**
  * Price shapes, in USD per 1M tokens (the unit of `data/prices.json` and of
- * the config's `pricing:` section).
+ * the config's `pricing:` section); per-call tool fees in USD per 1,000 calls.
  */
 
 /** Long-context prices: apply to the whole request when its input exceeds `above_input_tokens`. */
@@ -25,6 +25,8 @@ export interface PriceEntry {
   cache_write?: number;
   /** One-hour cache writes (Anthropic); missing: twice `input`, Anthropic's rule. */
   cache_write_1h?: number;
+  /** USD per 1,000 web searches (Anthropic's `web_search` server tool), on top of tokens; missing: searches add nothing. Not tiered. */
+  web_search_per_1k?: number;
   tiers?: PriceTier[];
 }
 
@@ -35,6 +37,8 @@ export interface PriceOverride {
   cached_input?: number;
   cache_write?: number;
   cache_write_1h?: number;
+  /** USD per 1,000 web searches. */
+  web_search_per_1k?: number;
 }
 
 /** The config's `pricing:` map, keyed `provider/model`. */

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PriceCatalog } from "../accounting/price-catalog.js";
 import { ConfigError, defaultConfigInput, loadConfigFile, validateConfig } from "./load.js";
 import { resolveSecret } from "./secrets.js";
 
@@ -160,5 +161,31 @@ describe("secret references", () => {
     expect(resolveSecret("plain-text")).toEqual({ ok: true, value: "plain-text", literal: true });
     expect(resolveSecret("env:MISSING", {})).toEqual({ ok: false, reason: "environment variable MISSING is not set" });
     expect(resolveSecret(`file:${join(dir, "nope")}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/ENOENT/) });
+  });
+});
+
+describe("pricing: web_search_per_1k", () => {
+  it("is accepted on an override and reaches the quote", () => {
+    const config = validateConfig({ pricing: { "anthropic/claude-sonnet-5-5": { input: 2, output: 10, web_search_per_1k: 10 } } });
+    expect(config.pricing["anthropic/claude-sonnet-5-5"]).toEqual({ input: 2, output: 10, web_search_per_1k: 10 });
+    const quote = PriceCatalog.fromConfig(config.pricing).lookup("anthropic", "anthropic", "claude-sonnet-5-5");
+    expect(quote).toMatchObject({ priced: true, origin: "config", price: { web_search_per_1k: 10 } });
+    expect(validateConfig({ pricing: { "anthropic/x": { input: 2, output: 10, web_search_per_1k: 0 } } }).pricing["anthropic/x"]!.web_search_per_1k).toBe(0);
+  });
+
+  it("refuses a negative fee or one that is not a number", () => {
+    for (const fee of [-1, -0.01, "10", null]) {
+      const problems = problemsOf(() => validateConfig({ pricing: { "anthropic/claude-sonnet-5-5": { input: 2, output: 10, web_search_per_1k: fee } } }));
+      expect(problems.join("\n"), String(fee)).toContain("pricing.anthropic/claude-sonnet-5-5.web_search_per_1k");
+    }
+  });
+
+  it("changes the price version only when set, so existing configs keep theirs", () => {
+    const base = { "anthropic/claude-sonnet-5-5": { input: 2, output: 10 } };
+    const withFee = { "anthropic/claude-sonnet-5-5": { input: 2, output: 10, web_search_per_1k: 10 } };
+    const otherFee = { "anthropic/claude-sonnet-5-5": { input: 2, output: 10, web_search_per_1k: 12 } };
+    const versions = [base, withFee, otherFee].map((pricing) => PriceCatalog.fromConfig(pricing).version);
+    expect(new Set(versions).size).toBe(3);
+    expect(PriceCatalog.fromConfig({ "anthropic/claude-sonnet-5-5": { input: 2, output: 10 } }).version).toBe(versions[0]);
   });
 });

@@ -83,6 +83,8 @@ export const priceSchema = z.strictObject({
   cache_write: z.number().nonnegative().optional(),
   /** One-hour cache writes (Anthropic's `ttl: "1h"`); default twice `input`. */
   cache_write_1h: z.number().nonnegative().optional(),
+  /** USD per 1,000 web searches (Anthropic's `web_search` server tool), on top of tokens. */
+  web_search_per_1k: z.number().nonnegative().optional(),
 });
 
 export const tagRuleSchema = z.strictObject({

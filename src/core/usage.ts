@@ -12,6 +12,12 @@ export interface Usage {
     cacheWrite1h?: number;
   };
   output: { total: number; reasoning: number };
+  /**
+   * Billed web searches (Anthropic's `web_search` server tool, reported in
+   * `usage.server_tool_use.web_search_requests`), priced per search apart from
+   * tokens. Absent means none.
+   */
+  webSearchRequests?: number;
 }
 
 /** OpenAI's wire usage object, plus Switchyard's `cost` (USD) when priced. */

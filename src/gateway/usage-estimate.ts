@@ -23,7 +23,10 @@ export async function estimateUsage(request: ChatRequest, producedText: string):
 export async function partialStreamUsage(request: ChatRequest, producedText: string, reported: Usage | undefined): Promise<Usage> {
   if (!reported) return estimateUsage(request, producedText);
   const output = await estimateCompletionTokens(producedText);
-  return { input: { ...reported.input }, output: { total: Math.max(output, reported.output.total), reasoning: reported.output.reasoning } };
+  const usage: Usage = { input: { ...reported.input }, output: { total: Math.max(output, reported.output.total), reasoning: reported.output.reasoning } };
+  // Searches already reported were made (and billed) whatever the output did.
+  if (reported.webSearchRequests !== undefined) usage.webSearchRequests = reported.webSearchRequests;
+  return usage;
 }
 
 /** What a message or a stream delta produced: content, reasoning, tool call names and arguments. */

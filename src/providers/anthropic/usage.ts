@@ -5,7 +5,8 @@ import type { AnthropicUsage } from "./wire-types.js";
  * Canonical usage from Anthropic's. Anthropic's `input_tokens` excludes cache
  * reads and writes, so the canonical input total adds them back (each input
  * token counted once); writes are kept apart because they bill at a premium,
- * and one-hour writes apart from those, at a higher one.
+ * and one-hour writes apart from those, at a higher one. Web searches
+ * (`server_tool_use.web_search_requests`) are kept as a count, billed per search.
  * Undefined when the object carries no token counts, or a count that is not
  * one (see `reportedTokens`).
  */
@@ -19,13 +20,17 @@ export function usageFromAnthropic(raw: AnthropicUsage | null | undefined): Usag
   const cacheWrite1h = reportedTokens(creation !== null && typeof creation === "object" ? creation.ephemeral_1h_input_tokens : undefined);
   const details = raw.output_tokens_details;
   const thinking = reportedTokens(details !== null && typeof details === "object" ? details.thinking_tokens : undefined);
-  if (Math.min(input, cacheRead, cacheWrite, cacheWrite1h, output, thinking) < 0) return undefined;
+  const serverTools = raw.server_tool_use;
+  const webSearches = reportedTokens(serverTools !== null && typeof serverTools === "object" ? serverTools.web_search_requests : undefined);
+  if (Math.min(input, cacheRead, cacheWrite, cacheWrite1h, output, thinking, webSearches) < 0) return undefined;
   const usage: Usage = {
     input: { total: input + cacheRead + cacheWrite, cacheRead, cacheWrite },
     output: { total: output, reasoning: thinking },
   };
   // A split larger than the total it splits is not believed: the writes bill at the 5-minute rate.
   if (cacheWrite1h > 0 && cacheWrite1h <= cacheWrite) usage.input.cacheWrite1h = cacheWrite1h;
+  // Billed per search on top of tokens; web fetches (`web_fetch_requests`) cost only their tokens.
+  if (webSearches > 0) usage.webSearchRequests = webSearches;
   return usage;
 }
 

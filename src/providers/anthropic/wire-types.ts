@@ -120,6 +120,8 @@ export const usageSchema = z.object({
   /** Of `cache_creation_input_tokens`, by cache lifetime. */
   cache_creation: z.object({ ephemeral_5m_input_tokens: count, ephemeral_1h_input_tokens: count }).nullish(),
   output_tokens_details: z.object({ thinking_tokens: count }).nullish(),
+  /** Server tool calls billed apart from tokens (web search: per search; web fetch: nothing extra). */
+  server_tool_use: z.object({ web_search_requests: count, web_fetch_requests: count }).nullish(),
 });
 export type AnthropicUsage = z.infer<typeof usageSchema>;
 
