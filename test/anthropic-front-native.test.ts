@@ -257,8 +257,11 @@ describe("Anthropic API fields the translation does not read", () => {
   });
 
   it("never reach other upstreams", async () => {
-    expect((await post("fake/gpt-x")).status).toBe(200);
-    for (const field of Object.keys(newer)) expect(openai.requests[0]!.raw).not.toContain(field);
+    // Without mcp_servers, which makes a native turn (served by Anthropic deployments only: anthropic-server-tools.test.ts).
+    const { mcp_servers: _native, ...translated } = newer;
+    const response = await gateway.fetch("http://gw/v1/messages", { method: "POST", body: JSON.stringify({ ...toolLoop("fake/gpt-x"), ...translated }) });
+    expect(response.status).toBe(200);
+    for (const field of [...Object.keys(translated), "mcp_servers"]) expect(openai.requests[0]!.raw).not.toContain(field);
   });
 });
 

@@ -43,6 +43,12 @@ export class SseChunks {
   }
 }
 
+/**
+ * A chunk's out-of-band flag: it stands for upstream output the canonical form has no field for
+ * (a native Anthropic turn's server-tool blocks), which counts as the stream's first content.
+ */
+export const OPAQUE_CONTENT = "opaque_content";
+
 /** What stream translators produce: a chunk object, or chunks still in their wire text. */
 export type StreamItem = ChatChunk | ChunkText | SseChunks;
 

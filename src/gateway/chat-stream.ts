@@ -16,7 +16,8 @@ import type { Deployment } from "../router/plan.js";
 import { admissionOf, renderUsage, reservable } from "./chat.js";
 import { callWithKey, observerFor, providerFor, timeoutsFor, type RouteInfo } from "./deployment-call.js";
 import { RequestRecord } from "./request-record.js";
-import { routeRequestOf, type RequestMeta } from "./route-request.js";
+import { planChat } from "./plan-chat.js";
+import type { RequestMeta } from "./route-request.js";
 import type { Runtime } from "./runtime.js";
 import { openStream, type OpenedStream } from "./upstream-call.js";
 import type { StreamEncoder } from "./stream-encoder.js";
@@ -51,7 +52,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
   const streamed = request.stream === true ? request : Object.assign(extensibleCopy(request), { stream: true });
   let run;
   try {
-    const plan = runtime.router.plan(routeRequestOf(request, meta, true));
+    const plan = planChat(runtime, request, meta, true);
     if (meta.key) record.admission = await runtime.governance.admit(meta.key, admissionOf(request, plan), () => reservable(plan), meta.requestId);
     run = await runtime.router.run(
       plan,

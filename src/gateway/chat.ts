@@ -12,7 +12,8 @@ import { callDeployment, callWithKey, providerFor, type RouteInfo } from "./depl
 import type { AdmissionRequest } from "./governance.js";
 import type { Plan } from "../router/router.js";
 import { RequestRecord } from "./request-record.js";
-import { routeRequestOf, type RequestMeta } from "./route-request.js";
+import { planChat } from "./plan-chat.js";
+import type { RequestMeta } from "./route-request.js";
 import type { Runtime } from "./runtime.js";
 import { completionText, estimateUsage } from "./usage-estimate.js";
 
@@ -97,7 +98,7 @@ export function renderUsage(upstream: OpenAIUsage | null | undefined, usage: Usa
 export async function completeChat(runtime: Runtime, request: ChatRequest, signal: CancelSignal, meta: RequestMeta): Promise<CompletedChat> {
   const record = new RequestRecord(runtime, meta, request.model, false);
   try {
-    const plan = runtime.router.plan(routeRequestOf(request, meta, false));
+    const plan = planChat(runtime, request, meta, false);
     if (meta.key) record.admission = await runtime.governance.admit(meta.key, admissionOf(request, plan), () => reservable(plan), meta.requestId);
     const run = await runtime.router.run(
       plan,

@@ -6,7 +6,7 @@
  * error after `message_start` is a common one) still fails over, and the
  * first-token timeout waits for a token.
  */
-import { ChunkText, SseChunks, type StreamItem } from "../core/chunk-text.js";
+import { ChunkText, OPAQUE_CONTENT, SseChunks, type StreamItem } from "../core/chunk-text.js";
 import type { ChatChunk } from "../core/chat.js";
 
 /**
@@ -17,7 +17,7 @@ import type { ChatChunk } from "../core/chat.js";
 const CONTENT_TEXT = /"(?:content|reasoning_content|refusal)":"[^"]|"tool_calls":\[\{|"finish_reason":"/;
 
 function chunkHasContent(chunk: ChatChunk): boolean {
-  if (chunk.usage) return true;
+  if (chunk.usage || chunk[OPAQUE_CONTENT] === true) return true;
   for (const choice of chunk.choices ?? []) {
     if (choice.finish_reason) return true;
     const delta = choice.delta;

@@ -18,7 +18,7 @@ import { callDeployment, callWithKey } from "../deployment-call.js";
 import { readJson, type RouteContext } from "../http/common.js";
 import { jsonReply } from "../http/reply.js";
 import type { GatewayHttpRequest, GatewayReply } from "../http/types.js";
-import { routeRequestOf } from "../route-request.js";
+import { planChat } from "../plan-chat.js";
 import type { Runtime } from "../runtime.js";
 import { anthropicErrorReply } from "./errors.js";
 import { toChatRequest } from "./request.js";
@@ -29,10 +29,9 @@ export async function anthropicCountTokens(runtime: Runtime, request: GatewayHtt
     const body = parseAnthropicCountTokensRequest(readJson(request));
     // max_tokens shapes nothing that is counted; the translation wants one.
     const chat = toChatRequest({ ...body, max_tokens: body.max_tokens ?? 1 }, betaNames(request.headers["anthropic-beta"]));
-    const routeRequest = routeRequestOf(chat, meta, false);
-    const plan = runtime.router.plan(routeRequest);
+    const plan = planChat(runtime, chat, meta, false);
     const rateLimits = meta.key
-      ? await runtime.governance.admitRequestOnly(meta.key, { model: chat.model, routedModel: plan.model, models: routeRequest.models }, requestId)
+      ? await runtime.governance.admitRequestOnly(meta.key, { model: chat.model, routedModel: plan.model, models: chat.models as string[] | undefined }, requestId)
       : undefined;
     const counted = await countUpstream(runtime, plan, chat, request.signal);
     const inputTokens = counted ?? (await estimatePromptTokens(chat.messages, { tools: chat.tools }));

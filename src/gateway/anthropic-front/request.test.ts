@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../core/errors.js";
 import { toAnthropicConversation } from "../../providers/anthropic/messages.js";
+import { nativeBodyOf, nativeCauseOf } from "../../providers/anthropic/native.js";
 import { replyOptionsFor, toChatRequest } from "./request.js";
 import { parseAnthropicRequest } from "./schema.js";
 
@@ -207,9 +207,6 @@ describe("toChatRequest", () => {
 
   it("rejects what has no canonical form with a 400 naming the field", () => {
     const messages = [{ role: "user", content: "Hi" }];
-    const server = () => translate({ messages, tools: [{ type: "web_search_20250305", name: "web_search" }] });
-    expect(server).toThrow(GatewayError);
-    expect(server).toThrow(/server tool 'web_search_20250305'/);
     expect(() => translate({ messages, tools: [{ name: "f" }] })).toThrow("'tools[0].input_schema' is required");
     expect(() =>
       translate({ messages: [{ role: "user", content: [{ type: "image", source: { type: "file", file_id: "file_1" } }] }] }),
@@ -217,6 +214,53 @@ describe("toChatRequest", () => {
     expect(() =>
       translate({ messages: [{ role: "assistant", content: [{ type: "tool_result", tool_use_id: "x", content: "y" }] }] }),
     ).toThrow(/cannot appear in an assistant message/);
+  });
+});
+
+describe("native turns (what only Anthropic reads)", () => {
+  const webSearch = { type: "web_search_20250305", name: "web_search", max_uses: 2 };
+  const readFile = { name: "read_file", input_schema: { type: "object" } };
+  const searched = [
+    { type: "server_tool_use", id: "srvtoolu_1", name: "web_search", input: { query: "q" } },
+    { type: "web_search_tool_result", tool_use_id: "srvtoolu_1", content: [{ type: "web_search_result", url: "https://a", title: "A", encrypted_content: "E" }] },
+    { type: "text", text: "It is sunny.", citations: [{ type: "web_search_result_location", url: "https://a", cited_text: "sunny", encrypted_index: "I" }] },
+  ];
+
+  it("are marked with the client's body and what made them native", () => {
+    const cases: Array<[Record<string, unknown>, string, string]> = [
+      [{ tools: [readFile, webSearch], messages: [{ role: "user", content: "Weather?" }] }, "Tool type 'web_search_20250305'", "tools[1].type"],
+      [{ tools: [{ type: "bash_20250124", name: "bash" }], messages: [{ role: "user", content: "ls" }] }, "Tool type 'bash_20250124'", "tools[0].type"],
+      [{ mcp_servers: [{ type: "url", url: "https://m", name: "m" }], messages: [{ role: "user", content: "Hi" }] }, "'mcp_servers'", "mcp_servers"],
+      [{ messages: [{ role: "user", content: "Weather?" }, { role: "assistant", content: searched }, { role: "user", content: "Thanks" }] }, "A 'server_tool_use' block", "messages[1].content[0].type"],
+      [
+        { messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: [{ type: "search_result", source: "s", title: "t", content: [] }] }] }] },
+        "A 'search_result' block",
+        "messages[0].content[0].content[0].type",
+      ],
+    ];
+    for (const [body, what, param] of cases) {
+      const chat = translate(body);
+      expect(nativeCauseOf(chat), what).toEqual({ what, param });
+      expect(nativeBodyOf(chat)).toMatchObject(body);
+    }
+    expect(nativeBodyOf(translate({ tools: [readFile], messages: [{ role: "user", content: "Hi" }] }))).toBeUndefined();
+  });
+
+  it("leave out thinking blocks without a signature, which Anthropic refuses (as the translation does)", () => {
+    const signed = { type: "thinking", thinking: "Mine.", signature: "sig" };
+    const history = [{ role: "user", content: "Weather?" }, { role: "assistant", content: [{ type: "thinking", thinking: "Another model's." }, signed, ...searched] }];
+    const body = nativeBodyOf(translate({ tools: [webSearch], messages: history }))!;
+    expect((body.messages as Array<{ content: unknown }>)[1]!.content).toEqual([signed, ...searched]);
+    const clean = { tools: [webSearch], messages: [history[0]] };
+    expect(nativeBodyOf(translate(clean))).toMatchObject(clean);
+  });
+
+  it("keep their canonical form to what it can hold (for estimates and logs; the upstream gets the client's body)", () => {
+    const chat = translate({ tools: [webSearch, readFile], messages: [{ role: "user", content: "Weather?" }, { role: "assistant", content: searched }] });
+    expect(chat.tools).toEqual([{ type: "function", function: { name: "read_file", parameters: { type: "object" } } }]);
+    expect(chat.messages).toEqual([{ role: "user", content: "Weather?" }, { role: "assistant", content: "It is sunny." }]);
+    // Out of band: the JSON other upstreams would get shows none of it.
+    expect(JSON.stringify(chat)).not.toMatch(/web_search|anthropic_native/);
   });
 });
 

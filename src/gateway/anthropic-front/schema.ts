@@ -7,10 +7,32 @@
  */
 import { z } from "zod";
 import { GatewayError } from "../../core/errors.js";
+import { isRecord } from "../../core/record.js";
 import { modelNameSchema } from "../http/model-name.js";
 import { paramPath, valueAt } from "../http/wire-schemas.js";
 
 const text = z.looseObject({ type: z.literal("text"), text: z.string() });
+
+/** The block types the translation reads; any other (server tools' blocks, search results, …) only an Anthropic upstream reads. */
+export const TRANSLATED_BLOCK_TYPES: ReadonlySet<string> = new Set(["text", "image", "document", "tool_use", "tool_result", "thinking", "redacted_thinking"]);
+
+/** Another block type's name: a string the translation's `type === "text"` checks never match (so they narrow). */
+export type OpaqueBlockType = string & { readonly opaque: true };
+
+/** A block of another type, passed to Anthropic as sent (a native turn: providers/anthropic/native.ts). */
+export interface OpaqueBlock {
+  type: OpaqueBlockType;
+  [key: string]: unknown;
+}
+
+/** Narrows a block to the types the translation reads (a type guard's false branch drops `OpaqueBlock`). */
+export function isOpaqueBlock(block: { type: string }): block is OpaqueBlock {
+  return !TRANSLATED_BLOCK_TYPES.has(block.type);
+}
+
+const opaqueBlock = z.custom<OpaqueBlock>(
+  (value) => isRecord(value) && typeof value.type === "string" && !TRANSLATED_BLOCK_TYPES.has(value.type),
+);
 
 const imageSource = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("base64"), media_type: z.string().min(1), data: z.string() }),
@@ -43,14 +65,14 @@ const toolUse = z.looseObject({
 const toolResult = z.looseObject({
   type: z.literal("tool_result"),
   tool_use_id: z.string().min(1),
-  content: z.union([z.string(), z.array(z.discriminatedUnion("type", [text, image, document]))]).optional(),
+  content: z.union([z.string(), z.array(z.union([z.discriminatedUnion("type", [text, image, document]), opaqueBlock]))]).optional(),
   is_error: z.boolean().optional(),
 });
 
 const thinking = z.looseObject({ type: z.literal("thinking"), thinking: z.string(), signature: z.string().optional() });
 const redactedThinking = z.looseObject({ type: z.literal("redacted_thinking"), data: z.string() });
 
-const contentBlock = z.discriminatedUnion("type", [text, image, document, toolUse, toolResult, thinking, redactedThinking]);
+const contentBlock = z.union([z.discriminatedUnion("type", [text, image, document, toolUse, toolResult, thinking, redactedThinking]), opaqueBlock]);
 
 const message = z.looseObject({
   role: z.enum(["user", "assistant"], { error: "expected 'user' or 'assistant' (the system prompt goes in the top-level 'system' field)" }),
@@ -116,7 +138,8 @@ type Issue = z.core.$ZodIssue;
 function innermost(issue: Issue, prefix: PropertyKey[]): { issue: Issue; path: PropertyKey[] } {
   const path = [...prefix, ...issue.path];
   if (issue.code !== "invalid_union" || issue.errors.length === 0) return { issue, path };
-  const plausible = issue.errors.filter((branch) => !(branch.length === 1 && branch[0]!.code === "invalid_type" && branch[0]!.path.length === 0));
+  // A branch refused at the root for its type (or the opaque block's check) was not the one meant.
+  const plausible = issue.errors.filter((branch) => !(branch.length === 1 && (branch[0]!.code === "invalid_type" || branch[0]!.code === "custom") && branch[0]!.path.length === 0));
   if (plausible.length !== 1) return { issue, path };
   return innermost(plausible[0]![0]!, path);
 }

@@ -121,11 +121,14 @@ export function anthropicSseEncoder(options: ReplyOptions, redactor: Redactor, r
       for (const item of items) for (const chunk of chunksOf(item)) for (const event of translator.push(chunk)) text += sseEvent(event);
       return text || undefined;
     },
-    failure(error: unknown): string | undefined {
-      const failure = asGatewayError(error);
-      if (failure.kind === "client_closed") return undefined;
-      return sseEvent(anthropicErrorBody(failure, redactor, requestId, { midStream: true }));
-    },
+    failure: (error) => streamFailureEvent(error, redactor, requestId),
     end: () => translator.finish().map(sseEvent).join(""),
   };
+}
+
+/** What ends a stream that failed after its first byte: an `error` event, unless the client left. */
+export function streamFailureEvent(error: unknown, redactor: Redactor, requestId: string): string | undefined {
+  const failure = asGatewayError(error);
+  if (failure.kind === "client_closed") return undefined;
+  return sseEvent(anthropicErrorBody(failure, redactor, requestId, { midStream: true }));
 }

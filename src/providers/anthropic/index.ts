@@ -13,13 +13,14 @@ import { headersPerKey } from "../headers-per-key.js";
 import type { ProviderType } from "../registry.js";
 import { betaHeader } from "./beta-header.js";
 import { anthropicError } from "./errors.js";
+import { nativeBodyOf, nativeUpstreamBody } from "./native.js";
 import { parseAnthropicRateLimit } from "./rate-limit.js";
 import { toAnthropicRequest } from "./request.js";
 import { toChatResult } from "./response.js";
 import { AnthropicStreamTranslator } from "./stream.js";
 
 /** What Anthropic's count_tokens endpoint accepts of a Messages request. */
-const COUNT_TOKENS_FIELDS = ["model", "messages", "system", "tools", "tool_choice", "thinking"] as const;
+const COUNT_TOKENS_FIELDS = ["model", "messages", "system", "tools", "tool_choice", "thinking", "mcp_servers"] as const;
 
 /** The API version every Messages feature used here is available under; `api_version` overrides it. */
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -50,15 +51,17 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
     type: "anthropic",
 
     chatRequest(request: ChatRequest, context: CallContext): UpstreamRequest {
-      const body = toAnthropicRequest(request, context.model);
+      const native = nativeBodyOf(request);
+      const body = native ? nativeUpstreamBody(native, context.model) : toAnthropicRequest(request, context.model);
+      if (native && request.stream === true) body.stream = true;
       return { method: "POST", path: `${settings.basePath}/messages`, headers: requestHeaders(request, context), body: JSON.stringify(body) };
     },
 
     countTokensRequest(request: ChatRequest, context: CallContext): UpstreamRequest {
-      const full = toAnthropicRequest(request, context.model) as unknown as Record<string, unknown>;
+      const native = nativeBodyOf(request);
       // The endpoint takes only what shapes the prompt; sampling fields and max_tokens are refused there.
-      const body: Record<string, unknown> = {};
-      for (const field of COUNT_TOKENS_FIELDS) if (full[field] !== undefined) body[field] = full[field];
+      const full = native ?? (toAnthropicRequest(request, context.model) as unknown as Record<string, unknown>);
+      const body = nativeUpstreamBody(full, context.model, COUNT_TOKENS_FIELDS);
       return { method: "POST", path: `${settings.basePath}/messages/count_tokens`, headers: requestHeaders(request, context), body: JSON.stringify(body) };
     },
 
@@ -71,8 +74,8 @@ export function createAnthropicAdapter(settings: ProviderSettings): ProviderAdap
       return toChatResult(body, { provider: settings.name, model: context.model });
     },
 
-    chatStream(_request, context) {
-      return new AnthropicStreamTranslator({ provider: settings.name, model: context.model });
+    chatStream(request, context) {
+      return new AnthropicStreamTranslator({ provider: settings.name, model: context.model }, nativeBodyOf(request) !== undefined);
     },
 
     modelsRequest(): UpstreamRequest {

@@ -2,13 +2,14 @@
  * An Anthropic message → an OpenAI chat completion. Text blocks are joined
  * into `content`, `tool_use` blocks become `tool_calls`, thinking becomes
  * `reasoning_content` (and, signed, out-of-band `thinking_blocks`); server-tool and other blocks have no OpenAI shape and
- * are left out. Usage is returned canonically: the gateway renders it.
+ * are left out (the whole message rides out of band for native turns). Usage is returned canonically: the gateway renders it.
  */
 import type { ChatChoice, ChatCompletion, ToolCall } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
 import type { ChatResult } from "../adapter.js";
 import { anthropicErrorEvent } from "./errors.js";
 import { mapAnthropicStopReason } from "./finish-reason.js";
+import { ANTHROPIC_MESSAGE } from "./native.js";
 import { setOutOfBand } from "./out-of-band.js";
 import { THINKING_BLOCKS, type ThinkingBlock } from "./thinking-blocks.js";
 import { usageFromAnthropic } from "./usage.js";
@@ -88,5 +89,7 @@ export function toChatResult(body: unknown, context: TranslationContext): ChatRe
     model: message.model ?? context.model,
     choices: [choice],
   };
+  // For the Anthropic front's native turns (native.ts), which return the message as the upstream wrote it.
+  setOutOfBand(completion, ANTHROPIC_MESSAGE, body);
   return { completion, usage: usageFromAnthropic(message.usage), finishReason };
 }

@@ -4,6 +4,8 @@ import { validateOpenAI } from "../../../test/helpers/openapi.js";
 import type { ChatChunk } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
 import { replayStream } from "../../../test/helpers/translated.js";
+import { OPAQUE_CONTENT } from "../../core/chunk-text.js";
+import { ANTHROPIC_EVENTS } from "./native.js";
 import { toChatResult } from "./response.js";
 import { AnthropicStreamTranslator } from "./stream.js";
 
@@ -27,8 +29,8 @@ interface Replay {
 }
 
 /** Feeds raw SSE text through the real framer and the translator, the way the gateway does. */
-async function replay(text: string, size = 7): Promise<Replay> {
-  const translator = new AnthropicStreamTranslator(context);
+async function replay(text: string, size = 7, native = false): Promise<Replay> {
+  const translator = new AnthropicStreamTranslator(context, native);
   const chunks: ChatChunk[] = [];
   try {
     await replayStream(translator, pieces(text, size), chunks);
@@ -75,7 +77,7 @@ function checkShape(chunks: ChatChunk[], finished: boolean): void {
   }
 }
 
-const PAIRS = ["text", "tool-use-parallel", "thinking", "max-tokens", "cache-usage", "stop-sequence"];
+const PAIRS = ["text", "tool-use-parallel", "thinking", "max-tokens", "cache-usage", "stop-sequence", "web-search"];
 
 describe("AnthropicStreamTranslator on fixtures", () => {
   it("text: role chunk, content deltas, one finish chunk; ids from message_start", async () => {
@@ -193,4 +195,34 @@ describe("property: streaming and non-streaming agree", () => {
       expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe(buffered.completion.choices[0]!.finish_reason);
     },
   );
+});
+
+describe("AnthropicStreamTranslator for native turns (native.ts)", () => {
+  it.each([1, 7, 1 << 20])("every event's text rides out of band, once and in order (%i-byte pieces)", async (size) => {
+    const text = fixtureText("web-search.chunks.txt");
+    const { chunks, translator, error } = await replay(text, size, true);
+    expect(error).toBeUndefined();
+    expect(chunks.map((chunk) => chunk[ANTHROPIC_EVENTS] ?? "").join("")).toBe(text);
+    // The canonical reading still holds the text, usage (searches included) and finish for the gateway.
+    expect(assemble(chunks).content).toBe("I'll look up today's weather in Paris.Paris is sunny today with a high of 9 °C.");
+    expect(translator.usage).toEqual({ input: { total: 6039, cacheRead: 0, cacheWrite: 0 }, output: { total: 93, reasoning: 0 }, webSearchRequests: 1 });
+    expect(translator.finishReason).toEqual({ unified: "stop", raw: "end_turn" });
+    // Out of band: serialized, the chunks are what they were.
+    expect(JSON.stringify(chunks)).not.toContain("event:");
+  });
+
+  it("an event with no canonical form gets a carrier chunk: content, except a ping", async () => {
+    const { chunks } = await replay(fixtureText("web-search.chunks.txt"), 1 << 20, true);
+    const carrier = (type: string) => chunks.find((chunk) => String(chunk[ANTHROPIC_EVENTS] ?? "").startsWith(`event: ${type}\n`))!;
+    expect(carrier("ping").choices[0]!.delta).toEqual({});
+    expect(carrier("ping")[OPAQUE_CONTENT]).toBeUndefined();
+    const serverTool = chunks.find((chunk) => String(chunk[ANTHROPIC_EVENTS]).includes('"server_tool_use"'))!;
+    expect(serverTool.choices[0]!.delta).toEqual({});
+    expect(serverTool[OPAQUE_CONTENT]).toBe(true);
+  });
+
+  it("without native, no event text is kept", async () => {
+    const { chunks } = await replay(fixtureText("web-search.chunks.txt"));
+    expect(chunks.some((chunk) => chunk[ANTHROPIC_EVENTS] !== undefined)).toBe(false);
+  });
 });

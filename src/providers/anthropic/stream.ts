@@ -13,6 +13,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ChatChunk, ChunkDelta, FinishReason } from "../../core/chat.js";
+import { OPAQUE_CONTENT } from "../../core/chunk-text.js";
 import { GatewayError } from "../../core/errors.js";
 import type { MappedFinishReason } from "../../core/finish-reason.js";
 import { isRecord } from "../../core/record.js";
@@ -20,6 +21,7 @@ import type { Usage } from "../../core/usage.js";
 import type { SseEvent, StreamTranslator } from "../adapter.js";
 import { anthropicErrorEvent } from "./errors.js";
 import { mapAnthropicStopReason } from "./finish-reason.js";
+import { ANTHROPIC_EVENTS } from "./native.js";
 import { setOutOfBand } from "./out-of-band.js";
 import type { TranslationContext } from "./response.js";
 import { THINKING_BLOCKS, type ThinkingBlock } from "./thinking-blocks.js";
@@ -50,7 +52,11 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   private finished = false;
   private stopped = false;
 
-  constructor(private readonly context: TranslationContext) {
+  /**
+   * `native`: a native turn (native.ts). Each event's text also rides out of band on the first
+   * chunk it produced, or on an empty chunk of its own, so the front can write it as it came.
+   */
+  constructor(private readonly context: TranslationContext, private readonly native = false) {
     this.model = context.model;
     this.created = Math.floor((context.now ?? Date.now()) / 1000);
   }
@@ -66,6 +72,24 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     if (this.stopped || event.data.trim() === "") return [];
     const data = this.parse(event.data);
     const type = typeof data.type === "string" ? data.type : event.event;
+    const chunks = this.translate(type, data);
+    return this.native && type !== "error" ? this.withEvent(chunks, type ?? "message", event.data) : chunks;
+  }
+
+  /** Chunks carrying the event's text; a carrier for an event that produced none (content, unless it is a `ping`). */
+  private withEvent(chunks: ChatChunk[], type: string, data: string): ChatChunk[] {
+    // Data of several lines (not Anthropic's compact JSON, but valid) goes out as several `data:` lines.
+    const text = `event: ${type}\ndata: ${data.includes("\n") ? data.replaceAll("\n", "\ndata: ") : data}\n\n`;
+    if (chunks.length === 0) {
+      const carrier = this.chunk({});
+      if (type !== "ping") setOutOfBand(carrier, OPAQUE_CONTENT, true);
+      chunks.push(carrier);
+    }
+    setOutOfBand(chunks[0]!, ANTHROPIC_EVENTS, text);
+    return chunks;
+  }
+
+  private translate(type: string | undefined, data: Record<string, unknown>): ChatChunk[] {
     switch (type) {
       case "message_start":
         return this.onMessageStart(data);
