@@ -62,6 +62,6 @@ it("the Anthropic front says the same", async () => {
   const anthropic = new Anthropic({ apiKey: "x", baseURL: fixture.server.url, fetch: counting, maxRetries: 2, timeout: 5000 });
   const error = await anthropic.messages.create({ model: "failover", max_tokens: 5, messages: [{ role: "user", content: "hi" }] }).catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(Anthropic.InternalServerError);
-  expect((error as InstanceType<typeof Anthropic.APIError>).headers.get("x-should-retry")).toBe("false");
+  expect((error as InstanceType<typeof Anthropic.APIError>).headers?.get("x-should-retry")).toBe("false");
   expect(sent).toBe(1);
 });

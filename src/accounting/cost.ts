@@ -75,17 +75,26 @@ export function computeCost(usage: Usage, price: PriceEntry): number {
  * token at the dearest of the input and cache-write rates (a cache write may
  * cost more than plain input; the one-hour rate counts where the price lists
  * one, as Anthropic's do), the tier picked by `promptTokens`, and the full
- * `maxOutputTokens`. Only as good as the prompt estimate it is given.
+ * `maxOutputTokens`; each of `webSearches` adds its fee and `SEARCH_RESULT_TOKENS` of
+ * results read as input. Only as good as the prompt estimate it is given.
  */
-export function worstCaseCost(promptTokens: number, maxOutputTokens: number, price: PriceEntry): number {
+export function worstCaseCost(promptTokens: number, maxOutputTokens: number, price: PriceEntry, webSearches = 0): number {
   const rate = effectivePrice(price, tokens(promptTokens));
   const listsHourWrites = price.cache_write_1h !== undefined || price.tiers?.some((tier) => tier.cache_write_1h !== undefined);
-  const dearestInput = Math.max(rate.input, rate.cache_write, listsHourWrites ? rate.cache_write_1h : 0);
+  const dearestInput = picoPerToken(Math.max(rate.input, rate.cache_write, listsHourWrites ? rate.cache_write_1h : 0));
+  const searches = BigInt(tokens(webSearches));
   const pico =
-    BigInt(tokens(promptTokens)) * picoPerToken(dearestInput) +
-    BigInt(tokens(maxOutputTokens)) * picoPerToken(rate.output);
+    BigInt(tokens(promptTokens)) * dearestInput +
+    BigInt(tokens(maxOutputTokens)) * picoPerToken(rate.output) +
+    searches * (picoPerSearch(price.web_search_per_1k ?? 0) + BigInt(SEARCH_RESULT_TOKENS) * dearestInput);
   return Number(pico) / PICO_PER_USD;
 }
+
+/**
+ * Input tokens a web search's results are assumed to add, for reservations: a search's
+ * results come back into the same turn as input (a few thousand tokens is typical).
+ */
+export const SEARCH_RESULT_TOKENS = 10_000;
 
 /** What the ledger and the response's `usage.cost` need from a quote. */
 export interface PricedUsage {

@@ -43,8 +43,14 @@ describe("web search fee in computeCost", () => {
     expect(computeCost(usage(1000, 0, Number.NaN), withFee)).toBe(0.003);
   });
 
-  it("leaves worstCaseCost alone", () => {
+  it("leaves worstCaseCost alone for a request that cannot search", () => {
     expect(worstCaseCost(1000, 0, withFee)).toBe(worstCaseCost(1000, 0, { input: 3, output: 15 }));
+  });
+
+  it("reserves each possible search: its fee and SEARCH_RESULT_TOKENS of input at the dearest input rate", () => {
+    // 1,000 prompt + 3 × 10,000 result tokens at $3.75/M (cache writes dearer than input) = 0.11625, 100 output at $15/M = 0.0015, 3 × $0.01.
+    expect(worstCaseCost(1000, 100, { ...withFee, cache_write: 3.75 }, 3)).toBe(0.14775);
+    expect(worstCaseCost(1000, 100, { input: 3, output: 15 }, 3)).toBe(0.0945);
   });
 });
 

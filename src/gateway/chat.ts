@@ -8,6 +8,7 @@ import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { MappedFinishReason } from "../core/finish-reason.js";
 import { toOpenAIUsage, type OpenAIUsage, type Usage } from "../core/usage.js";
 import type { PricedUsage } from "../accounting/cost.js";
+import { webSearchCapOf } from "../providers/anthropic/web-search.js";
 import { callDeployment, callWithKey, providerFor, type RouteInfo } from "./deployment-call.js";
 import type { AdmissionRequest } from "./governance.js";
 import type { Plan } from "../router/router.js";
@@ -39,6 +40,7 @@ export function admissionOf(request: ChatRequest, plan: Plan): AdmissionRequest 
     messages: request.messages,
     maxOutputTokens: (request.max_completion_tokens ?? request.max_tokens) ?? undefined,
     choices: request.n ?? undefined,
+    webSearches: webSearchCapOf(request),
   };
 }
 

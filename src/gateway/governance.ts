@@ -104,6 +104,8 @@ export interface AdmissionRequest {
   maxOutputTokens?: number;
   /** Choices asked for (`n`): each one may produce the full output. */
   choices?: number;
+  /** The most web searches the request may make (a native turn's web search tools). */
+  webSearches?: number;
 }
 
 function rateHeaders(kind: "requests" | "tokens", decision: RateDecision, into: Record<string, string> = {}): Record<string, string> {
@@ -294,7 +296,7 @@ export class Governance {
       }
       const outputCap = request.maxOutputTokens ?? (request.messages ? this.pricing.maxOutputTokensOf(deployment) ?? DEFAULT_WORST_CASE_OUTPUT_TOKENS : 0);
       // The prompt is billed once, the output once per choice.
-      worst = Math.max(worst, worstCaseCost(promptTokens, outputCap * (request.choices ?? 1), quote.price));
+      worst = Math.max(worst, worstCaseCost(promptTokens, outputCap * (request.choices ?? 1), quote.price, request.webSearches));
     }
     return Math.min(MAX_MICROS, Math.ceil(worst * MICROS));
   }

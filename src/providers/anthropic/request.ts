@@ -15,6 +15,7 @@ import { defaultMaxTokens } from "./max-tokens.js";
 import { toAnthropicConversation } from "./messages.js";
 import { applyResponseFormat } from "./response-format.js";
 import { toAnthropicToolChoice, toAnthropicTools } from "./tools.js";
+import { webSearchTool } from "./web-search.js";
 import type { MessagesRequestBody } from "./wire-types.js";
 
 function applySampling(body: MessagesRequestBody, request: ChatRequest): void {
@@ -60,9 +61,12 @@ export function toAnthropicRequest(request: ChatRequest, model: string): Message
   if (system !== undefined) body.system = system;
   applySampling(body, request);
   if (typeof request.user === "string" && request.user !== "") body.metadata = { user_id: request.user };
-  const tools = toAnthropicTools(request.tools);
+  // OpenAI's web search (search models' `web_search_options`) is Anthropic's web search server tool.
+  const search = webSearchTool(request.web_search_options);
+  const functions = toAnthropicTools(request.tools);
+  const tools = search ? [...(functions ?? []), search] : functions;
   if (tools) body.tools = tools;
-  const toolChoice = toAnthropicToolChoice(request.tool_choice, request.parallel_tool_calls, tools !== undefined);
+  const toolChoice = toAnthropicToolChoice(request.tool_choice, request.parallel_tool_calls, functions !== undefined);
   if (toolChoice) body.tool_choice = toolChoice;
   applyResponseFormat(body, request.response_format);
   applyNativeExtras(body, request);

@@ -2,7 +2,8 @@
  * An Anthropic message → an OpenAI chat completion. Text blocks are joined
  * into `content`, `tool_use` blocks become `tool_calls`, thinking becomes
  * `reasoning_content` (and, signed, out-of-band `thinking_blocks`); server-tool and other blocks have no OpenAI shape and
- * are left out (the whole message rides out of band for native turns). Usage is returned canonically: the gateway renders it.
+ * are left out (the whole message rides out of band for native turns); web citations on text become
+ * `url_citation` annotations (web-search.ts). Usage is returned canonically: the gateway renders it.
  */
 import type { ChatChoice, ChatCompletion, ToolCall } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
@@ -13,6 +14,7 @@ import { ANTHROPIC_MESSAGE } from "./native.js";
 import { setOutOfBand } from "./out-of-band.js";
 import { THINKING_BLOCKS, type ThinkingBlock } from "./thinking-blocks.js";
 import { usageFromAnthropic } from "./usage.js";
+import { urlCitations, type UrlCitation } from "./web-search.js";
 import {
   errorBodySchema, messageSchema, redactedThinkingBlockSchema, textBlockSchema, thinkingBlockSchema, toolUseBlockSchema,
 } from "./wire-types.js";
@@ -44,6 +46,8 @@ export function toChatResult(body: unknown, context: TranslationContext): ChatRe
   const reasoning: string[] = [];
   const toolCalls: ToolCall[] = [];
   const signed: ThinkingBlock[] = [];
+  const annotations: UrlCitation[] = [];
+  let textLength = 0;
   for (const block of message.content) {
     const schema =
       block.type === "text" ? textBlockSchema
@@ -55,7 +59,11 @@ export function toChatResult(body: unknown, context: TranslationContext): ChatRe
     const checked = schema.safeParse(block);
     if (!checked.success) throw unparsable(provider, `${block.type} block`);
     const known = checked.data;
-    if (known.type === "text") text.push(known.text);
+    if (known.type === "text") {
+      annotations.push(...urlCitations(block.citations, textLength, known.text.length));
+      text.push(known.text);
+      textLength += known.text.length;
+    }
     else if (known.type === "thinking") {
       reasoning.push(known.thinking);
       signed.push({ type: "thinking", thinking: known.thinking, signature: known.signature ?? "" });
@@ -74,6 +82,7 @@ export function toChatResult(body: unknown, context: TranslationContext): ChatRe
       refusal: null,
       ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
       ...(reasoning.length > 0 && { reasoning_content: reasoning.join("") }),
+      ...(annotations.length > 0 && { annotations }),
     },
     finish_reason: finishReason.unified,
     logprobs: null,

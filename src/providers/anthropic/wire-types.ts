@@ -5,6 +5,7 @@
  * Field names follow `anthropic-sdk-typescript` `resources/messages/messages.ts`.
  */
 import { z } from "zod";
+import type { WebSearchToolParam } from "./web-search.js";
 
 // ---- Request side (built by request.ts) ----
 
@@ -100,7 +101,7 @@ export interface MessagesRequestBody {
   top_k?: number;
   stop_sequences?: string[];
   metadata?: { user_id: string };
-  tools?: ToolParam[];
+  tools?: Array<ToolParam | WebSearchToolParam>;
   tool_choice?: ToolChoiceParam;
   output_config?: OutputConfig;
   thinking?: Record<string, unknown>;

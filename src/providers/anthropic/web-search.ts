@@ -1,0 +1,74 @@
+/**
+ * OpenAI's web search toward Claude. A chat request's `web_search_options`
+ * becomes Anthropic's web search server tool (its approximate user location
+ * carried over; `search_context_size` has no Anthropic counterpart), and the
+ * web citations on the answer's text blocks become the message's
+ * `url_citation` annotations, spanning the cited block's text in `content`
+ * (indices in UTF-16 code units, as JavaScript strings count). Each search is
+ * billed from `usage.server_tool_use` (usage.ts).
+ */
+import type { ChatRequest } from "../../core/chat.js";
+import { asRecord, isRecord } from "../../core/record.js";
+import { nativeBodyOf } from "./native.js";
+
+/** The version every model with web search takes (newer ones add dynamic filtering on some models). */
+export const WEB_SEARCH_TOOL = "web_search_20250305";
+
+export interface WebSearchToolParam {
+  type: typeof WEB_SEARCH_TOOL;
+  name: "web_search";
+  user_location?: Record<string, string>;
+}
+
+const LOCATION_FIELDS = ["city", "region", "country", "timezone"] as const;
+
+/** The server tool for a request's `web_search_options`; undefined when it has none. */
+export function webSearchTool(options: unknown): WebSearchToolParam | undefined {
+  const given = asRecord(options);
+  if (!given) return undefined;
+  const tool: WebSearchToolParam = { type: WEB_SEARCH_TOOL, name: "web_search" };
+  const approximate = asRecord(asRecord(given.user_location)?.approximate);
+  if (approximate) {
+    const location: Record<string, string> = { type: "approximate" };
+    for (const field of LOCATION_FIELDS) if (typeof approximate[field] === "string") location[field] = approximate[field];
+    tool.user_location = location;
+  }
+  return tool;
+}
+
+export interface UrlCitation {
+  type: "url_citation";
+  url_citation: { start_index: number; end_index: number; url: string; title: string };
+}
+
+/** The web citations of a text block placed at `start` in the joined content, as annotations. */
+export function urlCitations(citations: unknown, start: number, length: number): UrlCitation[] {
+  if (!Array.isArray(citations)) return [];
+  const out: UrlCitation[] = [];
+  for (const citation of citations) {
+    if (!isRecord(citation) || citation.type !== "web_search_result_location" || typeof citation.url !== "string") continue;
+    const title = typeof citation.title === "string" ? citation.title : "";
+    out.push({ type: "url_citation", url_citation: { start_index: start, end_index: start + length, url: citation.url, title } });
+  }
+  return out;
+}
+
+/** Searches a web search tool without `max_uses` is assumed to make, for budget reservations. */
+export const DEFAULT_WEB_SEARCH_USES = 10;
+
+/**
+ * The most web searches a request may make, for budget reservations: a native turn's web search
+ * tools (`max_uses` each, `DEFAULT_WEB_SEARCH_USES` for one without) or `web_search_options`
+ * (`DEFAULT_WEB_SEARCH_USES`); 0 for any other request.
+ */
+export function webSearchCapOf(request: ChatRequest): number {
+  let cap = isRecord(request.web_search_options) ? DEFAULT_WEB_SEARCH_USES : 0;
+  const tools = nativeBodyOf(request)?.tools;
+  if (!Array.isArray(tools)) return cap;
+  for (const tool of tools as Array<{ type?: unknown; max_uses?: unknown } | null>) {
+    if (typeof tool?.type !== "string" || !tool.type.startsWith("web_search_")) continue;
+    const uses = tool.max_uses;
+    cap += typeof uses === "number" && Number.isInteger(uses) && uses >= 0 ? uses : DEFAULT_WEB_SEARCH_USES;
+  }
+  return cap;
+}
