@@ -12,7 +12,6 @@ import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, TextPart, Too
 import { GatewayError } from "../../core/errors.js";
 import { asRecord } from "../../core/record.js";
 import { CACHE_PARTS } from "../../providers/anthropic/messages.js";
-import { markNative, type NativeCause } from "../../providers/anthropic/native.js";
 import { ANTHROPIC_EXTRAS, markToolError, setOutOfBand } from "../../providers/anthropic/out-of-band.js";
 import { THINKING_BLOCKS, type ThinkingBlock } from "../../providers/anthropic/thinking-blocks.js";
 import {
@@ -20,6 +19,7 @@ import {
   type AnthropicContentBlock, type AnthropicDocumentParam, type AnthropicImageParam, type AnthropicMessageParam, type AnthropicRequest,
   type AnthropicToolParam, type AnthropicToolResultParam,
 } from "./schema.js";
+import { isCustomTool, markIfNative } from "./native-turn.js";
 import type { ReplyOptions } from "./types.js";
 
 /** Copies a block's prompt-caching breakpoint to what it became; true when there was one. */
@@ -215,48 +215,6 @@ function systemMessage(system: AnthropicRequest["system"]): ChatMessage | undefi
   return withCacheParts({ role: "system", content }, parts, true);
 }
 
-/** A tool the client declares with its own schema; Anthropic's typed tools (server tools, `bash_…`, …) make a native turn. */
-function isCustomTool(tool: AnthropicToolParam): boolean {
-  return !tool.type || tool.type === "custom";
-}
-
-/**
- * What makes the request need Anthropic's own format end to end (providers/anthropic/native.ts):
- * a typed tool, the MCP connector, or a block the translation does not read; undefined when nothing does.
- */
-export function nativeTurnCause(request: AnthropicRequest): NativeCause | undefined {
-  const index = request.tools?.findIndex((tool) => !isCustomTool(tool)) ?? -1;
-  if (index >= 0) return { what: `Tool type '${request.tools![index]!.type}'`, param: `tools[${index}].type` };
-  if ((request as Record<string, unknown>).mcp_servers !== undefined) return { what: "'mcp_servers'", param: "mcp_servers" };
-  for (const [position, message] of request.messages.entries()) {
-    if (typeof message.content === "string") continue;
-    for (const [blockIndex, block] of message.content.entries()) {
-      const param = `messages[${position}].content[${blockIndex}]`;
-      if (isOpaqueBlock(block)) return { what: `A '${block.type}' block`, param: `${param}.type` };
-      if (block.type !== "tool_result" || !Array.isArray(block.content)) continue;
-      const inner = block.content.findIndex(isOpaqueBlock);
-      if (inner >= 0) return { what: `A '${block.content[inner]!.type}' block`, param: `${param}.content[${inner}].type` };
-    }
-  }
-  return undefined;
-}
-
-const isUnsignedThinking = (block: AnthropicContentBlock) => block.type === "thinking" && !block.signature;
-
-/**
- * The request without thinking blocks that carry no signature (another model's reasoning,
- * relayed by this front): Anthropic refuses them, and the translation drops them too.
- * The request itself when it has none.
- */
-function withoutUnsignedThinking(request: AnthropicRequest): AnthropicRequest {
-  const unsigned = (message: AnthropicMessageParam) => message.role === "assistant" && typeof message.content !== "string" && message.content.some(isUnsignedThinking);
-  if (!request.messages.some(unsigned)) return request;
-  const messages = request.messages.map((message) =>
-    unsigned(message) ? { ...message, content: (message.content as AnthropicContentBlock[]).filter((block) => !isUnsignedThinking(block)) } : message,
-  );
-  return { ...request, messages };
-}
-
 function functionTool(tool: AnthropicToolParam, index: number): FunctionTool {
   if (!tool.input_schema) throw new GatewayError("bad_request", `'tools[${index}].input_schema' is required`, { code: "invalid_request_body", param: `tools[${index}].input_schema` });
   const fn: FunctionTool["function"] = { name: tool.name, parameters: tool.input_schema };
@@ -298,9 +256,11 @@ export function toChatRequest(request: AnthropicRequest, betas: readonly string[
   if (request.stop_sequences && request.stop_sequences.length > 0) chat.stop = request.stop_sequences;
   if (request.metadata?.user_id) chat.user = request.metadata.user_id;
 
+  // Typed tools are for a native turn's Anthropic upstream alone (native-turn.ts).
+  const functions = (request.tools ?? []).map((tool, index) => (isCustomTool(tool) ? functionTool(tool, index) : undefined)).filter((tool) => tool !== undefined);
   // OpenAI rejects tool_choice and parallel_tool_calls without tools; Anthropic does not.
-  if (request.tools && request.tools.length > 0) {
-    chat.tools = request.tools.map((tool, index) => (isCustomTool(tool) ? functionTool(tool, index) : undefined)).filter((tool) => tool !== undefined);
+  if (functions.length > 0) {
+    chat.tools = functions;
     if (request.tool_choice) {
       chat.tool_choice = toolChoice(request.tool_choice);
       if ("disable_parallel_tool_use" in request.tool_choice && request.tool_choice.disable_parallel_tool_use === true) {
@@ -318,8 +278,7 @@ export function toChatRequest(request: AnthropicRequest, betas: readonly string[
   if (betas.length > 0) setOutOfBand(chat, "anthropic_beta", betas);
   const extras = untranslatedFields(request);
   if (extras) setOutOfBand(chat, ANTHROPIC_EXTRAS, extras);
-  const cause = nativeTurnCause(request);
-  if (cause) markNative(chat, withoutUnsignedThinking(request) as Record<string, unknown>, cause);
+  markIfNative(chat, request);
   return chat;
 }
 
