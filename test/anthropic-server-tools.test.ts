@@ -131,10 +131,11 @@ describe("a web search turn", () => {
 });
 
 describe("other native turns", () => {
-  it("pass Anthropic-defined tools, MCP servers and search_result blocks as sent", async () => {
+  it("pass Anthropic-defined tools, MCP servers, Files API and PDF-by-URL sources and search_result blocks as sent", async () => {
     const bodies: object[] = [
       { model: MODEL, max_tokens: 100, tools: [{ type: "bash_20250124", name: "bash" }], messages: [{ role: "user", content: "ls" }] },
       { model: MODEL, max_tokens: 100, mcp_servers: [{ type: "url", url: "https://mcp.example.com/sse", name: "docs" }], messages: [{ role: "user", content: "Hi" }] },
+      { model: MODEL, max_tokens: 100, messages: [{ role: "user", content: [{ type: "document", source: { type: "url", url: "https://docs.example.com/a.pdf" } }, { type: "image", source: { type: "file", file_id: "file_011" } }] }] },
       {
         model: MODEL,
         max_tokens: 100,
@@ -142,9 +143,10 @@ describe("other native turns", () => {
       },
     ];
     for (const body of bodies) {
-      const response = await gateway.fetch("http://gw/v1/messages", { method: "POST", body: JSON.stringify(body) });
+      const response = await gateway.fetch("http://gw/v1/messages", { method: "POST", headers: { "anthropic-beta": "mcp-client-2025-04-04, files-api-2025-04-14" }, body: JSON.stringify(body) });
       expect(response.status).toBe(200);
       expect(claude.requests.at(-1)!.body).toEqual(asSent(body));
+      expect(claude.requests.at(-1)!.headers["anthropic-beta"]).toBe("mcp-client-2025-04-04,files-api-2025-04-14");
     }
   });
 
@@ -191,6 +193,10 @@ describe("routing a native turn", () => {
     expect(body.error.type).toBe("invalid_request_error");
     expect(body.error.message).toMatch(/^Tool type 'web_search_20250305' is for Anthropic models, and model 'gpt-only' has no Anthropic deployment/);
     expect(openai.requests).toHaveLength(0);
+    const file = { model: "gpt-only", max_tokens: 10, messages: [{ role: "user", content: [{ type: "text", text: "Summarise" }, { type: "document", source: { type: "file", file_id: "file_011" } }] }] };
+    const refused = await gateway.fetch("http://gw/v1/messages", { method: "POST", body: JSON.stringify(file) });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: expect.stringMatching(/^A document with a 'file' source is for Anthropic models/) } });
   });
 
   it("fails over to the next Anthropic deployment before the first event", async () => {

@@ -1,13 +1,19 @@
 /**
  * Which Messages requests are native turns (providers/anthropic/native.ts):
- * typed tools (server tools, Anthropic-defined tools), the MCP connector, or a
- * content block the translation does not read. Such a request keeps its
+ * typed tools (server tools, Anthropic-defined tools), the MCP connector, a
+ * content block the translation does not read, or an image or document it can
+ * only name (by Files API id, a PDF by URL). Such a request keeps its
  * canonical form for estimates and logs, and carries the client's body for the
  * Anthropic deployment that serves it.
  */
 import type { ChatRequest } from "../../core/chat.js";
 import { markNative, type NativeCause } from "../../providers/anthropic/native.js";
-import { isOpaqueBlock, type AnthropicContentBlock, type AnthropicMessageParam, type AnthropicRequest, type AnthropicToolParam } from "./schema.js";
+import {
+  isOpaqueBlock,
+  type AnthropicContentBlock, type AnthropicMessageParam, type AnthropicRequest, type AnthropicToolParam, type AnthropicToolResultParam,
+} from "./schema.js";
+
+type AnthropicToolResultContent = Exclude<AnthropicToolResultParam["content"], string | undefined>[number];
 
 /** A tool the client declares with its own schema; Anthropic's typed tools (server tools, `bash_…`, …) make a native turn. */
 export function isCustomTool(tool: AnthropicToolParam): boolean {
@@ -26,13 +32,28 @@ export function nativeTurnCause(request: AnthropicRequest): NativeCause | undefi
     if (typeof message.content === "string") continue;
     for (const [blockIndex, block] of message.content.entries()) {
       const param = `messages[${position}].content[${blockIndex}]`;
-      if (isOpaqueBlock(block)) return { what: `A '${block.type}' block`, param: `${param}.type` };
+      const cause = blockCause(block, param);
+      if (cause) return cause;
       if (block.type !== "tool_result" || !Array.isArray(block.content)) continue;
-      const inner = block.content.findIndex(isOpaqueBlock);
-      if (inner >= 0) return { what: `A '${block.content[inner]!.type}' block`, param: `${param}.content[${inner}].type` };
+      for (const [innerIndex, inner] of block.content.entries()) {
+        const innerCause = blockCause(inner, `${param}.content[${innerIndex}]`);
+        if (innerCause) return innerCause;
+      }
     }
   }
   return undefined;
+}
+
+/** A block only Anthropic reads: another type, or an image or document by Files API id or (a PDF) by URL. */
+function blockCause(block: AnthropicContentBlock | AnthropicToolResultContent, param: string): NativeCause | undefined {
+  if (isOpaqueBlock(block)) return { what: `A '${block.type}' block`, param: `${param}.type` };
+  if (block.type === "image" && block.source.type === "file") return { what: "An image from the Files API", param: `${param}.source` };
+  if (block.type !== "document") return undefined;
+  const source = block.source;
+  if (source.type === "file" || source.type === "url") return { what: `A document with a '${source.type}' source`, param: `${param}.source` };
+  if (source.type !== "content" || typeof source.content === "string") return undefined;
+  const image = source.content.findIndex((inner) => inner.type === "image" && inner.source.type === "file");
+  return image < 0 ? undefined : { what: "An image from the Files API", param: `${param}.source.content[${image}].source` };
 }
 
 const isUnsignedThinking = (block: AnthropicContentBlock) => block.type === "thinking" && !block.signature;

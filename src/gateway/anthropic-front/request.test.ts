@@ -209,9 +209,6 @@ describe("toChatRequest", () => {
     const messages = [{ role: "user", content: "Hi" }];
     expect(() => translate({ messages, tools: [{ name: "f" }] })).toThrow("'tools[0].input_schema' is required");
     expect(() =>
-      translate({ messages: [{ role: "user", content: [{ type: "image", source: { type: "file", file_id: "file_1" } }] }] }),
-    ).toThrow(/Files API/);
-    expect(() =>
       translate({ messages: [{ role: "assistant", content: [{ type: "tool_result", tool_use_id: "x", content: "y" }] }] }),
     ).toThrow(/cannot appear in an assistant message/);
   });
@@ -236,6 +233,12 @@ describe("native turns (what only Anthropic reads)", () => {
         { messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: [{ type: "search_result", source: "s", title: "t", content: [] }] }] }] },
         "A 'search_result' block",
         "messages[0].content[0].content[0].type",
+      ],
+      [{ messages: [{ role: "user", content: [{ type: "image", source: { type: "file", file_id: "file_1" } }] }] }, "An image from the Files API", "messages[0].content[0].source"],
+      [
+        { messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: [{ type: "document", source: { type: "url", url: "https://x/a.pdf" } }] }] }] },
+        "A document with a 'url' source",
+        "messages[0].content[0].content[0].source",
       ],
     ];
     for (const [body, what, param] of cases) {

@@ -34,14 +34,15 @@ function unsupported(message: string, param: string): GatewayError {
   return new GatewayError("bad_request", message, { code: "unsupported_content", param });
 }
 
-function imagePart(block: AnthropicImageParam, param: string): ContentPart {
+function imagePart(block: AnthropicImageParam): ContentPart {
   const source = block.source;
   if (source.type === "base64") return { type: "image_url", image_url: { url: `data:${source.media_type};base64,${source.data}` } };
   if (source.type === "url") return { type: "image_url", image_url: { url: source.url } };
-  throw unsupported("Images by Files API id are not supported by this gateway; send base64 data or a URL", `${param}.source`);
+  // A Files API image makes a native turn (native-turn.ts): its canonical form (estimates, logs) only names it.
+  return { type: "text", text: `[image: file ${source.file_id}]` };
 }
 
-function documentParts(block: AnthropicDocumentParam, param: string): ContentPart[] {
+function documentParts(block: AnthropicDocumentParam): ContentPart[] {
   const source = block.source;
   const title = block.title ? `${block.title}\n\n` : "";
   switch (source.type) {
@@ -52,9 +53,10 @@ function documentParts(block: AnthropicDocumentParam, param: string): ContentPar
       return [{ type: "text", text: title + source.data }];
     case "content":
       if (typeof source.content === "string") return [{ type: "text", text: title + source.content }];
-      return source.content.map((inner, index) => (inner.type === "text" ? { type: "text", text: inner.text } : imagePart(inner, `${param}.source.content[${index}]`)));
+      return source.content.map((inner) => (inner.type === "text" ? { type: "text", text: inner.text } : imagePart(inner)));
     default:
-      throw unsupported(`Documents with a '${source.type}' source are not supported by this gateway; send base64 or text`, `${param}.source`);
+      // A PDF by URL or by Files API id makes a native turn (native-turn.ts): the canonical form only names it.
+      return [{ type: "text", text: `${title}[document: ${source.type === "url" ? source.url : `file ${source.file_id}`}]` }];
   }
 }
 
@@ -66,22 +68,21 @@ interface MovedParts { all: ContentPart[]; forAnthropic: ContentPart[] }
  * An Anthropic upstream takes text and images inside the result, so it gets the result's parts as sent
  * (`cache_parts`); a PDF, which it cannot take there, moves for it too.
  */
-function toolResultMessage(block: AnthropicToolResultParam, param: string, moved: MovedParts): ChatMessage {
+function toolResultMessage(block: AnthropicToolResultParam, moved: MovedParts): ChatMessage {
   let content = "";
   let parts: ContentPart[] = [];
   if (typeof block.content === "string") content = block.content;
   else if (block.content) {
     const texts: string[] = [];
     const images: ContentPart[] = [];
-    block.content.forEach((inner, index) => {
-      const innerParam = `${param}.content[${index}]`;
+    block.content.forEach((inner) => {
       // A native turn's block (a search result): the Anthropic upstream gets the client's own body.
       if (isOpaqueBlock(inner)) return;
       if (inner.type === "text") {
         texts.push(inner.text);
         parts.push({ type: "text", text: inner.text });
       } else {
-        const converted = inner.type === "image" ? [imagePart(inner, innerParam)] : documentParts(inner, innerParam);
+        const converted = inner.type === "image" ? [imagePart(inner)] : documentParts(inner);
         images.push(...converted);
         parts.push(...converted);
       }
@@ -136,15 +137,15 @@ function userMessages(blocks: AnthropicContentBlock[], param: string): ChatMessa
         cached = keepCacheControl(parts.at(-1), block) || cached;
         break;
       case "image":
-        parts.push(imagePart(block, blockParam));
+        parts.push(imagePart(block));
         cached = keepCacheControl(parts.at(-1), block) || cached;
         break;
       case "document":
-        parts.push(...documentParts(block, blockParam));
+        parts.push(...documentParts(block));
         cached = keepCacheControl(parts.at(-1), block) || cached;
         break;
       case "tool_result":
-        toolMessages.push(toolResultMessage(block, blockParam, moved));
+        toolMessages.push(toolResultMessage(block, moved));
         break;
       case "thinking":
       case "redacted_thinking":
