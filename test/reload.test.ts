@@ -111,6 +111,37 @@ describe("gateway.reload", () => {
   });
 });
 
+describe("a reload and the provider's keys", () => {
+  it("keeps a key the provider refused out of rotation", async () => {
+    const keys = ["sk-reload-bad-000001", "sk-reload-good-000002"];
+    const upstream = await startFakeUpstream((request, res) => {
+      if (request.headers.authorization === `Bearer ${keys[0]}`) {
+        res.writeHead(401, { "content-type": "application/json" });
+        return res.end(JSON.stringify({ error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } }));
+      }
+      echoHandler(request, res);
+    });
+    const keyed = (alias: string) => ({
+      storage: { url: "memory://" },
+      providers: { p: { type: "openai-compatible", base_url: upstream.baseUrl, api_key: keys } },
+      models: { [alias]: { deployments: [{ provider: "p", model: "m" }] } },
+    });
+    const gateway = await createGateway({ config: keyed("before"), logger: createLogger("silent") });
+    try {
+      const ask = (model: string) => gateway.fetch("http://gw/v1/chat/completions", { method: "POST", body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }) });
+      for (let i = 0; i < 2; i++) expect((await ask("before")).status).toBe(200);
+      const refused = () => upstream.requests.filter((request) => request.headers.authorization === `Bearer ${keys[0]}`).length;
+      expect(refused()).toBe(1);
+      await gateway.reload(keyed("after"));
+      for (let i = 0; i < 4; i++) expect((await ask("after")).status).toBe(200);
+      expect(refused()).toBe(1);
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
+});
+
 describe("switchyard start", () => {
   it("reloads on SIGHUP and on a file change", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sy-reload-"));

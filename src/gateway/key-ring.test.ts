@@ -65,4 +65,18 @@ describe("KeyRing", () => {
   it("a provider without keys gets none", () => {
     expect(ring([]).keyRing.next()).toBeUndefined();
   });
+
+  it("a reload's new ring keeps the refused and resting keys out, and starts new keys usable", () => {
+    const { keyRing, advance } = ring(["sk-one-0001", "sk-two-0002", "sk-three-0003"]);
+    keyRing.report("sk-one-0001", refusal(401));
+    keyRing.report("sk-two-0002", limited(60));
+    let now = 1_000_000;
+    const reloaded = new KeyRing("p", ["sk-two-0002", "sk-one-0001", "sk-four-0004"], log, () => now);
+    reloaded.adopt(keyRing);
+    expect(reloaded.status().map((s) => s.state)).toEqual(["resting", "rejected", "active"]);
+    for (let i = 0; i < 3; i++) expect(reloaded.next()).toBe("sk-four-0004");
+    now += 60_000;
+    advance(60_000);
+    expect(reloaded.status().map((s) => s.state)).toEqual(["active", "rejected", "active"]);
+  });
 });

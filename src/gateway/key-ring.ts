@@ -87,6 +87,21 @@ export class KeyRing {
     return this.slots.some((s) => s !== slot && this.usable(s, now));
   }
 
+  /**
+   * Takes over what the ring this one replaces (a config reload) knew of the same keys: a key
+   * the provider rejected, or told to rest, does not come back into rotation just because the
+   * config was reloaded. Keys new to this ring start usable.
+   */
+  adopt(previous: KeyRing): void {
+    for (const slot of this.slots) {
+      const known = previous.slots.find((candidate) => candidate.value === slot.value);
+      if (!known) continue;
+      slot.rejected = known.rejected;
+      slot.rejectedUntil = known.rejectedUntil;
+      slot.restUntil = known.restUntil;
+    }
+  }
+
   private usable(slot: KeySlot, now: number): boolean {
     return slot.rejectedUntil <= now && slot.restUntil <= now;
   }

@@ -138,7 +138,7 @@ function corsOriginsFor(configured: readonly string[], masterKey: boolean, log: 
   return configured.filter((origin) => origin !== "*");
 }
 
-/** Builds the routing side of a config over the shared services; `previous` hands over deployment health. */
+/** Builds the routing side of a config over the shared services; `previous` hands over deployment health and key states. */
 export function buildRuntime(config: SwitchyardConfig, shared: SharedServices, resolveSecret: SecretLookup, previous?: Runtime): Runtime {
   const { log } = shared;
   const redactor = new Redactor();
@@ -159,6 +159,9 @@ export function buildRuntime(config: SwitchyardConfig, shared: SharedServices, r
       disabled.push({ provider: name, reason: built });
       log.warn({ provider: name }, `provider '${name}' disabled: ${built}`);
     } else {
+      // Keys the provider refused or rate-limited stay out of rotation across a reload.
+      const before = previous?.providers.get(name);
+      if (before) built.keys.adopt(before.keys);
       providers.set(name, built);
     }
   }
