@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGateway } from "../src/gateway/gateway.js";
 import { createLogger } from "../src/gateway/logger.js";
 import { startServer } from "../src/server/http-server.js";
-import { chunk, echoHandler, startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
+import { chunk, echoHandler, sendJson, startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
 
 let a: FakeUpstream;
 let b: FakeUpstream;
@@ -115,11 +115,8 @@ describe("a reload and the provider's keys", () => {
   it("keeps a key the provider refused out of rotation", async () => {
     const keys = ["sk-reload-bad-000001", "sk-reload-good-000002"];
     const upstream = await startFakeUpstream((request, res) => {
-      if (request.headers.authorization === `Bearer ${keys[0]}`) {
-        res.writeHead(401, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } }));
-      }
-      echoHandler(request, res);
+      if (request.headers.authorization !== `Bearer ${keys[0]}`) return echoHandler(request, res);
+      sendJson(res, 401, { error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } });
     });
     const keyed = (alias: string) => ({
       storage: { url: "memory://" },

@@ -7,6 +7,7 @@
  */
 import type { ChatChoice, ChatCompletion, ToolCall } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
+import type { UrlCitation } from "../../core/url-citation.js";
 import type { ChatResult } from "../adapter.js";
 import { anthropicErrorEvent } from "./errors.js";
 import { mapAnthropicStopReason } from "./finish-reason.js";
@@ -14,7 +15,7 @@ import { ANTHROPIC_MESSAGE } from "./native.js";
 import { setOutOfBand } from "./out-of-band.js";
 import { THINKING_BLOCKS, type ThinkingBlock } from "./thinking-blocks.js";
 import { usageFromAnthropic } from "./usage.js";
-import { urlCitations, type UrlCitation } from "./web-search.js";
+import { urlCitations } from "./web-search.js";
 import {
   errorBodySchema, messageSchema, redactedThinkingBlockSchema, textBlockSchema, thinkingBlockSchema, toolUseBlockSchema,
 } from "./wire-types.js";

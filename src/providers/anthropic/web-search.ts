@@ -9,6 +9,7 @@
  */
 import type { ChatRequest } from "../../core/chat.js";
 import { asRecord, isRecord } from "../../core/record.js";
+import type { UrlCitation } from "../../core/url-citation.js";
 import { nativeBodyOf } from "./native.js";
 
 /** The version every model with web search takes (newer ones add dynamic filtering on some models). */
@@ -34,11 +35,6 @@ export function webSearchTool(options: unknown): WebSearchToolParam | undefined 
     tool.user_location = location;
   }
   return tool;
-}
-
-export interface UrlCitation {
-  type: "url_citation";
-  url_citation: { start_index: number; end_index: number; url: string; title: string };
 }
 
 /** The web citations of a text block placed at `start` in the joined content, as annotations. */

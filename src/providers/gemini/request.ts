@@ -3,16 +3,18 @@
  * System and developer messages become `systemInstruction`; consecutive turns of
  * one role are merged (Gemini wants user/model alternation); tool results go
  * back as `functionResponse` parts named after the call they answer; a
- * conversation with no turn at all (system-only) gets a placeholder user turn.
+ * conversation with no turn at all (system-only) gets a placeholder user turn;
+ * `web_search_options` adds the `google_search` tool (grounding.ts).
  */
 import type { ChatMessage, ChatRequest, FunctionTool } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
 import { PLACEHOLDER_USER_TURN } from "../placeholder-turn.js";
 import { checkStopSequenceCount } from "../stop-sequences.js";
 import { textOf, userParts } from "./content-parts.js";
+import { googleSearchTool } from "./grounding.js";
 import { toGeminiParameters, toGeminiSchema } from "./schema.js";
 import type {
-  FunctionCallingMode, GeminiContent, GeminiGenerateContentRequest, GeminiGenerationConfig, GeminiPart, GeminiRole,
+  FunctionCallingMode, GeminiContent, GeminiFunctionDeclaration, GeminiGenerateContentRequest, GeminiGenerationConfig, GeminiPart, GeminiRole,
 } from "./wire-types.js";
 
 /**
@@ -96,9 +98,9 @@ function toolResultPart(message: ChatMessage, param: string, toolNames: Map<stri
   return { functionResponse: { name, response } };
 }
 
-function toolsOf(tools: FunctionTool[] | undefined): GeminiGenerateContentRequest["tools"] {
+function functionDeclarationsOf(tools: FunctionTool[] | undefined): GeminiFunctionDeclaration[] | undefined {
   if (!tools || tools.length === 0) return undefined;
-  const functionDeclarations = tools.map((tool, index) => {
+  return tools.map((tool, index) => {
     if (tool.type !== "function" || typeof tool.function?.name !== "string") {
       throw badRequest("Only function tools are supported for this provider", `tools[${index}]`);
     }
@@ -109,7 +111,6 @@ function toolsOf(tools: FunctionTool[] | undefined): GeminiGenerateContentReques
       ...(parameters && { parameters }),
     };
   });
-  return [{ functionDeclarations }];
 }
 
 function toolConfigOf(choice: unknown): GeminiGenerateContentRequest["toolConfig"] {
@@ -212,10 +213,13 @@ export function toGeminiRequest(request: ChatRequest, model: string): GeminiGene
   if (contents.length === 0) contents.push({ role: "user", parts: [{ text: PLACEHOLDER_USER_TURN }] });
   const body: GeminiGenerateContentRequest = { contents };
   if (system.length > 0) body.systemInstruction = { parts: system };
-  const tools = toolsOf(request.tools);
-  if (tools) body.tools = tools;
-  // A tool_choice without tools means nothing to Gemini (and it may reject the config).
-  const toolConfig = tools ? toolConfigOf(request.tool_choice) : undefined;
+  const functionDeclarations = functionDeclarationsOf(request.tools);
+  if (functionDeclarations) body.tools = [{ functionDeclarations }];
+  // OpenAI's web search (search models' `web_search_options`) is Grounding with Google Search (grounding.ts).
+  const search = googleSearchTool(request.web_search_options);
+  if (search) body.tools = [...(body.tools ?? []), search];
+  // A tool_choice without function tools means nothing to Gemini (and it may reject the config).
+  const toolConfig = functionDeclarations ? toolConfigOf(request.tool_choice) : undefined;
   if (toolConfig) body.toolConfig = toolConfig;
   const generationConfig = generationConfigOf(request);
   if (generationConfig) body.generationConfig = generationConfig;

@@ -2,6 +2,8 @@
  * `GenerateContentResponse` → chat completion. Each candidate becomes a choice:
  * text parts are joined, thought parts become `reasoning_content`, function
  * calls become tool calls with synthesized ids (Gemini rarely sends ids).
+ * Grounding with Google Search becomes `url_citation` annotations and billed
+ * searches (grounding.ts).
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { ChatChoice, ChatCompletion, ToolCall } from "../../core/chat.js";
@@ -10,6 +12,7 @@ import type { MappedFinishReason } from "../../core/finish-reason.js";
 import { toOpenAIUsage } from "../../core/usage.js";
 import type { CallContext, ChatResult } from "../adapter.js";
 import { blockedPromptFinishReason, mapGeminiFinishReason, refuseEmptyToolFailure } from "./finish-reason.js";
+import { groundingCitations, webSearchQueryCount, withWebSearches } from "./grounding.js";
 import { usageFromGemini } from "./usage.js";
 import { toOpenAILogprobs } from "./logprobs.js";
 import {
@@ -85,6 +88,8 @@ export function translateResponse(body: unknown, context: CallContext, provider:
   }
   let finishReason: MappedFinishReason | undefined;
   const choices: ChatChoice[] = [];
+  // Each candidate grounds itself (its own metadata and queries): the request searched their sum.
+  let searches = 0;
   if (candidates.length === 0) {
     choices.push(blockedChoice());
     finishReason = blockedPromptFinishReason(blockReason!);
@@ -98,9 +103,12 @@ export function translateResponse(body: unknown, context: CallContext, provider:
     const message: ChatChoice["message"] = { role: "assistant", content: pieces.text.length > 0 ? pieces.text : null, refusal: null };
     if (pieces.reasoning.length > 0) message.reasoning_content = pieces.reasoning;
     if (pieces.toolCalls.length > 0) message.tool_calls = pieces.toolCalls;
+    const annotations = groundingCitations(candidate.groundingMetadata, pieces.text);
+    if (annotations.length > 0) message.annotations = annotations;
+    searches += webSearchQueryCount(candidate.groundingMetadata) ?? 0;
     choices.push({ index, message, logprobs: toOpenAILogprobs(candidate.logprobsResult), finish_reason: mapped.unified });
   });
-  const usage = usageFromGemini(response.usageMetadata);
+  const usage = withWebSearches(usageFromGemini(response.usageMetadata), searches);
   const completion: ChatCompletion = {
     id: `chatcmpl-${seed}`,
     object: "chat.completion",

@@ -56,7 +56,7 @@ function collect(chunks: ChatChunk[]): Collected {
   return out;
 }
 
-const PAIRS = ["gemini-text", "gemini-tool-calls", "gemini-max-tokens", "gemini-safety"];
+const PAIRS = ["gemini-text", "gemini-tool-calls", "gemini-max-tokens", "gemini-safety", "gemini-grounded"];
 
 describe("GeminiStreamTranslator", () => {
   describe.each(PAIRS)("%s: streamed equals buffered", (name) => {

@@ -3,7 +3,10 @@
  * GenerateContentResponse holding only the new parts. Text arrives in
  * fragments, a function call arrives whole (one tool_calls delta with the full
  * arguments), `usageMetadata` is cumulative (the last one wins), and the body
- * simply ends after the event carrying `finishReason`.
+ * simply ends after the event carrying `finishReason`. Grounding metadata
+ * (usually on the last events) counts its searches in the usage, each
+ * candidate's last reported query list winning like `usageMetadata`; its
+ * citations are not streamed (OpenAI's chunk delta has no annotations).
  */
 import { randomUUID } from "node:crypto";
 import type { ChatChunk, ChunkChoice, ChunkDelta } from "../../core/chat.js";
@@ -13,6 +16,7 @@ import type { Usage } from "../../core/usage.js";
 import type { SseEvent, StreamTranslator } from "../adapter.js";
 import { geminiErrorFromInfo, readErrorPayload } from "./errors.js";
 import { blockedPromptFinishReason, mapGeminiFinishReason, refuseEmptyToolFailure } from "./finish-reason.js";
+import { webSearchQueryCount, withWebSearches } from "./grounding.js";
 import { toOpenAILogprobs } from "./logprobs.js";
 import { parseGeminiResponse, piecesOf } from "./response.js";
 import { usageFromGemini } from "./usage.js";
@@ -27,8 +31,11 @@ interface CandidateState {
 }
 
 export class GeminiStreamTranslator implements StreamTranslator {
-  usage: Usage | undefined;
   finishReason: MappedFinishReason | undefined;
+  /** The last token counts reported. */
+  private tokens: Usage | undefined;
+  /** Per candidate, the searches its last reported query list holds. */
+  private readonly searches = new Map<number, number>();
   private readonly candidates = new Map<number, CandidateState>();
   private readonly created = Math.floor(Date.now() / 1000);
   private seed: string | undefined;
@@ -38,6 +45,12 @@ export class GeminiStreamTranslator implements StreamTranslator {
     private readonly provider: string,
     private readonly requestedModel: string,
   ) {}
+
+  get usage(): Usage | undefined {
+    let searches = 0;
+    for (const count of this.searches.values()) searches += count;
+    return withWebSearches(this.tokens, searches);
+  }
 
   push(event: SseEvent): ChatChunk[] {
     if (event.data.trim().length === 0) return [];
@@ -51,7 +64,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
     const response = parseGeminiResponse(json, this.provider, "stream event");
     this.seed ??= response.responseId ?? randomUUID();
     this.model ??= response.modelVersion ?? this.requestedModel;
-    this.usage = usageFromGemini(response.usageMetadata) ?? this.usage;
+    this.tokens = usageFromGemini(response.usageMetadata) ?? this.tokens;
 
     const choices: ChunkChoice[] = [];
     const blockReason = response.promptFeedback?.blockReason;
@@ -63,6 +76,8 @@ export class GeminiStreamTranslator implements StreamTranslator {
     // openai SDK's stream helpers close the last tool call's arguments on that chunk.
     const finishes: ChunkChoice[] = [];
     (response.candidates ?? []).forEach((candidate, position) => {
+      const searches = webSearchQueryCount(candidate.groundingMetadata);
+      if (searches !== undefined) this.searches.set(candidate.index ?? position, searches);
       const choice = this.choiceFor(candidate, candidate.index ?? position);
       if (!choice) return;
       if (choice.finish_reason !== null && Object.keys(choice.delta).length > 0) {

@@ -40,6 +40,13 @@ export interface GeminiFunctionDeclaration {
 
 export type FunctionCallingMode = "AUTO" | "ANY" | "NONE";
 
+/** Grounding with Google Search (grounding.ts); the REST reference spells it `google_search`, taking no settings here. */
+export interface GeminiGoogleSearchTool {
+  google_search: Record<string, never>;
+}
+
+export type GeminiTool = { functionDeclarations: GeminiFunctionDeclaration[] } | GeminiGoogleSearchTool;
+
 export interface GeminiGenerationConfig {
   maxOutputTokens?: number;
   temperature?: number;
@@ -62,7 +69,7 @@ export interface GeminiGenerationConfig {
 export interface GeminiGenerateContentRequest {
   contents: GeminiContent[];
   systemInstruction?: { parts: GeminiPart[] };
-  tools?: Array<{ functionDeclarations: GeminiFunctionDeclaration[] }>;
+  tools?: GeminiTool[];
   toolConfig?: { functionCallingConfig: { mode: FunctionCallingMode; allowedFunctionNames?: string[] } };
   generationConfig?: GeminiGenerationConfig;
 }
@@ -106,12 +113,41 @@ const logprobsResultSchema = z.object({
 });
 export type GeminiLogprobsResult = z.infer<typeof logprobsResultSchema>;
 
+/**
+ * `candidates[].groundingMetadata`, from Grounding with Google Search, read leniently: a field or
+ * an entry that does not fit is dropped (an entry becomes a hole, so chunk indices still point
+ * where they should), never the answer. Only what grounding.ts uses is read: the queries run,
+ * the web sources (`groundingChunks[].web`) and which text each supports (`groundingSupports`,
+ * located by `segment.text`: its `startIndex`/`endIndex` count UTF-8 bytes within one Part).
+ */
+export const groundingMetadataSchema = z.object({
+  webSearchQueries: z.array(z.unknown()).optional().catch(undefined),
+  groundingChunks: z
+    .array(z.object({ web: z.object({ uri: z.string(), title: z.string().nullish().catch(undefined) }) }).optional().catch(undefined))
+    .optional()
+    .catch(undefined),
+  groundingSupports: z
+    .array(
+      z
+        .object({
+          segment: z.object({ text: z.string() }),
+          groundingChunkIndices: z.array(z.number().int().nonnegative().optional().catch(undefined)).optional().catch(undefined),
+        })
+        .optional()
+        .catch(undefined),
+    )
+    .optional()
+    .catch(undefined),
+});
+export type GeminiGroundingMetadata = z.infer<typeof groundingMetadataSchema>;
+
 const candidateSchema = z.object({
   content: z.object({ role: z.string().optional(), parts: z.array(responsePartSchema).optional() }).optional(),
   finishReason: z.string().optional(),
   finishMessage: z.string().optional(),
   index: z.number().int().nonnegative().optional(),
   logprobsResult: logprobsResultSchema.optional(),
+  groundingMetadata: groundingMetadataSchema.optional().catch(undefined),
 });
 export type GeminiCandidate = z.infer<typeof candidateSchema>;
 
