@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ChunkText, chunksOf, firstChunkOf, identityChunkOf, SseChunks, sseText } from "./chunk-text.js";
+import { ChunkText, chunksOf, dropPendingUsage, firstChunkOf, identityChunkOf, SseChunks, sseText, type StreamItem } from "./chunk-text.js";
 
 describe("stream items", () => {
   const a = { id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "a" }, finish_reason: null }] };
@@ -35,5 +35,28 @@ describe("stream items", () => {
     // Nothing parsed yet: the opening chunk, parsed alone.
     expect(identityChunkOf([run, new ChunkText(JSON.stringify(finish))])).toEqual(a);
     expect(identityChunkOf([])).toBeUndefined();
+  });
+});
+
+describe("dropPendingUsage", () => {
+  it("takes the top-level usage: null out of wire text and chunk objects, and nothing else", () => {
+    const frame = (json: string) => `data: ${json}\n\n`;
+    const withNull = '{"id":"c","choices":[{"index":0,"delta":{"content":"say \\"usage\\":null"}}],"usage":null}';
+    const first = '{"usage":null,"id":"c","choices":[]}';
+    const items: StreamItem[] = [
+      new SseChunks(frame(withNull) + frame(first)),
+      new ChunkText(withNull),
+      { id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: null },
+      new ChunkText('{"id":"c","choices":[]}'),
+    ];
+    const untouched = items[3];
+    dropPendingUsage(items);
+    const stripped = '{"id":"c","choices":[{"index":0,"delta":{"content":"say \\"usage\\":null"}}]}';
+    expect((items[0] as SseChunks).sse).toBe(frame(stripped) + frame('{"id":"c","choices":[]}'));
+    expect((items[1] as ChunkText).json).toBe(stripped);
+    expect("usage" in (items[2] as object)).toBe(false);
+    expect(items[3]).toBe(untouched);
+    // The content kept its quoted text.
+    expect((items[1] as ChunkText).chunk.choices[0]!.delta.content).toBe('say "usage":null');
   });
 });

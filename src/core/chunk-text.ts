@@ -86,6 +86,29 @@ export function markUsagePending(items: readonly StreamItem[]): void {
   for (const item of items) if (!(item instanceof ChunkText) && !(item instanceof SseChunks) && item.usage === undefined) item.usage = null;
 }
 
+const PENDING_USAGE = '"usage":null';
+
+/** JSON text without its top-level `"usage":null` (compact JSON: inside strings a quote is escaped, so a match is the key). */
+function withoutPendingUsageText(json: string): string {
+  return json.replaceAll(`,${PENDING_USAGE}`, "").replaceAll(`${PENDING_USAGE},`, "");
+}
+
+/**
+ * A client that did not ask for usage gets chunks without `usage`, as OpenAI sends them; the
+ * gateway asks upstreams for usage anyway (for the ledger), so their `"usage": null` comes out
+ * here, in wire text too. Items are replaced in place.
+ */
+export function dropPendingUsage(items: StreamItem[]): void {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (item instanceof SseChunks) {
+      if (item.sse.includes(PENDING_USAGE)) items[i] = new SseChunks(withoutPendingUsageText(item.sse));
+    } else if (item instanceof ChunkText) {
+      if (item.json.includes(PENDING_USAGE)) items[i] = new ChunkText(withoutPendingUsageText(item.json));
+    } else if (item.usage === null) delete item.usage;
+  }
+}
+
 /** The item as server-sent event text. */
 export function sseText(item: StreamItem): string {
   if (item instanceof SseChunks) return item.sse;

@@ -5,7 +5,7 @@
  * failures end the stream. Usage is priced at the end and the
  * ledger row written when the stream is over, however it ends.
  */
-import { chunksOf, identityChunkOf, markUsagePending, type StreamItem } from "../core/chunk-text.js";
+import { chunksOf, dropPendingUsage, identityChunkOf, markUsagePending, type StreamItem } from "../core/chunk-text.js";
 import type { CancelSignal } from "../core/cancel-signal.js";
 import { GatewayError } from "../core/errors.js";
 import type { ChatChunk, ChatRequest } from "../core/chat.js";
@@ -127,6 +127,7 @@ async function* streamBody<T>(state: StreamState, encoder: StreamEncoder<T>): As
     for (let batch = first; batch !== undefined; ) {
       produced.addAll(batch);
       if (includeUsage) markUsagePending(batch);
+      else dropPendingUsage(batch);
       const out = encoder.batch(batch);
       if (out !== undefined) yield out;
       // Awaited only when the next read has not arrived yet (see OpenedStream.next).
