@@ -211,11 +211,16 @@ describe("AnthropicStreamTranslator for native turns (native.ts)", () => {
     expect(JSON.stringify(chunks)).not.toContain("event:");
   });
 
-  it("an event with no canonical form gets a carrier chunk: content, except a ping", async () => {
+  it("an event with no canonical form gets a carrier chunk, content only for a server tool's blocks", async () => {
     const { chunks } = await replay(fixtureText("web-search.chunks.txt"), 1 << 20, true);
     const carrier = (type: string) => chunks.find((chunk) => String(chunk[ANTHROPIC_EVENTS] ?? "").startsWith(`event: ${type}\n`))!;
     expect(carrier("ping").choices[0]!.delta).toEqual({});
     expect(carrier("ping")[OPAQUE_CONTENT]).toBeUndefined();
+    // A text block's empty start is no content yet: a failure before its first text can still fail over.
+    const textStart = chunks.find((chunk) => String(chunk[ANTHROPIC_EVENTS]).includes('"content_block":{"type":"text","text":""}'))!;
+    expect(textStart[OPAQUE_CONTENT]).toBeUndefined();
+    const results = chunks.filter((chunk) => String(chunk[ANTHROPIC_EVENTS]).includes('"index":2'));
+    expect(results.map((chunk) => chunk[OPAQUE_CONTENT])).toEqual([true, true]);
     const serverTool = chunks.find((chunk) => String(chunk[ANTHROPIC_EVENTS]).includes('"server_tool_use"'))!;
     expect(serverTool.choices[0]!.delta).toEqual({});
     expect(serverTool[OPAQUE_CONTENT]).toBe(true);

@@ -73,19 +73,25 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     const data = this.parse(event.data);
     const type = typeof data.type === "string" ? data.type : event.event;
     const chunks = this.translate(type, data);
-    return this.native && type !== "error" ? this.withEvent(chunks, type ?? "message", event.data) : chunks;
+    return this.native && type !== "error" ? this.withEvent(chunks, type ?? "message", event.data, data) : chunks;
   }
 
-  /** Chunks carrying the event's text; a carrier for an event that produced none (content, unless it is a `ping`). */
-  private withEvent(chunks: ChatChunk[], type: string, data: string): ChatChunk[] {
+  /**
+   * Chunks carrying the event's text; a carrier for an event that produced none. A carrier of a
+   * block the canonical form has no field for (a server tool's call or result) is content: the
+   * stream's first output may be a search, and the first-token timeout must not cut it short.
+   */
+  private withEvent(chunks: ChatChunk[], type: string, text: string, data: Record<string, unknown>): ChatChunk[] {
     // Data of several lines (not Anthropic's compact JSON, but valid) goes out as several `data:` lines.
-    const text = `event: ${type}\ndata: ${data.includes("\n") ? data.replaceAll("\n", "\ndata: ") : data}\n\n`;
+    const frame = `event: ${type}\ndata: ${text.includes("\n") ? text.replaceAll("\n", "\ndata: ") : text}\n\n`;
     if (chunks.length === 0) {
       const carrier = this.chunk({});
-      if (type !== "ping") setOutOfBand(carrier, OPAQUE_CONTENT, true);
+      if (type.startsWith("content_block_") && typeof data.index === "number" && this.blocks.get(data.index)?.kind === "other") {
+        setOutOfBand(carrier, OPAQUE_CONTENT, true);
+      }
       chunks.push(carrier);
     }
-    setOutOfBand(chunks[0]!, ANTHROPIC_EVENTS, text);
+    setOutOfBand(chunks[0]!, ANTHROPIC_EVENTS, frame);
     return chunks;
   }
 
