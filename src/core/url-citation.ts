@@ -10,3 +10,8 @@ export interface UrlCitation {
   type: "url_citation";
   url_citation: { start_index: number; end_index: number; url: string; title: string };
 }
+
+/** The annotation for `content.slice(start, end)`, cited from `url`. */
+export function urlCitation(start: number, end: number, url: string, title: string): UrlCitation {
+  return { type: "url_citation", url_citation: { start_index: start, end_index: end, url, title } };
+}

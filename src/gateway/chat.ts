@@ -8,7 +8,6 @@ import type { ChatCompletion, ChatRequest } from "../core/chat.js";
 import type { MappedFinishReason } from "../core/finish-reason.js";
 import { toOpenAIUsage, type OpenAIUsage, type Usage } from "../core/usage.js";
 import type { PricedUsage } from "../accounting/cost.js";
-import { webSearchCapOf } from "../providers/anthropic/web-search.js";
 import { callDeployment, callWithKey, providerFor, type RouteInfo } from "./deployment-call.js";
 import type { AdmissionRequest } from "./governance.js";
 import type { Plan } from "../router/router.js";
@@ -17,6 +16,7 @@ import { planChat } from "./plan-chat.js";
 import type { RequestMeta } from "./route-request.js";
 import type { Runtime } from "./runtime.js";
 import { completionText, estimateUsage } from "./usage-estimate.js";
+import { webSearchCapOf } from "./web-search-cap.js";
 
 export type { RouteInfo } from "./deployment-call.js";
 

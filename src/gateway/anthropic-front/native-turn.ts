@@ -24,7 +24,7 @@ export function isCustomTool(tool: AnthropicToolParam): boolean {
  * What makes the request need Anthropic's own format end to end (providers/anthropic/native.ts):
  * a typed tool, the MCP connector, or a block the translation does not read; undefined when nothing does.
  */
-export function nativeTurnCause(request: AnthropicRequest): NativeCause | undefined {
+function nativeTurnCause(request: AnthropicRequest): NativeCause | undefined {
   const index = request.tools?.findIndex((tool) => !isCustomTool(tool)) ?? -1;
   if (index >= 0) return { what: `Tool type '${request.tools![index]!.type}'`, param: `tools[${index}].type` };
   if ((request as Record<string, unknown>).mcp_servers !== undefined) return { what: "'mcp_servers'", param: "mcp_servers" };

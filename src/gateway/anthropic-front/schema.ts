@@ -14,7 +14,7 @@ import { paramPath, valueAt } from "../http/wire-schemas.js";
 const text = z.looseObject({ type: z.literal("text"), text: z.string() });
 
 /** The block types the translation reads; any other (server tools' blocks, search results, …) only an Anthropic upstream reads. */
-export const TRANSLATED_BLOCK_TYPES: ReadonlySet<string> = new Set(["text", "image", "document", "tool_use", "tool_result", "thinking", "redacted_thinking"]);
+const TRANSLATED_BLOCK_TYPES: ReadonlySet<string> = new Set(["text", "image", "document", "tool_use", "tool_result", "thinking", "redacted_thinking"]);
 
 /** Another block type's name: a string the translation's `type === "text"` checks never match (so they narrow). */
 export type OpaqueBlockType = string & { readonly opaque: true };
@@ -30,9 +30,7 @@ export function isOpaqueBlock(block: { type: string }): block is OpaqueBlock {
   return !TRANSLATED_BLOCK_TYPES.has(block.type);
 }
 
-const opaqueBlock = z.custom<OpaqueBlock>(
-  (value) => isRecord(value) && typeof value.type === "string" && !TRANSLATED_BLOCK_TYPES.has(value.type),
-);
+const opaqueBlock = z.custom<OpaqueBlock>((value) => isRecord(value) && typeof value.type === "string" && isOpaqueBlock(value as { type: string }));
 
 const imageSource = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("base64"), media_type: z.string().min(1), data: z.string() }),

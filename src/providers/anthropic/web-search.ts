@@ -7,10 +7,8 @@
  * (indices in UTF-16 code units, as JavaScript strings count). Each search is
  * billed from `usage.server_tool_use` (usage.ts).
  */
-import type { ChatRequest } from "../../core/chat.js";
 import { asRecord, isRecord } from "../../core/record.js";
-import type { UrlCitation } from "../../core/url-citation.js";
-import { nativeBodyOf } from "./native.js";
+import { urlCitation, type UrlCitation } from "../../core/url-citation.js";
 
 /** The version every model with web search takes (newer ones add dynamic filtering on some models). */
 export const WEB_SEARCH_TOOL = "web_search_20250305";
@@ -44,27 +42,7 @@ export function urlCitations(citations: unknown, start: number, length: number):
   for (const citation of citations) {
     if (!isRecord(citation) || citation.type !== "web_search_result_location" || typeof citation.url !== "string") continue;
     const title = typeof citation.title === "string" ? citation.title : "";
-    out.push({ type: "url_citation", url_citation: { start_index: start, end_index: start + length, url: citation.url, title } });
+    out.push(urlCitation(start, start + length, citation.url, title));
   }
   return out;
-}
-
-/** Searches a web search tool without `max_uses` is assumed to make, for budget reservations. */
-export const DEFAULT_WEB_SEARCH_USES = 10;
-
-/**
- * The most web searches a request may make, for budget reservations: a native turn's web search
- * tools (`max_uses` each, `DEFAULT_WEB_SEARCH_USES` for one without) or `web_search_options`
- * (`DEFAULT_WEB_SEARCH_USES`); 0 for any other request.
- */
-export function webSearchCapOf(request: ChatRequest): number {
-  let cap = isRecord(request.web_search_options) ? DEFAULT_WEB_SEARCH_USES : 0;
-  const tools = nativeBodyOf(request)?.tools;
-  if (!Array.isArray(tools)) return cap;
-  for (const tool of tools as Array<{ type?: unknown; max_uses?: unknown } | null>) {
-    if (typeof tool?.type !== "string" || !tool.type.startsWith("web_search_")) continue;
-    const uses = tool.max_uses;
-    cap += typeof uses === "number" && Number.isInteger(uses) && uses >= 0 ? uses : DEFAULT_WEB_SEARCH_USES;
-  }
-  return cap;
 }

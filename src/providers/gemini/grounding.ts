@@ -11,7 +11,7 @@
  * not fit is left out, never the answer.
  */
 import { isRecord } from "../../core/record.js";
-import type { UrlCitation } from "../../core/url-citation.js";
+import { urlCitation, type UrlCitation } from "../../core/url-citation.js";
 import type { Usage } from "../../core/usage.js";
 import type { GeminiGoogleSearchTool, GeminiGroundingMetadata } from "./wire-types.js";
 
@@ -46,7 +46,7 @@ export function groundingCitations(metadata: GeminiGroundingMetadata | undefined
       const web = index === undefined || cited.has(index) ? undefined : chunks[index]?.web;
       if (!web) continue;
       cited.add(index!);
-      out.push({ type: "url_citation", url_citation: { start_index: start, end_index: start + text.length, url: web.uri, title: web.title ?? "" } });
+      out.push(urlCitation(start, start + text.length, web.uri, web.title ?? ""));
     }
   }
   return out;
