@@ -1,16 +1,21 @@
 import { getHeapSpaceStatistics } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { collectAllGarbage, IdleHeapTrimmer, type TrimProbe } from "./idle-heap-trim.js";
+import { collectAllGarbage, IdleHeapTrimmer, scavenge, type TrimProbe, youngGenerationBytes } from "./idle-heap-trim.js";
 
 const MB = 1_048_576;
 
 /** A probe the test drives: requests and RSS are set by hand; a collection drops RSS to `floor`. */
 function fakeProbe(floor = 70 * MB) {
-  const state = { count: 0, open: 0, resident: 150 * MB, collections: 0 };
+  const state = { count: 0, open: 0, resident: 150 * MB, young: 1 * MB, collections: 0, scavenges: 0 };
   const probe: TrimProbe & typeof state = Object.assign(state, {
     requests: () => state.count,
     inFlight: () => state.open,
     rss: () => state.resident,
+    youngGeneration: () => state.young,
+    scavenge: () => {
+      state.scavenges++;
+    },
     collect: async () => {
       state.collections++;
       state.resident = floor;
@@ -22,27 +27,27 @@ function fakeProbe(floor = 70 * MB) {
 describe("IdleHeapTrimmer", () => {
   it("trims once the gateway has been quiet for the idle time, not before", async () => {
     const probe = fakeProbe();
-    const trims: Array<[number, number]> = [];
-    const trimmer = new IdleHeapTrimmer(probe, 8_000, (before, after) => trims.push([before, after]));
+    const trims: Array<[string, number, number]> = [];
+    const trimmer = new IdleHeapTrimmer(probe, 8_000, (step, before, after) => trims.push([step, before, after]));
     expect(trimmer.intervalMs).toBe(2_000);
-    for (let tick = 0; tick < 3; tick++) expect(await trimmer.check()).toBe(false);
-    expect(await trimmer.check()).toBe(true);
-    expect(trims).toEqual([[150 * MB, 70 * MB]]);
+    for (let tick = 0; tick < 3; tick++) expect(await trimmer.check()).toBeUndefined();
+    expect(await trimmer.check()).toBe("full");
+    expect(trims).toEqual([["full", 150 * MB, 70 * MB]]);
   });
 
   it("counts a request a second (health checks, scrapes) as quiet, more as busy", async () => {
     const probe = fakeProbe();
     const trimmer = new IdleHeapTrimmer(probe, 4_000);
     probe.count += 2; // two requests in a 1 s interval: still quiet
-    expect(await trimmer.check()).toBe(false);
+    expect(await trimmer.check()).toBeUndefined();
     probe.count += 2;
-    expect(await trimmer.check()).toBe(false);
+    expect(await trimmer.check()).toBeUndefined();
     probe.count += 2;
-    expect(await trimmer.check()).toBe(false);
+    expect(await trimmer.check()).toBeUndefined();
     probe.count += 3; // busy: the quiet spell starts over
-    expect(await trimmer.check()).toBe(false);
-    for (let tick = 0; tick < 3; tick++) expect(await trimmer.check()).toBe(false);
-    expect(await trimmer.check()).toBe(true);
+    expect(await trimmer.check()).toBeUndefined();
+    for (let tick = 0; tick < 3; tick++) expect(await trimmer.check()).toBeUndefined();
+    expect(await trimmer.check()).toBe("full");
     expect(probe.collections).toBe(1);
   });
 
@@ -50,19 +55,19 @@ describe("IdleHeapTrimmer", () => {
     const probe = fakeProbe();
     const trimmer = new IdleHeapTrimmer(probe, 1_000);
     probe.open = 1;
-    for (let tick = 0; tick < 5; tick++) expect(await trimmer.check()).toBe(false);
+    for (let tick = 0; tick < 5; tick++) expect(await trimmer.check()).toBeUndefined();
     probe.open = 0;
-    expect(await trimmer.check()).toBe(true);
+    expect(await trimmer.check()).toBe("full");
   });
 
   it("trims again only after the heap has grown back by a tenth", async () => {
     const probe = fakeProbe();
     const trimmer = new IdleHeapTrimmer(probe, 1_000);
-    expect(await trimmer.check()).toBe(true);
+    expect(await trimmer.check()).toBe("full");
     probe.resident = 76 * MB; // within 10 % of the 70 MB left after the last trim
-    expect(await trimmer.check()).toBe(false);
+    expect(await trimmer.check()).toBeUndefined();
     probe.resident = 78 * MB;
-    expect(await trimmer.check()).toBe(true);
+    expect(await trimmer.check()).toBe("full");
     expect(probe.collections).toBe(2);
   });
 
@@ -70,11 +75,55 @@ describe("IdleHeapTrimmer", () => {
     const probe = fakeProbe();
     const trimmer = new IdleHeapTrimmer(probe, 60_000);
     expect(trimmer.intervalMs).toBe(2_500);
-    for (let tick = 0; tick < 3; tick++) expect(await trimmer.check()).toBe(false);
-    expect(await trimmer.check()).toBe(true); // 10 s
+    for (let tick = 0; tick < 3; tick++) expect(await trimmer.check()).toBeUndefined();
+    expect(await trimmer.check()).toBe("full"); // 10 s
     probe.resident = 150 * MB;
-    for (let tick = 0; tick < 19; tick++) expect(await trimmer.check()).toBe(false);
-    expect(await trimmer.check()).toBe(true); // 60 s more
+    for (let tick = 0; tick < 19; tick++) expect(await trimmer.check()).toBeUndefined();
+    expect(await trimmer.check()).toBe("full"); // 60 s more
+  });
+
+  it("releases the young generation by two scavenges after 7.5 s of quiet, once a spell", async () => {
+    const probe = fakeProbe();
+    const released: number[] = [];
+    const trimmer = new IdleHeapTrimmer(probe, 60_000, (step, before, after) => step === "young" && released.push(before - after));
+    for (let tick = 0; tick < 3; tick++) await trimmer.check();
+    expect(await trimmer.check()).toBe("full"); // the first trim, at 10 s, shrinks everything
+    expect(probe.scavenges).toBe(0);
+    probe.resident = 100 * MB; // a burst grew the heap again, not by enough for a full trim yet
+    probe.young = 32 * MB;
+    probe.count += 100;
+    expect(await trimmer.check()).toBeUndefined(); // busy
+    for (let tick = 0; tick < 2; tick++) expect(await trimmer.check()).toBeUndefined(); // 5 s quiet
+    expect(await trimmer.check()).toBeUndefined(); // 7.5 s: the first scavenge records the quiet spell
+    expect(probe.scavenges).toBe(1);
+    probe.resident = 72 * MB;
+    expect(await trimmer.check()).toBe("young"); // 10 s: the second one shrinks the young generation
+    expect(probe.scavenges).toBe(2);
+    expect(released).toEqual([28 * MB]);
+    probe.young = 1 * MB;
+    for (let tick = 0; tick < 10; tick++) expect(await trimmer.check()).toBeUndefined();
+    expect(probe.scavenges).toBe(2); // not again in the same quiet spell
+  });
+
+  it("starts the two scavenges over when requests come between them, and skips a small young generation", async () => {
+    const probe = fakeProbe();
+    const trimmer = new IdleHeapTrimmer(probe, 60_000);
+    for (let tick = 0; tick < 4; tick++) await trimmer.check(); // the first full trim
+    probe.resident = 71 * MB;
+    probe.count += 100;
+    await trimmer.check();
+    for (let tick = 0; tick < 5; tick++) expect(await trimmer.check()).toBeUndefined();
+    expect(probe.scavenges).toBe(0); // 1 MB young generation: nothing to give back
+    probe.young = 32 * MB;
+    expect(await trimmer.check()).toBeUndefined();
+    expect(probe.scavenges).toBe(1);
+    probe.count += 100; // busy again before the second
+    expect(await trimmer.check()).toBeUndefined();
+    for (let tick = 0; tick < 2; tick++) expect(await trimmer.check()).toBeUndefined();
+    expect(probe.scavenges).toBe(1);
+    expect(await trimmer.check()).toBeUndefined(); // 7.5 s into the new spell: its first
+    expect(await trimmer.check()).toBe("young");
+    expect(probe.scavenges).toBe(3);
   });
 
   it("runs one collection at a time", async () => {
@@ -83,9 +132,9 @@ describe("IdleHeapTrimmer", () => {
     probe.collect = () => new Promise<void>((resolve) => (release = resolve));
     const trimmer = new IdleHeapTrimmer(probe, 1_000);
     const first = trimmer.check();
-    expect(await trimmer.check()).toBe(false);
+    expect(await trimmer.check()).toBeUndefined();
     release();
-    expect(await first).toBe(true);
+    expect(await first).toBe("full");
   });
 });
 
@@ -99,4 +148,22 @@ describe("collectAllGarbage", () => {
     await collectAllGarbage();
     expect(newSpace()).toBeLessThan(grown / 2);
   });
+});
+
+describe("scavenge", () => {
+  it("gives back the young generation after a quiet spell, as the trimmer runs it: two scavenges", async () => {
+    let keep: unknown[] = [];
+    for (let round = 0; round < 200; round++) keep = Array.from({ length: 5_000 }, (_, i) => ({ i, text: `garbage ${round} ${i}` }));
+    expect(keep).toHaveLength(5_000);
+    keep = [];
+    const grown = youngGenerationBytes();
+    expect(grown).toBeGreaterThan(4 * MB);
+    await new Promise((resolve) => setTimeout(resolve, 6_000)); // longer than V8's 5 s allocation-rate window
+    scavenge();
+    // V8's gc function was exposed to one context of the trimmer's own; no other code sees it.
+    if (!process.execArgv.includes("--expose-gc")) expect(globalThis.gc).toBeUndefined();
+    expect(runInNewContext("typeof gc")).toBe("undefined");
+    scavenge();
+    expect(youngGenerationBytes()).toBeLessThan(grown / 2);
+  }, 15_000);
 });

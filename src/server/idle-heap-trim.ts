@@ -2,17 +2,24 @@
  * Gives memory back to the operating system once the gateway goes quiet.
  * V8 keeps the heap it grew to under load (a full-size young generation,
  * old-space pages) until something asks for it back, so a proxy that served
- * one burst sits at its peak RSS for the rest of the night. After a quiet
- * spell, one memory-reducing full collection returns those pages; it runs
- * again only after the heap has grown since.
+ * one burst sits at its peak RSS for the rest of the night. Two steps:
  *
- * The price: with no request in flight, that collection also drops the
- * optimized code of per-request closures, so the next burst runs colder for
- * a moment (~340 functions re-optimized, ≈ 0.5 s of extra CPU at 1,000
- * req/s). Hence a long default wait, and a short one only for the first trim,
- * when a freshly started gateway has nothing optimized to lose.
+ * - After a few seconds of quiet, the young generation (up to 32 MB resident
+ *   after a burst) goes back by two scavenges. V8 shrinks it at a collection
+ *   when the allocation rate it measured up to the collection before was low,
+ *   so the first scavenge records the quiet spell and the second acts on it.
+ *   A scavenge keeps optimized code, so the next burst runs as warm as before.
+ * - After a longer quiet spell, one memory-reducing full collection returns
+ *   old-space pages too; it runs again only after the heap has grown since.
+ *   The price: with no request in flight, that collection also drops the
+ *   optimized code of per-request closures, so the next burst runs colder
+ *   for a moment (~340 functions re-optimized, ≈ 0.5 s of extra CPU at 1,000
+ *   req/s). Hence a long default wait, and a short one only for the first
+ *   trim, when a freshly started gateway has nothing optimized to lose.
  */
 import type { Logger } from "pino";
+import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 
 /** At most this many requests a second still counts as quiet (health checks, scrapes). */
 const QUIET_REQUESTS_PER_SECOND = 1;
@@ -20,6 +27,10 @@ const QUIET_REQUESTS_PER_SECOND = 1;
 const REGROWTH = 1.1;
 /** The quiet spell before the first trim, at most: startup's garbage goes early. */
 const FIRST_IDLE_MS = 10_000;
+/** The quiet spell before the young generation goes back: longer than V8's 5 s allocation-rate window. */
+const YOUNG_IDLE_MS = 7_500;
+/** A young generation this small (V8 starts at ≈ 1 MB) is not worth a scavenge. */
+const YOUNG_RELEASE_BYTES = 4 * 1_048_576;
 
 export interface RequestActivity {
   /** Requests started so far (monotonic). */
@@ -29,9 +40,16 @@ export interface RequestActivity {
 
 export interface TrimProbe extends RequestActivity {
   rss(): number;
+  /** Resident bytes of V8's young generation. */
+  youngGeneration(): number;
+  /** A young-generation collection. */
+  scavenge(): void;
   /** A full, memory-reducing collection. */
   collect(): Promise<void>;
 }
+
+/** What a tick did: a full trim, the young generation's release, or nothing. */
+export type TrimStep = "full" | "young" | undefined;
 
 /** The trim policy, driven by `check()` every `intervalMs`; separate from timers so it can be tested step by step. */
 export class IdleHeapTrimmer {
@@ -41,25 +59,36 @@ export class IdleHeapTrimmer {
   private rssAfterTrim = 0;
   private trimmed = false;
   private busy = false;
+  /** Scavenges run in this quiet spell (two release the young generation). */
+  private scavenges = 0;
+  private rssBeforeYoung = 0;
+  private scavengeMs = 0;
 
   constructor(
     private readonly probe: TrimProbe,
     private readonly idleMs: number,
-    private readonly onTrim: (before: number, after: number, ms: number) => void = () => {},
+    private readonly onTrim: (step: "full" | "young", before: number, after: number, ms: number) => void = () => {},
   ) {
     this.intervalMs = Math.max(1_000, Math.floor(Math.min(idleMs, FIRST_IDLE_MS) / 4));
     this.seenRequests = probe.requests();
   }
 
-  /** One tick; resolves true when it trimmed. */
-  async check(): Promise<boolean> {
+  /** One tick; resolves to the step it took, if any. */
+  async check(): Promise<TrimStep> {
     const requests = this.probe.requests();
     const quiet = requests - this.seenRequests <= (QUIET_REQUESTS_PER_SECOND * this.intervalMs) / 1_000 && this.probe.inFlight() === 0;
     this.seenRequests = requests;
     this.quietMs = quiet ? this.quietMs + this.intervalMs : 0;
-    if (this.busy || this.quietMs < (this.trimmed ? this.idleMs : Math.min(this.idleMs, FIRST_IDLE_MS))) return false;
+    if (!quiet) this.scavenges = 0;
+    if (this.busy) return undefined;
+    if (this.quietMs >= (this.trimmed ? this.idleMs : Math.min(this.idleMs, FIRST_IDLE_MS)) && this.probe.rss() > this.rssAfterTrim * REGROWTH) {
+      return this.trimAll();
+    }
+    return this.quietMs >= YOUNG_IDLE_MS ? this.releaseYoung() : undefined;
+  }
+
+  private async trimAll(): Promise<TrimStep> {
     const before = this.probe.rss();
-    if (before <= this.rssAfterTrim * REGROWTH) return false;
     this.busy = true;
     const started = performance.now();
     try {
@@ -69,8 +98,20 @@ export class IdleHeapTrimmer {
     }
     this.rssAfterTrim = this.probe.rss();
     this.trimmed = true;
-    this.onTrim(before, this.rssAfterTrim, performance.now() - started);
-    return true;
+    this.scavenges = 2; // the full collection shrank the young generation too
+    this.onTrim("full", before, this.rssAfterTrim, performance.now() - started);
+    return "full";
+  }
+
+  private releaseYoung(): TrimStep {
+    if (this.scavenges >= 2 || (this.scavenges === 0 && this.probe.youngGeneration() <= YOUNG_RELEASE_BYTES)) return undefined;
+    const started = performance.now();
+    if (this.scavenges === 0) this.rssBeforeYoung = this.probe.rss();
+    this.probe.scavenge();
+    this.scavengeMs = (this.scavenges === 0 ? 0 : this.scavengeMs) + performance.now() - started;
+    if (++this.scavenges < 2) return undefined;
+    this.onTrim("young", this.rssBeforeYoung, this.probe.rss(), this.scavengeMs);
+    return "young";
   }
 }
 
@@ -92,12 +133,42 @@ export async function collectAllGarbage(): Promise<void> {
   }
 }
 
+/** Resident bytes of V8's young generation (both semi-spaces). */
+export function youngGenerationBytes(): number {
+  return getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.physical_space_size ?? 0;
+}
+
+let minorGc: NodeJS.GCFunction | undefined;
+
+/** A scavenge, through V8's `gc` function: exposed for one new context only, so no flag is needed and no other code sees it. */
+export function scavenge(): void {
+  if (!minorGc) {
+    if (typeof globalThis.gc === "function") minorGc = globalThis.gc;
+    else {
+      setFlagsFromString("--expose-gc");
+      try {
+        minorGc = runInNewContext("gc") as NodeJS.GCFunction;
+      } finally {
+        setFlagsFromString("--no-expose-gc");
+      }
+    }
+  }
+  minorGc({ type: "minor" });
+}
+
 /** Runs the policy on an unref'd timer (never keeps the process alive); returns a stop function. */
 export function trimHeapWhenIdle(activity: RequestActivity, idleMs: number, log: Logger): () => void {
   const mb = (bytes: number) => Math.round(bytes / 1_048_576);
-  const probe = { requests: () => activity.requests(), inFlight: () => activity.inFlight(), rss: () => process.memoryUsage.rss(), collect: collectAllGarbage };
-  const trimmer = new IdleHeapTrimmer(probe, idleMs, (before, after, ms) =>
-    log.debug(`idle: heap trimmed in ${Math.round(ms)} ms, RSS ${mb(before)} → ${mb(after)} MB`),
+  const probe: TrimProbe = {
+    requests: () => activity.requests(),
+    inFlight: () => activity.inFlight(),
+    rss: () => process.memoryUsage.rss(),
+    youngGeneration: youngGenerationBytes,
+    scavenge,
+    collect: collectAllGarbage,
+  };
+  const trimmer = new IdleHeapTrimmer(probe, idleMs, (step, before, after, ms) =>
+    log.debug(`idle: ${step === "full" ? "heap trimmed" : "young generation released"} in ${Math.round(ms)} ms, RSS ${mb(before)} → ${mb(after)} MB`),
   );
   const timer = setInterval(() => {
     trimmer.check().catch((error: Error) => {
