@@ -7,7 +7,8 @@ const MB = 1_048_576;
 
 /** A probe the test drives: requests and RSS are set by hand; a collection drops RSS to `floor`. */
 function fakeProbe(floor = 70 * MB) {
-  const state = { count: 0, open: 0, resident: 150 * MB, young: 1 * MB, collections: 0, scavenges: 0 };
+  // `shrinkAt`: the scavenge (counted from 1) at which V8 shrinks the young generation; 0 = never.
+  const state = { count: 0, open: 0, resident: 150 * MB, young: 1 * MB, collections: 0, scavenges: 0, shrinkAt: 2 };
   const probe: TrimProbe & typeof state = Object.assign(state, {
     requests: () => state.count,
     inFlight: () => state.open,
@@ -15,6 +16,10 @@ function fakeProbe(floor = 70 * MB) {
     youngGeneration: () => state.young,
     scavenge: () => {
       state.scavenges++;
+      if (state.scavenges === state.shrinkAt) {
+        state.resident -= state.young - 1 * MB;
+        state.young = 1 * MB;
+      }
     },
     collect: async () => {
       state.collections++;
@@ -82,30 +87,38 @@ describe("IdleHeapTrimmer", () => {
     expect(await trimmer.check()).toBe("full"); // 60 s more
   });
 
-  it("releases the young generation by two scavenges after 7.5 s of quiet, once a spell", async () => {
+  it("releases the young generation after 7.5 s of quiet, a scavenge a tick until V8 shrinks it, once a spell", async () => {
     const probe = fakeProbe();
-    const released: number[] = [];
-    const trimmer = new IdleHeapTrimmer(probe, 60_000, (step, before, after) => step === "young" && released.push(before - after));
+    const released: Array<[number, number]> = [];
+    const trimmer = new IdleHeapTrimmer(probe, 60_000, (step, before, after) => step === "young" && released.push([before, after]));
     for (let tick = 0; tick < 3; tick++) await trimmer.check();
     expect(await trimmer.check()).toBe("full"); // the first trim, at 10 s, shrinks everything
     expect(probe.scavenges).toBe(0);
     probe.resident = 100 * MB; // a burst grew the heap again, not by enough for a full trim yet
-    probe.young = 32 * MB;
+    probe.young = 29 * MB;
     probe.count += 100;
     expect(await trimmer.check()).toBeUndefined(); // busy
     for (let tick = 0; tick < 2; tick++) expect(await trimmer.check()).toBeUndefined(); // 5 s quiet
+    expect(probe.scavenges).toBe(0);
     expect(await trimmer.check()).toBeUndefined(); // 7.5 s: the first scavenge records the quiet spell
     expect(probe.scavenges).toBe(1);
-    probe.resident = 72 * MB;
-    expect(await trimmer.check()).toBe("young"); // 10 s: the second one shrinks the young generation
-    expect(probe.scavenges).toBe(2);
-    expect(released).toEqual([28 * MB]);
-    probe.young = 1 * MB;
+    expect(await trimmer.check()).toBe("young"); // 10 s: at the second V8 shrinks the young generation
+    expect(released).toEqual([[29 * MB, 1 * MB]]);
     for (let tick = 0; tick < 10; tick++) expect(await trimmer.check()).toBeUndefined();
-    expect(probe.scavenges).toBe(2); // not again in the same quiet spell
+    expect(probe.scavenges).toBe(2); // nothing more to give back in this spell
   });
 
-  it("starts the two scavenges over when requests come between them, and skips a small young generation", async () => {
+  it("stops after four scavenges in a quiet spell if V8 keeps the young generation", async () => {
+    const probe = fakeProbe();
+    const trimmer = new IdleHeapTrimmer(probe, 60_000);
+    for (let tick = 0; tick < 4; tick++) await trimmer.check(); // the first full trim
+    Object.assign(probe, { resident: 100 * MB, young: 29 * MB, shrinkAt: 0 });
+    probe.count += 100;
+    for (let tick = 0; tick < 15; tick++) expect(await trimmer.check()).toBeUndefined();
+    expect(probe.scavenges).toBe(4);
+  });
+
+  it("starts over when requests come between the scavenges, and skips a small young generation", async () => {
     const probe = fakeProbe();
     const trimmer = new IdleHeapTrimmer(probe, 60_000);
     for (let tick = 0; tick < 4; tick++) await trimmer.check(); // the first full trim
@@ -114,7 +127,8 @@ describe("IdleHeapTrimmer", () => {
     await trimmer.check();
     for (let tick = 0; tick < 5; tick++) expect(await trimmer.check()).toBeUndefined();
     expect(probe.scavenges).toBe(0); // 1 MB young generation: nothing to give back
-    probe.young = 32 * MB;
+    probe.young = 29 * MB;
+    probe.shrinkAt = 3;
     expect(await trimmer.check()).toBeUndefined();
     expect(probe.scavenges).toBe(1);
     probe.count += 100; // busy again before the second
@@ -151,7 +165,7 @@ describe("collectAllGarbage", () => {
 });
 
 describe("scavenge", () => {
-  it("gives back the young generation after a quiet spell, as the trimmer runs it: two scavenges", async () => {
+  it("gives back the young generation when run after a quiet spell, as the trimmer runs it", async () => {
     let keep: unknown[] = [];
     for (let round = 0; round < 200; round++) keep = Array.from({ length: 5_000 }, (_, i) => ({ i, text: `garbage ${round} ${i}` }));
     expect(keep).toHaveLength(5_000);

@@ -5,10 +5,11 @@
  * one burst sits at its peak RSS for the rest of the night. Two steps:
  *
  * - After a few seconds of quiet, the young generation (up to 32 MB resident
- *   after a burst) goes back by two scavenges. V8 shrinks it at a collection
- *   when the allocation rate it measured up to the collection before was low,
- *   so the first scavenge records the quiet spell and the second acts on it.
- *   A scavenge keeps optimized code, so the next burst runs as warm as before.
+ *   after a burst) goes back by scavenges, one a tick until it has shrunk (at
+ *   most four). V8 shrinks it at a collection when the allocation rate it
+ *   measured up to the collection before was low, so the first scavenge
+ *   records the quiet spell and the second usually acts on it. A scavenge
+ *   keeps optimized code, so the next burst runs as warm as before.
  * - After a longer quiet spell, one memory-reducing full collection returns
  *   old-space pages too; it runs again only after the heap has grown since.
  *   The price: with no request in flight, that collection also drops the
@@ -31,6 +32,8 @@ const FIRST_IDLE_MS = 10_000;
 const YOUNG_IDLE_MS = 7_500;
 /** A young generation this small (V8 starts at ≈ 1 MB) is not worth a scavenge. */
 const YOUNG_RELEASE_BYTES = 4 * 1_048_576;
+/** Scavenges a quiet spell may spend on it: V8 usually shrinks it at the second. */
+const MAX_SCAVENGES = 4;
 
 export interface RequestActivity {
   /** Requests started so far (monotonic). */
@@ -59,14 +62,15 @@ export class IdleHeapTrimmer {
   private rssAfterTrim = 0;
   private trimmed = false;
   private busy = false;
-  /** Scavenges run in this quiet spell (two release the young generation). */
+  /** Scavenges run in this quiet spell to release the young generation. */
   private scavenges = 0;
-  private rssBeforeYoung = 0;
+  private youngBefore = 0;
   private scavengeMs = 0;
 
   constructor(
     private readonly probe: TrimProbe,
     private readonly idleMs: number,
+    /** Bytes before and after: RSS for a full trim, the young generation's for its release (the OS may see that later). */
     private readonly onTrim: (step: "full" | "young", before: number, after: number, ms: number) => void = () => {},
   ) {
     this.intervalMs = Math.max(1_000, Math.floor(Math.min(idleMs, FIRST_IDLE_MS) / 4));
@@ -98,19 +102,23 @@ export class IdleHeapTrimmer {
     }
     this.rssAfterTrim = this.probe.rss();
     this.trimmed = true;
-    this.scavenges = 2; // the full collection shrank the young generation too
+    this.scavenges = MAX_SCAVENGES; // the full collection shrank the young generation too
     this.onTrim("full", before, this.rssAfterTrim, performance.now() - started);
     return "full";
   }
 
   private releaseYoung(): TrimStep {
-    if (this.scavenges >= 2 || (this.scavenges === 0 && this.probe.youngGeneration() <= YOUNG_RELEASE_BYTES)) return undefined;
+    if (this.scavenges >= MAX_SCAVENGES || this.probe.youngGeneration() <= YOUNG_RELEASE_BYTES) return undefined;
+    if (this.scavenges === 0) {
+      this.youngBefore = this.probe.youngGeneration();
+      this.scavengeMs = 0;
+    }
     const started = performance.now();
-    if (this.scavenges === 0) this.rssBeforeYoung = this.probe.rss();
     this.probe.scavenge();
-    this.scavengeMs = (this.scavenges === 0 ? 0 : this.scavengeMs) + performance.now() - started;
-    if (++this.scavenges < 2) return undefined;
-    this.onTrim("young", this.rssBeforeYoung, this.probe.rss(), this.scavengeMs);
+    this.scavengeMs += performance.now() - started;
+    this.scavenges++;
+    if (this.probe.youngGeneration() > YOUNG_RELEASE_BYTES) return undefined;
+    this.onTrim("young", this.youngBefore, this.probe.youngGeneration(), this.scavengeMs);
     return "young";
   }
 }
@@ -168,7 +176,7 @@ export function trimHeapWhenIdle(activity: RequestActivity, idleMs: number, log:
     collect: collectAllGarbage,
   };
   const trimmer = new IdleHeapTrimmer(probe, idleMs, (step, before, after, ms) =>
-    log.debug(`idle: ${step === "full" ? "heap trimmed" : "young generation released"} in ${Math.round(ms)} ms, RSS ${mb(before)} → ${mb(after)} MB`),
+    log.debug(`idle: ${step === "full" ? "heap trimmed" : "young generation released"} in ${Math.round(ms)} ms, ${step === "full" ? "RSS" : "young generation"} ${mb(before)} → ${mb(after)} MB`),
   );
   const timer = setInterval(() => {
     trimmer.check().catch((error: Error) => {
