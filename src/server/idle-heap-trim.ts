@@ -85,14 +85,14 @@ export class IdleHeapTrimmer {
     this.quietMs = quiet ? this.quietMs + this.intervalMs : 0;
     if (!quiet) this.scavenges = 0;
     if (this.busy) return undefined;
-    if (this.quietMs >= (this.trimmed ? this.idleMs : Math.min(this.idleMs, FIRST_IDLE_MS)) && this.probe.rss() > this.rssAfterTrim * REGROWTH) {
-      return this.trimAll();
+    if (this.quietMs >= (this.trimmed ? this.idleMs : Math.min(this.idleMs, FIRST_IDLE_MS))) {
+      const rss = this.probe.rss();
+      if (rss > this.rssAfterTrim * REGROWTH) return this.trimAll(rss);
     }
     return this.quietMs >= YOUNG_IDLE_MS ? this.releaseYoung() : undefined;
   }
 
-  private async trimAll(): Promise<TrimStep> {
-    const before = this.probe.rss();
+  private async trimAll(before: number): Promise<TrimStep> {
     this.busy = true;
     const started = performance.now();
     try {
@@ -108,17 +108,20 @@ export class IdleHeapTrimmer {
   }
 
   private releaseYoung(): TrimStep {
-    if (this.scavenges >= MAX_SCAVENGES || this.probe.youngGeneration() <= YOUNG_RELEASE_BYTES) return undefined;
+    if (this.scavenges >= MAX_SCAVENGES) return undefined;
+    const young = this.probe.youngGeneration();
+    if (young <= YOUNG_RELEASE_BYTES) return undefined;
     if (this.scavenges === 0) {
-      this.youngBefore = this.probe.youngGeneration();
+      this.youngBefore = young;
       this.scavengeMs = 0;
     }
     const started = performance.now();
     this.probe.scavenge();
     this.scavengeMs += performance.now() - started;
     this.scavenges++;
-    if (this.probe.youngGeneration() > YOUNG_RELEASE_BYTES) return undefined;
-    this.onTrim("young", this.youngBefore, this.probe.youngGeneration(), this.scavengeMs);
+    const after = this.probe.youngGeneration();
+    if (after > YOUNG_RELEASE_BYTES) return undefined;
+    this.onTrim("young", this.youngBefore, after, this.scavengeMs);
     return "young";
   }
 }
