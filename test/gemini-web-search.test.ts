@@ -10,32 +10,23 @@
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
-import { createGateway, type Gateway } from "../src/gateway/gateway.js";
-import { createLogger } from "../src/gateway/logger.js";
-import { startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
+import type { FakeUpstream } from "./helpers/fake-upstream.js";
 import { validateOpenAI } from "./helpers/openapi.js";
 import { sendRecorded } from "./helpers/provider-fixtures.js";
+import { startTranslatedGateway, type TranslatedGateway } from "./helpers/translated-gateway.js";
 
+let setup: TranslatedGateway;
 let gemini: FakeUpstream;
-let gateway: Gateway;
 let client: OpenAI;
 
 beforeAll(async () => {
-  gemini = await startFakeUpstream((request, res) => sendRecorded(res, "gemini", "gemini-grounded", request.url.includes(":streamGenerateContent")));
-  gateway = await createGateway({
-    logger: createLogger("silent"),
-    config: {
-      storage: { url: "memory://" },
-      providers: { google: { type: "gemini", base_url: `${gemini.url}/v1beta`, api_key: "AIza-test-0000000000000" } },
-      pricing: { "google/gemini-3-flash-preview": { input: 0.5, output: 3, web_search_per_1k: 14 } },
-    },
-  });
-  client = new OpenAI({ apiKey: "x", baseURL: "http://gw/v1", fetch: gateway.fetch, maxRetries: 0 });
+  setup = await startTranslatedGateway(
+    { gemini: (request, res) => sendRecorded(res, "gemini", "gemini-grounded", request.url.includes(":streamGenerateContent")) },
+    { pricing: { "google/gemini-3-flash-preview": { input: 0.5, output: 3, web_search_per_1k: 14 } } },
+  );
+  ({ gemini, client } = setup);
 });
-afterAll(async () => {
-  await gateway.close();
-  await gemini.close();
-});
+afterAll(async () => setup.close());
 beforeEach(() => {
   gemini.requests.length = 0;
 });

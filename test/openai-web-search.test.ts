@@ -8,32 +8,23 @@
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
-import { createGateway, type Gateway } from "../src/gateway/gateway.js";
-import { createLogger } from "../src/gateway/logger.js";
-import { startFakeUpstream, type FakeUpstream } from "./helpers/fake-upstream.js";
+import type { FakeUpstream } from "./helpers/fake-upstream.js";
 import { validateOpenAI } from "./helpers/openapi.js";
 import { sendRecorded } from "./helpers/provider-fixtures.js";
+import { startTranslatedGateway, type TranslatedGateway } from "./helpers/translated-gateway.js";
 
+let setup: TranslatedGateway;
 let claude: FakeUpstream;
-let gateway: Gateway;
 let client: OpenAI;
 
 beforeAll(async () => {
-  claude = await startFakeUpstream((request, res) => sendRecorded(res, "anthropic", "anthropic-web-search", request.body?.stream === true));
-  gateway = await createGateway({
-    logger: createLogger("silent"),
-    config: {
-      storage: { url: "memory://" },
-      providers: { claude: { type: "anthropic", base_url: `${claude.url}/v1`, api_key: "sk-ant-test-000000000000" } },
-      pricing: { "claude/claude-sonnet-4-5": { input: 3, output: 15, web_search_per_1k: 10 } },
-    },
-  });
-  client = new OpenAI({ apiKey: "x", baseURL: "http://gw/v1", fetch: gateway.fetch, maxRetries: 0 });
+  setup = await startTranslatedGateway(
+    { anthropic: (request, res) => sendRecorded(res, "anthropic", "anthropic-web-search", request.body?.stream === true) },
+    { pricing: { "claude/claude-sonnet-4-5": { input: 3, output: 15, web_search_per_1k: 10 } } },
+  );
+  ({ anthropic: claude, client } = setup);
 });
-afterAll(async () => {
-  await gateway.close();
-  await claude.close();
-});
+afterAll(async () => setup.close());
 beforeEach(() => {
   claude.requests.length = 0;
 });

@@ -5,6 +5,7 @@
  */
 import OpenAI from "openai";
 import { createGateway, type Gateway } from "../../src/gateway/gateway.js";
+import type { SwitchyardConfigInput } from "../../src/config/schema.js";
 import { createLogger } from "../../src/gateway/logger.js";
 import { startFakeUpstream, type FakeHandler, type FakeUpstream } from "./fake-upstream.js";
 
@@ -16,10 +17,14 @@ export interface TranslatedGateway {
   close(): Promise<void>;
 }
 
-export async function startTranslatedGateway(handlers: { anthropic: FakeHandler; gemini: FakeHandler }): Promise<TranslatedGateway> {
+/** A fake without a handler echoes (`echoHandler`); `pricing` is the config's `pricing:` section. */
+export async function startTranslatedGateway(
+  handlers: { anthropic?: FakeHandler; gemini?: FakeHandler },
+  options: { pricing?: SwitchyardConfigInput["pricing"] } = {},
+): Promise<TranslatedGateway> {
   const [anthropic, gemini] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
-  anthropic.handle(handlers.anthropic);
-  gemini.handle(handlers.gemini);
+  if (handlers.anthropic) anthropic.handle(handlers.anthropic);
+  if (handlers.gemini) gemini.handle(handlers.gemini);
   const gateway = await createGateway({
     logger: createLogger("silent"),
     config: {
@@ -28,6 +33,7 @@ export async function startTranslatedGateway(handlers: { anthropic: FakeHandler;
         claude: { type: "anthropic", base_url: `${anthropic.url}/v1`, api_key: "sk-ant-test-000000000000" },
         google: { type: "gemini", base_url: `${gemini.url}/v1beta`, api_key: "AIza-test-0000000000000" },
       },
+      ...(options.pricing ? { pricing: options.pricing } : {}),
     },
   });
   return {
