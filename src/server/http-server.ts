@@ -30,6 +30,8 @@ export interface RunningServer {
   requests(): number;
   /** Requests being served now. */
   inFlight(): number;
+  /** Calls `callback` once, when the next request arrives. */
+  onNextRequest(callback: () => void): void;
   /** Stops accepting connections and waits for in-flight requests (up to `graceMs`, then cuts them off). */
   close(graceMs?: number): Promise<void>;
 }
@@ -257,6 +259,7 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
         url: `http://${host}:${address.port}`,
         requests: () => received,
         inFlight: () => inFlight,
+        onNextRequest: (callback) => void server.once("request", () => callback()),
         async close(graceMs = 25_000) {
           draining = true;
           const stopped = new Promise<void>((done) => server.close(() => done()));

@@ -1,3 +1,7 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { collectAllGarbage, IdleHeapTrimmer, scavenge, type TrimProbe, youngGenerationBytes } from "./idle-heap-trim.js";
@@ -7,11 +11,18 @@ const MB = 1_048_576;
 /** A probe the test drives: requests and RSS are set by hand; a collection drops RSS to `floor`. */
 function fakeProbe(floor = 70 * MB) {
   // `shrinkAt`: the scavenge (counted from 1) at which V8 shrinks the young generation; 0 = never.
-  const state = { count: 0, open: 0, resident: 150 * MB, young: 1 * MB, collections: 0, scavenges: 0, shrinkAt: 2 };
+  const state = {
+    count: 0, open: 0, resident: 150 * MB, young: 1 * MB, collections: 0, scavenges: 0, shrinkAt: 2,
+    /** V8's memory reducer: held or not, each change in order. */
+    reducer: [] as boolean[],
+    nextRequest: undefined as (() => void) | undefined,
+  };
   const probe: TrimProbe & typeof state = Object.assign(state, {
     requests: () => state.count,
     inFlight: () => state.open,
+    onNextRequest: (callback: () => void) => (state.nextRequest = callback),
     rss: () => state.resident,
+    holdMemoryReducer: (held: boolean) => state.reducer.push(held),
     youngGeneration: () => state.young,
     scavenge: () => {
       state.scavenges++;
@@ -139,6 +150,28 @@ describe("IdleHeapTrimmer", () => {
     expect(probe.scavenges).toBe(3);
   });
 
+  it("holds V8's memory reducer from the first quiet tick until the next request", async () => {
+    const probe = fakeProbe();
+    const trimmer = new IdleHeapTrimmer(probe, 60_000);
+    probe.count += 100;
+    await trimmer.check(); // busy: the reducer runs as V8 pleases
+    expect(probe.reducer).toEqual([]);
+    await trimmer.check(); // quiet
+    expect(probe.reducer).toEqual([true]);
+    await trimmer.check();
+    expect(probe.reducer).toEqual([true]); // held once, not again each tick
+    probe.nextRequest!(); // load is back: let go at once, not a tick later
+    expect(probe.reducer).toEqual([true, false]);
+    probe.count += 100;
+    await trimmer.check(); // the busy tick has nothing left to let go
+    expect(probe.reducer).toEqual([true, false]);
+    await trimmer.check();
+    expect(probe.reducer).toEqual([true, false, true]);
+    probe.count += 100;
+    await trimmer.check(); // a busy tick lets go too, whatever the server reported
+    expect(probe.reducer).toEqual([true, false, true, false]);
+  });
+
   it("runs one collection at a time", async () => {
     const probe = fakeProbe();
     let release!: () => void;
@@ -179,4 +212,38 @@ describe("scavenge", () => {
     scavenge();
     expect(youngGenerationBytes()).toBeLessThan(grown / 2);
   }, 15_000);
+});
+
+const compiled = fileURLToPath(new URL("../../dist/server/idle-heap-trim.js", import.meta.url));
+
+/**
+ * In a fresh process, run with --trace-gc: fill and drop the old generation six times, so V8 runs
+ * full collections; V8 prints "since start of marking" for each one it marked incrementally.
+ */
+const MARKING_CHILD = `
+const { holdMemoryReducer } = await import(process.argv[1]);
+if (process.argv[2] === "hold") holdMemoryReducer(true);
+for (let round = 0; round < 6; round++) {
+  let kept = [];
+  for (let i = 0; i < 200; i++) kept.push(Array.from({ length: 8192 }, (_, j) => ({ j, s: "x" + j })));
+  kept = [];
+  await new Promise((r) => setTimeout(r, 50));
+}
+`;
+
+async function fullCollections(mode: "hold" | "free"): Promise<{ all: number; incremental: number }> {
+  const { stdout } = await promisify(execFile)(process.execPath, ["--trace-gc", "--input-type=module", "-e", MARKING_CHILD, pathToFileURL(compiled).href, mode], { maxBuffer: 16 * MB });
+  const lines = stdout.split("\n").filter((line) => line.includes("Mark-Compact"));
+  return { all: lines.length, incremental: lines.filter((line) => line.includes("since start of marking")).length };
+}
+
+describe.skipIf(!existsSync(compiled))("holdMemoryReducer (compiled build)", () => {
+  // V8's memory reducer runs its collections only by starting incremental marking (memory-reducer.cc:
+  // can_start_incremental_gc), so a process where no marking can start is one it leaves alone.
+  it("stops V8 from starting incremental marking", async () => {
+    const [free, held] = await Promise.all([fullCollections("free"), fullCollections("hold")]);
+    expect(free.incremental).toBeGreaterThanOrEqual(1);
+    expect(held.all).toBeGreaterThanOrEqual(1);
+    expect(held.incremental).toBe(0);
+  });
 });
