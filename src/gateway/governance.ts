@@ -223,7 +223,7 @@ export class Governance {
       throw refusal;
     }
     if (early.status === "rejected") throw early.reason;
-    const reserved = budget && (reservedEarly ?? (await this.state.reserveBudget(key.id, budget.period, budget.micros, budget.limit)));
+    const reserved = budget && (await this.reserve(key, budget.period, budget.micros, budget.limit, reservedEarly));
     const reservation = budget && reserved ? await this.confirmReservation(key, request, budget, reserved) : undefined;
     return {
       rateLimits: admittedRateHeaders(requests, tokens),
@@ -233,6 +233,20 @@ export class Governance {
         if (reservation) this.settleQuietly(key.id, reservation.period, reservation.micros, costMicros(costUsd));
       },
     };
+  }
+
+  /**
+   * Reserves (or takes the answer of a reservation asked already). A store that found the key's
+   * usage gone (its data lost before it heard of it) reserved nothing: the key is seeded again
+   * from the ledger and asked once more.
+   */
+  private async reserve(key: VirtualKey, period: string, micros: number, limit: number, asked?: BudgetReservation): Promise<BudgetReservation> {
+    const reservation = asked ?? (await this.state.reserveBudget(key.id, period, micros, limit));
+    if (!reservation.lost) return reservation;
+    await this.seeds?.ensure(key, key.budget_period ?? "total", period);
+    const again = await this.state.reserveBudget(key.id, period, micros, limit);
+    if (again.lost) throw new StateUnavailableError("its data was lost again while the budget was seeded");
+    return again;
   }
 
   private settleQuietly(keyId: string, period: string, reservedMicros: number, actualMicros: number): void {
@@ -266,7 +280,7 @@ export class Governance {
       const counted = Math.ceil((await estimatePromptTokens(request.messages, { tools: request.tools })) * TOKENIZER_MARGIN);
       if (counted < ask.bound) {
         micros = this.worstCaseMicros(key, request, ask.plan, counted);
-        reservation = await this.state.reserveBudget(key.id, ask.period, micros, ask.limit);
+        reservation = await this.reserve(key, ask.period, micros, ask.limit);
       }
     }
     if (!reservation.ok) {

@@ -49,7 +49,7 @@ export class RedisGeneration {
   private timer: NodeJS.Timeout | undefined;
   private watcher: Redis | undefined;
   private closed = false;
-  private readonly onReconnect = () => this.checkWithCause();
+  private readonly onReconnect = () => void this.checkWithCause();
 
   constructor(
     private readonly redis: Redis,
@@ -79,11 +79,17 @@ export class RedisGeneration {
     this.listeners.clear();
   }
 
+  /** A script found data gone before any report of it: a check with cause; resolves once it is done. */
+  async lossFound(): Promise<void> {
+    await this.checkWithCause();
+  }
+
   /** A check with cause, announced while it runs. */
-  private checkWithCause(): void {
-    if (this.closed) return;
+  private checkWithCause(): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
     const lost = this.check(true);
     for (const listener of this.listeners) listener(lost);
+    return lost;
   }
 
   private async routineCheck(): Promise<void> {
@@ -125,7 +131,7 @@ export class RedisGeneration {
     this.watcher = watcher;
     // The state's own connection reports outages; this one only reconnects with it.
     watcher.on("error", () => undefined);
-    watcher.on("message", (channel: string) => channel === INVALIDATE_CHANNEL && this.checkWithCause());
+    watcher.on("message", (channel: string) => channel === INVALIDATE_CHANNEL && void this.checkWithCause());
     try {
       await watcher.connect();
     } catch (error) {
@@ -133,7 +139,7 @@ export class RedisGeneration {
     }
     if (!(await this.track(watcher))) return;
     // Reports sent while it was away are lost: check once tracking is back.
-    watcher.on("ready", () => void this.track(watcher).then((tracking) => tracking && this.checkWithCause()));
+    watcher.on("ready", () => void this.track(watcher).then((tracking) => tracking && void this.checkWithCause()));
   }
 
   /** Broadcasts for the marker's key (and every flush) to this connection itself, over RESP2 pub/sub. */

@@ -7,8 +7,13 @@
  */
 import { LuaScript } from "./lua-script.js";
 
-/** KEYS[1] budget hash; ARGV amount, limit, ttl ms (0 = keep forever) → {admitted, spent, reserved}. */
+/**
+ * KEYS[1] budget hash; ARGV amount, limit, ttl ms (0 = keep forever), 1 when the hash is known to
+ * exist → {admitted, spent, reserved}, or {-1, 0, 0} when a hash known to exist is gone: the data
+ * was lost (a flush this process has not heard of yet), so nothing is admitted against it.
+ */
 export const reserveBudgetScript = new LuaScript(`
+if ARGV[4] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0} end
 local usage = redis.call('HMGET', KEYS[1], 'spent', 'reserved')
 local spent = tonumber(usage[1] or '0')
 local reserved = tonumber(usage[2] or '0')

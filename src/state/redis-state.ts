@@ -34,6 +34,8 @@ import type { BudgetReservation, BudgetUsage, LossCheckListener, RateDecision, S
 import { StateUnavailableError } from "./state-unavailable.js";
 import { allowedTokens, bucketExpiresAt, bucketOf, oldestLiveBucket, tokenWindowDecision } from "./token-window.js";
 
+/** Budget hashes remembered as written (a key and period each). */
+const MAX_KNOWN_BUDGETS = 100_000;
 /** At close, how long settles still waiting may wait for a reconnecting client before their last attempt. */
 const CLOSE_RECONNECT_WAIT_MS = 2_000;
 
@@ -55,6 +57,7 @@ export class RedisStateStore implements StateStore {
   private readonly writes: RedisWrites;
   private readonly retry: SettleRetry;
   private readonly generation: RedisGeneration;
+  private readonly knownBudgets = new Set<string>();
 
   constructor(
     private readonly url: string,
@@ -102,9 +105,17 @@ export class RedisStateStore implements StateStore {
   async reserveBudget(scope: string, period: string, amountMicros: number, limitMicros: number): Promise<BudgetReservation> {
     assertMicros("amountMicros", amountMicros);
     assertMicros("limitMicros", limitMicros);
-    const reply = await this.run(reserveBudgetScript, this.budgetKey(scope, period), [amountMicros, limitMicros, this.budgetTtlMs(period)]);
+    const key = this.budgetKey(scope, period);
+    const known = this.knownBudgets.has(key) ? 1 : 0;
+    const reply = await this.run(reserveBudgetScript, key, [amountMicros, limitMicros, this.budgetTtlMs(period), known]);
     if (!Array.isArray(reply) || reply.length !== 3) throw unexpectedReply();
     const [admitted, spent, reserved] = reply.map(Number) as [number, number, number];
+    if (admitted === -1) {
+      this.knownBudgets.clear();
+      await this.generation.lossFound();
+      return { ok: false, lost: true, spentMicros: 0, reservedMicros: 0 };
+    }
+    if (admitted === 1) this.rememberBudget(key);
     return { ok: admitted === 1, spentMicros: spent, reservedMicros: reserved };
   }
 
@@ -124,7 +135,9 @@ export class RedisStateStore implements StateStore {
 
   async raiseSpent(scope: string, period: string, spentMicros: number): Promise<void> {
     assertMicros("spentMicros", spentMicros);
-    await this.run(raiseSpentScript, this.budgetKey(scope, period), [spentMicros, this.budgetTtlMs(period)]);
+    const key = this.budgetKey(scope, period);
+    await this.run(raiseSpentScript, key, [spentMicros, this.budgetTtlMs(period)]);
+    if (spentMicros > 0) this.rememberBudget(key);
   }
 
   async budgetUsage(scope: string, period: string): Promise<BudgetUsage> {
@@ -226,6 +239,12 @@ export class RedisStateStore implements StateStore {
       return this.run(settleBudgetScript, this.budgetKey(settle.scope, settle.period), args);
     }
     return this.run(addTokensScript, `${this.keyPrefix}tpm:${settle.scope}`, tokensArgs(settle.tokens, settle.now));
+  }
+
+  /** Budget hashes written in this generation of the data: gone later means lost (bounded; forgetting only skips the check). */
+  private rememberBudget(key: string): void {
+    if (this.knownBudgets.size >= MAX_KNOWN_BUDGETS) this.knownBudgets.clear();
+    this.knownBudgets.add(key);
   }
 
   private budgetKey(scope: string, period: string): string {

@@ -28,6 +28,11 @@ export interface BudgetUsage {
 export interface BudgetReservation extends BudgetUsage {
   /** Whether the amount was reserved. The usage is the state after the call. */
   ok: boolean;
+  /**
+   * The store found this key's usage gone (its data lost, not yet announced): nothing was
+   * reserved. The loss is being announced to `onLossCheck` listeners; seed again, then ask again.
+   */
+  lost?: boolean;
 }
 
 export interface RateDecision {
