@@ -76,6 +76,23 @@ describe.skipIf(!redisUp)("RedisStateStore keys", () => {
     expect(tpmTtl).toBeLessThanOrEqual(61_000);
   });
 
+  it("reserves nothing against a budget it wrote that is gone (a flush not reported yet), and has the loss checked", async () => {
+    await store.reserveBudget("key-lost", "total", 10, 100);
+    const checks: Array<Promise<boolean>> = [];
+    const stop = store.onLossCheck((lost) => checks.push(lost));
+    try {
+      // What a flush does to this prefix's keys (FLUSHDB would reach the other tests' keys too).
+      await admin.del(`${prefix}budget:key-lost:total`, `${prefix}generation`);
+      expect(await store.reserveBudget("key-lost", "total", 10, 100)).toEqual({ ok: false, lost: true, spentMicros: 0, reservedMicros: 0 });
+      expect(checks.length).toBeGreaterThanOrEqual(1);
+      expect(await Promise.all(checks)).toContain(true);
+      // Seeded again (here: nothing to seed), the key is asked afresh.
+      expect(await store.reserveBudget("key-lost", "total", 10, 100)).toEqual({ ok: true, spentMicros: 0, reservedMicros: 10 });
+    } finally {
+      stop();
+    }
+  });
+
   it("recovers when Redis no longer has a script cached (NOSCRIPT falls back to EVAL)", async () => {
     // A script nobody loaded has the same effect as a flushed cache, without touching other users of this Redis.
     const script = new LuaScript(`-- ${randomUUID()}\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])`);
