@@ -79,13 +79,8 @@ export class RedisGeneration {
     this.listeners.clear();
   }
 
-  /** A script found data gone before any report of it: a check with cause; resolves once it is done. */
-  async lossFound(): Promise<void> {
-    await this.checkWithCause();
-  }
-
-  /** A check with cause, announced while it runs. */
-  private checkWithCause(): Promise<boolean> {
+  /** A check with cause (a reconnection, a report, a script that found data gone), announced while it runs. */
+  checkWithCause(): Promise<boolean> {
     if (this.closed) return Promise.resolve(false);
     const lost = this.check(true);
     for (const listener of this.listeners) listener(lost);

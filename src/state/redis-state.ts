@@ -112,7 +112,7 @@ export class RedisStateStore implements StateStore {
     const [admitted, spent, reserved] = reply.map(Number) as [number, number, number];
     if (admitted === -1) {
       this.knownBudgets.clear();
-      await this.generation.lossFound();
+      await this.generation.checkWithCause();
       return { ok: false, lost: true, spentMicros: 0, reservedMicros: 0 };
     }
     if (admitted === 1) this.rememberBudget(key);
