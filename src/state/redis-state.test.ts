@@ -93,6 +93,21 @@ describe.skipIf(!redisUp)("RedisStateStore keys", () => {
     }
   });
 
+  it("forgets the budgets it wrote once a report of the loss came first, so their next reservation asks afresh", async () => {
+    await store.reserveBudget("key-reported", "total", 10, 100);
+    const checks: Array<Promise<boolean>> = [];
+    const stop = store.onLossCheck((lost) => checks.push(lost));
+    try {
+      await admin.del(`${prefix}budget:key-reported:total`, `${prefix}generation`);
+      // Redis reports the marker's deletion (CLIENT TRACKING); else the routine check finds it within 2 s.
+      for (let i = 0; i < 100 && checks.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await Promise.all(checks)).toContain(true);
+      expect(await store.reserveBudget("key-reported", "total", 10, 100)).toEqual({ ok: true, spentMicros: 0, reservedMicros: 10 });
+    } finally {
+      stop();
+    }
+  });
+
   it("recovers when Redis no longer has a script cached (NOSCRIPT falls back to EVAL)", async () => {
     // A script nobody loaded has the same effect as a flushed cache, without touching other users of this Redis.
     const script = new LuaScript(`-- ${randomUUID()}\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])`);

@@ -79,6 +79,8 @@ export class RedisStateStore implements StateStore {
     const log = options.log ?? logThrough(options.onError);
     this.retry = new SettleRetry((settle) => this.resend(settle), { log });
     this.generation = new RedisGeneration(this.redis, `${keyPrefix}generation`, { log });
+    // A loss found by a report or a check: no hash written before it is known to exist any more.
+    this.generation.onLossCheck((lost) => void lost.then((wasLost) => wasLost && this.knownBudgets.clear()));
     this.redis.on("error", (error: Error) => {
       this.lastError = error;
       options.onError?.(error);
