@@ -33,6 +33,7 @@ const USAGE = `usage: node bench/run.js [options]
   --build              run \`npm run build\` before starting Switchyard
   --out FILE           report path (default bench/results.md; --quick: bench/results-quick.md)
 env SWITCHYARD_NODE_FLAGS="--max-semi-space-size=4 …"  extra Node.js flags for the Switchyard targets only (A/B a tuning)
+env SWITCHYARD_SERVER_EXTRA="heap_growth_percent: 150"  settings added to the Switchyard targets' server: block (A/B a setting)
 env BENCH_SPIN_US=20   the floor-spin target's busy-wait per request (opt-in: --target floor,floor-spin,switchyard): what
                        that much extra work costs in CPU per request at this load
 env BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test  BENCH_REDIS_URL=redis://127.0.0.1:6379

@@ -19,6 +19,8 @@ const CLIENT = { 'content-type': 'application/json', authorization: 'Bearer anyt
 export const MODEL = 'fake/gpt-4o-mini';
 /** The floor-spin target's busy-wait per request (bench/spin-preload.js reads the same variable). */
 const SPIN_US = process.env.BENCH_SPIN_US ?? 20;
+/** SWITCHYARD_SERVER_EXTRA: YAML flow entries added to the Switchyard targets' `server:` block, to compare a setting (A/B). */
+const SERVER_EXTRA = process.env.SWITCHYARD_SERVER_EXTRA ?? '';
 /** `drip`: the fake upstream sends the stream's events apart (bench/drip.js), as a model does. */
 export function requestBody(stream, { drip = false } = {}) {
   return JSON.stringify({
@@ -245,7 +247,7 @@ async function startSwitchyard(ctx, mode) {
   const master = setup.key ? `sk-bench-master-${randomBytes(12).toString('hex')}` : null;
   const cfg = path.join(ctx.tmp, `${name}.yaml`);
   writeFileSync(cfg, [
-    `server: { host: 127.0.0.1, port: ${port}${master ? `, master_key: "${master}"` : ''} }`,
+    `server: { host: 127.0.0.1, port: ${port}${master ? `, master_key: "${master}"` : ''}${SERVER_EXTRA ? `, ${SERVER_EXTRA}` : ''} }`,
     `storage: { url: "${setup.storage}" }`,
     ...(setup.state ? [`state: { url: "${setup.state}" }`] : []),
     'providers:',
@@ -264,7 +266,8 @@ async function startSwitchyard(ctx, mode) {
   }
   const t = { origin, child, port, headers: CLIENT, pid: child.pid, cmd: child.commandLine, config: cfg, gcable: true,
     notes: [`providers.fake.max_connections: ${ctx.opts.openStreams + 64} (open streams + 64; the default 1,024 caps concurrent upstream streams)`,
-      ...(nodeFlags.length ? [`Node.js flags from SWITCHYARD_NODE_FLAGS: ${nodeFlags.join(' ')}`] : [])] };
+      ...(nodeFlags.length ? [`Node.js flags from SWITCHYARD_NODE_FLAGS: ${nodeFlags.join(' ')}`] : []),
+      ...(SERVER_EXTRA ? [`server settings from SWITCHYARD_SERVER_EXTRA: ${SERVER_EXTRA}`] : [])] };
   if (!setup.key) return t;
   const { key, error } = await createVirtualKey(origin, master, setup.key);
   if (error) return { ...t, skip: error };

@@ -36,8 +36,8 @@ export const serverSchema = z.strictObject({
   cors_origins: z.array(z.string().min(1)).default([]),
   /** `switchyard start`: after this long with at most a request a second, a full GC gives the heap grown under load back to the OS (the first time after at most 10 s); 0 turns it off, and the young generation's release after 10 s quiet with it (server/idle-heap-trim.ts). */
   idle_trim_ms: z.number().int().min(0).default(300_000),
-  /** `switchyard start`: the old generation may grow this many percent past its live size before a full GC (see server/heap-growth.ts); 0 leaves V8's own choice. */
-  heap_growth_percent: z.number().int().min(0).max(1000).default(150),
+  /** `switchyard start`: the old generation may grow this many percent past its live size before a full GC (see server/heap-growth.ts); 0 (the default) leaves V8's own choice. */
+  heap_growth_percent: z.number().int().min(0).max(1000).default(0),
 });
 
 export const providerSchema = z.strictObject({

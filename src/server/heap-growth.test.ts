@@ -34,7 +34,7 @@ async function fullCollections(percent: number): Promise<number> {
 }
 
 describe.skipIf(!existsSync(compiled))("setOldGenerationGrowth (compiled build)", () => {
-  it("is honoured by V8 at run time: a small growth brings a full collection where Switchyard's default (150 %) brings none", async () => {
+  it("is honoured by V8 at run time: a small growth brings a full collection where 150 % brings none", async () => {
     const tight = await fullCollections(1);
     const roomy = await fullCollections(150);
     expect(tight).toBeGreaterThanOrEqual(1);
