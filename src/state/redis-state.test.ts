@@ -76,13 +76,21 @@ describe.skipIf(!redisUp)("RedisStateStore keys", () => {
     expect(tpmTtl).toBeLessThanOrEqual(61_000);
   });
 
-  it("reserves nothing against a budget it wrote that is gone (a flush not reported yet), and has the loss checked", async () => {
-    await store.reserveBudget("key-lost", "total", 10, 100);
+  /**
+   * Writes `scope`'s budget, listens to the store's loss checks, then does to this prefix's keys what
+   * a flush does (FLUSHDB would reach the other tests' keys too). Returns the checks seen so far.
+   */
+  async function flushAfterWriting(scope: string): Promise<{ checks: Array<Promise<boolean>>; stop: () => void }> {
+    await store.reserveBudget(scope, "total", 10, 100);
     const checks: Array<Promise<boolean>> = [];
     const stop = store.onLossCheck((lost) => checks.push(lost));
+    await admin.del(`${prefix}budget:${scope}:total`, `${prefix}generation`);
+    return { checks, stop };
+  }
+
+  it("reserves nothing against a budget it wrote that is gone (a flush not reported yet), and has the loss checked", async () => {
+    const { checks, stop } = await flushAfterWriting("key-lost");
     try {
-      // What a flush does to this prefix's keys (FLUSHDB would reach the other tests' keys too).
-      await admin.del(`${prefix}budget:key-lost:total`, `${prefix}generation`);
       expect(await store.reserveBudget("key-lost", "total", 10, 100)).toEqual({ ok: false, lost: true, spentMicros: 0, reservedMicros: 0 });
       expect(checks.length).toBeGreaterThanOrEqual(1);
       expect(await Promise.all(checks)).toContain(true);
@@ -94,11 +102,8 @@ describe.skipIf(!redisUp)("RedisStateStore keys", () => {
   });
 
   it("forgets the budgets it wrote once a report of the loss came first, so their next reservation asks afresh", async () => {
-    await store.reserveBudget("key-reported", "total", 10, 100);
-    const checks: Array<Promise<boolean>> = [];
-    const stop = store.onLossCheck((lost) => checks.push(lost));
+    const { checks, stop } = await flushAfterWriting("key-reported");
     try {
-      await admin.del(`${prefix}budget:key-reported:total`, `${prefix}generation`);
       // Redis reports the marker's deletion (CLIENT TRACKING); else the routine check finds it within 2 s.
       for (let i = 0; i < 100 && checks.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(await Promise.all(checks)).toContain(true);
