@@ -132,9 +132,10 @@ describe("count_tokens and a virtual key's limits", () => {
       expect((await broke.messages.countTokens(params("smart"))).input_tokens).toBe(321);
     }
     expect((await ledgerRows(gateway)).size).toBe(rowsBefore);
-    // 3 × 321 counted tokens would have left 37 of the 1,000.
+    // 3 × 321 counted tokens would have left 37 of the 1,000; only this message's reservation
+    // counts (max_tokens 16, and "hi" with 4 framing characters at 4 a token).
     const { response } = await withTokens.messages.create(hi).withResponse();
-    expect(response.headers.get("x-ratelimit-remaining-tokens")).toBe("1000");
+    expect(response.headers.get("x-ratelimit-remaining-tokens")).toBe(String(1_000 - 16 - 2));
     expect(response.headers.get("x-ratelimit-remaining-requests")).toBe("96");
     expect((await ledgerRows(gateway)).size).toBe(rowsBefore + 1);
     await expect(broke.messages.create(hi)).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/Budget exceeded/) });

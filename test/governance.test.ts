@@ -448,6 +448,45 @@ describe("budgets", () => {
     }
   });
 
+  it("holds a tokens-per-minute limit under 50 concurrent requests: each admission reserves its prompt and max_tokens", async () => {
+    const key = await createKey(h, { name: "tpm-burst", tpm: 1_000 });
+    h.knobs.delayMs = 40;
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => call(h, "POST", "/v1/chat/completions", { key: key.secret, body: chatBody("fake/priced", { max_tokens: 300 }) })),
+      );
+      // "hi" reserves 2 + 300 tokens: admitted with 0, 302, 604 and 906 in the window, refused from 1,208
+      // (a settle only raises a request's 302 to the 305 it used, so the count is exact however they interleave).
+      const admitted = results.filter((r) => r.status === 200);
+      expect(admitted, results.map((r) => r.status).join(",")).toHaveLength(4);
+      for (const r of results.filter((r) => r.status !== 200)) {
+        expect(r.status).toBe(429);
+        expect(r.json.error).toMatchObject({ code: "rate_limit_exceeded", type: "rate_limit_error" });
+        expect(r.json.error.message).toMatch(/1000 tokens per minute/);
+      }
+    } finally {
+      h.knobs.delayMs = 0;
+    }
+    // Settled to what they used: 4 × (5 + 300) tokens now fill the window.
+    const after = await call(h, "POST", "/v1/chat/completions", { key: key.secret, body: chatBody("fake/priced", { max_tokens: 1 }) });
+    expect(after.status).toBe(429);
+    expect(after.headers.get("x-ratelimit-remaining-tokens")).toBe("0");
+  });
+
+  it("gives the token reservation of a request refused after the tokens check back", async () => {
+    // $0.001 a token: 100 output tokens fit the budget, 900 do not.
+    const key = await createKey(h, { name: "tpm-giveback", tpm: 1_000, budget_usd: 0.5, budget_period: "total" });
+    const first = await call(h, "POST", "/v1/chat/completions", { key: key.secret, body: chatBody("fake/priced", { max_tokens: 100 }) });
+    expect(first.status).toBe(200);
+    // Admitted by the tokens limit (902 reserved), then refused by the budget: the 902 are given back.
+    const refused = await call(h, "POST", "/v1/chat/completions", { key: key.secret, body: chatBody("fake/priced", { max_tokens: 900 }) });
+    expect(refused.json.error.code).toBe("budget_exceeded");
+    const next = await call(h, "POST", "/v1/chat/completions", { key: key.secret, body: chatBody("fake/priced", { max_tokens: 10 }) });
+    expect(next.status).toBe(200);
+    // The window holds the first request's 5 + 100 and this one's reservation, 2 + 10: nothing of the refused one.
+    expect(next.headers.get("x-ratelimit-remaining-tokens")).toBe(String(1_000 - 105 - 12));
+  });
+
   it("holds for concurrent streams too (cost in the final usage chunk)", async () => {
     const key = await createKey(h, { name: "capped-stream", budget_usd: BUDGET, budget_period: "total" });
     h.knobs.delayMs = 40;

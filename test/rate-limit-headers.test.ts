@@ -14,6 +14,8 @@ const RATE_HEADERS = ["requests", "tokens"].flatMap((kind) => ["limit", "remaini
 const RESET = /^\d+(\.\d{1,3})?s$/;
 /** Tokens one chat request uses at the fake. */
 const CHAT_TOKENS = FAKE_PROMPT_TOKENS + FAKE_DEFAULT_COMPLETION_TOKENS;
+/** What admission reserves for `chatBody`'s "hi" (no max_tokens): 2 + 4 framing characters, at 4 a token. */
+const HI_RESERVED = 2;
 
 describe("rate-limit headers on admitted requests", () => {
   let h: Harness;
@@ -58,15 +60,17 @@ describe("rate-limit headers on admitted requests", () => {
     expect(refused.headers.get("x-ratelimit-remaining-requests")).toBe("0");
   });
 
-  it("reports the token window as it stood at admission, and both limits together", async () => {
+  it("reports the token window after this request's reservation, and both limits together", async () => {
     const key = await createKey(h, { name: "rpm-tpm", rpm: 100, tpm: 1_000 });
     const first = await call(h, "POST", "/v1/chat/completions", { key: key.secret, body: chatBody("smart") });
     expect(first.headers.get("x-ratelimit-limit-tokens")).toBe("1000");
-    expect(first.headers.get("x-ratelimit-remaining-tokens")).toBe("1000");
-    expect(first.headers.get("x-ratelimit-reset-tokens")).toBe("0s");
+    expect(first.headers.get("x-ratelimit-remaining-tokens")).toBe(String(1_000 - HI_RESERVED));
+    // The reservation counts for 60–61 s.
+    expect(parseFloat(first.headers.get("x-ratelimit-reset-tokens")!)).toBeGreaterThan(59);
     expect(first.headers.get("x-ratelimit-remaining-requests")).toBe("99");
     const second = await call(h, "POST", "/v1/chat/completions", { key: key.secret, body: chatBody("smart") });
-    expect(second.headers.get("x-ratelimit-remaining-tokens")).toBe(String(1_000 - CHAT_TOKENS));
+    // The first request's reservation was settled to what it used.
+    expect(second.headers.get("x-ratelimit-remaining-tokens")).toBe(String(1_000 - CHAT_TOKENS - HI_RESERVED));
     // The first request's tokens count for 60–61 s.
     const reset = parseFloat(second.headers.get("x-ratelimit-reset-tokens")!);
     expect(reset).toBeGreaterThan(59);
@@ -89,7 +93,7 @@ describe("rate-limit headers on admitted requests", () => {
     const { data, response } = await client.chat.completions.create({ model: "smart", messages: [{ role: "user", content: "hi" }] }).withResponse();
     expect(data.choices[0]!.message.content).toBe("Hello");
     expect(response.headers.get("x-ratelimit-remaining-requests")).toBe("9");
-    expect(response.headers.get("x-ratelimit-remaining-tokens")).toBe("500");
+    expect(response.headers.get("x-ratelimit-remaining-tokens")).toBe(String(500 - HI_RESERVED));
     const stream = await client.chat.completions.create({ model: "smart", messages: [{ role: "user", content: "hi" }], stream: true }).withResponse();
     for await (const _ of stream.data);
     expect(stream.response.headers.get("x-ratelimit-remaining-requests")).toBe("8");

@@ -17,7 +17,9 @@ import type { Deployment } from "../router/plan.js";
 import { periodEnd, periodKey } from "../state/budget-period.js";
 import type { BudgetReservation, RateDecision, StateStore } from "../state/state-store.js";
 import { StateUnavailableError } from "../state/state-unavailable.js";
+import { tokensSettle } from "../state/token-window.js";
 import type { BudgetSeeds } from "./budget-seeds.js";
+import { expectedTokens, promptUpperBound } from "./prompt-size.js";
 import type { Pricing } from "./pricing.js";
 
 /** Output assumed when neither the request nor the catalog bounds it. */
@@ -31,10 +33,6 @@ const MICROS = 1_000_000;
 const MAX_MICROS = Number.MAX_SAFE_INTEGER;
 /** Headroom on a tokenizer count: other vendors' tokenizers count up to ~20 % more. */
 const TOKENIZER_MARGIN = 1.25;
-/** An image costs at most this many tokens at any provider we price (a short URL says nothing of its size). */
-const IMAGE_TOKEN_BOUND = 6_000;
-/** Framing tokens per message (role, separators), as OpenAI counts them. */
-const TOKENS_PER_MESSAGE = 4;
 /** A state store back from a restart or failover usually answers within seconds. */
 const STATE_RETRY_AFTER_SECONDS = 5;
 
@@ -56,20 +54,6 @@ const ignoreRefusal = (): undefined => undefined;
 /** Whole micro-USD; a cost that is not a finite positive number releases the reservation rather than leave it held. */
 function costMicros(costUsd: number | null): number {
   return costUsd !== null && Number.isFinite(costUsd) && costUsd > 0 ? Math.min(MAX_MICROS, Math.round(costUsd * MICROS)) : 0;
-}
-
-/** A prompt-token bound that costs nothing to compute: bytes of the content, plus framing. */
-function promptUpperBound(request: AdmissionRequest): number {
-  if (!request.messages) return Buffer.byteLength(JSON.stringify(request.input ?? ""));
-  let bytes = request.tools ? Buffer.byteLength(JSON.stringify(request.tools)) : 0;
-  for (const message of request.messages) {
-    bytes += TOKENS_PER_MESSAGE;
-    const content = message.content;
-    if (typeof content === "string") bytes += Buffer.byteLength(content);
-    else for (const part of content ?? []) bytes += part.type === "image_url" ? IMAGE_TOKEN_BOUND : Buffer.byteLength(JSON.stringify(part));
-    if (message.tool_calls) bytes += Buffer.byteLength(JSON.stringify(message.tool_calls));
-  }
-  return bytes;
 }
 
 /** A budget reservation to ask for, and what a second, tighter ask needs. */
@@ -203,8 +187,9 @@ export class Governance {
     // alongside too, unless the key's last admission here left it near a rate limit: a request
     // the limits refuse would hold budget (for a round trip, until released) that a request
     // which fits may need, and a key flooding past its limit would cost two scripts a refusal.
+    const tokensAsk = key.tpm ? expectedTokens(request) : 0;
     const [limits, early] = await Promise.allSettled([
-      Promise.all([key.rpm ? this.state.takeRequest(key.id, key.rpm, now) : undefined, key.tpm ? this.state.checkTokens(key.id, key.tpm, now) : undefined]),
+      Promise.all([key.rpm ? this.state.takeRequest(key.id, key.rpm, now) : undefined, key.tpm ? this.state.checkTokens(key.id, key.tpm, now, tokensAsk) : undefined]),
       budget && !this.nearLimit.has(key) ? this.state.reserveBudget(key.id, budget.period, budget.micros, budget.limit) : undefined,
     ]);
     const reservedEarly = early.status === "fulfilled" ? early.value : undefined;
@@ -217,22 +202,34 @@ export class Governance {
     const [requests, tokens] = limits.value;
     if (nearRateLimit(requests, tokens)) this.nearLimit.add(key);
     else this.nearLimit.delete(key);
+    // Tokens the window took for a request that goes no further are given back, as budget is.
+    const tokensTaken = tokens?.allowed ? tokensAsk : 0;
     const refusal = requests && !requests.allowed ? limited("requests", key, requests) : tokens && !tokens.allowed ? limited("tokens", key, tokens) : undefined;
-    if (refusal) {
-      release();
-      throw refusal;
+    try {
+      if (refusal) {
+        release();
+        throw refusal;
+      }
+      if (early.status === "rejected") throw early.reason;
+      const reserved = budget && (await this.reserve(key, budget.period, budget.micros, budget.limit, reservedEarly));
+      const reservation = budget && reserved ? await this.confirmReservation(key, request, budget, reserved) : undefined;
+      return {
+        rateLimits: admittedRateHeaders(requests, tokens),
+        settle: (costUsd, used) => {
+          if (key.tpm) this.settleTokens(key.id, tokensTaken, used, now);
+          if (reservation) this.settleQuietly(key.id, reservation.period, reservation.micros, costMicros(costUsd));
+        },
+      };
+    } catch (error) {
+      this.settleTokens(key.id, tokensTaken, 0, now);
+      throw error;
     }
-    if (early.status === "rejected") throw early.reason;
-    const reserved = budget && (await this.reserve(key, budget.period, budget.micros, budget.limit, reservedEarly));
-    const reservation = budget && reserved ? await this.confirmReservation(key, request, budget, reserved) : undefined;
-    return {
-      rateLimits: admittedRateHeaders(requests, tokens),
-      settle: (costUsd, tokens) => {
-        const settled = this.now();
-        if (key.tpm && tokens > 0) void this.state.addTokens(key.id, tokens, settled).catch(ignoreRefusal);
-        if (reservation) this.settleQuietly(key.id, reservation.period, reservation.micros, costMicros(costUsd));
-      },
-    };
+  }
+
+  /** Brings the key's tokens window to what a request used (see `tokensSettle`). */
+  private settleTokens(keyId: string, reserved: number, used: number, admittedAt: number): void {
+    const { tokens, at } = tokensSettle(reserved, used, admittedAt, this.now());
+    if (tokens !== 0) void this.state.addTokens(keyId, tokens, at).catch(ignoreRefusal);
   }
 
   /**

@@ -8,9 +8,9 @@
  */
 import { budgetExpiresAt } from "./budget-retention.js";
 import { gcraDecision, gcraStep } from "./gcra.js";
-import { assertCount, assertLimit, assertMicros, assertPeriod, assertScope, toEpochMs } from "./state-input.js";
+import { assertCount, assertInteger, assertLimit, assertMicros, assertPeriod, assertScope, toEpochMs } from "./state-input.js";
 import { RATE_WINDOW_MS, type BudgetReservation, type BudgetUsage, type RateDecision, type StateStore } from "./state-store.js";
-import { bucketOf, oldestLiveBucket, tokenWindowDecision } from "./token-window.js";
+import { bucketOf, oldestLiveBucket, tokenWindowDecision, withReserved } from "./token-window.js";
 
 export interface MemoryStateStoreOptions {
   /** Clock for expiring budget periods (rate methods take `now` explicitly). Default `Date.now`. */
@@ -84,19 +84,25 @@ export class MemoryStateStore implements StateStore {
     return gcraDecision(step.allowed, step.tatUs, nowUs, limitPerMinute);
   }
 
-  async checkTokens(scope: string, limitPerMinute: number, now: number): Promise<RateDecision> {
+  async checkTokens(scope: string, limitPerMinute: number, now: number, reserve = 0): Promise<RateDecision> {
     assertScope(scope);
     assertLimit("limitPerMinute", limitPerMinute);
+    assertCount("reserve", reserve);
     const at = this.observe(now);
     const window = this.tokenWindows.get(scope);
     if (window) pruneBuckets(window, at);
-    return tokenWindowDecision(window ?? [], limitPerMinute, at);
+    const decision = tokenWindowDecision(window ?? [], limitPerMinute, at);
+    if (decision.allowed) this.record(scope, reserve, at);
+    return withReserved(decision, reserve, at);
   }
 
   async addTokens(scope: string, tokens: number, now: number): Promise<void> {
     assertScope(scope);
-    assertCount("tokens", tokens);
-    const at = this.observe(now);
+    assertInteger("tokens", tokens);
+    this.record(scope, tokens, this.observe(now));
+  }
+
+  private record(scope: string, tokens: number, at: number): void {
     if (tokens === 0) return;
     let window = this.tokenWindows.get(scope);
     if (!window) this.tokenWindows.set(scope, (window = new Map()));

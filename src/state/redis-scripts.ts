@@ -61,9 +61,11 @@ return {1, stored}
 `);
 
 /**
- * KEYS[1] token window hash (second → tokens); ARGV oldest live second, limit → {used, newest
- * live second or -1}, followed, only when used reaches the limit, by the flat [second, tokens, …]
- * of the live buckets (a refusal's retry time needs them; an admission needs only the sum).
+ * KEYS[1] token window hash (second → tokens); ARGV oldest live second, limit, reserve, this
+ * second, TTL ms → {used, newest live second or -1} (both before the reservation), followed,
+ * only when used reaches the limit, by the flat [second, tokens, …] of the live buckets (a
+ * refusal's retry time needs them; an admission needs only the sum). An admission records its
+ * reserve in this second, as addTokensScript would.
  */
 export const checkTokensScript = new LuaScript(`
 local fields = redis.call('HGETALL', KEYS[1])
@@ -81,7 +83,15 @@ for i = 1, #fields, 2 do
     live[#live + 1] = fields[i + 1]
   end
 end
-if used < tonumber(ARGV[2]) then return {used, newest} end
+if used < tonumber(ARGV[2]) then
+  if tonumber(ARGV[3]) > 0 then
+    redis.call('HINCRBY', KEYS[1], ARGV[4], ARGV[3])
+    if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[5]) then
+      redis.call('PEXPIRE', KEYS[1], ARGV[5])
+    end
+  end
+  return {used, newest}
+end
 local reply = {used, newest}
 for i = 1, #live do reply[#reply + 1] = live[i] end
 return reply

@@ -214,14 +214,20 @@ describe.skipIf(!redisUp)("RedisStateStore keys", () => {
     const second = Math.floor(now / 1000);
     await admin.hset(key, String(second - 70), "500", String(second - 2), "30", String(second - 1), "12");
     const oldest = second - 60;
-    expect(await checkTokensScript.run(admin, [key], [String(oldest), "100"])).toEqual([42, second - 1]);
+    expect(await checkTokensScript.run(admin, [key], [String(oldest), "100", "0", String(second), "61000"])).toEqual([42, second - 1]);
     // The expired bucket was pruned; at the limit the live buckets follow the sum.
     expect(await admin.hlen(key)).toBe(2);
-    const refused = (await checkTokensScript.run(admin, [key], [String(oldest), "42"])) as unknown[];
+    const refused = (await checkTokensScript.run(admin, [key], [String(oldest), "42", "5", String(second), "61000"])) as unknown[];
+    expect(await admin.hlen(key)).toBe(2); // a refusal reserves nothing
     expect(refused.slice(0, 2)).toEqual([42, second - 1]);
     expect(refused.slice(2).map(Number).sort((a, b) => a - b)).toEqual([12, 30, second - 2, second - 1].sort((a, b) => a - b));
     // The store's decisions from either reply: admitted with what is left, refused until the older bucket expires.
     expect(await store.checkTokens("summed", 100, now)).toMatchObject({ allowed: true, remaining: 58 });
+    // An admission's reserve lands in its second, with the window's TTL.
+    expect(await store.checkTokens("summed", 100, now, 8)).toMatchObject({ allowed: true, remaining: 50 });
+    expect(await admin.hget(key, String(second))).toBe("8");
+    expect(await admin.pttl(key)).toBeGreaterThan(59_000);
+    await store.addTokens("summed", -8, now);
     const denied = await store.checkTokens("summed", 42, now);
     expect(denied).toMatchObject({ allowed: false, remaining: 0 });
     expect(denied.retryAfterMs).toBe((second - 2 + 61) * 1000 - now);

@@ -29,10 +29,10 @@ import {
   takeRequestScript,
 } from "./redis-scripts.js";
 import { consoleSettleLog, SettleRetry, type Settle, type SettleLog } from "./settle-retry.js";
-import { assertCount, assertLimit, assertMicros, assertPeriod, assertScope, toEpochMs } from "./state-input.js";
+import { assertCount, assertInteger, assertLimit, assertMicros, assertPeriod, assertScope, toEpochMs } from "./state-input.js";
 import type { BudgetReservation, BudgetUsage, LossCheckListener, RateDecision, StateStore } from "./state-store.js";
 import { StateUnavailableError } from "./state-unavailable.js";
-import { allowedTokens, bucketExpiresAt, bucketOf, oldestLiveBucket, tokenWindowDecision } from "./token-window.js";
+import { allowedTokens, bucketExpiresAt, bucketOf, oldestLiveBucket, tokenWindowDecision, withReserved } from "./token-window.js";
 
 /** Budget hashes remembered as written (a key and period each). */
 const MAX_KNOWN_BUDGETS = 100_000;
@@ -161,14 +161,16 @@ export class RedisStateStore implements StateStore {
     return gcraDecision(Number(reply[0]) === 1, Number(reply[1]), nowUs, limitPerMinute);
   }
 
-  async checkTokens(scope: string, limitPerMinute: number, now: number): Promise<RateDecision> {
+  async checkTokens(scope: string, limitPerMinute: number, now: number, reserve = 0): Promise<RateDecision> {
     assertScope(scope);
     assertLimit("limitPerMinute", limitPerMinute);
+    assertCount("reserve", reserve);
     const at = toEpochMs(now);
-    const reply = await this.run(checkTokensScript, `${this.keyPrefix}tpm:${scope}`, [oldestLiveBucket(at), limitPerMinute]);
+    const [second, , ttlMs, oldest] = tokensArgs(reserve, at);
+    const reply = await this.run(checkTokensScript, `${this.keyPrefix}tpm:${scope}`, [oldest, limitPerMinute, reserve, second, ttlMs]);
     if (!Array.isArray(reply) || reply.length < 2) throw unexpectedReply();
     const [used, newest] = [Number(reply[0]), Number(reply[1])];
-    if (used < limitPerMinute) return allowedTokens(used, newest < 0 ? undefined : newest, limitPerMinute, at);
+    if (used < limitPerMinute) return withReserved(allowedTokens(used, newest < 0 ? undefined : newest, limitPerMinute, at), reserve, at);
     const buckets: Array<[number, number]> = [];
     for (let i = 2; i + 1 < reply.length; i += 2) buckets.push([Number(reply[i]), Number(reply[i + 1])]);
     return tokenWindowDecision(buckets, limitPerMinute, at);
@@ -176,7 +178,7 @@ export class RedisStateStore implements StateStore {
 
   async addTokens(scope: string, tokens: number, now: number): Promise<void> {
     assertScope(scope);
-    assertCount("tokens", tokens);
+    assertInteger("tokens", tokens);
     const at = toEpochMs(now);
     if (tokens === 0) return;
     if (this.retry.holding) return this.retry.keep({ op: "addTokens", scope, tokens, now: at });
@@ -302,7 +304,7 @@ export function describeRedisUrl(url: string): string {
 }
 
 /** addTokens' script arguments: second, tokens, TTL ms, oldest live second. */
-function tokensArgs(tokens: number, at: number): number[] {
+function tokensArgs(tokens: number, at: number): [number, number, number, number] {
   const bucket = bucketOf(at);
   return [bucket, tokens, Math.max(1, bucketExpiresAt(bucket) - at), oldestLiveBucket(at)];
 }

@@ -21,6 +21,11 @@ export function assertCount(name: string, value: number): void {
   }
 }
 
+/** A count that may go down as well as up (a token window's settle). */
+export function assertInteger(name: string, value: number): void {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`${name} must be an integer, got ${value}`);
+}
+
 /** Epoch milliseconds, truncated to whole milliseconds. */
 export function toEpochMs(now: number): number {
   if (!Number.isFinite(now) || now < 0) throw new RangeError(`now must be epoch milliseconds, got ${now}`);

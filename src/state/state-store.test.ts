@@ -260,8 +260,28 @@ function stateStoreContract(name: string, open: () => Promise<StorePair>, skip =
       it("ignores zero and rejects invalid token counts", async () => {
         await a.addTokens("zero", 0, T0);
         expect((await a.checkTokens("zero", 10, T0)).remaining).toBe(10);
-        await expect(a.addTokens("zero", -1, T0)).rejects.toThrow(RangeError);
         await expect(a.addTokens("zero", 1.5, T0)).rejects.toThrow(RangeError);
+        await expect(a.checkTokens("zero", 10, T0, -1)).rejects.toThrow(RangeError);
+        await expect(a.checkTokens("zero", 10, T0, 2.5)).rejects.toThrow(RangeError);
+      });
+
+      it("records an admission's reserve with its check, so admissions at once see each other's", async () => {
+        const decisions = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).checkTokens("reserve", 1_000, T0 + 100, 300)));
+        // 0, 300, 600 and 900 are under the limit; the rest see 1,200.
+        expect(decisions.filter((decision) => decision.allowed)).toHaveLength(4);
+        expect(decisions.map((decision) => decision.remaining).sort((x, y) => x - y)).toEqual([-200, 0, 0, 0, 0, 0, 0, 100, 400, 700]);
+        expect(decisions.find((decision) => decision.allowed)?.resetMs).toBe(60_900);
+        // A refusal recorded nothing: the window holds the four reservations.
+        expect((await a.checkTokens("reserve", 10_000, T0 + 200)).remaining).toBe(10_000 - 1_200);
+      });
+
+      it("gives back the part of a reservation a request did not use, in the reservation's second", async () => {
+        await a.checkTokens("settle", 1_000, T0, 900);
+        expect((await b.checkTokens("settle", 1_000, T0 + 5_000, 0)).remaining).toBe(100);
+        await b.addTokens("settle", 150 - 900, T0);
+        expect((await a.checkTokens("settle", 1_000, T0 + 5_000)).remaining).toBe(850);
+        // The settled 150 leave the window with the reservation's second.
+        expect((await a.checkTokens("settle", 1_000, T0 + 61_000)).remaining).toBe(1_000);
       });
     });
   });

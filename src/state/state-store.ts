@@ -77,11 +77,16 @@ export interface StateStore {
 
   /**
    * Admits while the tokens recorded in the sliding 60 s window are below the
-   * limit. Checking records nothing: report real usage with `addTokens`.
+   * limit. An admitted request's `reserve` (its expected tokens) is recorded in
+   * `now`'s second with the check, atomically, so requests admitted at once see
+   * each other's; the decision's `remaining` counts it. A refusal records nothing.
    */
-  checkTokens(scope: string, limitPerMinute: number, now: number): Promise<RateDecision>;
+  checkTokens(scope: string, limitPerMinute: number, now: number, reserve?: number): Promise<RateDecision>;
 
-  /** Records tokens a finished request consumed. */
+  /**
+   * Records tokens in `now`'s second: a finished request's use, or, negative,
+   * the part of a reservation it did not use (given the reservation's time).
+   */
   addTokens(scope: string, tokens: number, now: number): Promise<void>;
 
   /**

@@ -34,6 +34,22 @@ export function allowedTokens(used: number, newest: number | undefined, limit: n
 }
 
 /**
+ * Where a finished request's tokens go: while its reservation (made at `admittedAt`) still
+ * counts, the difference from what it used goes in the reservation's second; once that
+ * second has left the window, what it used beyond the reservation counts at `settledAt`.
+ */
+export function tokensSettle(reserved: number, used: number, admittedAt: number, settledAt: number): { tokens: number; at: number } {
+  if (bucketOf(admittedAt) >= oldestLiveBucket(settledAt)) return { tokens: used - reserved, at: admittedAt };
+  return { tokens: Math.max(0, used - reserved), at: settledAt };
+}
+
+/** An admission's decision once its `reserve` tokens are recorded in `now`'s second. */
+export function withReserved(decision: RateDecision, reserve: number, now: number): RateDecision {
+  if (!decision.allowed || reserve === 0) return decision;
+  return { ...decision, remaining: decision.remaining - reserve, resetMs: resetMsOf(bucketOf(now), now) };
+}
+
+/**
  * `buckets` maps bucket → tokens; expired buckets are ignored. An admission needs only their sum;
  * a refusal walks them oldest first (so they are read twice: a collection, not an iterator).
  */
