@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createGateway, type Gateway } from "../src/gateway/gateway.js";
 import { createLogger } from "../src/gateway/logger.js";
-import { chunk, echoHandler, sendJson, sendSse, startFakeUpstream, type FakeHandler, type FakeUpstream } from "./helpers/fake-upstream.js";
+import { chunk, completionBody, echoHandler, sendJson, sendSse, startFakeUpstream, type FakeHandler, type FakeUpstream } from "./helpers/fake-upstream.js";
 
 let primary: FakeUpstream;
 let secondary: FakeUpstream;
@@ -192,7 +192,11 @@ describe("provider key rotation", () => {
     rotating = await createGateway({
       logger: createLogger("silent"),
       config: {
-        providers: { multi: { type: "openai-compatible", base_url: primary.baseUrl, api_key: ["sk-key-one-00000000", "sk-key-two-00000000"] } },
+        providers: {
+          multi: { type: "openai-compatible", base_url: primary.baseUrl, api_key: ["sk-key-one-00000000", "sk-key-two-00000000"] },
+          backup: { type: "openai-compatible", base_url: secondary.baseUrl, api_key: "sk-backup-00000000" },
+        },
+        models: { keyed: { deployments: [{ provider: "multi", model: "m" }, { provider: "backup", model: "b" }] } },
         routing: { backoff: { base_ms: 1, max_ms: 5, max_wait_ms: 50 } },
       },
     });
@@ -238,6 +242,26 @@ describe("provider key rotation", () => {
     expect((await send("multi/restricted")).status).toBe(502);
     for (let i = 0; i < 4; i++) expect((await send("multi/m")).status).toBe(200);
     expect(new Set(primary.requests.slice(-4).map((r) => r.headers.authorization))).toEqual(new Set(["Bearer sk-key-one-00000000", "Bearer sk-key-two-00000000"]));
+  });
+
+  const askKeyed = () =>
+    rotating.fetch("http://gw/v1/chat/completions", { method: "POST", body: JSON.stringify({ model: "keyed", messages: [{ role: "user", content: "hi" }] }) });
+  const byKey = (name: string) => primary.requests.filter((r) => String(r.headers.authorization).includes(name)).length;
+
+  it("one key's 429 rests that key, not the deployment: the provider's other key serves it, the backup is not called", async () => {
+    primary.handle((request, res) => (String(request.headers.authorization).includes("key-one") ? errorJson(429, "slow", { "retry-after": "30" })(request, res) : echoHandler(request, res)));
+    const routes: Array<string | null> = [];
+    for (let i = 0; i < 4; i++) routes.push((await askKeyed()).headers.get("x-switchyard-route"));
+    expect(routes.slice(1)).toEqual(Array(3).fill("multi/m:200"));
+    expect([byKey("key-one"), byKey("key-two"), secondary.requests.length]).toEqual([1, 4, 0]);
+  });
+
+  it("one key's exhausted window (remaining 0 on a success) rests that key; the deployment steps aside once every key rests", async () => {
+    primary.handle((request, res) => sendJson(res, 200, completionBody(String(request.body?.model), "ok"), { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "60s" }));
+    expect((await askKeyed()).headers.get("x-switchyard-route")).toBe("multi/m:200"); // key one: now resting
+    expect((await askKeyed()).headers.get("x-switchyard-route")).toBe("multi/m:200"); // key two: now resting too
+    expect((await askKeyed()).headers.get("x-switchyard-route")).toBe("backup/b:200");
+    expect([byKey("key-one"), byKey("key-two"), secondary.requests.length]).toEqual([1, 1, 1]);
   });
 
   it("moves a rate-limited key aside until its reset", async () => {

@@ -13,3 +13,15 @@ export interface RateLimitState {
   retryAfterAt?: number;
   observedAt: number;
 }
+
+/** When an answer's limits free up again, if they are spent: its Retry-After, or the reset of a window with none remaining. */
+export function exhaustedUntil(state: RateLimitState): number | undefined {
+  let until: number | undefined;
+  const later = (at: number | undefined) => {
+    if (at !== undefined && (until === undefined || at > until)) until = at;
+  };
+  later(state.retryAfterAt);
+  if (state.requestsRemaining === 0) later(state.requestsResetAt);
+  if (state.tokensRemaining === 0) later(state.tokensResetAt);
+  return until;
+}

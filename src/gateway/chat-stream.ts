@@ -61,7 +61,7 @@ export async function streamChat(runtime: Runtime, request: ChatRequest, signal:
         return callWithKey(provider, deployment, async (context) => {
           const upstream = provider.adapter.chatRequest(streamed, context);
           const translator = provider.adapter.chatStream(request, context);
-          const opened = await openStream(provider, observerFor(runtime, deployment), upstream, translator, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
+          const opened = await openStream(provider, observerFor(runtime, provider, deployment, context.apiKey), upstream, translator, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
           try {
             const first = await untilContent(() => opened.next());
             opened.firstTokenArrived();

@@ -108,7 +108,7 @@ export async function completeChat(runtime: Runtime, request: ChatRequest, signa
         const provider = providerFor(runtime, deployment);
         return callWithKey(provider, deployment, async (context) => {
           const upstream = provider.adapter.chatRequest(request, context);
-          const answer = await callDeployment(runtime, provider, deployment, upstream, signal);
+          const answer = await callDeployment(runtime, provider, deployment, context, upstream, signal);
           return provider.adapter.chatResponse(answer.body, context, answer.text);
         });
       },

@@ -23,8 +23,19 @@ export function providerFor(runtime: Runtime, deployment: Deployment): ProviderR
   return provider;
 }
 
-export function observerFor(runtime: Runtime, deployment: Deployment): RateLimitObserver {
-  return (state) => runtime.router.health.observeRateLimit(deployment.id, state);
+/**
+ * Where an answer's rate-limit headers go. They describe the account of the key that was sent:
+ * with several keys, that key rests and the deployment stays in rotation until none is left.
+ */
+export function observerFor(runtime: Runtime, provider: ProviderRuntime, deployment: Deployment, apiKey: string | undefined): RateLimitObserver {
+  const health = runtime.router.health;
+  if (provider.keys.size < 2) return (state) => health.observeRateLimit(deployment.id, state);
+  return (state) => {
+    health.recordRateLimit(deployment.id, state);
+    provider.keys.observeRateLimit(apiKey, state);
+    const back = provider.keys.allRestingUntil();
+    if (back !== undefined) health.skipUntil(deployment.id, back);
+  };
 }
 
 export function timeoutsFor(runtime: Runtime, provider: ProviderRuntime, deployment: Deployment): Timeouts {
@@ -37,8 +48,8 @@ export function timeoutsFor(runtime: Runtime, provider: ProviderRuntime, deploym
 }
 
 /** Sends one non-stream request to the deployment's provider (chat and embeddings alike); the JSON of its 2xx answer. */
-export function callDeployment(runtime: Runtime, provider: ProviderRuntime, deployment: Deployment, request: UpstreamRequest, signal: CancelSignal): Promise<JsonAnswer> {
-  return callJson(provider, observerFor(runtime, deployment), request, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
+export function callDeployment(runtime: Runtime, provider: ProviderRuntime, deployment: Deployment, context: CallContext, request: UpstreamRequest, signal: CancelSignal): Promise<JsonAnswer> {
+  return callJson(provider, observerFor(runtime, provider, deployment, context.apiKey), request, timeoutsFor(runtime, provider, deployment), signal, runtime.redactor);
 }
 
 /** Runs one upstream call with the provider's next key, and tells the key ring how that key fared. */

@@ -79,7 +79,7 @@ async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: Cance
       const { embeddingsRequest, embeddingsResponse } = provider.adapter as Required<typeof provider.adapter>;
       return callWithKey(provider, deployment, async (context) => {
         const upstream = embeddingsRequest(request, context);
-        const answer = await callDeployment(runtime, provider, deployment, upstream, signal);
+        const answer = await callDeployment(runtime, provider, deployment, context, upstream, signal);
         return embeddingsResponse(answer.body, context, request, answer.text);
       });
     },

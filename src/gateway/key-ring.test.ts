@@ -62,6 +62,22 @@ describe("KeyRing", () => {
     expect([keyRing.next(), keyRing.next()].sort()).toEqual(["sk-one-0001", "sk-two-0002"]);
   });
 
+  it("an answer's spent limits rest the key that was sent; once every key rests, the ring says when the first comes back", () => {
+    const { keyRing, advance } = ring(["sk-one-0001", "sk-two-0002"]);
+    const now = 1_000_000; // the clock ring() starts
+    keyRing.observeRateLimit("sk-one-0001", { requestsRemaining: 5, requestsResetAt: now + 9_000, observedAt: now });
+    expect(keyRing.allRestingUntil()).toBeUndefined();
+    keyRing.observeRateLimit("sk-one-0001", { requestsRemaining: 0, requestsResetAt: now + 20_000, observedAt: now });
+    expect([keyRing.next(), keyRing.next()]).toEqual(["sk-two-0002", "sk-two-0002"]);
+    expect(keyRing.allRestingUntil()).toBeUndefined();
+    keyRing.observeRateLimit("sk-two-0002", { tokensRemaining: 0, tokensResetAt: now + 10 * MAX_REST_MS, retryAfterAt: now + 30_000, observedAt: now });
+    // Key two rests for its later reset, held to MAX_REST_MS; key one is back first.
+    expect(keyRing.allRestingUntil()).toBe(now + 20_000);
+    advance(20_000);
+    expect(keyRing.allRestingUntil()).toBeUndefined();
+    expect(keyRing.next()).toBe("sk-one-0001");
+  });
+
   it("a provider without keys gets none", () => {
     expect(ring([]).keyRing.next()).toBeUndefined();
   });

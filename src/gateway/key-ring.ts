@@ -9,6 +9,7 @@
  */
 import type { Logger } from "pino";
 import type { GatewayError } from "../core/errors.js";
+import { exhaustedUntil, type RateLimitState } from "../core/rate-limit.js";
 
 interface KeySlot {
   value: string;
@@ -85,6 +86,28 @@ export class KeyRing {
     }
     const now = this.now();
     return this.slots.some((s) => s !== slot && this.usable(s, now));
+  }
+
+  /**
+   * Rests the key until its limits free up when an answer through it says they are spent (its
+   * Retry-After, or a window with none remaining): a provider's limits belong to the key's account.
+   */
+  observeRateLimit(key: string | undefined, state: RateLimitState): void {
+    const slot = this.slots.find((s) => s.value === key);
+    const until = exhaustedUntil(state);
+    if (slot && until !== undefined) slot.restUntil = Math.max(slot.restUntil, Math.min(until, this.now() + MAX_REST_MS));
+  }
+
+  /** Undefined while some key is usable (or there are none); else when the first comes back. */
+  allRestingUntil(): number | undefined {
+    const now = this.now();
+    let soonest: number | undefined;
+    for (const slot of this.slots) {
+      if (this.usable(slot, now)) return undefined;
+      const back = Math.max(slot.restUntil, slot.rejectedUntil);
+      if (soonest === undefined || back < soonest) soonest = back;
+    }
+    return soonest;
   }
 
   /**

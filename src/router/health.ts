@@ -3,7 +3,7 @@
  * requests in flight, and latency EWMAs. Shown by GET /admin/providers and
  * consulted by strategies before a request is sent.
  */
-import type { RateLimitState } from "../core/rate-limit.js";
+import { exhaustedUntil, type RateLimitState } from "../core/rate-limit.js";
 import type { RouterClock } from "./clock.js";
 
 export interface CooldownPolicy {
@@ -123,11 +123,14 @@ export class HealthBoard {
 
   /** Records rate-limit headers; an exhausted window steers traffic away until it resets. */
   observeRateLimit(id: string, state: RateLimitState): void {
-    const health = this.get(id);
-    health.rateLimit = state;
-    if (state.retryAfterAt) this.skipUntil(id, state.retryAfterAt);
-    if (state.requestsRemaining === 0 && state.requestsResetAt) this.skipUntil(id, state.requestsResetAt);
-    if (state.tokensRemaining === 0 && state.tokensResetAt) this.skipUntil(id, state.tokensResetAt);
+    this.recordRateLimit(id, state);
+    const until = exhaustedUntil(state);
+    if (until) this.skipUntil(id, until);
+  }
+
+  /** Records rate-limit headers only (for GET /admin/providers), steering nothing. */
+  recordRateLimit(id: string, state: RateLimitState): void {
+    this.get(id).rateLimit = state;
   }
 
   snapshot(): DeploymentHealth[] {

@@ -49,7 +49,7 @@ async function countUpstream(runtime: Runtime, plan: Plan, chat: ChatRequest, si
   if (!deployment || !provider || !countTokensRequest || !countTokensResponse) return undefined;
   try {
     return await callWithKey(provider, deployment, async (context) => {
-      const answer = await callDeployment(runtime, provider, deployment, countTokensRequest(chat, context), signal);
+      const answer = await callDeployment(runtime, provider, deployment, context, countTokensRequest(chat, context), signal);
       return countTokensResponse(answer.body);
     });
   } catch (error) {
