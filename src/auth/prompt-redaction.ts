@@ -13,7 +13,7 @@
  * with catastrophic backtracking slows every logged request.
  */
 import { z } from "zod";
-import { ConfigError } from "../config/load.js";
+import { CONFIG_OBJECT, ConfigError } from "../config/load.js";
 import { redactCardNumbers } from "./card-numbers.js";
 
 /**
@@ -60,7 +60,7 @@ export class PromptRedactor {
       const problem = typeof source === "string" ? patternProblem(source) : "expected a regular expression string";
       if (problem) problems.push(`${path}.patterns[${index}]: ${problem}`);
     });
-    if (problems.length > 0) throw new ConfigError(options.source ?? "config object", problems);
+    if (problems.length > 0) throw new ConfigError(options.source ?? CONFIG_OBJECT, problems);
     this.emails = config.emails ?? true;
     this.cards = config.card_numbers ?? true;
     this.patterns = (config.patterns ?? []).map((source) => new RegExp(source, "g"));

@@ -83,7 +83,9 @@ export async function runStart(options: StartOptions, extra: { state?: StateStor
   if (options.port !== undefined) config.server.port = options.port;
   if (options.host !== undefined) config.server.host = options.host;
   setOldGenerationGrowth(config.server.heap_growth_percent);
-  const gateway = await createGateway({ config, state: extra.state });
+  const gateway = await createGateway({ config, state: extra.state }).catch((error: unknown) => {
+    throw error instanceof ConfigError ? error.from(source) : error;
+  });
   const log = gateway.logger;
   let host = config.server.host;
   if (!config.server.master_key && !LOOPBACK.has(host)) {

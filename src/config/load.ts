@@ -8,10 +8,18 @@ import type { z } from "zod";
 import { providerType } from "../providers/registry.js";
 import { configSchema, type SwitchyardConfig, type SwitchyardConfigInput } from "./schema.js";
 
+/** The source named for a config given as an object (embedded use) rather than read from a file. */
+export const CONFIG_OBJECT = "config object";
+
 export class ConfigError extends Error {
   constructor(readonly source: string, readonly problems: string[]) {
     super(`Invalid config (${source}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
+  }
+
+  /** The same problems, named for the file the config object was read from. */
+  from(file: string): ConfigError {
+    return this.source === CONFIG_OBJECT ? new ConfigError(file, this.problems) : this;
   }
 }
 

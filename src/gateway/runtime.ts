@@ -9,7 +9,7 @@ import { LedgerWriter } from "../accounting/ledger-writer.js";
 import { PriceCatalog } from "../accounting/price-catalog.js";
 import { KeyAuthenticator } from "../auth/key-authenticator.js";
 import { Redactor } from "../core/redact.js";
-import { ConfigError } from "../config/load.js";
+import { CONFIG_OBJECT, ConfigError } from "../config/load.js";
 import type { SwitchyardConfig } from "../config/schema.js";
 import type { SecretLookup } from "../config/secret-source.js";
 import type { RouterClock } from "../router/clock.js";
@@ -146,7 +146,7 @@ export function buildRuntime(config: SwitchyardConfig, shared: SharedServices, r
   if (config.server.master_key) {
     const secret = resolveSecret(config.server.master_key);
     // A ConfigError like any other config problem: embedders can tell it apart, and the CLI exits 2.
-    if (!secret.ok) throw new ConfigError("config", [`server.master_key: ${secret.reason}`]);
+    if (!secret.ok) throw new ConfigError(CONFIG_OBJECT, [`server.master_key: ${secret.reason}`]);
     if (secret.literal) log.warn("server.master_key is a literal value; prefer env:NAME or file:/path");
     masterKey = secret.value;
     redactor.add(masterKey);
