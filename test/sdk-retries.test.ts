@@ -3,6 +3,7 @@
  * retried or failed over, each SDK retry would run the whole plan again
  * (tripling upstream calls for an outage), so such an answer says
  * `x-should-retry: false`; a single failed attempt stays retryable by the SDK.
+ * A provider account out of credit (429 insufficient_quota) is not retryable either.
  */
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -19,7 +20,10 @@ const counting: typeof fetch = (input, init) => {
 
 beforeAll(async () => {
   fixture = await startGatewayFixture({
-    handler: (_request, res) => sendJson(res, 500, { error: { message: "internal", type: "server_error", code: null } }),
+    handler: (request, res) =>
+      request.body?.model === "broke"
+        ? sendJson(res, 429, { error: { message: "You exceeded your current quota, please check your plan and billing details.", type: "insufficient_quota", param: null, code: "insufficient_quota" } })
+        : sendJson(res, 500, { error: { message: "internal", type: "server_error", code: null } }),
     config: (upstream) => ({
       providers: { fake: { type: "openai-compatible", base_url: upstream.baseUrl, api_key: UPSTREAM_KEY } },
       routing: { backoff: { base_ms: 1, max_ms: 2 } },
@@ -27,6 +31,7 @@ beforeAll(async () => {
         retried: { retries: 2, deployments: [{ provider: "fake", model: "a" }] },
         failover: { retries: 0, deployments: [{ provider: "fake", model: "a" }, { provider: "fake", model: "b" }] },
         once: { retries: 0, deployments: [{ provider: "fake", model: "a" }] },
+        quota: { retries: 0, deployments: [{ provider: "fake", model: "broke" }] },
       },
     }),
   });
@@ -63,5 +68,13 @@ it("the Anthropic front says the same", async () => {
   const error = await anthropic.messages.create({ model: "failover", max_tokens: 5, messages: [{ role: "user", content: "hi" }] }).catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(Anthropic.InternalServerError);
   expect((error as InstanceType<typeof Anthropic.APIError>).headers?.get("x-should-retry")).toBe("false");
+  expect(sent).toBe(1);
+});
+
+it("a provider account out of credit is a 429 the SDK does not retry", async () => {
+  const error = await openai().chat.completions.create({ model: "quota", messages: [{ role: "user", content: "hi" }] }).catch((caught: unknown) => caught);
+  expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+  expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get("x-should-retry")).toBe("false");
+  expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe("insufficient_quota");
   expect(sent).toBe(1);
 });

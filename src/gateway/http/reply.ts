@@ -69,6 +69,8 @@ export function errorReply(error: unknown, requestId: string, redactor: Redactor
   if (retryAfter !== undefined) headers["retry-after"] = retryAfter;
   // The OpenAI and Anthropic SDKs retry every 429 unless told not to; the same request cannot fit the budget that refused it.
   if (failure.kind === "budget_exceeded") headers["x-should-retry"] = "false";
+  // Nor can a provider account out of credit (OpenAI's 429 insufficient_quota): waiting does not pay the bill.
+  if (failure.kind === "rate_limit" && failure.code === "insufficient_quota") headers["x-should-retry"] = "false";
   // A server error after the gateway's own retries or failover: each SDK retry would run the whole plan again.
   if (failure.status >= 500 && failure.attempts !== undefined && failure.attempts.length > 1) headers["x-should-retry"] = "false";
   if (failure.headers) Object.assign(headers, failure.headers);
