@@ -196,3 +196,26 @@ describe("the client's JSON on its way upstream", () => {
     expect(events.filter((e) => "usage" in e)).toEqual([]);
   });
 });
+
+describe("stream chunks from a host that leaves out finish_reason", () => {
+  let fixture: GatewayFixture;
+  const bare = (model: string, delta: Record<string, unknown>) => ({ id: "chatcmpl-fake1", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta }] });
+  beforeAll(async () => {
+    fixture = await startGatewayFixture({
+      handler: (request, res) => {
+        const model = String(request.body?.model);
+        sendSse(res, [bare(model, { role: "assistant", content: "" }), bare(model, { content: "Hi" }), chunk(model, { content: "!" }), chunk(model, {}, "stop")].map((e) => JSON.stringify(e)).concat("[DONE]"));
+      },
+    });
+  });
+  afterAll(() => fixture.close());
+
+  it("carry finish_reason: null, as OpenAI's schema requires, and the others pass as the host wrote them", async () => {
+    const response = await fetch(`${fixture.baseUrl}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "smart", stream: true, messages: [{ role: "user", content: "Hi" }] }) });
+    const events = (await response.text()).split("\n\n").filter((e) => e.startsWith("data: {")).map((e) => e.slice(6));
+    expect(events).toHaveLength(4);
+    for (const event of events) validateOpenAI("CreateChatCompletionStreamResponse", JSON.parse(event));
+    expect(events.map((e) => JSON.parse(e).choices[0].finish_reason)).toEqual([null, null, null, "stop"]);
+    expect(events[2]).toBe(JSON.stringify(chunk("gpt-fake", { content: "!" })));
+  });
+});

@@ -202,6 +202,17 @@ describe("stream pass-through", () => {
     expect(() => translator.push({ data: '{"error":{"message":"boom","type":"server_error"}}' })).toThrow(/boom/);
   });
 
+  it("adds a finish reason a host left out, as null, and re-serializes only that event", async () => {
+    const { ChunkText } = await import("../core/chunk-text.js");
+    const translator = adapterFor("openai").chatStream(request, { model: "m", apiKey: "k" });
+    const [bare] = translator.push({ data: '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"}}]}' });
+    expect(bare).not.toBeInstanceOf(ChunkText);
+    expect(bare).toEqual({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "Hi" }, finish_reason: null }] });
+    expect(translator.finishReason).toBeUndefined();
+    const [plain] = translator.push({ data: data("") });
+    expect(plain).toBeInstanceOf(ChunkText);
+  });
+
   it("a stream that ends with a retryable finish reason is a failure the router can retry", () => {
     const translator = adapterFor("deepseek").chatStream(request, { model: "m", apiKey: "k" });
     const event = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"insufficient_system_resource"}]}';

@@ -38,7 +38,7 @@ function isPlainDelta(data: string): boolean {
 
 /**
  * Translates an OpenAI-like SSE stream. Chunks pass through with finish reasons
- * unified; usage (OpenAI `usage`, Groq `x_groq.usage`) is collected and removed so
+ * unified (and a missing one added as null); usage (OpenAI `usage`, Groq `x_groq.usage`) is collected and removed so
  * the gateway can emit exactly one usage chunk. `[DONE]` is consumed here.
  */
 export class OpenAIStreamTranslator implements StreamTranslator {
@@ -93,6 +93,11 @@ export class OpenAIStreamTranslator implements StreamTranslator {
     for (const choice of chunk.choices) {
       if (!isRecord(choice)) throw invalidResponse(this.provider, "a stream event whose choices are not objects");
       if (this.normalizesToolCalls && isRecord(choice.delta) && normalizeToolCalls(choice.delta.tool_calls)) changed = true;
+      // OpenAI's schema requires the key on every chunk's choice (null until the last); some hosts leave it out.
+      if (choice.finish_reason === undefined) {
+        choice.finish_reason = null;
+        changed = true;
+      }
       const mapped = settleChoiceFinish(choice, this.retryableFinish, this.provider, "stream");
       if (mapped === undefined) continue;
       if (mapped.unified !== mapped.raw) changed = true;
