@@ -23,6 +23,7 @@ const ROOTS = [
   "CreateEmbeddingResponse",
   "ErrorResponse",
   "ListModelsResponse",
+  "Model",
 ];
 const REF_PREFIX = "#/components/schemas/";
 

@@ -78,6 +78,7 @@ const CLIENT_ROUTES: ClientRoute[] = [
   { name: "embeddings", method: "POST", path: "/v1/embeddings", body: (model) => embeddingsBody(model) },
   { name: "messages", method: "POST", path: "/v1/messages", body: (model) => messagesBody(model), anthropic: true },
   { name: "models", method: "GET", path: "/v1/models" },
+  { name: "model", method: "GET", path: "/v1/models/smart" },
 ];
 
 const ADMIN_PATHS = ["/admin/keys", "/admin/spend?group_by=key", "/admin/requests", "/admin/audit", "/admin/providers", "/metrics"];

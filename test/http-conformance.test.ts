@@ -58,6 +58,7 @@ describe("methods", () => {
       ["GET", "/v1/chat/completions", "POST"],
       ["PUT", "/v1/embeddings", "POST"],
       ["DELETE", "/v1/models", "GET, HEAD"],
+      ["DELETE", "/v1/models/smart", "GET, HEAD"],
       ["OPTIONS", "/v1/messages", "POST"],
       ["PUT", "/admin/keys/key_1", "GET, HEAD, PATCH, DELETE"],
     ];
@@ -72,7 +73,7 @@ describe("methods", () => {
   });
 
   it("HEAD is answered wherever GET is, with GET's headers and no body, over HTTP and gw.fetch", async () => {
-    for (const path of ["/v1/models", "/health"]) {
+    for (const path of ["/v1/models", "/v1/models/smart", "/health"]) {
       const get = await fetch(`${fixture.server.url}${path}`);
       const head = await fetch(`${fixture.server.url}${path}`, { method: "HEAD" });
       expect(head.status, path).toBe(200);

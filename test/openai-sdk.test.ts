@@ -150,6 +150,34 @@ for (const transport of ["http", "fetch"] as const) {
       expect(ids).toContain("fake/fake-model");
     });
 
+    it("retrieves a listed model by id, its slash sent encoded (as the SDK does) or raw", async () => {
+      const alias = await client.models.retrieve("smart");
+      validateOpenAI("Model", alias);
+      expect(alias).toMatchObject({ id: "smart", object: "model", owned_by: "switchyard" });
+      const upstream = await client.models.retrieve("fake/fake-model");
+      validateOpenAI("Model", upstream);
+      expect(upstream).toMatchObject({ id: "fake/fake-model", object: "model", owned_by: "fake" });
+      const get = transport === "http" ? fetch : fixture.gateway.fetch;
+      const raw = await get(`${transport === "http" ? fixture.baseUrl : "http://switchyard.local/v1"}/models/fake/fake-model`);
+      expect(raw.status).toBe(200);
+      expect(await raw.json()).toMatchObject({ id: "fake/fake-model", object: "model" });
+      const unknown = await client.models.retrieve("fake/nope").catch((e) => e);
+      expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+      expect(unknown.code).toBe("model_not_found");
+      validateOpenAI("ErrorResponse", { error: unknown.error });
+    });
+
+    it("retrieves only models in a virtual key's scope; others are not found", async () => {
+      const created = (await fixture.gateway.admin("POST", "/admin/keys", { name: `scoped-${transport}`, models: ["fake/*"] })) as { key: string };
+      const scoped = new OpenAI({ apiKey: created.key, baseURL: client.baseURL, fetch: transport === "http" ? undefined : fixture.gateway.fetch, maxRetries: 0 });
+      expect((await scoped.models.retrieve("fake/fake-model")).id).toBe("fake/fake-model");
+      const outside = await scoped.models.retrieve("smart").catch((e) => e);
+      expect(outside).toBeInstanceOf(OpenAI.NotFoundError);
+      expect(outside.code).toBe("model_not_found");
+      // The same model is there for a caller without a scope.
+      expect((await client.models.retrieve("smart")).id).toBe("smart");
+    });
+
     it("reports an unknown model as a 404 the SDK understands", async () => {
       const error = await client.chat.completions.create({ model: "nope", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
       expect(error).toBeInstanceOf(OpenAI.NotFoundError);

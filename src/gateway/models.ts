@@ -3,6 +3,8 @@
  * `provider/model` (declared in config, else asked from the upstream, cached);
  * and the reachability probe behind `switchyard doctor`.
  */
+import { isModelAllowed } from "../auth/model-scope.js";
+import type { VirtualKey } from "../auth/virtual-key.js";
 import { NEVER_CANCELLED } from "../core/cancel-signal.js";
 import type { ModelCard } from "../core/embeddings.js";
 import type { ProviderRuntime, Runtime } from "./runtime.js";
@@ -65,4 +67,10 @@ export async function listModels(runtime: Runtime): Promise<ModelCard[]> {
     for (const model of models) cards.push({ id: `${provider.name}/${model}`, object: "model", created, owned_by: provider.name });
   }
   return cards;
+}
+
+/** The models a caller may see: all of them, or only those in a scoped key's scope. */
+export async function visibleModels(runtime: Runtime, key: Pick<VirtualKey, "models"> | undefined): Promise<ModelCard[]> {
+  const cards = await listModels(runtime);
+  return key ? cards.filter((card) => isModelAllowed(key.models, card.id)) : cards;
 }

@@ -7,6 +7,7 @@ export type OpenAISchemaName =
   | "CreateChatCompletionStreamResponse"
   | "CreateEmbeddingResponse"
   | "ListModelsResponse"
+  | "Model"
   | "ErrorResponse"
   | "CreateChatCompletionRequest"
   | "CreateEmbeddingRequest";

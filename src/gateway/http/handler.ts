@@ -3,7 +3,6 @@
  * validate, call, shape the reply. No provider or routing knowledge lives here.
  */
 import { newRequestId } from "../../core/request-id.js";
-import { isModelAllowed } from "../../auth/model-scope.js";
 import type { Redactor } from "../../core/redact.js";
 import { GatewayError } from "../../core/errors.js";
 import { anthropicErrorReply } from "../anthropic-front/errors.js";
@@ -12,7 +11,7 @@ import { anthropicCountTokens } from "../anthropic-front/count-tokens.js";
 import { completeChat, type CompletedChat } from "../chat.js";
 import { streamChat } from "../chat-stream.js";
 import { createEmbeddings } from "../embeddings.js";
-import { listModels } from "../models.js";
+import { visibleModels } from "../models.js";
 import { tagsFromHeader } from "../route-request.js";
 import type { Runtime } from "../runtime.js";
 import { adminKeyRoute, ADMIN_ROUTES } from "./admin-routes.js";
@@ -29,6 +28,7 @@ import { chatSseEncoder } from "./sse-encode.js";
 import type { GatewayHttpRequest, GatewayReply, RequestHead } from "./types.js";
 import type { Principal } from "../../auth/key-authenticator.js";
 import { parseChatRequest, parseEmbeddingsRequest } from "./wire-schemas.js";
+import { modelByIdRoute } from "./model-by-id.js";
 
 /** A finished non-stream call: the upstream's own text with usage spliced in when there is one, else `value` serialized. */
 function completedReply(requestId: string, done: Pick<CompletedChat, "priced" | "usageEstimated" | "json" | "deployment" | "attempts">, value: unknown): GatewayReply {
@@ -57,11 +57,8 @@ const embeddings: Route = async (runtime, request, { requestId, meta }) => {
 };
 
 /** Lists what the caller may use: a scoped key sees only its models. */
-const models: Route = async (runtime, _request, { requestId, meta }) => {
-  const cards = await listModels(runtime);
-  const visible = meta.key ? cards.filter((card) => isModelAllowed(meta.key!.models, card.id)) : cards;
-  return jsonReply(200, { object: "list", data: visible }, { "x-request-id": requestId });
-};
+const models: Route = async (runtime, _request, { requestId, meta }) =>
+  jsonReply(200, { object: "list", data: await visibleModels(runtime, meta.key) }, { "x-request-id": requestId });
 
 const health: Route = async (runtime, _request, { requestId }) =>
   jsonReply(200, { status: "ok", providers: runtime.providers.size }, { "x-request-id": requestId });
@@ -105,7 +102,7 @@ function clientRequestId(headers: GatewayHttpRequest["headers"]): string | undef
 export const requestIdFor = (headers: GatewayHttpRequest["headers"]): string => clientRequestId(headers) ?? newRequestId();
 
 function routeFor(request: RequestHead): Route {
-  const route = ROUTES[`${request.method} ${request.path}`] ?? adminKeyRoute(request.path);
+  const route = ROUTES[`${request.method} ${request.path}`] ?? adminKeyRoute(request.path) ?? modelByIdRoute(request.path);
   if (route) return route;
   // node:http sends no body for HEAD; the fetch adapter drops it.
   const get = request.method === "HEAD" ? ROUTES[`GET ${request.path}`] : undefined;
