@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { validateOpenAI } from "./helpers/openapi.js";
-import { chunk, echoHandler, sendJson, sendSse } from "./helpers/fake-upstream.js";
+import { chunk, completionBody, echoHandler, sendJson, sendSse } from "./helpers/fake-upstream.js";
 import { startGatewayFixture, UPSTREAM_KEY, type GatewayFixture } from "./helpers/gateway-fixture.js";
 
 let fixture: GatewayFixture;
@@ -204,6 +204,16 @@ describe("bad upstreams", () => {
     const text = await response.text();
     expect(text).toMatch(/stream that ended before it finished/);
     expect(text.trim().endsWith("data: [DONE]")).toBe(true);
+  });
+
+  it("says that a stream request was answered with application/json, not an event stream", async () => {
+    fixture.upstream.handle((request, res) => sendJson(res, 200, completionBody(String(request.body?.model), "Hello!")));
+    const result = await post("/v1/chat/completions", chat({ stream: true }));
+    expect(result.status).toBe(502);
+    validateOpenAI("ErrorResponse", result.json);
+    expect(result.json.error.code).toBe("invalid_response");
+    expect(result.json.error.message).toBe("Provider 'fake' returned application/json, not an event stream, to a stream request");
+    await expectStillServing();
   });
 
   it("fails a stream that errors before its first byte with a plain error status", async () => {

@@ -8,6 +8,7 @@ import type { RateLimitState } from "../core/rate-limit.js";
 import type { Redactor } from "../core/redact.js";
 import type { StreamItem } from "../core/chunk-text.js";
 import type { HeaderBag, StreamTranslator, UpstreamRequest } from "../providers/adapter.js";
+import { headerValue } from "../providers/retry-after.js";
 import { ChunkDecoder } from "../providers/stream-decoder.js";
 import type { ProviderRuntime, Timeouts } from "./runtime.js";
 
@@ -102,7 +103,13 @@ export interface OpenedStream {
   signal: CancelSignal;
 }
 
-/** Opens a streaming request; resolves once the upstream answered 2xx. */
+/** A JSON answer to a stream request (a host that ignored `stream: true`): read as SSE, it would hold no event at all. */
+function isJsonAnswer(headers: HeaderBag): boolean {
+  const type = headerValue(headers, "content-type");
+  return type !== undefined && /^\s*application\/json\s*(;|$)/i.test(type);
+}
+
+/** Opens a streaming request; resolves once the upstream answered 2xx with an event stream. */
 export async function openStream(
   provider: ProviderRuntime,
   observe: RateLimitObserver,
@@ -123,6 +130,10 @@ export async function openStream(
     });
     const failure = inspectAnswer(provider, observe, response.status, response.headers);
     if (failure) throw failure(await response.text().catch(() => ""), redactor);
+    if (isJsonAnswer(response.headers)) {
+      response.destroy();
+      throw invalidResponse(provider.name, "application/json, not an event stream, to a stream request");
+    }
     const decoder = new ChunkDecoder(translator, (text) => redactor.scrubKnown(text));
     const mapError = (error: unknown) => provider.client.transportError(error, deadline.signal);
     return {
