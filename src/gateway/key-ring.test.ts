@@ -1,3 +1,5 @@
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../core/errors.js";
 import { createLogger } from "./logger.js";
@@ -76,6 +78,30 @@ describe("KeyRing", () => {
     advance(20_000);
     expect(keyRing.allRestingUntil()).toBeUndefined();
     expect(keyRing.next()).toBe("sk-one-0001");
+  });
+
+  it("the rejection's log line says what follows: a switch to another key, or the same key still used", () => {
+    const messages: string[] = [];
+    const sink = new Writable({
+      write(line: Buffer, _encoding, done) {
+        messages.push((JSON.parse(line.toString()) as { msg: string }).msg);
+        done();
+      },
+    });
+    const logged = (keys: string[], refusals: Array<[string, GatewayError]>) => {
+      const keyRing = new KeyRing("p", keys, pino({ level: "error" }, sink), () => 1_000_000);
+      for (const [key, error] of refusals) keyRing.report(key, error);
+      return messages.at(-1);
+    };
+    expect(logged(["sk-only-0001"], [["sk-only-0001", refusal(401)]])).toBe(
+      "provider 'p' rejected API key #1 (…0001): it is the provider's only key, so requests still use it (and get the provider's refusal) until it is fixed",
+    );
+    expect(logged(["sk-one-0001", "sk-two-0002"], [["sk-one-0001", refusal(401)]])).toBe(
+      "provider 'p' rejected API key #1 (…0001): out of rotation for 10 min while another key is usable",
+    );
+    expect(logged(["sk-one-0001", "sk-two-0002"], [["sk-two-0002", limited(30)], ["sk-one-0001", refusal(401)]])).toBe(
+      "provider 'p' rejected API key #1 (…0001): no other key is usable now, so requests may still use it; for 10 min it goes only when no other key is usable",
+    );
   });
 
   it("a provider without keys gets none", () => {

@@ -75,17 +75,31 @@ export class KeyRing {
     } else if (error.kind === "upstream_auth" && (error.upstreamStatus === 401 || (error.code !== null && KEY_REJECTED_CODES.has(error.code)))) {
       slot.rejected = `HTTP ${error.upstreamStatus ?? "?"}`;
       slot.rejectedUntil = this.now() + REJECTED_KEY_SIT_OUT_MS;
+      const switchable = this.anotherUsable(slot);
       this.log.error(
         { provider: this.provider, key: slot.label, status: error.upstreamStatus },
-        `provider '${this.provider}' rejected API key ${slot.label}: out of rotation for ${REJECTED_KEY_SIT_OUT_MS / 60_000} min while another key is usable`,
+        `provider '${this.provider}' rejected API key ${slot.label}: ${this.sitOutNote(switchable)}`,
       );
+      return switchable;
     } else {
       // Other refusals (403: no access to this model; billing; region) say nothing certain
       // about the key: it stays in rotation, and the router moves to the next deployment.
       return false;
     }
+    return this.anotherUsable(slot);
+  }
+
+  private anotherUsable(slot: KeySlot): boolean {
     const now = this.now();
     return this.slots.some((s) => s !== slot && this.usable(s, now));
+  }
+
+  /** What a rejection means for the requests to come: a rejected key still goes when no other is usable (see `next`). */
+  private sitOutNote(anotherUsable: boolean): string {
+    const minutes = REJECTED_KEY_SIT_OUT_MS / 60_000;
+    if (anotherUsable) return `out of rotation for ${minutes} min while another key is usable`;
+    if (this.slots.length === 1) return "it is the provider's only key, so requests still use it (and get the provider's refusal) until it is fixed";
+    return `no other key is usable now, so requests may still use it; for ${minutes} min it goes only when no other key is usable`;
   }
 
   /**
