@@ -173,12 +173,12 @@ describe("validateOpenAI", () => {
     const withExtras = broken(chatCompletion, (c) => {
       Object.assign(c, { provider: "groq", x_groq: { id: "req_1" } });
       Object.assign(c.usage, { cost: 0.00012 });
-      Object.assign(c.choices[0]?.message ?? {}, { reasoning_content: "thinking" });
+      Object.assign(c.choices[0]?.message ?? {}, { reasoning_content: "thinking", thinking_blocks: [{ type: "thinking", thinking: "thinking", signature: "sig" }] });
     });
     expect(() => validateOpenAI("CreateChatCompletionResponse", withExtras)).not.toThrow();
     const chunkWithExtras = broken(chunks.content, (c) => {
       Object.assign(c, { x_groq: { id: "req_1" }, provider: "groq" });
-      Object.assign(c.choices[0]?.delta ?? {}, { reasoning_content: "hmm" });
+      Object.assign(c.choices[0]?.delta ?? {}, { reasoning_content: "hmm", thinking_blocks: [{ type: "redacted_thinking", data: "opaque" }] });
     });
     expect(() => validateOpenAI("CreateChatCompletionStreamResponse", chunkWithExtras)).not.toThrow();
     const usageWithCost = { ...chunks.usage, usage: { ...chunks.usage.usage, cost: 0.00012 } };

@@ -69,11 +69,14 @@ describe("toChatResult", () => {
     expect(completion.choices[0]!.message.tool_calls).toHaveLength(1);
   });
 
-  it("thinking becomes reasoning_content; thinking tokens are reasoning tokens", () => {
+  it("thinking becomes reasoning_content, and the signed block thinking_blocks; thinking tokens are reasoning tokens", () => {
     const { completion, usage } = translate(fixture("thinking"));
-    expect(completion.choices[0]!.message.reasoning_content).toBe(
-      "Let me work through this. 27 * 453 = 27 * 400 + 27 * 53 = 10800 + 1431 = 12231.",
-    );
+    const thinking = "Let me work through this. 27 * 453 = 27 * 400 + 27 * 53 = 10800 + 1431 = 12231.";
+    expect(completion.choices[0]!.message.reasoning_content).toBe(thinking);
+    // In the JSON the client gets, in the shape it sends back.
+    expect(JSON.parse(JSON.stringify(completion)).choices[0].message.thinking_blocks).toEqual([
+      { type: "thinking", thinking, signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds" },
+    ]);
     expect(completion.choices[0]!.message.content).toBe("27 × 453 = **12,231**.");
     expect(usage?.output).toEqual({ total: 96, reasoning: 70 });
   });
@@ -104,7 +107,22 @@ describe("toChatResult", () => {
     });
   });
 
-  it("skips server-tool and redacted blocks, and tolerates unknown fields", () => {
+  it("thinking before a tool call: signed and redacted blocks in thinking_blocks, in their order", () => {
+    const { completion } = translate(fixture("thinking-tool-use"));
+    const message = completion.choices[0]!.message;
+    expect(message.thinking_blocks).toEqual([
+      { type: "thinking", thinking: message.reasoning_content, signature: expect.stringMatching(/^EuYB/) },
+      { type: "redacted_thinking", data: expect.stringMatching(/^EmwK/) },
+    ]);
+    expect(message.tool_calls).toHaveLength(1);
+  });
+
+  it("thinking without a signature is reasoning_content only", () => {
+    const { completion } = translate(message({ content: [{ type: "thinking", thinking: "Hmm." }, { type: "text", text: "ok" }] }));
+    expect(completion.choices[0]!.message).toEqual({ role: "assistant", content: "ok", refusal: null, reasoning_content: "Hmm." });
+  });
+
+  it("skips server-tool blocks, keeps a redacted block for the client to return, and tolerates unknown fields", () => {
     const { completion } = translate(
       message({
         content: [
@@ -116,7 +134,9 @@ describe("toChatResult", () => {
         container: null,
       }),
     );
-    expect(completion.choices[0]!.message).toEqual({ role: "assistant", content: "Found it.", refusal: null });
+    expect(completion.choices[0]!.message).toEqual({
+      role: "assistant", content: "Found it.", refusal: null, thinking_blocks: [{ type: "redacted_thinking", data: "abc" }],
+    });
   });
 
   it("falls back to the requested model when the answer names none; no usage gives undefined", () => {

@@ -1,9 +1,11 @@
 /**
  * An Anthropic message → an OpenAI chat completion. Text blocks are joined
  * into `content`, `tool_use` blocks become `tool_calls`, thinking becomes
- * `reasoning_content` (and, signed, out-of-band `thinking_blocks`); server-tool and other blocks have no OpenAI shape and
- * are left out (the whole message rides out of band for native turns); web citations on text become
- * `url_citation` annotations (web-search.ts). Usage is returned canonically: the gateway renders it.
+ * `reasoning_content`, and the signed thinking and redacted thinking blocks go as they came into
+ * `thinking_blocks` (thinking-blocks.ts: the client sends them back to continue a tool loop);
+ * server-tool and other blocks have no OpenAI shape and are left out (the whole message rides
+ * out of band for native turns); web citations on text become `url_citation` annotations
+ * (web-search.ts). Usage is returned canonically: the gateway renders it.
  */
 import type { ChatChoice, ChatCompletion, ToolCall } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
@@ -67,7 +69,8 @@ export function toChatResult(body: unknown, context: TranslationContext): ChatRe
     }
     else if (known.type === "thinking") {
       reasoning.push(known.thinking);
-      signed.push({ type: "thinking", thinking: known.thinking, signature: known.signature ?? "" });
+      // Anthropic checks the signature of what comes back: thinking without one cannot return.
+      if (known.signature) signed.push({ type: "thinking", thinking: known.thinking, signature: known.signature });
     } else if (known.type === "redacted_thinking") signed.push(known);
     else {
       toolCalls.push({ id: known.id, type: "function", function: { name: known.name, arguments: JSON.stringify(known.input ?? {}) } });
@@ -83,13 +86,12 @@ export function toChatResult(body: unknown, context: TranslationContext): ChatRe
       refusal: null,
       ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
       ...(reasoning.length > 0 && { reasoning_content: reasoning.join("") }),
+      ...(signed.length > 0 && { [THINKING_BLOCKS]: signed }),
       ...(annotations.length > 0 && { annotations }),
     },
     finish_reason: finishReason.unified,
     logprobs: null,
   };
-  // Signed, for the Anthropic front to return so the client can send them back; OpenAI-shaped answers stay as they were.
-  if (signed.length > 0) setOutOfBand(choice.message, THINKING_BLOCKS, signed);
   // "stop" does not say which stop sequence matched; vLLM's `stop_reason` on the choice does.
   if (message.stop_reason === "stop_sequence" && typeof message.stop_sequence === "string") choice.stop_reason = message.stop_sequence;
   const completion: ChatCompletion = {

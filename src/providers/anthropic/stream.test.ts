@@ -8,6 +8,7 @@ import { OPAQUE_CONTENT } from "../../core/chunk-text.js";
 import { ANTHROPIC_EVENTS } from "./native.js";
 import { toChatResult } from "./response.js";
 import { AnthropicStreamTranslator } from "./stream.js";
+import { thinkingBlocksOf, type ThinkingBlock } from "./thinking-blocks.js";
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 const context = { provider: "anthropic", model: "claude-sonnet-4-5", now: NOW };
@@ -44,11 +45,13 @@ async function replay(text: string, size = 7, native = false): Promise<Replay> {
 function assemble(chunks: ChatChunk[]) {
   let content = "";
   let reasoning = "";
+  const thinkingBlocks: ThinkingBlock[] = [];
   const tools: Array<{ id?: string; name?: string; arguments: string }> = [];
   for (const chunk of chunks) {
     const delta = chunk.choices[0]!.delta;
     content += delta.content ?? "";
     reasoning += delta.reasoning_content ?? "";
+    thinkingBlocks.push(...thinkingBlocksOf(delta.thinking_blocks));
     for (const call of delta.tool_calls ?? []) {
       const tool = (tools[call.index] ??= { arguments: "" });
       if (call.id) tool.id = call.id;
@@ -56,7 +59,7 @@ function assemble(chunks: ChatChunk[]) {
       tool.arguments += call.function?.arguments ?? "";
     }
   }
-  return { content, reasoning, tools };
+  return { content, reasoning, thinkingBlocks, tools };
 }
 
 /** Invariants every translated stream keeps. */
@@ -77,7 +80,7 @@ function checkShape(chunks: ChatChunk[], finished: boolean): void {
   }
 }
 
-const PAIRS = ["text", "tool-use-parallel", "thinking", "max-tokens", "cache-usage", "stop-sequence", "web-search"];
+const PAIRS = ["text", "tool-use-parallel", "thinking", "thinking-tool-use", "max-tokens", "cache-usage", "stop-sequence", "web-search"];
 
 describe("AnthropicStreamTranslator on fixtures", () => {
   it("text: role chunk, content deltas, one finish chunk; ids from message_start", async () => {
@@ -115,11 +118,43 @@ describe("AnthropicStreamTranslator on fixtures", () => {
     expect(translator.finishReason).toEqual({ unified: "tool_calls", raw: "tool_use" });
   });
 
-  it("thinking: reasoning_content deltas, signatures ignored", async () => {
+  it("thinking: reasoning_content deltas, then the signed block whole, once, in JSON, before the text", async () => {
     const { chunks } = await replay(fixtureText("thinking.chunks.txt"));
     checkShape(chunks, true);
     expect(chunks[1]!.choices[0]!.delta).toEqual({ reasoning_content: "Let me work through this. 27 * 453 = 27 * 400 + 27 * 53" });
-    expect(chunks.some((c) => JSON.stringify(c).includes("EqQBCgIY"))).toBe(false);
+    const signed = chunks.filter((c) => JSON.stringify(c).includes("EqQBCgIY"));
+    expect(signed).toHaveLength(1);
+    expect(JSON.parse(JSON.stringify(signed[0]!.choices[0]!.delta))).toEqual({
+      thinking_blocks: [
+        { type: "thinking", thinking: "Let me work through this. 27 * 453 = 27 * 400 + 27 * 53 = 10800 + 1431 = 12231.", signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds" },
+      ],
+    });
+    const firstText = chunks.findIndex((c) => c.choices[0]!.delta.content);
+    expect(chunks.indexOf(signed[0]!)).toBeLessThan(firstText);
+  });
+
+  it("thinking before a tool call: each block goes out at its stop, a redacted one as it came", async () => {
+    const { chunks } = await replay(fixtureText("thinking-tool-use.chunks.txt"));
+    checkShape(chunks, true);
+    const carriers = chunks.filter((c) => c.choices[0]!.delta.thinking_blocks !== undefined);
+    expect(carriers.map((c) => c.choices[0]!.delta)).toEqual([
+      { thinking_blocks: [{ type: "thinking", thinking: expect.stringMatching(/^The user wants.*country\.$/), signature: expect.stringMatching(/^EuYB/) }] },
+      { thinking_blocks: [{ type: "redacted_thinking", data: expect.stringMatching(/^EmwK/) }] },
+    ]);
+    const firstTool = chunks.findIndex((c) => c.choices[0]!.delta.tool_calls);
+    expect(chunks.indexOf(carriers[1]!)).toBeLessThan(firstTool);
+  });
+
+  it("thinking that never got a signature is not offered back", () => {
+    const translator = new AnthropicStreamTranslator(context);
+    const events = [
+      '{"type":"message_start","message":{"id":"msg_1","content":[],"usage":{"input_tokens":1,"output_tokens":1}}}',
+      '{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}',
+      '{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Hmm."}}',
+      '{"type":"content_block_stop","index":0}',
+    ];
+    const chunks = events.flatMap((data) => translator.push({ data }));
+    expect(chunks.map((c) => c.choices[0]!.delta)).toEqual([{ role: "assistant", content: "" }, { reasoning_content: "Hmm." }]);
   });
 
   it("max_tokens (CRLF framing): finish_reason length", async () => {
@@ -186,6 +221,7 @@ describe("property: streaming and non-streaming agree", () => {
       const message = buffered.completion.choices[0]!.message;
       expect(streamed.content).toBe(message.content ?? "");
       expect(streamed.reasoning).toBe(message.reasoning_content ?? "");
+      expect(streamed.thinkingBlocks).toEqual(message.thinking_blocks ?? []);
       // Arguments are equal as JSON: Anthropic streams `{"a": 1}` and buffers `{"a":1}`.
       expect(streamed.tools.map((t) => ({ id: t.id, name: t.name, input: JSON.parse(t.arguments) }))).toEqual(
         (message.tool_calls ?? []).map((t) => ({ id: t.id, name: t.function.name, input: JSON.parse(t.function.arguments) })),
@@ -209,6 +245,17 @@ describe("AnthropicStreamTranslator for native turns (native.ts)", () => {
     expect(translator.finishReason).toEqual({ unified: "stop", raw: "end_turn" });
     // Out of band: serialized, the chunks are what they were.
     expect(JSON.stringify(chunks)).not.toContain("event:");
+  });
+
+  it("a thinking block's stop rides on the chunk returning the block; a redacted block's carriers are content", async () => {
+    const text = fixtureText("thinking-tool-use.chunks.txt");
+    const { chunks } = await replay(text, 7, true);
+    expect(chunks.map((chunk) => chunk[ANTHROPIC_EVENTS] ?? "").join("")).toBe(text);
+    const stop = (index: number) => chunks.find((chunk) => String(chunk[ANTHROPIC_EVENTS]).startsWith(`event: content_block_stop\ndata: {"type":"content_block_stop","index":${index}}`))!;
+    expect(stop(0).choices[0]!.delta.thinking_blocks).toEqual([expect.objectContaining({ type: "thinking" })]);
+    expect(stop(1).choices[0]!.delta.thinking_blocks).toEqual([expect.objectContaining({ type: "redacted_thinking" })]);
+    const redactedStart = chunks.find((chunk) => String(chunk[ANTHROPIC_EVENTS]).includes('"content_block":{"type":"redacted_thinking"'))!;
+    expect(redactedStart[OPAQUE_CONTENT]).toBe(true);
   });
 
   it("an event with no canonical form gets a carrier chunk, content only for a server tool's blocks", async () => {

@@ -4,9 +4,10 @@
  * One role chunk first; text → `delta.content`; thinking →
  * `delta.reasoning_content`; each `tool_use` block → a tool call whose `index`
  * counts tool blocks only (Anthropic's `index` counts every block), announced
- * with its id and name and then fed `partial_json` as `arguments`; a thinking
- * block's signature and a redacted thinking block ride out of band on the next
- * chunk's delta as `thinking_blocks` (for the Anthropic front); one finish chunk at `message_delta` (or `message_stop`), with the matched
+ * with its id and name and then fed `partial_json` as `arguments`; a signed
+ * thinking block, whole (its text again, and its signature), or a redacted one
+ * goes once as `delta.thinking_blocks` on a chunk of its own at its
+ * `content_block_stop`; one finish chunk at `message_delta` (or `message_stop`), with the matched
  * stop sequence as the choice's `stop_reason`. Usage is collected, never
  * emitted: the gateway writes the single usage chunk (the role chunk holds the
  * input counts out of band, for fronts that announce them first).
@@ -29,13 +30,17 @@ import { mergeAnthropicUsage, usageFromAnthropic } from "./usage.js";
 import {
   blockDeltaSchema, blockStartSchema, blockStopSchema, errorEventSchema, messageDeltaSchema, messageStartSchema,
   redactedThinkingBlockSchema, textBlockSchema, thinkingBlockSchema, toolUseBlockSchema, type AnthropicUsage,
+  type RedactedThinkingBlockParam,
 } from "./wire-types.js";
 
 /** The out-of-band field of the role chunk holding `message_start`'s usage (canonical: cache writes keep their lifetimes). */
 export const START_USAGE = "start_usage";
 
 type Block =
-  | { kind: "text" | "thinking" | "other" }
+  | { kind: "text" | "other" }
+  /** The text so far and the signature, to return the block whole when it ends (thinking-blocks.ts). */
+  | { kind: "thinking"; thinking: string; signature: string }
+  | { kind: "redacted_thinking"; block: RedactedThinkingBlockParam }
   /** `toolIndex` counts tool blocks only; `hasArguments` tracks whether any argument text was sent. */
   | { kind: "tool"; toolIndex: number; hasArguments: boolean };
 
@@ -47,8 +52,6 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   private readonly created: number;
   private readonly blocks = new Map<number, Block>();
   private toolCount = 0;
-  /** Signatures and redacted blocks not yet attached to a chunk. */
-  private pendingThinking: ThinkingBlock[] = [];
   private finished = false;
   private stopped = false;
 
@@ -78,15 +81,17 @@ export class AnthropicStreamTranslator implements StreamTranslator {
 
   /**
    * Chunks carrying the event's text; a carrier for an event that produced none. A carrier of a
-   * block the canonical form has no field for (a server tool's call or result) is content: the
-   * stream's first output may be a search, and the first-token timeout must not cut it short.
+   * block the canonical form has no field for (a server tool's call or result), or holds only once
+   * it ends (redacted thinking), is content: the stream's first output may be a search, and the
+   * first-token timeout must not cut it short.
    */
   private withEvent(chunks: ChatChunk[], type: string, text: string, data: Record<string, unknown>): ChatChunk[] {
     // Data of several lines (not Anthropic's compact JSON, but valid) goes out as several `data:` lines.
     const frame = `event: ${type}\ndata: ${text.includes("\n") ? text.replaceAll("\n", "\ndata: ") : text}\n\n`;
     if (chunks.length === 0) {
       const carrier = this.chunk({});
-      if (type.startsWith("content_block_") && typeof data.index === "number" && this.blocks.get(data.index)?.kind === "other") {
+      const kind = type.startsWith("content_block_") && typeof data.index === "number" ? this.blocks.get(data.index)?.kind : undefined;
+      if (kind === "other" || kind === "redacted_thinking") {
         setOutOfBand(carrier, OPAQUE_CONTENT, true);
       }
       chunks.push(carrier);
@@ -150,10 +155,6 @@ export class AnthropicStreamTranslator implements StreamTranslator {
 
   private chunk(delta: ChunkDelta, finishReason: FinishReason | null = null): ChatChunk {
     this.id ??= `chatcmpl-${randomUUID()}`;
-    if (this.pendingThinking.length > 0) {
-      setOutOfBand(delta, THINKING_BLOCKS, this.pendingThinking);
-      this.pendingThinking = [];
-    }
     return {
       id: this.id,
       object: "chat.completion.chunk",
@@ -192,8 +193,8 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       return this.emit([], text ? { content: text } : undefined);
     }
     if (block.type === "thinking") {
-      const { thinking } = this.checked(thinkingBlockSchema.safeParse(block), "thinking block");
-      this.blocks.set(index, { kind: "thinking" });
+      const { thinking, signature } = this.checked(thinkingBlockSchema.safeParse(block), "thinking block");
+      this.blocks.set(index, { kind: "thinking", thinking, signature: signature ?? "" });
       return this.emit([], thinking ? { reasoning_content: thinking } : undefined);
     }
     if (block.type === "tool_use") {
@@ -206,12 +207,13 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         tool_calls: [{ index: toolIndex, id: tool.id, type: "function", function: { name: tool.name, arguments: initial } }],
       });
     }
-    this.blocks.set(index, { kind: "other" });
     if (block.type === "redacted_thinking") {
-      this.pendingThinking.push(this.checked(redactedThinkingBlockSchema.safeParse(block), "redacted_thinking block"));
+      const redacted = this.checked(redactedThinkingBlockSchema.safeParse(block), "redacted_thinking block");
+      this.blocks.set(index, { kind: "redacted_thinking", block: redacted });
       return [];
     }
     // Server tools and their results have no OpenAI shape.
+    this.blocks.set(index, { kind: "other" });
     return [];
   }
 
@@ -222,11 +224,13 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       return delta.text ? this.emit([], { content: delta.text }) : [];
     }
     if (delta.type === "thinking_delta" && block?.kind === "thinking") {
-      return delta.thinking ? this.emit([], { reasoning_content: delta.thinking }) : [];
+      if (!delta.thinking) return [];
+      block.thinking += delta.thinking;
+      return this.emit([], { reasoning_content: delta.thinking });
     }
     if (delta.type === "signature_delta" && block?.kind === "thinking") {
-      // Comes once, after the thinking text, which is already out as reasoning_content.
-      if (delta.signature) this.pendingThinking.push({ type: "thinking", thinking: "", signature: delta.signature });
+      // Comes once, after the thinking text; the block goes out whole at its stop.
+      if (delta.signature) block.signature = delta.signature;
       return [];
     }
     if (delta.type === "input_json_delta" && block?.kind === "tool") {
@@ -241,6 +245,8 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   private onBlockStop(data: unknown): ChatChunk[] {
     const { index } = this.checked(blockStopSchema.safeParse(data), "content_block_stop event");
     const block = this.blocks.get(index);
+    const signed = block && signedBlock(block);
+    if (signed) return this.emit([], { [THINKING_BLOCKS]: [signed] });
     // A tool without parameters streams no JSON at all; OpenAI clients parse `arguments`, so send "{}" like the non-stream answer.
     if (block?.kind !== "tool" || block.hasArguments) return [];
     block.hasArguments = true;
@@ -265,4 +271,11 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     out.push(last);
     return out;
   }
+}
+
+/** A finished block as the client sends it back in `thinking_blocks`; thinking without a signature cannot go back. */
+function signedBlock(block: Block): ThinkingBlock | undefined {
+  if (block.kind === "redacted_thinking") return block.block;
+  if (block.kind === "thinking" && block.signature !== "") return { type: "thinking", thinking: block.thinking, signature: block.signature };
+  return undefined;
 }

@@ -3,7 +3,9 @@
  * of an assistant turn echoed back unchanged (signature included) when it
  * continues a tool-use loop with thinking on, so they travel beside
  * `reasoning_content` (which holds the text only) as `thinking_blocks`, the
- * name LiteLLM gives the same field.
+ * name LiteLLM gives the same field. Answers carry them in the shape requests
+ * take them back (on the message, or on the stream delta where a block ends):
+ * a client that appends the assistant message it got to its history returns them.
  */
 import { isRecord } from "../../core/record.js";
 import type { RedactedThinkingBlockParam, ThinkingBlockParam } from "./wire-types.js";
