@@ -100,6 +100,18 @@ describe("/v1/messages to an Anthropic upstream", () => {
     });
   });
 
+  it("sends a replayed turn's blocks in the order they came, thinking between text and tool_use included", async () => {
+    const turn: Anthropic.ContentBlockParam[] = [
+      { type: "thinking", thinking: "I should read it.", signature: SIGNATURE },
+      { type: "text", text: "Reading a.txt." },
+      { type: "redacted_thinking", data: "opaque" },
+      { type: "tool_use", id: "toolu_01", name: "read_file", input: { path: "a.txt" } },
+    ];
+    const params = toolLoop("claude/claude-opus-4-5");
+    await client.messages.create({ ...params, messages: [params.messages[0]!, { role: "assistant", content: turn }, params.messages[2]!] });
+    expect((anthropic.requests[0]!.body!.messages as Anthropic.MessageParam[])[1]).toEqual({ role: "assistant", content: turn });
+  });
+
   it("sends no beta header of its own when the client sends none", async () => {
     await client.messages.create({ model: "claude/claude-opus-4-5", max_tokens: 10, messages: [{ role: "user", content: "Hi" }] });
     expect(anthropic.requests[0]!.headers["anthropic-beta"]).toBe("configured-beta-1");

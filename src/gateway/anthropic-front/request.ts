@@ -11,7 +11,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, TextPart, ToolCall, ToolChoice } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
 import { asRecord } from "../../core/record.js";
-import { CACHE_PARTS } from "../../providers/anthropic/messages.js";
+import { BLOCK_ORDER, CACHE_PARTS, type BlockKind } from "../../providers/anthropic/messages.js";
 import { ANTHROPIC_EXTRAS, markToolError, setOutOfBand } from "../../providers/anthropic/out-of-band.js";
 import { THINKING_BLOCKS, type ThinkingBlock } from "../../providers/anthropic/thinking-blocks.js";
 import {
@@ -168,20 +168,26 @@ function assistantMessage(blocks: AnthropicContentBlock[], param: string): ChatM
   const texts: TextPart[] = [];
   const toolCalls: ToolCall[] = [];
   const thinking: ThinkingBlock[] = [];
+  const order: BlockKind[] = [];
   let cached = false;
   blocks.forEach((block, index) => {
     if (isOpaqueBlock(block)) return;
     if (block.type === "text") {
       texts.push({ type: "text", text: block.text });
+      order.push("text");
       cached = keepCacheControl(texts.at(-1), block) || cached;
     } else if (block.type === "tool_use") {
       toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: JSON.stringify(block.input) } });
+      order.push("tool_use");
       keepCacheControl(toolCalls.at(-1), block);
     } else if (block.type === "thinking") {
       // Unsigned reasoning (another model's, relayed by this front) cannot go back to Anthropic, which checks signatures.
-      if (block.signature) thinking.push({ type: "thinking", thinking: block.thinking, signature: block.signature });
+      if (!block.signature) return;
+      thinking.push({ type: "thinking", thinking: block.thinking, signature: block.signature });
+      order.push("thinking");
     } else if (block.type === "redacted_thinking") {
       thinking.push({ type: "redacted_thinking", data: block.data });
+      order.push("thinking");
     } else {
       throw unsupported(`A '${block.type}' block cannot appear in an assistant message`, `${param}[${index}].type`);
     }
@@ -190,8 +196,11 @@ function assistantMessage(blocks: AnthropicContentBlock[], param: string): ChatM
   const content = texts.length > 0 ? texts.map((part) => part.text).join("\n") : null;
   const message = withCacheParts({ role: "assistant", content }, texts, cached);
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
-  // Anthropic requires them back, unchanged, when a tool-use loop continues with thinking on.
-  if (thinking.length > 0) setOutOfBand(message, THINKING_BLOCKS, thinking);
+  // Anthropic requires them back, unchanged and where they were, when a tool-use loop continues with thinking on.
+  if (thinking.length > 0) {
+    setOutOfBand(message, THINKING_BLOCKS, thinking);
+    setOutOfBand(message, BLOCK_ORDER, order);
+  }
   return message;
 }
 

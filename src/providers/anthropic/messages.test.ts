@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { ChatMessage, ChatRequest } from "../../core/chat.js";
 import { GatewayError } from "../../core/errors.js";
 import { PLACEHOLDER_USER_TURN } from "../placeholder-turn.js";
+import { BLOCK_ORDER, CACHE_PARTS } from "./messages.js";
+import { setOutOfBand } from "./out-of-band.js";
 import { toAnthropicRequest } from "./request.js";
 
 const MODEL = "claude-sonnet-4-5";
@@ -99,6 +101,31 @@ describe("toAnthropicRequest: messages", () => {
       { role: "user", content: [{ type: "text", text: "Hi" }, { type: "text", text: "Write JSON" }] },
       { role: "assistant", content: "{" },
     ]);
+  });
+
+  describe("an assistant turn with signed thinking", () => {
+    const signed = { type: "thinking", thinking: "Two lookups.", signature: "sig" } as const;
+    const redacted = { type: "redacted_thinking", data: "opaque" } as const;
+    const call = { id: "toolu_01", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } } as const;
+    const toolUse = { type: "tool_use", id: "toolu_01", name: "get_weather", input: { city: "Paris" } };
+    const turn = (assistant: ChatMessage) => build({ messages: [{ role: "user", content: "Weather?" }, assistant, { role: "tool", tool_call_id: "toolu_01", content: "18°C" }] }).messages[1];
+
+    it("sends OpenAI-shaped history's thinking_blocks first, then text, then tool calls", () => {
+      const assistant: ChatMessage = { role: "assistant", content: "Checking.", reasoning_content: "Two lookups.", tool_calls: [call], thinking_blocks: [signed, redacted] };
+      expect(turn(assistant)).toEqual({ role: "assistant", content: [signed, redacted, { type: "text", text: "Checking." }, toolUse] });
+    });
+
+    it("keeps the order the client's blocks came in, when the message holds it", () => {
+      const texts = [{ type: "text", text: "First," }, { type: "text", text: "then." }];
+      const assistant: ChatMessage = { role: "assistant", content: "First,\nthen.", tool_calls: [call] };
+      setOutOfBand(assistant, CACHE_PARTS, texts);
+      setOutOfBand(assistant, "thinking_blocks", [signed, redacted]);
+      setOutOfBand(assistant, BLOCK_ORDER, ["thinking", "text", "thinking", "text", "tool_use"]);
+      expect(turn(assistant)).toEqual({ role: "assistant", content: [signed, texts[0], redacted, texts[1], toolUse] });
+      // Blocks the order does not place still go, by kind.
+      setOutOfBand(assistant, BLOCK_ORDER, ["text", "thinking"]);
+      expect(turn(assistant)).toEqual({ role: "assistant", content: [texts[0], signed, redacted, texts[1], toolUse] });
+    });
   });
 
   it("translates data-URL images to base64 sources and http(s) images to url sources", () => {

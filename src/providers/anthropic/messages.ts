@@ -30,6 +30,17 @@ function contentOf(message: ChatMessage): ChatMessage["content"] {
   return Array.isArray(parts) ? (parts as ContentPart[]) : message.content;
 }
 
+/**
+ * An assistant turn's block kinds in the order the client sent them, set out of
+ * band by the Anthropic front: Anthropic wants a turn with thinking echoed as it
+ * wrote it, which may interleave thinking with text (`thinking`, `text`,
+ * `thinking`, `tool_use`). Without it (OpenAI-shaped history keeps no order),
+ * the signed blocks come first, then text, then tool calls.
+ */
+export const BLOCK_ORDER = "block_order";
+
+export type BlockKind = "thinking" | "text" | "tool_use";
+
 export interface Conversation {
   system: string | TextBlockParam[] | undefined;
   messages: MessageParam[];
@@ -60,10 +71,9 @@ function assistantBlocks(message: ChatMessage, param: string): ContentBlockParam
     throw badRequest("'function_call' is not supported by Anthropic; use 'tool_calls'", `${param}.function_call`);
   }
   // reasoning_content alone is not sent back: Anthropic checks the signature that only `thinking_blocks` keeps.
-  // The signed blocks come first, as Anthropic returned them.
   const thinking = message.thinking_blocks === undefined ? [] : thinkingBlocksOf(message.thinking_blocks);
   const text = textOnlyBlocks(contentOf(message), `${param}.content`);
-  const blocks: ContentBlockParam[] = thinking.length > 0 ? [...thinking, ...text] : text;
+  const tools: ToolUseBlockParam[] = [];
   (message.tool_calls ?? []).forEach((call, j) => {
     const tool: ToolUseBlockParam = {
       type: "tool_use",
@@ -73,9 +83,20 @@ function assistantBlocks(message: ChatMessage, param: string): ContentBlockParam
     };
     const cacheControl = asRecord((call as typeof call & { cache_control?: unknown }).cache_control);
     if (cacheControl) tool.cache_control = cacheControl;
-    blocks.push(tool);
+    tools.push(tool);
   });
-  return blocks;
+  return inBlockOrder({ thinking, text, tool_use: tools }, message[BLOCK_ORDER]);
+}
+
+/** The blocks in `order` (BLOCK_ORDER), then any it does not place (all, without one) by kind. */
+function inBlockOrder(byKind: Record<BlockKind, ContentBlockParam[]>, order: unknown): ContentBlockParam[] {
+  const rest = { thinking: [...byKind.thinking], text: [...byKind.text], tool_use: [...byKind.tool_use] };
+  const blocks: ContentBlockParam[] = [];
+  for (const kind of Array.isArray(order) ? order : []) {
+    const block = typeof kind === "string" && Object.hasOwn(rest, kind) ? rest[kind as BlockKind].shift() : undefined;
+    if (block) blocks.push(block);
+  }
+  return [...blocks, ...rest.thinking, ...rest.text, ...rest.tool_use];
 }
 
 function toolResult(message: ChatMessage, param: string): ContentBlockParam {
