@@ -64,7 +64,8 @@ describe("estimates of large texts", () => {
   it("keeps the event loop turning on long runs without spaces (BPE is quadratic in a pre-token's length)", async () => {
     const cjk = Array.from({ length: 200_000 }, (_, i) => String.fromCodePoint(0x4e00 + ((i * 7919) % 20_000))).join("");
     const stall = await longestStall(() => estimatePromptTokens([{ role: "user", content: cjk }, { role: "user", content: "a".repeat(200_000) }]));
-    expect(stall).toBeLessThan(150); // 33–40 ms measured; CJK costs ~3× random words per character
+    // 33–40 ms measured on a quiet host, 189 ms on a busy one; without the chunking a run this long stalls for seconds.
+    expect(stall).toBeLessThan(1_000);
   });
 
   it("counts the budget exactly and the rest as bytes, never fewer than the tokenizer's count", async () => {
