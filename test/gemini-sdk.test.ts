@@ -2,8 +2,11 @@
  * The official openai SDK against a Gemini deployment: log probabilities (the
  * upstream request carries `responseLogprobs`/`logprobs`, and the SDK reads
  * OpenAI-shaped `logprobs.content`, buffered and streamed), and a stream whose
- * last event holds a function call with the finish reason.
+ * last event holds a function call with the finish reason. And the Anthropic
+ * SDK streaming /v1/messages from it: the prompt's counts of Gemini's first
+ * event are in message_start, as an Anthropic upstream's are.
  */
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createGateway, type Gateway } from "../src/gateway/gateway.js";
@@ -31,6 +34,13 @@ beforeAll(async () => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.write(`data: ${JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text: "Looking." }] }, index: 0 }], responseId: "t" })}\r\n\r\n`);
       res.end(`data: ${JSON.stringify({ candidates: [{ content: { role: "model", parts: [call("Paris"), call("Oslo")] }, finishReason: "STOP", index: 0 }], usageMetadata, responseId: "t" })}\r\n\r\n`);
+      return;
+    }
+    if (request.url.includes(":streamGenerateContent") && JSON.stringify(request.body).includes("count me")) {
+      const counted = { promptTokenCount: 100, cachedContentTokenCount: 10, candidatesTokenCount: 1, totalTokenCount: 101 };
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(`data: ${JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text: "Hi" }] }, index: 0 }], usageMetadata: counted, responseId: "c" })}\r\n\r\n`);
+      res.end(`data: ${JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text: "!" }] }, finishReason: "STOP", index: 0 }], usageMetadata: { ...counted, candidatesTokenCount: 2, totalTokenCount: 102 }, responseId: "c" })}\r\n\r\n`);
       return;
     }
     if (request.url.includes(":streamGenerateContent")) {
@@ -82,4 +92,17 @@ it("a last event holding function calls and the finish reason: the SDK's helper 
   const final = await runner.finalChatCompletion();
   expect(final.choices[0]!.finish_reason).toBe("tool_calls");
   expect(done).toEqual([["get_weather", '{"city":"Paris"}'], ["get_weather", '{"city":"Oslo"}']]);
+});
+
+it("/v1/messages streamed from Gemini: message_start has the prompt's counts of the first event", async () => {
+  const anthropic = new Anthropic({ apiKey: "x", baseURL: "http://gw", fetch: gateway.fetch, maxRetries: 0 });
+  const stream = anthropic.messages.stream({ model: "google/gemini-2.5-flash", max_tokens: 16, messages: [{ role: "user", content: "count me" }] });
+  const starts: Anthropic.Usage[] = [];
+  stream.on("streamEvent", (event) => {
+    if (event.type === "message_start") starts.push(structuredClone(event.message.usage));
+  });
+  const message = await stream.finalMessage();
+  expect(starts).toHaveLength(1);
+  expect(starts[0]).toMatchObject({ input_tokens: 90, cache_read_input_tokens: 10 });
+  expect(message.usage).toMatchObject({ input_tokens: 90, cache_read_input_tokens: 10, output_tokens: 2 });
 });

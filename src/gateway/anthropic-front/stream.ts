@@ -8,10 +8,10 @@ import { chunksOf, type StreamItem } from "../../core/chunk-text.js";
 import type { ChatChunk, ChunkDelta, FinishReason } from "../../core/chat.js";
 import { asGatewayError } from "../../core/errors.js";
 import { isRecord } from "../../core/record.js";
-import { START_USAGE } from "../../providers/anthropic/stream.js";
+import { startUsageOf } from "../../providers/start-usage.js";
 import { THINKING_BLOCKS, thinkingBlocksOf } from "../../providers/anthropic/thinking-blocks.js";
 import type { Redactor } from "../../core/redact.js";
-import { toOpenAIUsage, type OpenAIUsage, type Usage } from "../../core/usage.js";
+import { toOpenAIUsage, type OpenAIUsage } from "../../core/usage.js";
 import { anthropicErrorBody } from "./errors.js";
 import { BlockSequencer } from "./block-sequencer.js";
 import { messageId } from "./ids.js";
@@ -67,7 +67,7 @@ export class AnthropicStreamTranslator {
 
   private start(chunk: ChatChunk | undefined): AnthropicStreamEvent {
     this.started = true;
-    const startUsage = chunk?.[START_USAGE] as Usage | undefined;
+    const startUsage = startUsageOf(chunk);
     return {
       type: "message_start",
       message: {
@@ -79,7 +79,7 @@ export class AnthropicStreamTranslator {
         stop_reason: null,
         stop_sequence: null,
         // OpenAI-shaped streams report usage only at the end (message_delta repeats the real counts);
-        // an Anthropic upstream's input counts come out of band on the first chunk.
+        // an Anthropic or Gemini upstream's input counts come out of band on the first chunk.
         usage: startUsage ? toAnthropicUsage(toOpenAIUsage(startUsage), cacheCreationOf(startUsage, "anthropic")) : toAnthropicUsage(chunk?.usage),
       },
     };

@@ -24,6 +24,7 @@ import { anthropicErrorEvent } from "./errors.js";
 import { mapAnthropicStopReason } from "./finish-reason.js";
 import { ANTHROPIC_EVENTS } from "./native.js";
 import { setOutOfBand } from "./out-of-band.js";
+import { setStartUsage } from "../start-usage.js";
 import type { TranslationContext } from "./response.js";
 import { THINKING_BLOCKS, type ThinkingBlock } from "./thinking-blocks.js";
 import { mergeAnthropicUsage, usageFromAnthropic } from "./usage.js";
@@ -34,7 +35,6 @@ import {
 } from "./wire-types.js";
 
 /** The out-of-band field of the role chunk holding `message_start`'s usage (canonical: cache writes keep their lifetimes). */
-export const START_USAGE = "start_usage";
 
 type Block =
   | { kind: "text" | "other" }
@@ -181,7 +181,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     const role = this.chunk({ role: "assistant", content: "" });
     // Anthropic's own front reports input tokens in its first event; OpenAI-shaped output must not show usage yet.
     const usage = this.usage;
-    if (usage) setOutOfBand(role, START_USAGE, usage);
+    if (usage) setStartUsage(role, usage);
     return [role];
   }
 

@@ -7,6 +7,7 @@ import { replayStream } from "../../../test/helpers/translated.js";
 import type { CallContext } from "../adapter.js";
 import { translateResponse } from "./response.js";
 import { GeminiStreamTranslator } from "./stream.js";
+import { startUsageOf } from "../start-usage.js";
 
 const context: CallContext = { model: "gemini-2.5-flash", apiKey: "test-key" };
 
@@ -90,6 +91,14 @@ describe("GeminiStreamTranslator", () => {
     // The finish reason comes on its own chunk, as OpenAI sends it.
     expect(chunks.map((chunk) => chunk.choices[0]!.finish_reason)).toEqual([null, null, null, "stop"]);
     expect(new Set(chunks.map((chunk) => chunk.id))).toEqual(new Set(["chatcmpl-Yp3MaPnCBoqj1e8P9rvmiAk"]));
+  });
+
+  it("carries the prompt's counts of the first response on the first chunk only, out of band (the Anthropic front's message_start)", async () => {
+    const { chunks } = await replay(fixtureText("gemini-text.chunks.txt"));
+    const first = startUsageOf(chunks[0]);
+    expect(first?.input.total).toBe(8);
+    expect(chunks.slice(1).every((chunk) => startUsageOf(chunk) === undefined)).toBe(true);
+    expect(JSON.stringify(chunks[0])).not.toContain("start_usage");
   });
 
   it("sends each whole function call as one tool_calls delta with its own index and a stable id", async () => {

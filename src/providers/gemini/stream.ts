@@ -20,6 +20,7 @@ import { webSearchQueryCount, withWebSearches } from "./grounding.js";
 import { toOpenAILogprobs } from "./logprobs.js";
 import { parseGeminiResponse, piecesOf } from "./response.js";
 import { usageFromGemini } from "./usage.js";
+import { setStartUsage } from "../start-usage.js";
 import { errorPayloadSchema, type GeminiCandidate } from "./wire-types.js";
 
 interface CandidateState {
@@ -40,6 +41,8 @@ export class GeminiStreamTranslator implements StreamTranslator {
   private readonly created = Math.floor(Date.now() / 1000);
   private seed: string | undefined;
   private model: string | undefined;
+  /** Whether a chunk has gone out. */
+  private opened = false;
 
   constructor(
     private readonly provider: string,
@@ -87,6 +90,11 @@ export class GeminiStreamTranslator implements StreamTranslator {
       choices.push(choice);
     });
     const out = choices.length > 0 ? [this.chunk(choices)] : [];
+    // The prompt's counts arrive with the first response: the Anthropic front shows them in message_start.
+    if (out.length > 0 && !this.opened) {
+      this.opened = true;
+      if (this.tokens) setStartUsage(out[0]!, this.tokens);
+    }
     if (finishes.length > 0) out.push(this.chunk(finishes));
     return out;
   }

@@ -1,0 +1,18 @@
+/**
+ * A prompt's usage that a stream knows as it opens (Anthropic's message_start,
+ * Gemini's first chunk), carried on the first chunk for the Anthropic front's
+ * own message_start. Out of band (not enumerable): OpenAI-shaped output shows
+ * usage only at its end.
+ */
+import type { ChatChunk } from "../core/chat.js";
+import type { Usage } from "../core/usage.js";
+
+export const START_USAGE = "start_usage";
+
+export function setStartUsage(chunk: ChatChunk, usage: Usage): void {
+  Object.defineProperty(chunk, START_USAGE, { value: usage, enumerable: false, writable: true, configurable: true });
+}
+
+export function startUsageOf(chunk: ChatChunk | undefined): Usage | undefined {
+  return chunk?.[START_USAGE as keyof ChatChunk] as Usage | undefined;
+}
