@@ -7,8 +7,9 @@
 import type { ChatChunk } from "../core/chat.js";
 import type { Usage } from "../core/usage.js";
 
-export const START_USAGE = "start_usage";
+const START_USAGE = "start_usage";
 
+/** Canonical usage, so an Anthropic upstream's cache writes keep their lifetimes. */
 export function setStartUsage(chunk: ChatChunk, usage: Usage): void {
   Object.defineProperty(chunk, START_USAGE, { value: usage, enumerable: false, writable: true, configurable: true });
 }

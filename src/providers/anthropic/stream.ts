@@ -34,8 +34,6 @@ import {
   type RedactedThinkingBlockParam,
 } from "./wire-types.js";
 
-/** The out-of-band field of the role chunk holding `message_start`'s usage (canonical: cache writes keep their lifetimes). */
-
 type Block =
   | { kind: "text" | "other" }
   /** The text so far and the signature, to return the block whole when it ends (thinking-blocks.ts). */
