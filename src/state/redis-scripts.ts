@@ -60,12 +60,20 @@ redis.call('SET', KEYS[1], stored, 'PX', math.ceil((tat - now) / 1000))
 return {1, stored}
 `);
 
+/** Lua adding `tokens` to `second` of the token window KEYS[1]; its TTL only ever grows to `ttl`. */
+function recordTokensLua(second: string, tokens: string, ttl: string): string {
+  return `redis.call('HINCRBY', KEYS[1], ${second}, ${tokens})
+if redis.call('PTTL', KEYS[1]) < tonumber(${ttl}) then
+  redis.call('PEXPIRE', KEYS[1], ${ttl})
+end`;
+}
+
 /**
  * KEYS[1] token window hash (second → tokens); ARGV oldest live second, limit, reserve, this
  * second, TTL ms → {used, newest live second or -1} (both before the reservation), followed,
  * only when used reaches the limit, by the flat [second, tokens, …] of the live buckets (a
  * refusal's retry time needs them; an admission needs only the sum). An admission records its
- * reserve in this second, as addTokensScript would.
+ * reserve in this second, as addTokensScript does.
  */
 export const checkTokensScript = new LuaScript(`
 local fields = redis.call('HGETALL', KEYS[1])
@@ -85,10 +93,7 @@ for i = 1, #fields, 2 do
 end
 if used < tonumber(ARGV[2]) then
   if tonumber(ARGV[3]) > 0 then
-    redis.call('HINCRBY', KEYS[1], ARGV[4], ARGV[3])
-    if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[5]) then
-      redis.call('PEXPIRE', KEYS[1], ARGV[5])
-    end
+    ${recordTokensLua("ARGV[4]", "ARGV[3]", "ARGV[5]")}
   end
   return {used, newest}
 end
@@ -102,10 +107,7 @@ return reply
  * The TTL only ever grows; stale buckets are pruned when the hash outgrows the window.
  */
 export const addTokensScript = new LuaScript(`
-redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-end
+${recordTokensLua("ARGV[1]", "ARGV[2]", "ARGV[3]")}
 if redis.call('HLEN', KEYS[1]) > 64 then
   local oldest = tonumber(ARGV[4])
   for _, second in ipairs(redis.call('HKEYS', KEYS[1])) do
