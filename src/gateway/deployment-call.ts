@@ -32,8 +32,8 @@ export function observerFor(runtime: Runtime, provider: ProviderRuntime, deploym
   if (provider.keys.size < 2) return (state) => health.observeRateLimit(deployment.id, state);
   return (state) => {
     health.recordRateLimit(deployment.id, state);
-    provider.keys.observeRateLimit(apiKey, state);
-    const back = provider.keys.allRestingUntil();
+    // Only an answer that rested its key can leave every key resting.
+    const back = provider.keys.observeRateLimit(apiKey, state) ? provider.keys.allRestingUntil() : undefined;
     if (back !== undefined) health.skipUntil(deployment.id, back);
   };
 }

@@ -105,11 +105,14 @@ export class KeyRing {
   /**
    * Rests the key until its limits free up when an answer through it says they are spent (its
    * Retry-After, or a window with none remaining): a provider's limits belong to the key's account.
+   * Returns whether it did.
    */
-  observeRateLimit(key: string | undefined, state: RateLimitState): void {
-    const slot = this.slots.find((s) => s.value === key);
+  observeRateLimit(key: string | undefined, state: RateLimitState): boolean {
     const until = exhaustedUntil(state);
-    if (slot && until !== undefined) slot.restUntil = Math.max(slot.restUntil, Math.min(until, this.now() + MAX_REST_MS));
+    const slot = this.slots.find((s) => s.value === key);
+    if (until === undefined || !slot) return false;
+    slot.restUntil = Math.max(slot.restUntil, Math.min(until, this.now() + MAX_REST_MS));
+    return true;
   }
 
   /** Undefined while some key is usable (or there are none); else when the first comes back. */
