@@ -62,7 +62,7 @@ async function openPostgresStores(storageUrl: string, stateUrl: string, log: Log
   }
   let state: StateStore;
   try {
-    state = injected?.state ?? (await openStateStore(stateUrl, { onError: (error) => log.error({ err: String(error) }, "state store error"), log }));
+    state = await openState(stateUrl, log, injected);
   } catch (error) {
     keys.close();
     await pool.end().catch(() => undefined);
@@ -84,6 +84,11 @@ async function openPostgresStores(storageUrl: string, stateUrl: string, log: Log
       await within(POOL_END_WAIT_MS, pool.end());
     },
   };
+}
+
+/** The injected state store (tests, embedding), else the one `state.url` names, its errors logged. */
+async function openState(stateUrl: string, log: Logger, injected?: { state?: StateStore }): Promise<StateStore> {
+  return injected?.state ?? (await openStateStore(stateUrl, { onError: (error) => log.error({ err: String(error) }, "state store error"), log }));
 }
 
 function sqlitePath(url: string): string | undefined {
@@ -108,7 +113,7 @@ export async function openStores(storageUrl: string, stateUrl: string, log: Logg
     keys = new MemoryKeyStore();
     audit = new MemoryAuditStore();
   }
-  const state = injected?.state ?? (await openStateStore(stateUrl, { onError: (error) => log.error({ err: String(error) }, "state store error"), log }));
+  const state = await openState(stateUrl, log, injected);
   return {
     ledger,
     keys,
