@@ -161,7 +161,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
     },
 
     rateLimit(headers, now) {
-      return parseOpenAIRateLimit(headers, now);
+      return (preset.rateLimit ?? parseOpenAIRateLimit)(headers, now);
     },
   };
 }

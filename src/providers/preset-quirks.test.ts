@@ -1,7 +1,7 @@
 /**
  * Hosts' request and answer quirks: field names (OpenAI's max_completion_tokens,
  * Mistral's max_tokens), Mistral's nine-character tool-call ids and loose tool
- * calls, and Azure's leading prompt-filter chunk.
+ * calls, Azure's leading prompt-filter chunk, and Mistral's rate-limit headers.
  */
 import { describe, expect, it } from "vitest";
 import type { ChatRequest } from "../core/chat.js";
@@ -77,5 +77,30 @@ describe("paths", () => {
     const azure = adapterFor("azure");
     for (const model of [".", ".."]) expect(() => azure.chatRequest({ model: "a", messages: [user] }, { model, apiKey: "k1" })).toThrow(/Invalid deployment name/);
     expect(azure.chatRequest({ model: "a", messages: [user] }, { model: "gpt-4.1/x", apiKey: "k1" }).path).toContain("/openai/deployments/gpt-4.1%2Fx/chat/completions");
+  });
+});
+
+describe("rate-limit headers", () => {
+  const now = 1_000_000;
+
+  it("mistral's per-minute headers are read; a spent window steps aside for at most a minute (Mistral sends no reset)", () => {
+    const state = adapterFor("mistral").rateLimit!({
+      "x-ratelimit-limit-req-minute": "60", "x-ratelimit-remaining-req-minute": "0",
+      "x-ratelimit-limit-tokens-minute": "500000", "x-ratelimit-remaining-tokens-minute": "420000",
+      "x-ratelimit-limit-tokens-month": "1000000000", "x-ratelimit-remaining-tokens-month": "999000000",
+    }, now);
+    expect(state).toEqual({
+      requestsLimit: 60, requestsRemaining: 0, requestsResetAt: now + 60_000,
+      tokensLimit: 500_000, tokensRemaining: 420_000, tokensResetAt: undefined, observedAt: now,
+    });
+    expect(adapterFor("mistral").rateLimit!({ "x-ratelimit-remaining-tokens-minute": "0", "retry-after": "3" }, now)).toMatchObject({ tokensRemaining: 0, tokensResetAt: now + 60_000, retryAfterAt: now + 3000 });
+  });
+
+  it("mistral behind a proxy that speaks OpenAI's dialect, and other hosts, are read as OpenAI's", () => {
+    const openaiStyle = { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "2s" };
+    expect(adapterFor("mistral").rateLimit!(openaiStyle, now)).toMatchObject({ requestsRemaining: 0, requestsResetAt: now + 2000 });
+    expect(adapterFor("groq").rateLimit!(openaiStyle, now)).toMatchObject({ requestsRemaining: 0, requestsResetAt: now + 2000 });
+    expect(adapterFor("groq").rateLimit!({ "x-ratelimit-remaining-req-minute": "0" }, now)).toBeUndefined();
+    expect(adapterFor("mistral").rateLimit!({}, now)).toBeUndefined();
   });
 });

@@ -4,6 +4,9 @@
  */
 import { createHash } from "node:crypto";
 import type { ChatRequest } from "../core/chat.js";
+import type { RateLimitState } from "../core/rate-limit.js";
+import type { HeaderBag } from "./adapter.js";
+import { parseMistralRateLimit } from "./rate-limit-headers.js";
 import { nineCharToolId } from "./tool-call-shape.js";
 
 export type AuthStyle = "bearer" | "api-key" | "none";
@@ -31,6 +34,8 @@ export interface OpenAIPreset {
   normalizesToolCalls?: boolean;
   /** The documented cap on `stop` entries; more are refused before the call (stop-sequences.ts). */
   maxStopSequences?: number;
+  /** Reads the host's rate-limit headers when they are not OpenAI's `x-ratelimit-*-{requests,tokens}`. */
+  rateLimit?(headers: HeaderBag, now: number): RateLimitState | undefined;
   /** Request quirks applied after the generic translation (the body is a fresh copy). */
   adjustRequest?(body: ChatRequest): void;
 }
@@ -80,6 +85,7 @@ export const OPENAI_PRESETS = {
     dropFields: ANTHROPIC_ONLY,
     renameFields: { max_completion_tokens: "max_tokens", seed: "random_seed" },
     normalizesToolCalls: true,
+    rateLimit: parseMistralRateLimit,
     adjustRequest(body) {
       delete body.stream_options;
       mistralToolIds(body);
