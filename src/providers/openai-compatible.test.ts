@@ -86,6 +86,15 @@ describe("OpenAI-compatible presets", () => {
     expect(ok.completion.choices[0]!.message.reasoning_content).toBe("think");
   });
 
+  it("xai: reasoning tokens reported beside completion_tokens (the total adds them) are output all the same", () => {
+    const xai = { prompt_tokens: 32, completion_tokens: 9, total_tokens: 135, prompt_tokens_details: { cached_tokens: 6 }, completion_tokens_details: { reasoning_tokens: 94 } };
+    expect(usageFromOpenAI(xai)).toEqual({ input: { total: 32, cacheRead: 6, cacheWrite: 0 }, output: { total: 103, reasoning: 94 } });
+    // OpenAI's own counting (reasoning inside completion_tokens) is left as it is, with or without a total.
+    const openai = { prompt_tokens: 32, completion_tokens: 103, total_tokens: 135, completion_tokens_details: { reasoning_tokens: 94 } };
+    expect(usageFromOpenAI(openai)!.output).toEqual({ total: 103, reasoning: 94 });
+    expect(usageFromOpenAI({ ...openai, total_tokens: undefined })!.output).toEqual({ total: 103, reasoning: 94 });
+  });
+
   it("together's eos and mistral's model_length are unified, raw kept", () => {
     const together = adapterFor("together").chatResponse({ choices: [{ index: 0, message: { role: "assistant", content: "x" }, finish_reason: "eos" }] }, { model: "m", apiKey: "k" });
     expect(together.completion.choices[0]!.finish_reason).toBe("stop");

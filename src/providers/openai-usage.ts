@@ -10,6 +10,8 @@ function bag(value: unknown): Bag | undefined {
  * Canonical usage from any OpenAI-like usage object. Handles the dialects:
  * OpenAI `prompt_tokens_details.cached_tokens`, DeepSeek `prompt_cache_hit_tokens`,
  * Mistral `num_cached_tokens`, and `cache_write_tokens` where reported.
+ * xAI counts reasoning tokens beside `completion_tokens`, not inside (its
+ * `total_tokens` adds all three); they are billed as output all the same.
  * Returns undefined when the object carries no token counts at all, or a
  * count that is not one (see `reportedTokens`).
  */
@@ -28,6 +30,11 @@ export function usageFromOpenAI(raw: unknown): Usage | undefined {
   if (Math.min(prompt, completion, cached, cacheHits, numCached, cacheWrite, reasoning) < 0) return undefined;
   return {
     input: { total: prompt, cacheRead: cached || cacheHits || numCached, cacheWrite },
-    output: { total: completion, reasoning },
+    output: { total: reasoningOutside(usage, prompt, completion, reasoning) ? completion + reasoning : completion, reasoning },
   };
+}
+
+/** Whether the reasoning tokens are outside `completion_tokens`: the reported total adds them to it. */
+function reasoningOutside(usage: Bag, prompt: number, completion: number, reasoning: number): boolean {
+  return reasoning > 0 && usage.total_tokens === prompt + completion + reasoning;
 }
