@@ -46,7 +46,9 @@ function renameField(body: Record<string, unknown>, from: string, to: string): v
 export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset, settings: ProviderSettings): ProviderAdapter {
   const retryableFinish = new Set(preset.retryableFinishReasons ?? []);
   // Azure's classic endpoints put the deployment in the path; its v1 surface does not.
-  const azureDeploymentPaths = type === "azure" && !/\/openai\/v1$/.test(settings.basePath);
+  // `base_url: http://127.0.0.1:11434` (the server alone) means the server's API, not its root.
+  const basePath = settings.basePath === "" && preset.rootPath ? preset.rootPath : settings.basePath;
+  const azureDeploymentPaths = type === "azure" && !/\/openai\/v1$/.test(basePath);
   const apiVersion = settings.apiVersion ?? DEFAULT_AZURE_API_VERSION;
   const dropped = [...GATEWAY_FIELDS, ...(preset.dropFields ?? [])];
   const renamed = Object.entries(preset.renameFields ?? {});
@@ -63,12 +65,12 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
   function path(operation: "chat/completions" | "embeddings" | "models", model: string): string {
     if (azureDeploymentPaths) {
       const query = `?api-version=${encodeURIComponent(apiVersion)}`;
-      if (operation === "models") return `${settings.basePath}/openai/models${query}`;
+      if (operation === "models") return `${basePath}/openai/models${query}`;
       // `.` and `..` survive encodeURIComponent and would move up the path: never a deployment name.
       if (/^\.+$/.test(model)) throw new GatewayError("bad_request", `Invalid deployment name '${model}'`, { code: "model_not_found", param: "model" });
-      return `${settings.basePath}/openai/deployments/${encodeURIComponent(model)}/${operation}${query}`;
+      return `${basePath}/openai/deployments/${encodeURIComponent(model)}/${operation}${query}`;
     }
-    return `${settings.basePath}/${operation}`;
+    return `${basePath}/${operation}`;
   }
 
   const headers = headersPerKey((apiKey) => ({ "content-type": "application/json", ...settings.headers, ...authHeaders(preset, apiKey) }));

@@ -78,6 +78,18 @@ describe("paths", () => {
     for (const model of [".", ".."]) expect(() => azure.chatRequest({ model: "a", messages: [user] }, { model, apiKey: "k1" })).toThrow(/Invalid deployment name/);
     expect(azure.chatRequest({ model: "a", messages: [user] }, { model: "gpt-4.1/x", apiKey: "k1" }).path).toContain("/openai/deployments/gpt-4.1%2Fx/chat/completions");
   });
+
+  it("ollama with base_url naming the server alone (http://127.0.0.1:11434) is reached at its OpenAI-compatible /v1; a path given is kept", () => {
+    const at = (type: OpenAIPresetName, basePath: string) =>
+      createOpenAICompatibleAdapter(type, OPENAI_PRESETS[type], { name: type, type, origin: "http://127.0.0.1:11434", basePath, apiKeys: [], headers: {} });
+    const context = { model: "llama3.2", apiKey: undefined };
+    expect(at("ollama", "").chatRequest({ model: "a", messages: [user] }, context).path).toBe("/v1/chat/completions");
+    expect(at("ollama", "").embeddingsRequest!({ model: "a", input: "x" }, context).path).toBe("/v1/embeddings");
+    expect(at("ollama", "").modelsRequest!().path).toBe("/api/tags");
+    expect(at("ollama", "/proxy/v1").chatRequest({ model: "a", messages: [user] }, context).path).toBe("/proxy/v1/chat/completions");
+    // A generic server's root is where its owner says it is.
+    expect(at("openai-compatible", "").chatRequest({ model: "a", messages: [user] }, context).path).toBe("/chat/completions");
+  });
 });
 
 describe("rate-limit headers", () => {

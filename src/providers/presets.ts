@@ -15,6 +15,8 @@ export interface OpenAIPreset {
   /** Default base URL including the version prefix; undefined means `base_url` is required. */
   baseUrl?: string;
   auth: AuthStyle;
+  /** The API's path on a server whose `base_url` names no path (Ollama's OpenAI-compatible API is under `/v1`). */
+  rootPath?: string;
   /** Whether requests fail without a key (local servers such as Ollama need none). */
   keyRequired: boolean;
   /** The environment variable the no-config default reads the key from. */
@@ -96,7 +98,7 @@ export const OPENAI_PRESETS = {
   fireworks: { baseUrl: "https://api.fireworks.ai/inference/v1", auth: "bearer", keyRequired: true, envKey: "FIREWORKS_API_KEY", streamUsage: true, embeddings: true, modelList: "openai" },
   xai: { baseUrl: "https://api.x.ai/v1", auth: "bearer", keyRequired: true, envKey: "XAI_API_KEY", streamUsage: true, embeddings: false, modelList: "openai" },
   openrouter: { baseUrl: "https://openrouter.ai/api/v1", auth: "bearer", keyRequired: true, envKey: "OPENROUTER_API_KEY", streamUsage: true, embeddings: true, modelList: "openai" },
-  ollama: { baseUrl: "http://127.0.0.1:11434/v1", auth: "bearer", keyRequired: false, streamUsage: true, embeddings: true, modelList: "ollama-tags" },
+  ollama: { baseUrl: "http://127.0.0.1:11434/v1", rootPath: "/v1", auth: "bearer", keyRequired: false, streamUsage: true, embeddings: true, modelList: "ollama-tags" },
   // vLLM, llama.cpp server, LM Studio and any other OpenAI-compatible server.
   "openai-compatible": { auth: "bearer", keyRequired: false, streamUsage: true, embeddings: true, modelList: "openai" },
 } satisfies Record<string, OpenAIPreset>;
