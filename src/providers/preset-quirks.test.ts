@@ -33,6 +33,16 @@ describe("request field names", () => {
     for (const field of ["max_completion_tokens", "seed", "top_k", "thinking", "stream_options"]) expect(body).not.toHaveProperty(field);
   });
 
+  it("mistral gets assistant turns without an answer's reasoning_content, refusal or annotations, and no store (it refuses each with 422 extra_forbidden); the client's messages are left as they were", () => {
+    const history: ChatRequest["messages"] = [user, { role: "assistant", content: "4", reasoning_content: "2+2", refusal: null, annotations: [] } as ChatRequest["messages"][number], { role: "user", content: "and 3+3?" }];
+    const body = sent("mistral", { model: "a", messages: history, store: false } as ChatRequest);
+    expect(body.messages[1]).toEqual({ role: "assistant", content: "4" });
+    expect(body).not.toHaveProperty("store");
+    expect(history[1]!.reasoning_content).toBe("2+2");
+    // DeepSeek needs it back (thinking-mode tool calls), so other hosts keep it.
+    expect(sent("deepseek", { model: "a", messages: history }).messages[1]).toMatchObject({ role: "assistant", content: "4", reasoning_content: "2+2" });
+  });
+
   it("mistral gets nine-character tool-call ids, the same for a call and its result; the client's messages are left as they were", () => {
     const history: ChatRequest["messages"] = [
       user,

@@ -55,9 +55,21 @@ const MAX_COMPLETION_TOKENS = { max_tokens: "max_completion_tokens" } as const;
 /** Nine-character tool-call ids for Mistral, from a digest of the foreign id. */
 const digest = (text: string) => createHash("sha256").update(text).digest("hex");
 
-function mistralToolIds(body: ChatRequest): void {
+/** Fields of an answer's message that Mistral's assistant turns lack (Switchyard's answers carry them; clients replay them). */
+const ANSWER_ONLY = ["reasoning_content", "refusal", "annotations"] as const;
+
+/**
+ * Mistral validates messages strictly (422 `extra_forbidden`, even for a null value): assistant turns go
+ * without the fields it lacks, and tool-call ids get nine characters.
+ */
+function mistralMessages(body: ChatRequest): void {
   // The body is a fresh copy, but its messages are the client's: replaced, not edited.
-  body.messages = body.messages.map((message) => {
+  body.messages = body.messages.map((original) => {
+    let message = original;
+    if (message.role === "assistant" && ANSWER_ONLY.some((field) => field in message)) {
+      message = { ...message };
+      for (const field of ANSWER_ONLY) delete (message as Record<string, unknown>)[field];
+    }
     if (message.tool_calls) return { ...message, tool_calls: message.tool_calls.map((call) => ({ ...call, id: nineCharToolId(call.id, digest) })) };
     if (typeof message.tool_call_id === "string") return { ...message, tool_call_id: nineCharToolId(message.tool_call_id, digest) };
     return message;
@@ -83,14 +95,14 @@ export const OPENAI_PRESETS = {
     // Mistral reports usage in the last chunk on its own and has rejected stream_options.
     streamUsage: false, embeddings: true, modelList: "openai",
     retryableFinishReasons: ["error"],
-    // Mistral refuses fields it does not know (422 extra_forbidden) and tool-call ids that are not nine alphanumerics.
-    dropFields: ANTHROPIC_ONLY,
+    // Mistral refuses fields it does not know (422 extra_forbidden), such as OpenAI's `store`, and tool-call ids that are not nine alphanumerics.
+    dropFields: [...ANTHROPIC_ONLY, "store"],
     renameFields: { max_completion_tokens: "max_tokens", seed: "random_seed" },
     normalizesToolCalls: true,
     rateLimit: parseMistralRateLimit,
     adjustRequest(body) {
       delete body.stream_options;
-      mistralToolIds(body);
+      mistralMessages(body);
     },
   },
   groq: { baseUrl: "https://api.groq.com/openai/v1", auth: "bearer", keyRequired: true, envKey: "GROQ_API_KEY", streamUsage: true, embeddings: false, modelList: "openai" },
