@@ -95,6 +95,13 @@ describe("OpenAI-compatible presets", () => {
     expect(usageFromOpenAI({ ...openai, total_tokens: undefined })!.output).toEqual({ total: 103, reasoning: 94 });
   });
 
+  it("qwen: explicit-cache writes (DashScope's prompt_tokens_details.cache_creation_input_tokens) are cache writes, billed at their own rate", () => {
+    const dashscope = { prompt_tokens: 18628, completion_tokens: 344, total_tokens: 18972, prompt_tokens_details: { text_tokens: 18628, cache_creation_input_tokens: 18613, cache_creation: { ephemeral_5m_input_tokens: 18613 }, cache_type: "ephemeral", cached_tokens: 0 } };
+    expect(usageFromOpenAI(dashscope)).toEqual({ input: { total: 18628, cacheRead: 0, cacheWrite: 18613 }, output: { total: 344, reasoning: 0 } });
+    // A bad count there is as unbelievable as anywhere else.
+    expect(usageFromOpenAI({ ...dashscope, prompt_tokens_details: { cache_creation_input_tokens: -1 } })).toBeUndefined();
+  });
+
   it("together's eos and mistral's model_length are unified, raw kept", () => {
     const together = adapterFor("together").chatResponse({ choices: [{ index: 0, message: { role: "assistant", content: "x" }, finish_reason: "eos" }] }, { model: "m", apiKey: "k" });
     expect(together.completion.choices[0]!.finish_reason).toBe("stop");

@@ -9,7 +9,8 @@ function bag(value: unknown): Bag | undefined {
 /**
  * Canonical usage from any OpenAI-like usage object. Handles the dialects:
  * OpenAI `prompt_tokens_details.cached_tokens`, DeepSeek `prompt_cache_hit_tokens`,
- * Mistral `num_cached_tokens`, and `cache_write_tokens` where reported.
+ * Mistral `num_cached_tokens`, and cache writes where reported (`cache_write_tokens`,
+ * DashScope's `cache_creation_input_tokens`).
  * xAI counts reasoning tokens beside `completion_tokens`, not inside (its
  * `total_tokens` adds all three); they are billed as output all the same.
  * Returns undefined when the object carries no token counts at all, or a
@@ -25,7 +26,8 @@ export function usageFromOpenAI(raw: unknown): Usage | undefined {
   const cached = reportedTokens(promptDetails?.cached_tokens);
   const cacheHits = reportedTokens(usage.prompt_cache_hit_tokens);
   const numCached = reportedTokens(usage.num_cached_tokens);
-  const cacheWrite = reportedTokens(promptDetails?.cache_write_tokens);
+  // OpenAI's spec names cache writes `cache_write_tokens`; Qwen (DashScope) reports its explicit-cache writes as `cache_creation_input_tokens`.
+  const cacheWrite = reportedTokens(promptDetails?.cache_write_tokens) || reportedTokens(promptDetails?.cache_creation_input_tokens);
   const reasoning = reportedTokens(completionDetails?.reasoning_tokens);
   if (Math.min(prompt, completion, cached, cacheHits, numCached, cacheWrite, reasoning) < 0) return undefined;
   return {
