@@ -145,7 +145,8 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
 
     ...(preset.modelList !== "none" && {
       modelsRequest(): UpstreamRequest {
-        const listPath = preset.modelList === "ollama-tags" ? "/api/tags" : path("models", "");
+        // Ollama's native API sits beside its OpenAI-compatible `/v1`, under the same prefix (a reverse proxy's, say).
+        const listPath = preset.modelList === "ollama-tags" ? `${basePath.replace(/\/v1$/, "")}/api/tags` : path("models", "");
         return { method: "GET", path: listPath, headers: headers(settings.apiKeys[0]) };
       },
       modelsResponse(body: unknown): string[] {

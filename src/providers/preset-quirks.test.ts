@@ -89,7 +89,7 @@ describe("paths", () => {
     expect(azure.chatRequest({ model: "a", messages: [user] }, { model: "gpt-4.1/x", apiKey: "k1" }).path).toContain("/openai/deployments/gpt-4.1%2Fx/chat/completions");
   });
 
-  it("ollama with base_url naming the server alone (http://127.0.0.1:11434) is reached at its OpenAI-compatible /v1; a path given is kept", () => {
+  it("ollama with base_url naming the server alone (http://127.0.0.1:11434) is reached at its OpenAI-compatible /v1; a path given is kept, and the model list is read beside it", () => {
     const at = (type: OpenAIPresetName, basePath: string) =>
       createOpenAICompatibleAdapter(type, OPENAI_PRESETS[type], { name: type, type, origin: "http://127.0.0.1:11434", basePath, apiKeys: [], headers: {} });
     const context = { model: "llama3.2", apiKey: undefined };
@@ -97,6 +97,8 @@ describe("paths", () => {
     expect(at("ollama", "").embeddingsRequest!({ model: "a", input: "x" }, context).path).toBe("/v1/embeddings");
     expect(at("ollama", "").modelsRequest!().path).toBe("/api/tags");
     expect(at("ollama", "/proxy/v1").chatRequest({ model: "a", messages: [user] }, context).path).toBe("/proxy/v1/chat/completions");
+    expect(at("ollama", "/proxy/v1").modelsRequest!().path).toBe("/proxy/api/tags");
+    expect(at("ollama", "/v1").modelsRequest!().path).toBe("/api/tags");
     // A generic server's root is where its owner says it is.
     expect(at("openai-compatible", "").chatRequest({ model: "a", messages: [user] }, context).path).toBe("/chat/completions");
   });
