@@ -4,7 +4,8 @@
  * OpenAI-shaped `logprobs.content`, buffered and streamed), and a stream whose
  * last event holds a function call with the finish reason. And the Anthropic
  * SDK streaming /v1/messages from it: the prompt's counts of Gemini's first
- * event are in message_start, as an Anthropic upstream's are.
+ * event are in message_start, as an Anthropic upstream's are. And embeddings of
+ * more inputs than Gemini takes in one call (100).
  */
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -28,6 +29,18 @@ const usageMetadata = { promptTokenCount: 3, candidatesTokenCount: 2, totalToken
 beforeAll(async () => {
   gemini = await startFakeUpstream();
   gemini.handle((request, res) => {
+    if (request.url.includes(":batchEmbedContents")) {
+      // Gemini's own limit: at most 100 requests a call. Each vector holds its input's number.
+      const requests = (request.body?.requests ?? []) as Array<{ content: { parts: Array<{ text: string }> } }>;
+      if (requests.length > 100) {
+        res.writeHead(400, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { code: 400, message: "* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch", status: "INVALID_ARGUMENT" } }));
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ embeddings: requests.map((entry) => ({ values: [Number(entry.content.parts[0]!.text), 0.5] })) }));
+      return;
+    }
     if (request.body?.tools) {
       // Text, then one event with both function calls and the finish reason.
       const call = (city: string) => ({ functionCall: { name: "get_weather", args: { city } } });
@@ -64,6 +77,18 @@ afterAll(async () => {
 });
 
 const ask = { model: "google/gemini-2.5-flash", messages: [{ role: "user" as const, content: "Hi" }], logprobs: true, top_logprobs: 2 };
+
+it("embeddings: 250 inputs go up as calls of 100, 100 and 50 and come back as one list in input order", async () => {
+  const before = gemini.requests.length;
+  const input = Array.from({ length: 250 }, (_, index) => String(index));
+  const result = await client.embeddings.create({ model: "google/gemini-embedding-001", input, encoding_format: "float" });
+  const calls = gemini.requests.slice(before).map((request) => (request.body?.requests as unknown[]).length);
+  expect(calls.sort((a, b) => b - a)).toEqual([100, 100, 50]);
+  expect(result.data).toHaveLength(250);
+  expect(result.data.map((item) => item.index)).toEqual(input.map((_, index) => index));
+  expect(result.data.map((item) => item.embedding[0])).toEqual(input.map(Number));
+  expect(result.usage.prompt_tokens).toBeGreaterThan(0);
+});
 
 it("buffered", async () => {
   const completion = await client.chat.completions.create(ask);

@@ -5,6 +5,7 @@ import type { Usage } from "../core/usage.js";
 import type { PricedUsage } from "../accounting/cost.js";
 import { estimateCompletionTokens } from "../accounting/estimate.js";
 import { withUsageSpliced } from "./chat.js";
+import { embeddingsParts, embedParts } from "./embeddings-batches.js";
 import { RequestRecord } from "./request-record.js";
 import { callDeployment, callWithKey, providerFor, type RouteInfo } from "./deployment-call.js";
 import { routeRequestOf, type RequestMeta } from "./route-request.js";
@@ -76,12 +77,13 @@ async function embed(runtime: Runtime, request: EmbeddingsRequest, signal: Cance
     plan,
     async (deployment) => {
       const provider = providerFor(runtime, deployment);
-      const { embeddingsRequest, embeddingsResponse } = provider.adapter as Required<typeof provider.adapter>;
-      return callWithKey(provider, deployment, async (context) => {
-        const upstream = embeddingsRequest(request, context);
-        const answer = await callDeployment(runtime, provider, deployment, context, upstream, signal);
-        return embeddingsResponse(answer.body, context, request, answer.text);
-      });
+      const { embeddingsRequest, embeddingsResponse, embeddingsBatchLimit } = provider.adapter as Required<typeof provider.adapter>;
+      return callWithKey(provider, deployment, (context) =>
+        embedParts(embeddingsParts(request, embeddingsBatchLimit), async (part) => {
+          const answer = await callDeployment(runtime, provider, deployment, context, embeddingsRequest(part, context), signal);
+          return embeddingsResponse(answer.body, context, part, answer.text);
+        }),
+      );
     },
     signal,
     false,

@@ -112,6 +112,8 @@ export interface ProviderAdapter {
   /** Optional capability: embeddings. */
   embeddingsRequest?(request: EmbeddingsRequest, context: CallContext): UpstreamRequest;
   embeddingsResponse?(body: unknown, context: CallContext, request: EmbeddingsRequest, text?: string): EmbeddingsResult;
+  /** The most inputs one embeddings call takes, when the provider has a limit below OpenAI's 2,048: longer lists go up in parts. */
+  readonly embeddingsBatchLimit?: number;
   /** Optional capability: the provider counts a request's input tokens itself (Anthropic's count_tokens). */
   countTokensRequest?(request: ChatRequest, context: CallContext): UpstreamRequest;
   /** The input token count of a count-tokens answer; undefined when it holds none. */

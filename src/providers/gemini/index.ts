@@ -54,6 +54,9 @@ export function createGeminiAdapter(settings: ProviderSettings): ProviderAdapter
       return fromGeminiEmbeddings(body, request, context.model, settings.name);
     },
 
+    // batchEmbedContents refuses more than 100 requests in one call.
+    embeddingsBatchLimit: 100,
+
     modelsRequest() {
       return { method: "GET", path: `${settings.basePath}/models?pageSize=1000`, headers: headers(settings.apiKeys[0]) };
     },
