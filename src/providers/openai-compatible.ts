@@ -90,6 +90,7 @@ export function createOpenAICompatibleAdapter(type: string, preset: OpenAIPreset
     for (const [from, to] of renamed) renameField(body as Record<string, unknown>, from, to);
     stripRoutingTags(body);
     if (addStreamUsage) body.stream_options = { ...(body.stream_options ?? {}), include_usage: true };
+    preset.takeOutOfBand?.(body, request);
     preset.adjustRequest?.(body);
     return JSON.stringify(body);
   }

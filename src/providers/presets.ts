@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import type { ChatRequest } from "../core/chat.js";
 import type { RateLimitState } from "../core/rate-limit.js";
 import type { HeaderBag } from "./adapter.js";
+import { deepseekThinking } from "./deepseek-thinking.js";
 import { parseMistralRateLimit } from "./rate-limit-headers.js";
 import { nineCharToolId } from "./tool-call-shape.js";
 
@@ -40,6 +41,11 @@ export interface OpenAIPreset {
   rateLimit?(headers: HeaderBag, now: number): RateLimitState | undefined;
   /** Request quirks applied after the generic translation (the body is a fresh copy). */
   adjustRequest?(body: ChatRequest): void;
+  /**
+   * Takes into the body what a translated request carries out of band (anthropic/out-of-band.ts) and
+   * this host understands. A request whose JSON goes upstream as written has nothing out of band.
+   */
+  takeOutOfBand?(body: ChatRequest, request: ChatRequest): void;
 }
 
 /**
@@ -88,6 +94,7 @@ export const OPENAI_PRESETS = {
     streamUsage: true, embeddings: false, modelList: "openai",
     // Capacity cut on DeepSeek's side: the answer is incomplete, so it is a failure.
     retryableFinishReasons: ["insufficient_system_resource"],
+    takeOutOfBand: deepseekThinking,
   },
   qwen: { baseUrl: "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", auth: "bearer", keyRequired: true, envKey: "DASHSCOPE_API_KEY", streamUsage: true, embeddings: true, modelList: "openai" },
   mistral: {

@@ -168,6 +168,7 @@ function assistantMessage(blocks: AnthropicContentBlock[], param: string): ChatM
   const texts: TextPart[] = [];
   const toolCalls: ToolCall[] = [];
   const thinking: ThinkingBlock[] = [];
+  const reasoning: string[] = [];
   const order: BlockKind[] = [];
   let cached = false;
   blocks.forEach((block, index) => {
@@ -181,6 +182,7 @@ function assistantMessage(blocks: AnthropicContentBlock[], param: string): ChatM
       order.push("tool_use");
       keepCacheControl(toolCalls.at(-1), block);
     } else if (block.type === "thinking") {
+      if (block.thinking) reasoning.push(block.thinking);
       // Unsigned reasoning (another model's, relayed by this front) cannot go back to Anthropic, which checks signatures.
       if (!block.signature) return;
       thinking.push({ type: "thinking", thinking: block.thinking, signature: block.signature });
@@ -201,6 +203,8 @@ function assistantMessage(blocks: AnthropicContentBlock[], param: string): ChatM
     setOutOfBand(message, THINKING_BLOCKS, thinking);
     setOutOfBand(message, BLOCK_ORDER, order);
   }
+  // The reasoning's text, for upstreams that take it back as `reasoning_content` (DeepSeek's tool loops require it); others never see it.
+  if (reasoning.length > 0) setOutOfBand(message, "reasoning_content", reasoning.join(""));
   return message;
 }
 
