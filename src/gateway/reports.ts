@@ -26,18 +26,31 @@ export function parseEnd(value: string | null | undefined, param: string, now = 
   return end !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(value!) ? end + 86_400_000 : end;
 }
 
+/**
+ * A read of the ledger or the audit log: a database that cannot answer (down, unreachable,
+ * locked) is a 503 the client may retry, as for a key change, not an internal error.
+ */
+export async function readStorage<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    throw new GatewayError("internal", "The database could not be read; try again", { status: 503, code: "storage_unavailable", cause: error });
+  }
+}
+
 export async function spendReport(runtime: Runtime, groupBy: string, from?: number, to?: number): Promise<SpendRow[]> {
   if (!GROUPS.includes(groupBy as SpendGroupBy)) {
     throw new GatewayError("bad_request", `Invalid 'group_by': expected one of ${GROUPS.join(", ")}`, { param: "group_by" });
   }
   await runtime.ledger.flush();
-  return runtime.stores.ledger.spend({ groupBy: groupBy as SpendGroupBy, from, to });
+  return readStorage(() => runtime.stores.ledger.spend({ groupBy: groupBy as SpendGroupBy, from, to }));
 }
 
 /** `beforeId`: the previous page's last row, whose ts `before` is (see RecentQuery). */
 export async function recentRequests(runtime: Runtime, limit?: number, before?: number, beforeId?: string): Promise<LedgerRow[]> {
   await runtime.ledger.flush();
-  return runtime.stores.ledger.recent({ limit, before, beforeId });
+  return readStorage(() => runtime.stores.ledger.recent({ limit, before, beforeId }));
 }
 
 /** `before_id` names a ledger row or audit event (letters, digits, `._:-`) and only continues a page that `before` ends. */

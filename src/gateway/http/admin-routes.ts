@@ -6,7 +6,7 @@ import { AUDIT_ACTIONS } from "../../auth/audit-log.js";
 import { parseKeyCreate, parseKeyPatch } from "../../auth/key-input.js";
 import { toPublicKey } from "../../auth/virtual-key.js";
 import { GatewayError } from "../../core/errors.js";
-import { recentRequests, parseBeforeId, parseEnd, parseTime, savingsReport, spendReport } from "../reports.js";
+import { readStorage, recentRequests, parseBeforeId, parseEnd, parseTime, savingsReport, spendReport } from "../reports.js";
 import type { Runtime } from "../runtime.js";
 import { providersReport } from "./admin-providers.js";
 import { methodNotAllowed, readJson, type Route } from "./common.js";
@@ -102,7 +102,8 @@ const audit: Route = async (runtime, request) => {
     throw new GatewayError("bad_request", `Invalid 'action': expected one of ${AUDIT_ACTIONS.join(", ")}`, { param: "action" });
   }
   const before = parseTime(request.query.get("before"), "before");
-  const events = await runtime.stores.audit.list({ limit: limitParam(request), before, beforeId: parseBeforeId(request.query.get("before_id"), before), action: action as never });
+  const query = { limit: limitParam(request), before, beforeId: parseBeforeId(request.query.get("before_id"), before), action: action as never };
+  const events = await readStorage(() => runtime.stores.audit.list(query));
   return jsonReply(200, { object: "list", data: events });
 };
 
