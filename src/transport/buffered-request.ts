@@ -4,6 +4,7 @@
  * the cheapest way Node has to make a pooled HTTP call. Non-stream calls, the
  * hot path, use it; streams go through the same `dispatch` in streamed-request.ts.
  */
+import { constants } from "node:buffer";
 import type { CancelSignal } from "../core/cancel-signal.js";
 import type { Dispatcher } from "undici";
 import type { HeaderBag, UpstreamRequest } from "../providers/adapter.js";
@@ -25,6 +26,8 @@ export interface BufferedOptions {
    * stay only as a backstop.
    */
   deadlineMs?: number;
+  /** The longest answer taken (default: the longest string V8 can make of it); a longer one is cut off with `AnswerTooLarge`. */
+  maxBodyBytes?: number;
 }
 
 /** A call that outlived its `deadlineMs`. */
@@ -32,6 +35,14 @@ export class DeadlineExceeded extends Error {
   constructor(readonly ms: number) {
     super(`no complete answer within ${ms} ms`);
     this.name = "DeadlineExceeded";
+  }
+}
+
+/** An answer longer than `maxBodyBytes`, or one that cannot be decoded to a string: never a hang, whatever its size. */
+export class AnswerTooLarge extends Error {
+  constructor(readonly bytes: number) {
+    super(`an answer larger than ${bytes} bytes`);
+    this.name = "AnswerTooLarge";
   }
 }
 
@@ -67,6 +78,8 @@ export function dispatchBuffered(
     // Bytes are decoded once at the end: one flat string for JSON.parse, no decoder per request.
     const chunks: Buffer[] = [];
     let size = 0;
+    const maxBytes = options.maxBodyBytes ?? constants.MAX_STRING_LENGTH;
+    let tooLarge: AnswerTooLarge | undefined;
     let abort: ((reason?: Error) => void) | undefined;
     let settled = false;
     const onAbort = () => abort?.(signal.reason as Error);
@@ -96,21 +109,34 @@ export function dispatchBuffered(
           return true;
         },
         onData(chunk) {
-          chunks.push(chunk);
           size += chunk.length;
+          if (size > maxBytes) {
+            // The bytes so far are let go at once; undici's abort reports back through onError.
+            tooLarge ??= new AnswerTooLarge(maxBytes);
+            chunks.length = 0;
+            abort?.(tooLarge);
+            return false;
+          }
+          chunks.push(chunk);
           return true;
         },
         onComplete() {
           if (settled) return;
           settle();
-          const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8");
+          let text: string;
+          try {
+            text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8");
+          } catch {
+            // Past V8's longest string: a throw here would leave the call unsettled for good.
+            return reject(mapError(new AnswerTooLarge(size)));
+          }
           resolve({ status, headers, text });
         },
         onError(error) {
           if (settled) return;
           settle();
           // undici reports an abort as its own error; the deadline is the cause.
-          reject(mapError(expired && !signal.aborted ? expired : error));
+          reject(mapError(tooLarge ?? (expired && !signal.aborted ? expired : error)));
         },
       },
     );

@@ -1,5 +1,8 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { afterAll, describe, expect, it } from "vitest";
+import { NEVER_CANCELLED } from "../core/cancel-signal.js";
 import { classifyError } from "../router/classify.js";
 import { UpstreamClient } from "./upstream-client.js";
 
@@ -28,5 +31,31 @@ describe("transport errors and what the router does with them", () => {
     for (const code of ["ECONNREFUSED", "ECONNRESET", "EAI_AGAIN", "UND_ERR_SOCKET"]) {
       expect(classifyError(client.transportError(failure(code), signal))).toBe("retry");
     }
+  });
+});
+
+describe("an answer too large to take", () => {
+  let server: Server | undefined;
+  let big: UpstreamClient | undefined;
+  afterAll(async () => {
+    await big?.close();
+    server?.close();
+  });
+
+  it("fails as an invalid answer (the next deployment at once) instead of never settling", async () => {
+    // 8 KiB of JSON, in chunks, against a 1 KiB limit; a small answer from the same server still passes.
+    server = createServer((request, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      if (request.url === "/small") return res.end('{"ok":true}');
+      for (let i = 0; i < 8; i++) res.write(`{"pad":"${"a".repeat(1000)}"}\n`);
+      res.end();
+    });
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    big = new UpstreamClient("big", `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const options = { signal: NEVER_CANCELLED, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000, deadlineMs: 5_000, maxBodyBytes: 1024 };
+    const error = await big.fetchText({ method: "GET", path: "/big", headers: {} }, options).then(() => undefined, (failure: unknown) => failure);
+    expect(error).toMatchObject({ kind: "upstream_error", code: "invalid_response", status: 502, message: "Provider 'big' returned an answer larger than 1024 bytes" });
+    expect(classifyError(error as never)).toBe("next");
+    await expect(big.fetchText({ method: "GET", path: "/small", headers: {} }, options)).resolves.toMatchObject({ status: 200, text: '{"ok":true}' });
   });
 });

@@ -7,9 +7,9 @@
 import type { CancelSignal } from "../core/cancel-signal.js";
 import { createRequire } from "node:module";
 import type { Pool as UndiciPool, errors as UndiciErrors } from "undici";
-import { GatewayError } from "../core/errors.js";
+import { GatewayError, invalidResponse } from "../core/errors.js";
 import type { UpstreamRequest } from "../providers/adapter.js";
-import { DeadlineExceeded, dispatchBuffered, type BufferedOptions, type BufferedResponse } from "./buffered-request.js";
+import { AnswerTooLarge, DeadlineExceeded, dispatchBuffered, type BufferedOptions, type BufferedResponse } from "./buffered-request.js";
 import { dispatchStream, StreamIdle, type StreamedResponse } from "./streamed-request.js";
 
 // The package index also loads fetch, WebSocket, caches and mocks (~10 MB of RSS
@@ -67,6 +67,7 @@ export class UpstreamClient {
     if (error instanceof DeadlineExceeded) {
       return new GatewayError("timeout", `Provider '${provider}' did not answer within ${error.ms} ms`, { provider, cause: error });
     }
+    if (error instanceof AnswerTooLarge) return invalidResponse(provider, error.message);
     if (error instanceof StreamIdle) {
       return new GatewayError("timeout", `Provider '${provider}' sent no stream event for ${error.ms} ms`, { provider, cause: error });
     }
