@@ -98,3 +98,31 @@ it("says a reload that changes the address waits for a restart, and keeps listen
   child.kill("SIGTERM");
   expect(await exited).toBe(0);
 });
+
+it("records a config file that is rejected on reload in the audit log, and keeps serving", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sy-hup-rejected-"));
+  const file = join(dir, "switchyard.yaml");
+  writeFileSync(file, config("a"));
+  const { child, url, exited, log } = await startCli(["--config", file]);
+  const rejected = async () => {
+    const audit = (await (await fetch(`${url}/admin/audit?action=config.rejected`)).json()) as { data: Array<{ reason: string }> };
+    return audit.data.map((event) => event.reason);
+  };
+  try {
+    // An unknown setting, then YAML that does not parse: each one event, newest first.
+    const files = [[`${config("a")}colour: blue\n`, "unknown key 'colour'"], ["providers: [\n", "line "]] as const;
+    for (const [index, [text]] of files.entries()) {
+      writeFileSync(file, text);
+      child.kill("SIGHUP");
+      await expect.poll(async () => (await rejected()).length, { timeout: 5_000 }).toBe(index + 1);
+    }
+    const reasons = await rejected();
+    expect(reasons[1]).toContain(files[0][1]);
+    expect(reasons[0]).toContain(files[1][1]);
+    expect(log()).toContain("config reload rejected, still serving the previous config");
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+  } finally {
+    child.kill("SIGTERM");
+  }
+  expect(await exited).toBe(0);
+});

@@ -37,7 +37,9 @@ function reloadOnSignalAndChange(gateway: Gateway, file: string | undefined, add
     return;
   }
   const reload = (why: string) => {
-    try {
+    // Read at the reload's turn, inside it: a file that cannot be read or is invalid is a rejected
+    // reload the gateway records in the audit log (config.rejected), as well as logging it here.
+    const readFile = () => {
       const next = loadConfigFile(file);
       // The gateway compares the other `server` settings; the address is known here only (--host/--port may override the file).
       const moved = (["host", "port"] as const).filter((key) => next.server[key] !== address.inFile[key]);
@@ -49,14 +51,15 @@ function reloadOnSignalAndChange(gateway: Gateway, file: string | undefined, add
         );
         address.inFile = { host: next.server.host, port: next.server.port };
       }
-      void gateway
-        .reload(next)
-        .then(() => log.info({ config: file }, `config reloaded (${why})`))
-        .catch((error: Error) => log.error({ config: file }, `config reload rejected, still serving the previous config: ${error.message}`));
-    } catch (error) {
-      const message = error instanceof ConfigError ? error.message : String(error);
-      log.error({ config: file }, `config reload rejected, still serving the previous config: ${message}`);
-    }
+      return next;
+    };
+    void gateway
+      .reload(readFile)
+      .then(() => log.info({ config: file }, `config reloaded (${why})`))
+      .catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        log.error({ config: file }, `config reload rejected, still serving the previous config: ${message}`);
+      });
   };
   process.on("SIGHUP", () => reload("SIGHUP"));
   const cannotWatch = (error: Error) => log.warn(`cannot watch ${file} for changes (${error.message}); SIGHUP still reloads`);

@@ -75,9 +75,11 @@ export interface Gateway {
   /**
    * Applies a new config to new requests (providers, keys, aliases, prices, routing).
    * Throws (ConfigError) and keeps the old config when the new one is invalid.
-   * Storage and state URLs need a restart.
+   * Storage and state URLs need a restart. Given a function, it is called at the reload's turn
+   * (reloads apply one at a time), and what it throws (a config file that cannot be read or is
+   * invalid) is a rejected reload like an invalid config: logged to the audit log, then thrown.
    */
-  reload(config: SwitchyardConfigInput | SwitchyardConfig): Promise<void>;
+  reload(config: SwitchyardConfigInput | SwitchyardConfig | (() => SwitchyardConfigInput | SwitchyardConfig)): Promise<void>;
   /** Listens for virtual keys created, changed or revoked through this gateway. */
   onKeyChange(listener: (keyId: string) => void): () => void;
   /**
@@ -145,11 +147,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   };
   const handle = (request: GatewayHttpRequest) => (closed ? Promise.resolve(errorReplyFor(request.path, CLOSED(), requestIdFor(request.headers), runtime.redactor)) : handleHttp(runtime, request));
 
-  const applyReload = async (input: SwitchyardConfigInput | SwitchyardConfig): Promise<void> => {
+  const applyReload = async (input: () => SwitchyardConfigInput | SwitchyardConfig): Promise<void> => {
     const audit = shared.stores.audit;
     let next: Runtime;
     try {
-      const config = validateConfig(input, "reloaded config");
+      const config = validateConfig(input(), "reloaded config");
       // The loopback-only rule for a gateway without a master key is applied where it binds, at
       // startup: dropping the key by a reload would open a gateway listening beyond loopback.
       if (runtime.config.server.master_key && !config.server.master_key) {
@@ -177,7 +179,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   // later one. `input` is read at its turn, so a Vault refresh rebuilds the config current by then.
   let reloads: Promise<void> = Promise.resolve();
   const enqueueReload = (input: () => SwitchyardConfigInput | SwitchyardConfig): Promise<void> => {
-    const turn = reloads.then(() => applyReload(input()));
+    const turn = reloads.then(() => applyReload(input));
     reloads = turn.catch(() => undefined);
     return turn;
   };
@@ -253,7 +255,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       if (reply.status >= 400) throw new Error(json.error?.message ?? `HTTP ${reply.status}`);
       return json;
     },
-    reload: (input) => enqueueReload(() => input),
+    reload: (input) => enqueueReload(typeof input === "function" ? input : () => input),
     onKeyChange: (listener) => shared.stores.keys.onChange((key) => listener(key.id)),
     async storedKey(keyId) {
       await shared.stores.keys.flush?.();
