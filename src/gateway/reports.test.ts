@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { NEVER_CANCELLED } from "../core/cancel-signal.js";
 import { Redactor } from "../core/redact.js";
 import { handleAdmin } from "./http/handler.js";
+import { parseEnd, parseTime } from "./reports.js";
 import type { Runtime } from "./runtime.js";
 
 /** A runtime whose database refuses every read, as while PostgreSQL is unreachable. */
@@ -26,5 +27,24 @@ describe("admin reports while the database is down", () => {
     const body = JSON.parse(reply.body as string);
     expect(body.error).toMatchObject({ type: "server_error", code: "storage_unavailable" });
     expect(body.error.message).not.toContain("5432");
+  });
+});
+
+describe("from, to and before", () => {
+  const now = Date.UTC(2026, 11, 8, 12);
+
+  it("take ISO dates and date-times (UTC unless they say otherwise), epoch milliseconds and spans", () => {
+    expect(parseTime("2026-12-01", "from", now)).toBe(Date.UTC(2026, 11, 1));
+    expect(parseTime("2026-12-01T10:30:00", "from", now)).toBe(Date.UTC(2026, 11, 1, 10, 30));
+    expect(parseTime("2026-12-01 10:30", "from", now)).toBe(Date.UTC(2026, 11, 1, 10, 30));
+    expect(parseTime("2026-12-01T10:30:00Z", "from", now)).toBe(Date.UTC(2026, 11, 1, 10, 30));
+    expect(parseTime("2026-12-01T10:30:00.250+02:00", "from", now)).toBe(Date.UTC(2026, 11, 1, 8, 30, 0, 250));
+    expect(parseTime("1796083200000", "from", now)).toBe(1796083200000);
+    expect(parseTime("7d", "from", now)).toBe(now - 7 * 86_400_000);
+    expect(parseEnd("2026-12-01", "to", now)).toBe(Date.UTC(2026, 11, 2));
+  });
+
+  it.each(["-5", "+1", "1.5", "hello 2020", "Dec 1 2026", "2026-12-01 garbage", "2026-13-45", "2026-12-01T25:00:00Z", "7 d"])("refuse %j with a 400 naming the parameter", (value) => {
+    expect(() => parseTime(value, "from", now)).toThrow(expect.objectContaining({ status: 400, param: "from" }));
   });
 });

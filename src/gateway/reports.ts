@@ -9,13 +9,20 @@ import type { Runtime } from "./runtime.js";
 
 const GROUPS: readonly SpendGroupBy[] = ["key", "model", "provider", "day"];
 
-/** `2026-11-01`, an epoch in ms, or a relative `7d` / `12h`. */
+/** An ISO 8601 date or date-time (`T` or a space between them), with or without a UTC offset. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * `2026-11-01` or `2026-11-01T12:00:00Z` (no offset: UTC, like a bare date), an epoch in ms, or a
+ * relative `7d` / `12h`. Anything else is a 400: Date.parse alone would take `-5` or `x 2020` as dates.
+ */
 export function parseTime(value: string | null | undefined, param: string, now = Date.now()): number | undefined {
   if (value === null || value === undefined || value === "") return undefined;
   const relative = /^(\d+)([dhm])$/.exec(value);
   if (relative) return now - Number(relative[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[relative[2] as "d" | "h" | "m"];
   if (/^\d+$/.test(value)) return Number(value);
-  const parsed = Date.parse(value);
+  const iso = ISO_TIME.exec(value);
+  const parsed = !iso ? NaN : Date.parse(value.includes(":") && iso[1] === undefined ? `${value.replace(" ", "T")}Z` : value.replace(" ", "T"));
   if (Number.isNaN(parsed)) throw new GatewayError("bad_request", `Invalid '${param}': expected an ISO date, epoch milliseconds or a span like 7d`, { param });
   return parsed;
 }
