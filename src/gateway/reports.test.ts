@@ -48,3 +48,13 @@ describe("from, to and before", () => {
     expect(() => parseTime(value, "from", now)).toThrow(expect.objectContaining({ status: 400, param: "from" }));
   });
 });
+
+describe("limit", () => {
+  it.each(["0x10", "1e2", " 5", "5.0", "+5", "0", "1001"])("refuses %j with a 400 on /admin/requests and /admin/audit", async (limit) => {
+    for (const path of ["/admin/requests", "/admin/audit"]) {
+      const reply = await handleAdmin(runtimeWithStorageDown(), get(`${path}?limit=${encodeURIComponent(limit)}`));
+      expect(reply.status).toBe(400);
+      expect(JSON.parse(reply.body as string).error).toMatchObject({ type: "invalid_request_error", param: "limit" });
+    }
+  });
+});

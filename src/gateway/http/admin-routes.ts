@@ -18,7 +18,8 @@ const KEY_PATH = /^\/admin\/keys\/([A-Za-z0-9_-]{1,64})$/;
 function limitParam(request: GatewayHttpRequest): number | undefined {
   const raw = request.query.get("limit");
   if (raw === null) return undefined;
-  const limit = Number(raw);
+  // Digits only: Number() would also take `0x10`, `1e2` or ` 5`.
+  const limit = /^\d{1,4}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new GatewayError("bad_request", "Invalid 'limit': expected an integer from 1 to 1000", { param: "limit" });
   return limit;
 }
