@@ -19,4 +19,16 @@ describe("denied requests in the audit log", () => {
     expect(events.map((e) => e.reason)).toContain(`${1_000 - MAX_DENIALS_PER_SECOND} more denied requests were not recorded one by one (over ${MAX_DENIALS_PER_SECOND} a second)`);
     store.close();
   });
+
+  it("sums up the last second of a flood once that second is over, with no denial after it, and at close", async () => {
+    let now = 2_000_990;
+    const store = new SqliteAuditStore(openSqlite(), { now: () => now, flushDelayMs: 1 });
+    for (let i = 0; i < 50; i++) store.record(denied(i));
+    now += 20;
+    const summaries = async () => (await store.list({ limit: 1_000 })).filter((e) => e.reason?.includes("were not recorded one by one"));
+    await expect.poll(async () => (await summaries()).map((e) => e.reason), { timeout: 2_000 }).toEqual([`30 more denied requests were not recorded one by one (over ${MAX_DENIALS_PER_SECOND} a second)`]);
+    for (let i = 0; i < 25; i++) store.record(denied(i));
+    store.close();
+    await expect.poll(async () => (await summaries()).length, { timeout: 2_000 }).toBe(2);
+  });
 });

@@ -27,6 +27,7 @@ export abstract class QueuedAuditStore implements AuditStore {
   private readonly now: () => number;
   private readonly onError: (error: unknown) => void;
   private readonly denials = new DenialSampler();
+  private summaryTimer: NodeJS.Timeout | undefined;
 
   constructor(options: AuditQueueOptions) {
     this.flushDelayMs = options.flushDelayMs ?? 100;
@@ -47,8 +48,19 @@ export abstract class QueuedAuditStore implements AuditStore {
   record(input: AuditEventInput): AuditEvent {
     const now = this.now();
     const event = completeAuditEvent(input, now);
-    if (input.action === "request.denied" && !this.denials.admit(now, (summary) => this.enqueue(completeAuditEvent(summary, now)))) return event;
+    if (input.action === "request.denied" && !this.denials.admit(now, (summary) => this.enqueue(completeAuditEvent(summary, now)))) {
+      // The flood's summary is written once its second is over, even if no denial follows.
+      this.summaryTimer ??= setTimeout(() => this.summarizeDenials(), 1_001 - (now % 1_000)).unref();
+      return event;
+    }
     return this.enqueue(event);
+  }
+
+  private summarizeDenials(): void {
+    clearTimeout(this.summaryTimer);
+    this.summaryTimer = undefined;
+    const now = this.now();
+    this.denials.summarize((summary) => this.enqueue(completeAuditEvent(summary, now)));
   }
 
   private enqueue(event: AuditEvent): AuditEvent {
@@ -64,6 +76,7 @@ export abstract class QueuedAuditStore implements AuditStore {
   /** Stops accepting events and starts writing the queue. */
   close(): void {
     if (this.closed) return;
+    this.summarizeDenials();
     void this.flush();
     this.closed = true;
   }
@@ -101,10 +114,7 @@ class DenialSampler {
   admit(now: number, summarize: (summary: AuditEventInput) => void): boolean {
     const second = Math.floor(now / 1000);
     if (second !== this.second) {
-      if (this.skipped > 0) {
-        summarize({ actor: "system", action: "request.denied", key_prefix: null, target: null, reason: `${this.skipped} more denied requests were not recorded one by one (over ${MAX_DENIALS_PER_SECOND} a second)`, status: null, request_id: null });
-        this.skipped = 0;
-      }
+      this.summarize(summarize);
       this.second = second;
       this.inSecond = 0;
     }
@@ -114,5 +124,12 @@ class DenialSampler {
     }
     this.inSecond++;
     return true;
+  }
+
+  /** Sums up the denials skipped so far, if any, in one event. */
+  summarize(summarize: (summary: AuditEventInput) => void): void {
+    if (this.skipped === 0) return;
+    summarize({ actor: "system", action: "request.denied", key_prefix: null, target: null, reason: `${this.skipped} more denied requests were not recorded one by one (over ${MAX_DENIALS_PER_SECOND} a second)`, status: null, request_id: null });
+    this.skipped = 0;
   }
 }
