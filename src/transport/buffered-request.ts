@@ -38,10 +38,11 @@ export class DeadlineExceeded extends Error {
   }
 }
 
-/** An answer longer than `maxBodyBytes`, or one that cannot be decoded to a string: never a hang, whatever its size. */
+/** An answer (or a stream event) too large to take: a 502 invalid_response, never a hang, whatever its size. */
 export class AnswerTooLarge extends Error {
-  constructor(readonly bytes: number) {
-    super(`an answer larger than ${bytes} bytes`);
+  /** `what`: what the provider returned, e.g. `an answer larger than 1024 bytes`. */
+  constructor(what: string) {
+    super(what);
     this.name = "AnswerTooLarge";
   }
 }
@@ -112,7 +113,7 @@ export function dispatchBuffered(
           size += chunk.length;
           if (size > maxBytes) {
             // The bytes so far are let go at once; undici's abort reports back through onError.
-            tooLarge ??= new AnswerTooLarge(maxBytes);
+            tooLarge ??= new AnswerTooLarge(`an answer larger than ${maxBytes} bytes`);
             chunks.length = 0;
             abort?.(tooLarge);
             return false;
@@ -128,7 +129,7 @@ export function dispatchBuffered(
             text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8");
           } catch {
             // Past V8's longest string: a throw here would leave the call unsettled for good.
-            return reject(mapError(new AnswerTooLarge(size)));
+            return reject(mapError(new AnswerTooLarge(`an answer of ${size} bytes, too large to decode`)));
           }
           resolve({ status, headers, text });
         },

@@ -107,3 +107,22 @@ describe("data frames", () => {
     expect(dataOf(whole)).toEqual(['{"echo":"[REDACTED]"}']);
   });
 });
+
+describe("an event that never ends", () => {
+  it("is refused once it passes the limit, as an answer too large (not a RangeError from a string V8 cannot make)", () => {
+    const reader = new SseReader(undefined, 1_000);
+    expect(reader.piece('data: {"a":"')).toBeUndefined();
+    expect(() => {
+      for (let i = 0; i < 20; i++) reader.piece("x".repeat(100));
+    }).toThrow(expect.objectContaining({ name: "AnswerTooLarge", message: "a stream event longer than 1000 characters" }));
+  });
+
+  it("counts only the unfinished event: a long stream of small events cut anywhere passes", () => {
+    const frame = (i: number) => `event: e\ndata: {"i":${i},"pad":"${"p".repeat(50)}"}\n\n`;
+    const text = Array.from({ length: 500 }, (_, i) => frame(i)).join("");
+    const reader = new SseReader(undefined, 1_000);
+    const pieces = Array.from({ length: Math.ceil(text.length / 97) }, (_, i) => text.slice(i * 97, i * 97 + 97));
+    expect(() => pieces.forEach((piece) => reader.piece(piece))).not.toThrow();
+    expect(dataOf(readAll(pieces))).toHaveLength(500);
+  });
+});

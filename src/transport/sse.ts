@@ -8,8 +8,13 @@
  * general parser, so a translator can pass frames it does not change through
  * to the client as they came.
  */
+import { constants } from "node:buffer";
 import { createParser, type EventSourceParser } from "eventsource-parser";
 import type { SseEvent } from "../providers/adapter.js";
+import { AnswerTooLarge } from "./buffered-request.js";
+
+/** The longest unfinished event held (characters): half the longest string V8 makes, which the parser's buffer must stay under. */
+export const MAX_EVENT_CHARS = Math.floor(constants.MAX_STRING_LENGTH / 2);
 
 const DATA = "data: ";
 const LF = 10;
@@ -61,8 +66,13 @@ export class SseReader {
   private parser: EventSourceParser | undefined;
   // True while the parser holds nothing: the last text it was fed ended with a blank line.
   private clean = true;
+  // Characters fed since the last blank line: the unfinished event the parser holds, about.
+  private held = 0;
 
-  constructor(private readonly scrub: (text: string) => string = (text) => text) {}
+  constructor(
+    private readonly scrub: (text: string) => string = (text) => text,
+    private readonly maxEventChars = MAX_EVENT_CHARS,
+  ) {}
 
   piece(text: string): SseBatch | undefined {
     if (this.clean) {
@@ -71,6 +81,10 @@ export class SseReader {
       const starts = dataFrameStarts(scrubbed);
       if (starts) return new DataFrames(scrubbed, starts);
     }
+    const blank = Math.max(text.lastIndexOf("\n\n"), text.lastIndexOf("\r\n\r\n"));
+    this.held = blank >= 0 ? text.length - blank : this.held + text.length;
+    // An event that never ends would grow the parser's buffer until V8 cannot make the string.
+    if (this.held > this.maxEventChars) throw new AnswerTooLarge(`a stream event longer than ${this.maxEventChars} characters`);
     this.parser ??= createParser({ onEvent: (message) => this.batch.push({ event: message.event, data: this.scrub(message.data) }) });
     this.parser.feed(text);
     this.clean = text.endsWith("\n\n");
