@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LuaScript } from "./lua-script.js";
 import { RedisStateStore, describeRedisUrl, redisReachable } from "./redis-state.js";
 import { checkTokensScript } from "./redis-scripts.js";
+import { StateUnavailableError } from "./state-unavailable.js";
+import { startTcpProxy } from "../../test/helpers/tcp-proxy.js";
 
 const REDIS_URL = process.env.SWITCHYARD_TEST_REDIS_URL ?? "redis://127.0.0.1:6379/0";
 const redisUp = await redisReachable(REDIS_URL);
@@ -243,6 +245,33 @@ describe.skipIf(!redisUp)("RedisStateStore keys", () => {
       expect((await stranger.reserveBudget("shared", "total", 40, 100)).ok).toBe(true);
     } finally {
       await Promise.all([sibling.close(), stranger.close()]);
+    }
+  });
+});
+
+describe.skipIf(!redisUp)("RedisStateStore when Redis stops answering on an open connection", () => {
+  it("refuses request-path calls as unavailable after answerTimeoutMs instead of waiting for as long as the partition lasts", async () => {
+    const target = new URL(REDIS_URL);
+    const proxy = await startTcpProxy(Number(target.port || 6379), target.hostname);
+    const prefix = `sy-test-${randomUUID()}:`;
+    const store = new RedisStateStore(`redis://127.0.0.1:${proxy.port}${target.pathname}`, prefix, { answerTimeoutMs: 300 });
+    const admin = new Redis(REDIS_URL);
+    try {
+      await store.connect();
+      expect((await store.reserveBudget("k", "total", 10, 1_000)).ok).toBe(true);
+      // The connection stays open but carries nothing: a frozen server or a partition without a reset.
+      proxy.stallOpenConnections();
+      const started = performance.now();
+      for (const call of [store.reserveBudget("k", "total", 10, 1_000), store.takeRequest("k", 60, Date.now()), store.checkTokens("k", 1_000, Date.now(), 5), store.budgetUsage("k", "total")]) {
+        await expect(call).rejects.toBeInstanceOf(StateUnavailableError);
+      }
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      await store.close();
+      const keys = await admin.keys(`${prefix}*`);
+      if (keys.length > 0) await admin.del(...keys);
+      await admin.quit();
+      await proxy.close();
     }
   });
 });

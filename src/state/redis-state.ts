@@ -13,6 +13,7 @@
  * @example const state = new RedisStateStore("redis://127.0.0.1:6379/0"); await state.connect();
  */
 import { Redis, type RedisOptions } from "ioredis";
+import { within } from "../core/within.js";
 import { budgetExpiresAt } from "./budget-retention.js";
 import { redisFailure } from "./redis-failure.js";
 import { RedisGeneration } from "./redis-generation.js";
@@ -31,11 +32,13 @@ import {
 import { consoleSettleLog, SettleRetry, type Settle, type SettleLog } from "./settle-retry.js";
 import { assertCount, assertInteger, assertLimit, assertMicros, assertPeriod, assertScope, toEpochMs } from "./state-input.js";
 import type { BudgetReservation, BudgetUsage, LossCheckListener, RateDecision, StateStore } from "./state-store.js";
-import { StateUnavailableError } from "./state-unavailable.js";
+import { answerWithin, StateUnavailableError } from "./state-unavailable.js";
 import { allowedTokens, bucketExpiresAt, bucketOf, oldestLiveBucket, tokenWindowDecision, withReserved } from "./token-window.js";
 
 /** Budget hashes remembered as written (a key and period each). */
 const MAX_KNOWN_BUDGETS = 100_000;
+/** How long a request waits for Redis to answer its limits and budget before it is refused as an outage (503). */
+const ANSWER_TIMEOUT_MS = 3_000;
 /** At close, how long settles still waiting may wait for a reconnecting client before their last attempt. */
 const CLOSE_RECONNECT_WAIT_MS = 2_000;
 
@@ -48,6 +51,8 @@ export interface RedisStateStoreOptions {
   log?: SettleLog;
   /** Extra ioredis options (TLS, timeouts). */
   redis?: RedisOptions;
+  /** How long a request-path call waits for an answer (default ANSWER_TIMEOUT_MS). */
+  answerTimeoutMs?: number;
 }
 
 export class RedisStateStore implements StateStore {
@@ -58,6 +63,7 @@ export class RedisStateStore implements StateStore {
   private readonly retry: SettleRetry;
   private readonly generation: RedisGeneration;
   private readonly knownBudgets = new Set<string>();
+  private readonly answerTimeoutMs: number;
 
   constructor(
     private readonly url: string,
@@ -65,6 +71,7 @@ export class RedisStateStore implements StateStore {
     options: RedisStateStoreOptions = {},
   ) {
     this.clock = options.clock ?? Date.now;
+    this.answerTimeoutMs = options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
     this.redis = new Redis(url, {
       lazyConnect: true,
       connectTimeout: 3_000,
@@ -145,7 +152,7 @@ export class RedisStateStore implements StateStore {
   async budgetUsage(scope: string, period: string): Promise<BudgetUsage> {
     this.writes.flush();
     const key = this.budgetKey(scope, period);
-    const [spent, reserved] = await this.redis.hmget(key, "spent", "reserved").catch((error: unknown) => {
+    const [spent, reserved] = await answerWithin(this.redis.hmget(key, "spent", "reserved"), this.answerTimeoutMs).catch((error: unknown) => {
       throw redisFailure(error);
     });
     return { spentMicros: Number(spent ?? 0), reservedMicros: Number(reserved ?? 0) };
@@ -212,8 +219,9 @@ export class RedisStateStore implements StateStore {
       // already closed
     } else if (this.redis.status !== "ready") {
       this.redis.disconnect();
-    } else {
-      await this.redis.quit().catch(() => this.redis.disconnect());
+    } else if (!(await within(CLOSE_RECONNECT_WAIT_MS, this.redis.quit().catch(() => undefined)))) {
+      // A server that stopped answering on an open connection never acknowledges QUIT.
+      this.redis.disconnect();
     }
     // Settles the disconnect cut short reach the retry before it reports.
     await new Promise((resolve) => setImmediate(resolve));
@@ -240,9 +248,9 @@ export class RedisStateStore implements StateStore {
   private resend(settle: Settle): Promise<unknown> {
     if (settle.op === "settleBudget") {
       const args = [-settle.reservedMicros, settle.actualMicros, this.budgetTtlMs(settle.period)];
-      return this.run(settleBudgetScript, this.budgetKey(settle.scope, settle.period), args);
+      return this.writes.now(this.sender(settleBudgetScript, this.budgetKey(settle.scope, settle.period), args));
     }
-    return this.run(addTokensScript, `${this.keyPrefix}tpm:${settle.scope}`, tokensArgs(settle.tokens, settle.now));
+    return this.writes.now(this.sender(addTokensScript, `${this.keyPrefix}tpm:${settle.scope}`, tokensArgs(settle.tokens, settle.now)));
   }
 
   /** Budget hashes written in this generation of the data: gone later means lost (bounded; forgetting only skips the check). */
@@ -264,9 +272,13 @@ export class RedisStateStore implements StateStore {
     return Number.isFinite(expiresAt) ? Math.max(1, Math.ceil(expiresAt - now)) : 0;
   }
 
-  /** A script whose answer the request waits for: sent in this turn's write. */
+  /**
+   * A script whose answer the request waits for: sent in this turn's write, and waited for at most
+   * answerTimeoutMs. (A kept settle is resent without the limit: nobody waits for it, and one sent
+   * again after a timeout could count twice.)
+   */
   private run(script: LuaScript, key: string, args: readonly number[]): Promise<unknown> {
-    return this.writes.now(this.sender(script, key, args));
+    return answerWithin(this.writes.now(this.sender(script, key, args)), this.answerTimeoutMs);
   }
 
   /** A script nobody waits for on the request path: sent with the next write (redis-writes.ts). */
