@@ -1,8 +1,9 @@
 /**
  * `RunningServer.close()` under keep-alive traffic: clients sending request after
  * request on the same connections do not hold the drain open (replies say
- * `Connection: close`, idle connections close), and requests cut off at the
- * grace deadline still get their ledger rows before the ledger closes.
+ * `Connection: close`, idle connections close), and requests still running at the
+ * grace deadline are answered as cancelled by the gateway (503), with their ledger
+ * rows written before the ledger closes.
  */
 import { Agent, request as httpRequest } from "node:http";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -94,20 +95,34 @@ it("keep-alive clients do not hold the drain open: replies during it say Connect
   await gateway.close();
 });
 
-it("requests cut off at the grace deadline get their 499 rows before close() returns", async () => {
+it("requests still running at the grace deadline are answered 503 shutting_down, streams end with an error event, and each has its row before close() returns", async () => {
   upstream.requests.length = 0;
-  // The upstream never answers; the gateway aborts its request when the client connection is cut.
-  upstream.handle(() => undefined);
+  // The upstream never answers (a stream: never after its first event); the gateway cancels its call at the deadline.
+  upstream.handle((request, res) => {
+    if (!request.body?.stream) return;
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write(`data: ${JSON.stringify(chunk("m", { role: "assistant", content: "Hel" }))}\n\n`);
+  });
   const { gateway, running } = await startGateway();
   const agent = new Agent({ keepAlive: true });
-  const pending = Array.from({ length: 8 }, () => send(running.url, agent, false));
-  await expect.poll(() => upstream.requests.length, { timeout: 5000, interval: 5 }).toBe(8);
+  const pending = Array.from({ length: 6 }, () => send(running.url, agent, false));
+  const streamed = fetch(`${running.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "fake/m", stream: true, messages: [{ role: "user", content: "hi" }] }),
+  }).then(async (res) => ({ status: res.status, text: await res.text() }));
+  await expect.poll(() => upstream.requests.length, { timeout: 5000, interval: 5 }).toBe(7);
 
   await running.close(100);
   expect(running.inFlight()).toBe(0);
   // Right away, before the gateway (and its ledger) closes.
-  expect(await rowsByStatus(gateway)).toEqual({ 499: 8 });
-  expect((await Promise.all(pending)).every((r) => r.status === 0)).toBe(true);
+  expect(await rowsByStatus(gateway)).toEqual({ 503: 7 });
+  const answers = await Promise.all(pending);
+  expect(answers.map((r) => r.status)).toEqual([503, 503, 503, 503, 503, 503]);
+  const stream = await streamed;
+  expect(stream.status).toBe(200);
+  expect(stream.text).toContain("Hel");
+  expect(stream.text).toMatch(/"code":"shutting_down"/);
   agent.destroy();
   await gateway.close();
 });

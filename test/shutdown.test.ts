@@ -148,7 +148,7 @@ it("keep-alive clients sending request after request do not hold the drain open"
   expect(log()).not.toContain("ledger rows dropped");
 });
 
-it("requests cut off at server.shutdown_grace_ms get their 499 rows before the ledger closes", async () => {
+it("requests still running at server.shutdown_grace_ms are answered 503 shutting_down, with their rows before the ledger closes", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sy-grace-"));
   const db = join(dir, "ledger.db");
   const config = join(dir, "switchyard.yaml");
@@ -160,8 +160,8 @@ it("requests cut off at server.shutdown_grace_ms get their 499 rows before the l
   await expect.poll(() => hanging() - before, { timeout: 5000, interval: 5 }).toBe(10);
   child.kill("SIGTERM");
   expect(await exited).toBe(0);
-  expect((await pending).every((r) => r.status === 0)).toBe(true);
-  expect(ledgerRows(db, "status = 499")).toBe(10);
+  expect((await pending).map((r) => r.status)).toEqual(Array(10).fill(503));
+  expect(ledgerRows(db, "status = 503")).toBe(10);
   expect(ledgerRows(db)).toBe(10);
   expect(log()).not.toContain("ledger rows dropped");
 });

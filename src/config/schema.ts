@@ -27,8 +27,8 @@ export const serverSchema = z.strictObject({
   /** Time a client has to send the request body once its headers are in (slower clients get a 408). */
   request_timeout_ms: positiveInt.default(120_000),
   /**
-   * On SIGTERM/SIGINT, how long in-flight requests may take to finish before their connections are
-   * closed (they then get 499 ledger rows). Below Kubernetes' default 30 s termination grace
+   * On SIGTERM/SIGINT, how long in-flight requests may take to finish before they are cancelled
+   * (503 shutting_down, and so in their ledger rows). Below Kubernetes' default 30 s termination grace
    * period, leaving time to flush the ledger before a SIGKILL.
    */
   shutdown_grace_ms: positiveInt.default(25_000),

@@ -91,8 +91,10 @@ export async function runAttempts<T>(plan: Deployment[], attempt: (deployment: D
         release();
         last = asGatewayError(error);
         attempts.push({ deployment, outcome: String(last.upstreamStatus ?? last.kind) });
-        // The attempt the caller left during is kept: the ledger names the provider it reached.
+        // The attempt the caller left (or the gateway cancelled) during is kept: the ledger names the provider it reached.
         if (last.kind === "client_closed") throw new AttemptsExhausted(last, attempts);
+        // Cancelled for another reason (shutting down): not the deployment's failure, and nothing to retry.
+        if (signal.aborted) throw new AttemptsExhausted(asGatewayError(signal.reason), attempts);
         if (last.retryWithAnotherKey && keySwitches < MAX_KEY_SWITCHES) {
           // The provider's key failed, not the deployment: another key goes at once, costing no retry.
           keySwitches++;

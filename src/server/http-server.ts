@@ -6,8 +6,10 @@
  * `close()` drains: the listener stops, idle connections close, and every reply
  * from then on says `Connection: close`, so keep-alive clients reconnect (and find
  * the listener gone) instead of sending more work; the drain ends with the last
- * in-flight request. At the grace deadline the rest are cut off, and their handlers
- * get a moment to record their (499) ledger rows before the gateway closes the ledger.
+ * in-flight request. At the grace deadline the rest are cancelled as the gateway's own
+ * failure: a request not yet answered gets a 503 `shutting_down` (a client retries it
+ * elsewhere), a stream already open ends with an error event, and each records its
+ * ledger row as such; after a moment for that, the connections still open are closed.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -36,8 +38,11 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** After the grace deadline cut connections off, how long their aborted handlers may take to record their rows. */
+/** After the grace deadline cancelled the requests left, how long they may take to answer and record their rows. */
 const ABORTED_HANDLERS_WAIT_MS = 2_000;
+
+/** What cancels the requests still running at the grace deadline. */
+const shuttingDown = () => new GatewayError("upstream_unavailable", "The gateway is shutting down; retry the request", { code: "shutting_down" });
 
 /** Shared by every request without a query string; handlers only read queries. */
 const NO_QUERY = new URLSearchParams();
@@ -165,13 +170,15 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
   // Timeouts, like other listener settings, wait for a restart (README: reloads).
   const { headers_timeout_ms: headersTimeoutMs, request_timeout_ms: bodyTimeoutMs } = gateway.config.server;
   let onIdle: (() => void) | undefined;
-  const finished = () => {
+  /** The requests in flight, for the grace deadline to cancel. */
+  const running = new Set<CancelSource>();
+  const finished = (controller: CancelSource) => {
+    running.delete(controller);
     if (--inFlight === 0) onIdle?.();
   };
   const idle = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((done) => (onIdle = done)));
 
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const controller = new CancelSource();
+  async function serve(req: IncomingMessage, res: ServerResponse, controller: CancelSource): Promise<void> {
     res.on("close", () => {
       if (!res.writableFinished) controller.abort(new GatewayError("client_closed", "Client closed the connection"));
     });
@@ -221,11 +228,16 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
       // keep-alive client would send more work.
       if (draining && pending.size === 0) socket.destroy();
     });
-    serve(req, res).then(finished, (error) => {
-      gateway.logger.error({ err: (error as Error).message }, "failed to write a reply");
-      res.destroy();
-      finished();
-    });
+    const controller = new CancelSource();
+    running.add(controller);
+    serve(req, res, controller).then(
+      () => finished(controller),
+      (error) => {
+        gateway.logger.error({ err: (error as Error).message }, "failed to write a reply");
+        res.destroy();
+        finished(controller);
+      },
+    );
   };
 
   const server = createServer(
@@ -265,10 +277,14 @@ export function startServer(gateway: Gateway, options: ServerOptions): Promise<R
           const stopped = new Promise<void>((done) => server.close(() => done()));
           server.closeIdleConnections();
           if (await within(graceMs, Promise.all([stopped, idle()]))) return;
-          gateway.logger.warn({ inFlight, graceMs }, "shutdown grace ended: closing the connections still open");
+          gateway.logger.warn({ inFlight, graceMs }, "shutdown grace ended: cancelling the requests still running");
+          // They answer 503 (or end their stream with an error event) and record their rows, which must
+          // reach the ledger before it closes; then what is still open is closed.
+          const left = shuttingDown();
+          for (const controller of running) controller.abort(left);
+          const answered = await within(ABORTED_HANDLERS_WAIT_MS, idle());
           server.closeAllConnections();
-          // Their handlers see the abort and record (499) rows, which must reach the ledger before it closes.
-          if (!(await within(ABORTED_HANDLERS_WAIT_MS, idle()))) {
+          if (!answered && !(await within(ABORTED_HANDLERS_WAIT_MS, idle()))) {
             gateway.logger.error({ inFlight }, "requests still running after their connections were closed; their ledger rows may be missing");
           }
           await stopped;
