@@ -106,6 +106,29 @@ models:
     expect(() => validateConfig({ providers: { b: { type: "openai", base_url: "https://api.example/v1" } } })).not.toThrow();
   });
 
+  it("checks the storage and state URL schemes with the file, never echoing the URL", () => {
+    const file = writeConfig('storage: { url: "mysql://admin:hunter2@db/x" }\nstate: { url: "localhost:6379" }\n');
+    const error = (() => {
+      try {
+        loadConfigFile(file);
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.message).toContain(file);
+    expect(error!.problems).toEqual([
+      "storage.url: expected sqlite://<path>, sqlite::memory:, memory:// or postgres://…",
+      "state.url: expected memory:// or redis://host:port/db (rediss:// for TLS)",
+    ]);
+    expect(error!.message).not.toContain("hunter2");
+    expect(problemsOf(() => validateConfig({ storage: { url: "sqlite://" } }))).toEqual([expect.stringMatching(/^storage\.url: expected sqlite:/)]);
+    for (const url of ["memory://", "sqlite::memory:", "sqlite://./switchyard.db", "sqlite:///srv/sy.db", "postgres://u:p@db/sy", "postgresql://db/sy"]) {
+      expect(validateConfig({ storage: { url } }).storage.url).toBe(url);
+    }
+    for (const url of ["memory://", "redis://127.0.0.1:6379/0", "rediss://:pw@cache:6380"]) expect(validateConfig({ state: { url } }).state.url).toBe(url);
+  });
+
   it("says what an api_key must be", () => {
     expect(problemsOf(() => validateConfig({ providers: { b: { type: "openai", api_key: 123 } } }))).toEqual([
       expect.stringMatching(/^providers\.b\.api_key: expected a secret reference .* or a list of them/),

@@ -111,10 +111,20 @@ export const routingSchema = z.strictObject({
   }).default({ base_ms: 200, max_ms: 5_000, max_wait_ms: 10_000 }),
 });
 
+/**
+ * The URL schemes the stores open (accounting/open-store.ts, state/open-state.ts), checked with
+ * the rest of the file so a typo names the file and fails as a config error, before anything starts.
+ * Only the scheme is checked (and echoed by no message): a database URL may carry a password.
+ */
+const storageUrl = z
+  .string()
+  .regex(/^(memory:(\/\/)?|sqlite::memory:|sqlite:\/\/.+|postgres(ql)?:\/\/.*)$/is, "expected sqlite://<path>, sqlite::memory:, memory:// or postgres://…");
+const stateUrl = z.string().regex(/^(memory:.*|rediss?:\/\/.*)$/is, "expected memory:// or redis://host:port/db (rediss:// for TLS)");
+
 export const configSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
-  storage: z.strictObject({ url: z.string().default("sqlite://./switchyard.db") }).default({ url: "sqlite://./switchyard.db" }),
-  state: z.strictObject({ url: z.string().default("memory://") }).default({ url: "memory://" }),
+  storage: z.strictObject({ url: storageUrl.default("sqlite://./switchyard.db") }).default({ url: "sqlite://./switchyard.db" }),
+  state: z.strictObject({ url: stateUrl.default("memory://") }).default({ url: "memory://" }),
   log: z.strictObject({
     level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Log prompts and completions of every request (keys can opt in one by one with `log_prompts`). */
