@@ -70,6 +70,16 @@ describe("switchyard doctor", () => {
     expect(process.exitCode).toBe(1);
   });
 
+  it("says a reachable provider answering with no model list is no connection failure", async () => {
+    upstream.handle((_request, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<html>a login page</html>");
+    });
+    await runDoctor({ config: configFile(`  vendor: { type: groq, base_url: "${upstream.baseUrl}", api_key: "gsk-test-0123456789abcdef" }`) });
+    expect(output).toContain(`✗ vendor: HTTP 200, but the answer is not a model list: check its base_url (GET ${upstream.baseUrl}/models)`);
+    expect(process.exitCode).toBe(1);
+  });
+
   it("reports a master key that does not resolve as a problem, and still checks the providers", async () => {
     delete process.env.SY_DOCTOR_NO_MASTER;
     const file = configFile(`  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }`);

@@ -41,7 +41,13 @@ export async function probeProvider(provider: ProviderRuntime, timeoutMs: number
     const { status, text } = response;
     if (status === 401 || status === 403) return { ok: false, detail: `the provider rejected the key (HTTP ${status})`, models: [], url, status };
     if (status >= 300) return { ok: false, detail: `HTTP ${status}`, models: [], url, status };
-    const models = modelsResponse(JSON.parse(text));
+    // Reached, but what answered is no model list (an HTML page, another API): a wrong base_url, not a failed connection.
+    let models: string[];
+    try {
+      models = modelsResponse(JSON.parse(text));
+    } catch {
+      return { ok: false, detail: `HTTP ${status}, but the answer is not a model list: check its base_url`, models: [], url, status };
+    }
     return { ok: true, detail: `HTTP ${status}, ${models.length} models`, models, url, status };
   } catch (error) {
     const failure = provider.client.transportError(error, NEVER_CANCELLED);
