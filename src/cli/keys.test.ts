@@ -64,6 +64,23 @@ it("sends well-formed limits as numbers", async () => {
   expect(sentBody()).toMatchObject({ name: "k", rpm: 60, tpm: 1000, budget_usd: 2.5, models: ["smart", "openai/*"] });
 });
 
+it("says which gateway it cannot reach, and why, instead of fetch's bare 'fetch failed'", async () => {
+  fetchMock.mockRejectedValueOnce(new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:4000"), { code: "ECONNREFUSED" }) }));
+  expect(await create()).toBe(1);
+  expect(stderr).toContain("cannot reach a gateway at http://gateway.test (ECONNREFUSED): check --url or SWITCHYARD_URL");
+});
+
+it("says what answered when the URL is no gateway (an HTML page), instead of a JSON parse error", async () => {
+  fetchMock.mockResolvedValueOnce(new Response("<html>login</html>", { status: 502, headers: { "content-type": "text/html" } }));
+  expect(await create()).toBe(1);
+  expect(stderr).toContain("http://gateway.test answered HTTP 502");
+  fetchMock.mockResolvedValueOnce(new Response("<html>hello</html>", { status: 200, headers: { "content-type": "text/html" } }));
+  stderr = "";
+  vi.mocked(process.exit).mockClear();
+  expect(await create()).toBe(1);
+  expect(stderr).toContain("http://gateway.test answered HTTP 200 without JSON: is it a Switchyard gateway?");
+});
+
 it("works on the store directly while the state store (Redis) is down: keys live in storage.url", async () => {
   const { mkdtempSync, writeFileSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");

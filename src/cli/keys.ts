@@ -26,13 +26,29 @@ export interface KeysOptions {
 async function adminCall(options: KeysOptions, method: string, path: string, body?: unknown): Promise<unknown> {
   const url = options.url ?? process.env.SWITCHYARD_URL;
   if (url) {
-    const response = await fetch(`${url.replace(/\/$/, "")}${path}`, {
-      method,
-      headers: { "content-type": "application/json", authorization: `Bearer ${process.env.SWITCHYARD_MASTER_KEY ?? ""}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await response.json()) as { error?: { message: string } };
-    if (!response.ok) throw new Error(json.error?.message ?? `HTTP ${response.status}`);
+    const base = url.replace(/\/$/, "");
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, {
+        method,
+        headers: { "content-type": "application/json", authorization: `Bearer ${process.env.SWITCHYARD_MASTER_KEY ?? ""}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, …) is on its cause.
+      const cause = (error as Error).cause as { code?: unknown; message?: unknown } | undefined;
+      const reason = typeof cause?.code === "string" ? cause.code : typeof cause?.message === "string" ? cause.message : (error as Error).message;
+      throw new Error(`cannot reach a gateway at ${base} (${reason}): check --url or SWITCHYARD_URL`);
+    }
+    const text = await response.text();
+    let json: { error?: { message?: string } } | undefined;
+    try {
+      json = JSON.parse(text) as typeof json;
+    } catch {
+      json = undefined;
+    }
+    if (!response.ok) throw new Error(json?.error?.message ?? `${base} answered HTTP ${response.status}`);
+    if (typeof json !== "object" || json === null) throw new Error(`${base} answered HTTP ${response.status} without JSON: is it a Switchyard gateway?`);
     return json;
   }
   // Local: the same admin handler, in-process, acting as the master key.
