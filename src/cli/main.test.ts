@@ -60,6 +60,24 @@ it.each([
   expect(runCluster).not.toHaveBeenCalled();
 });
 
+it.each([
+  [["bogus"], "unknown command 'bogus'"],
+  [["start", "--prot", "4000"], "unknown option '--prot'"],
+  [["keys", "create"], "required option '--name <name>' not specified"],
+  [["keys", "revoke"], "missing required argument 'id'"],
+  [["start", "--config"], "argument missing"],
+])("ends the wrong command line %j with exit 2, as a malformed number", async (args, message) => {
+  expect(await run(...args)).toBe(2);
+  expect(stderr).toContain(message);
+  expect(runStart).not.toHaveBeenCalled();
+});
+
+it("prints help with exit 0", async () => {
+  vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+  expect(await run("start", "--help")).toBe(0);
+  expect(runStart).not.toHaveBeenCalled();
+});
+
 it("passes well-formed numbers through", async () => {
   expect(await run("start", "--port", "4904")).toBeUndefined();
   expect(runStart).toHaveBeenLastCalledWith(expect.objectContaining({ port: 4904 }));

@@ -39,6 +39,10 @@ function packageVersion(): string {
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command();
+  // Commander ends a wrong command line (unknown command or option, a missing required option or
+  // argument) with 1; like a malformed number or a bad config, nothing was started: 2. Set before
+  // the subcommands are added, which inherit it. Help and --version keep their 0.
+  program.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : USAGE_EXIT_CODE));
   program.name("switchyard").description("Self-hosted LLM gateway: one OpenAI-compatible API in front of every provider");
   program.version(packageVersion(), "-V, --version", "print the version");
   program
