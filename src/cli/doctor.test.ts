@@ -80,6 +80,15 @@ describe("switchyard doctor", () => {
     expect(process.exitCode).toBe(1);
   });
 
+  it("warns, without failing, about secrets written into the file as literals", async () => {
+    await runDoctor({ config: configFile(`  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}", api_key: "sk-literal-0123456789" }`) });
+    expect(output).toContain("! server.master_key is a literal value; prefer env:NAME or file:/path");
+    expect(output).toContain("! provider 'fake': api_key is a literal value; prefer env:NAME or file:/path");
+    expect(output.join("\n")).not.toContain("sk-literal-0123456789");
+    expect(output.at(-1)).toBe("\nAll checks passed.");
+    expect(process.exitCode).toBeUndefined();
+  });
+
   it("reports a master key that does not resolve as a problem, and still checks the providers", async () => {
     delete process.env.SY_DOCTOR_NO_MASTER;
     const file = configFile(`  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }`);

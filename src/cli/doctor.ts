@@ -6,7 +6,7 @@ import { loadStartupConfig } from "../config/load.js";
 import type { ProviderConfig, SwitchyardConfig } from "../config/schema.js";
 import { SecretSource } from "../config/secret-source.js";
 import { createGateway } from "../gateway/gateway.js";
-import { createLogger } from "../gateway/logger.js";
+import { pino } from "pino";
 import { withoutMasterKey } from "./offline-gateway.js";
 import type { ProbeResult } from "../gateway/models.js";
 
@@ -42,6 +42,7 @@ async function masterKeyResolves(config: SwitchyardConfig): Promise<boolean> {
   await secrets.prepare({ ...config, providers: {} });
   const secret = secrets.resolve(reference);
   if (!secret.ok) console.log(`✗ server.master_key: ${secret.reason} (switchyard start would refuse to run)`);
+  else if (secret.literal) console.log("! server.master_key is a literal value; prefer env:NAME or file:/path");
   return secret.ok;
 }
 
@@ -51,8 +52,12 @@ export async function runDoctor(options: { config?: string }): Promise<void> {
   console.log(`config: ${source} — valid`);
   // Checked on its own: a master key that does not resolve stops `start`, not the other checks.
   if (!(await masterKeyResolves(config))) problems++;
-  const gateway = await createGateway({ config: withoutMasterKey(config), logger: createLogger("silent") });
+  // The gateway's own warnings, kept to print those about secrets written into the file as literals.
+  const warnings: string[] = [];
+  const logger = pino({ level: "warn" }, { write: (line: string) => void warnings.push((JSON.parse(line) as { msg: string }).msg) });
+  const gateway = await createGateway({ config: withoutMasterKey(config), logger });
   try {
+    for (const warning of warnings.filter((message) => message.includes("is a literal value"))) console.log(`! ${warning}`);
     for (const disabled of gateway.disabledProviders()) {
       problems++;
       console.log(`✗ ${disabled.provider}: disabled — ${disabled.reason}`);
