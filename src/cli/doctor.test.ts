@@ -99,6 +99,16 @@ describe("switchyard doctor", () => {
     expect(process.exitCode).toBe(1);
   });
 
+  it("reports a storage that cannot be opened as a problem, and still checks the providers", async () => {
+    const file = configFile(`  fake: { type: openai-compatible, base_url: "${upstream.baseUrl}" }`);
+    writeFileSync(file, readFileSync(file, "utf8").replace('"memory://"', '"postgres://sy:pw-0123@127.0.0.1:1/sy"'));
+    await runDoctor({ config: file });
+    expect(output).toContainEqual(expect.stringMatching(/^✗ storage\.url: cannot open the PostgreSQL .*ECONNREFUSED.*\(switchyard start would refuse to run\)$/));
+    expect(output.join("\n")).not.toContain("pw-0123");
+    expect(output).toContainEqual(expect.stringMatching(/^✓ fake: reachable/));
+    expect(process.exitCode).toBe(1);
+  });
+
   it("rejects a non-http(s) base_url before saying the config is valid", async () => {
     await expect(runDoctor({ config: configFile(`  fake: { type: openai-compatible, base_url: "ftp://files.example/v1" }`) })).rejects.toThrow(ConfigError);
     expect(output.join("\n")).not.toContain("valid");

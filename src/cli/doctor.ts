@@ -7,7 +7,9 @@ import type { ProviderConfig, SwitchyardConfig } from "../config/schema.js";
 import { SecretSource } from "../config/secret-source.js";
 import { createGateway } from "../gateway/gateway.js";
 import { pino } from "pino";
-import { withoutMasterKey } from "./offline-gateway.js";
+import { openStores } from "../gateway/stores.js";
+import { createLogger } from "../gateway/logger.js";
+import { routingOnly } from "./offline-gateway.js";
 import type { ProbeResult } from "../gateway/models.js";
 
 const CHECK_TIMEOUT_MS = 5_000;
@@ -46,6 +48,20 @@ async function masterKeyResolves(config: SwitchyardConfig): Promise<boolean> {
   return secret.ok;
 }
 
+/** Opens the stores as `switchyard start` does; their messages name the URL's scheme and host, never a password. */
+async function storesOpen(config: SwitchyardConfig): Promise<boolean> {
+  const scheme = (url: string) => /^[a-z][a-z0-9+.-]*/i.exec(url)?.[0] ?? "?";
+  try {
+    const stores = await openStores(config.storage.url, config.state.url, createLogger("silent"));
+    await stores.close();
+    console.log(`✓ storage (${scheme(config.storage.url)}) and state (${scheme(config.state.url)}): open`);
+    return true;
+  } catch (error) {
+    console.log(`✗ ${(error as Error).message} (switchyard start would refuse to run)`);
+    return false;
+  }
+}
+
 export async function runDoctor(options: { config?: string }): Promise<void> {
   let problems = 0;
   const { config, source } = loadStartupConfig(options.config);
@@ -55,7 +71,9 @@ export async function runDoctor(options: { config?: string }): Promise<void> {
   // The gateway's own warnings, kept to print those about secrets written into the file as literals.
   const warnings: string[] = [];
   const logger = pino({ level: "warn" }, { write: (line: string) => void warnings.push((JSON.parse(line) as { msg: string }).msg) });
-  const gateway = await createGateway({ config: withoutMasterKey(config), logger });
+  // Checked on its own too: a database that is down stops `start`, not the provider checks.
+  if (!(await storesOpen(config))) problems++;
+  const gateway = await createGateway({ config: routingOnly(config), logger });
   try {
     for (const warning of warnings.filter((message) => message.includes("is a literal value"))) console.log(`! ${warning}`);
     for (const disabled of gateway.disabledProviders()) {

@@ -52,3 +52,18 @@ it("--remote says which providers' model lists could not be read, instead of lis
   // The declared models still show.
   expect(lines.some((line) => line.includes("down/declared"))).toBe(true);
 });
+
+it("reads no storage: runs while the database is down, and leaves no SQLite file where it ran", async () => {
+  const { existsSync } = await import("node:fs");
+  const dir = mkdtempSync(join(tmpdir(), "sy-models-"));
+  const lines: string[] = [];
+  vi.spyOn(console, "log").mockImplementation((...parts) => void lines.push(...parts.join(" ").split("\n")));
+  const down = join(dir, "down.yaml");
+  writeFileSync(down, [`storage: { url: "postgres://sy:pw@127.0.0.1:1/sy" }`, `providers:`, `  local: { type: openai-compatible, base_url: "http://127.0.0.1:1/v1", models: [llama3] }`, ``].join("\n"));
+  await runModels({ config: down });
+  expect(lines.some((line) => line.includes("local/llama3"))).toBe(true);
+  const sqlite = join(dir, "sy.db");
+  writeFileSync(join(dir, "sqlite.yaml"), `storage: { url: "sqlite://${sqlite}" }\n`);
+  await runModels({ config: join(dir, "sqlite.yaml") });
+  expect(existsSync(sqlite)).toBe(false);
+});

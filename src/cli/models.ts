@@ -7,7 +7,7 @@ import { PriceCatalog } from "../accounting/price-catalog.js";
 import { loadStartupConfig } from "../config/load.js";
 import { createGateway } from "../gateway/gateway.js";
 import { createLogger } from "../gateway/logger.js";
-import { withoutMasterKey } from "./offline-gateway.js";
+import { routingOnly } from "./offline-gateway.js";
 import { printTable } from "./table.js";
 
 function priceCells(quote: PriceQuote): string[] {
@@ -23,7 +23,7 @@ export async function runModels(options: { config?: string; remote?: boolean }):
   const typeOf = (provider: string) => config.providers[provider]?.type ?? provider;
   const rows: string[][] = [];
   const notes: string[] = [];
-  const gateway = await createGateway({ config: withoutMasterKey(config), logger: createLogger("error") });
+  const gateway = await createGateway({ config: routingOnly(config), logger: createLogger("error") });
   try {
     const disabled = new Map(gateway.disabledProviders().map((d) => [d.provider, d.reason]));
     for (const [alias, entry] of Object.entries(config.models)) {

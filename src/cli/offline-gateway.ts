@@ -19,3 +19,12 @@ export function storesOnly(config: SwitchyardConfig): SwitchyardConfig {
   const providers = Object.fromEntries(Object.entries(config.providers).map(([name, provider]) => [name, { ...provider, api_key: undefined, headers: undefined }]));
   return withoutMasterKey({ ...config, providers, state: { url: "memory://" }, models: {}, routing: { ...config.routing, rules: [] } });
 }
+
+/**
+ * Only the routing side, for what reads no ledger, keys or shared state (`models`, `doctor`'s
+ * provider checks): in-memory stores, so a database that is down does not stop them and no
+ * `./switchyard.db` is created where they are run.
+ */
+export function routingOnly(config: SwitchyardConfig): SwitchyardConfig {
+  return withoutMasterKey({ ...config, storage: { url: "memory://" }, state: { url: "memory://" } });
+}
