@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<void> {
     .action((options) => runModels(options));
   program
     .command("doctor")
-    .description("check the config, secrets and provider reachability")
+    .description("check the config, secrets, stores and provider reachability")
     .option("-c, --config <file>", "config file")
     .action((options) => runDoctor(options));
   program
