@@ -106,6 +106,10 @@ it("a closed gateway says so: calls reject with gateway_closed and HTTP gets a 5
   const reply = await closing.fetch("http://gw/v1/chat/completions", { method: "POST", body: JSON.stringify(ask) });
   expect(reply.status).toBe(503);
   expect(await reply.json()).toMatchObject({ error: { code: "gateway_closed", message: "The gateway is closed" } });
+  // Not an empty model list, and no reload that would open new connections nothing closes.
+  await expect(closing.models()).rejects.toMatchObject({ status: 503, code: "gateway_closed" });
+  await expect(closing.reload({ storage: { url: "memory://" }, providers: {} })).rejects.toMatchObject({ status: 503, code: "gateway_closed" });
+  expect(closing.config.providers).toHaveProperty("local");
 });
 
 it("close() lets calls in flight finish and keeps their ledger rows (chat, stream, embed, fetch)", async () => {

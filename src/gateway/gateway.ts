@@ -148,6 +148,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const handle = (request: GatewayHttpRequest) => (closed ? Promise.resolve(errorReplyFor(request.path, CLOSED(), requestIdFor(request.headers), runtime.redactor)) : handleHttp(runtime, request));
 
   const applyReload = async (input: () => SwitchyardConfigInput | SwitchyardConfig): Promise<void> => {
+    // Queued before close() (a Vault refresh, a file change): there is nothing left to reload.
+    ensureOpen();
     const audit = shared.stores.audit;
     let next: Runtime;
     try {
@@ -227,7 +229,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         calls.leave();
       }
     },
-    models: () => listModels(runtime),
+    models: () => (closed ? Promise.reject(CLOSED()) : listModels(runtime)),
     fetch: createFetchAdapter(handle, calls),
     handle,
     failure: (path, error, headers = {}) => errorReplyFor(path, error, requestIdFor(headers), runtime.redactor),
@@ -255,7 +257,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       if (reply.status >= 400) throw new Error(json.error?.message ?? `HTTP ${reply.status}`);
       return json;
     },
-    reload: (input) => enqueueReload(typeof input === "function" ? input : () => input),
+    // After close() a reload would open connection pools that nothing closes.
+    reload: (input) => (closed ? Promise.reject(CLOSED()) : enqueueReload(typeof input === "function" ? input : () => input)),
     onKeyChange: (listener) => shared.stores.keys.onChange((key) => listener(key.id)),
     async storedKey(keyId) {
       await shared.stores.keys.flush?.();
