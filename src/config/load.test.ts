@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PriceCatalog } from "../accounting/price-catalog.js";
-import { ConfigError, defaultConfigInput, loadConfigFile, validateConfig } from "./load.js";
+import { ConfigError, defaultConfigInput, loadConfigFile, loadStartupConfig, validateConfig } from "./load.js";
 import { resolveSecret } from "./secrets.js";
 
 function writeConfig(text: string): string {
@@ -172,6 +172,16 @@ models:
     expect(input.providers!.openai).toEqual({ type: "openai", api_key: "env:OPENAI_API_KEY" });
     expect(input.providers!.deepseek).toBeUndefined();
     expect(() => validateConfig(input)).not.toThrow();
+  });
+
+  it("names OLLAMA_BASE_URL, not a config key the user never wrote, when its value is no URL", () => {
+    const emptyDir = mkdtempSync(join(tmpdir(), "sy-config-"));
+    process.env.OLLAMA_BASE_URL = "localhost:11434";
+    try {
+      expect(problemsOf(() => loadStartupConfig(undefined, emptyDir))).toEqual(["OLLAMA_BASE_URL: expected an http(s) URL"]);
+    } finally {
+      delete process.env.OLLAMA_BASE_URL;
+    }
   });
 });
 

@@ -156,5 +156,17 @@ export function loadStartupConfig(file: string | undefined, cwd = process.cwd())
   if (file) return { config: loadConfigFile(file), source: file };
   const local = `${cwd}/switchyard.yaml`;
   if (existsSync(local)) return { config: loadConfigFile(local), source: local };
-  return { config: validateConfig(defaultConfigInput(), "defaults from environment"), source: "defaults from environment" };
+  return { config: validateDefaults(defaultConfigInput()), source: DEFAULTS };
+}
+
+const DEFAULTS = "defaults from environment";
+
+/** The environment default, validated; a bad value is named by its variable, there being no file or key path to name. */
+function validateDefaults(input: SwitchyardConfigInput): SwitchyardConfig {
+  try {
+    return validateConfig(input, DEFAULTS);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(DEFAULTS, error.problems.map((problem) => problem.replace(/^providers\.ollama\.base_url:/, "OLLAMA_BASE_URL:")));
+  }
 }
