@@ -1,7 +1,8 @@
 /**
  * `storage.url: postgres://…` end to end: two gateways sharing one database
  * share keys (a revoke on one is refused by the other), the audit log and the
- * ledger. Skipped, with a warning, without the test PostgreSQL server.
+ * ledger. Skipped, with a warning, without the test PostgreSQL server. And a
+ * failed open leaves no connection behind, whatever the storage.
  */
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { postgresAvailable, testSchemas } from "../../test/helpers/postgres.js";
@@ -23,6 +24,20 @@ describe("openStores with a postgres url", () => {
     const attempt = openStores("postgres://switchyard:hunter2@127.0.0.1:1/switchyard", "memory://", createLogger("silent"));
     await expect(attempt).rejects.toThrow(/^storage\.url: cannot open the PostgreSQL storage: /);
     await expect(attempt).rejects.not.toThrow(/hunter2|switchyard:/);
+  });
+});
+
+describe("openStores with a sqlite url", () => {
+  it("closes the SQLite connections it opened when the state store cannot be opened", async () => {
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { SqliteLedgerStore } = await import("../accounting/sqlite-store.js");
+    const ledgerClose = vi.spyOn(SqliteLedgerStore.prototype, "close");
+    const url = `sqlite://${join(mkdtempSync(join(tmpdir(), "sy-stores-")), "sy.db")}`;
+    await expect(openStores(url, "redis://127.0.0.1:1/0", createLogger("silent"))).rejects.toThrow(/redis/i);
+    expect(ledgerClose).toHaveBeenCalledTimes(1);
+    ledgerClose.mockRestore();
   });
 });
 

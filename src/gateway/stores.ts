@@ -113,7 +113,17 @@ export async function openStores(storageUrl: string, stateUrl: string, log: Logg
     keys = new MemoryKeyStore();
     audit = new MemoryAuditStore();
   }
-  const state = await openState(stateUrl, log, injected);
+  let state: StateStore;
+  try {
+    state = await openState(stateUrl, log, injected);
+  } catch (error) {
+    // No Stores come back to close: the SQLite connections opened above are closed here.
+    audit.close();
+    keys.close();
+    db?.close();
+    await ledger.close().catch(() => undefined);
+    throw error;
+  }
   return {
     ledger,
     keys,
