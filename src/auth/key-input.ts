@@ -47,7 +47,8 @@ function expiresAt(now: () => number) {
       return z.NEVER;
     }
     if (ms <= now()) {
-      ctx.addIssue({ code: "custom", message: "must be in the future (epoch milliseconds, not seconds)" });
+      // A number in the past is most often epoch seconds.
+      ctx.addIssue({ code: "custom", message: typeof value === "number" ? "must be in the future (epoch milliseconds, not seconds)" : "must be in the future" });
       return z.NEVER;
     }
     return ms;

@@ -15,6 +15,7 @@ beforeEach(() => {
   stderr = "";
   fetchMock = vi.fn(async () => Response.json({ id: "key_1", key: "sk-sy-test", name: "k" }));
   vi.stubGlobal("fetch", fetchMock);
+  vi.stubEnv("SWITCHYARD_MASTER_KEY", "sy-master-test-0000");
   vi.spyOn(process, "exit").mockImplementation(() => {
     throw new Exited();
   });
@@ -23,6 +24,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.unstubAllGlobals();
+  vi.unstubAllEnvs();
   vi.restoreAllMocks();
 });
 
@@ -79,6 +81,26 @@ it("says what answered when the URL is no gateway (an HTML page), instead of a J
   vi.mocked(process.exit).mockClear();
   expect(await create()).toBe(1);
   expect(stderr).toContain("http://gateway.test answered HTTP 200 without JSON: is it a Switchyard gateway?");
+});
+
+it("names the flags the user typed, not the admin API's fields, in the gateway's refusal", async () => {
+  const message = 'budget_period: expected one of "daily", "weekly", "monthly", "total"; expires_at: must be in the future';
+  fetchMock.mockResolvedValueOnce(Response.json({ error: { message, type: "invalid_request_error", code: "invalid_key_request", param: "budget_period" } }, { status: 400 }));
+  expect(await create("--budget", "5", "--period", "yearly", "--expires", "2020-01-01")).toBe(1);
+  expect(stderr).toContain('--period: expected one of "daily", "weekly", "monthly", "total"; --expires: must be in the future');
+});
+
+it("says the master key is missing before calling a gateway with --url", async () => {
+  vi.stubEnv("SWITCHYARD_MASTER_KEY", "");
+  expect(await create()).toBe(1);
+  expect(stderr).toContain("set SWITCHYARD_MASTER_KEY to the master key of the gateway at http://gateway.test");
+  expect(fetchMock).not.toHaveBeenCalled();
+});
+
+it("keys list: an answer without a key list says so instead of a TypeError", async () => {
+  fetchMock.mockResolvedValueOnce(Response.json({ status: "ok" }));
+  await expect(main(["node", "switchyard", "keys", "list", "--url", "http://gateway.test"])).rejects.toBeInstanceOf(Exited);
+  expect(stderr).toContain("the answer holds no key list: is --url a Switchyard gateway?");
 });
 
 it("works on the store directly while the state store (Redis) is down: keys live in storage.url", async () => {

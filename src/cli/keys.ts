@@ -27,6 +27,7 @@ async function adminCall(options: KeysOptions, method: string, path: string, bod
   const url = options.url ?? process.env.SWITCHYARD_URL;
   if (url) {
     const base = url.replace(/\/$/, "");
+    if (!process.env.SWITCHYARD_MASTER_KEY) throw new Error(`set SWITCHYARD_MASTER_KEY to the master key of the gateway at ${base}`);
     let response: Response;
     try {
       response = await fetch(`${base}${path}`, {
@@ -84,8 +85,18 @@ function modelList(value: string | undefined): string[] | undefined {
   return models;
 }
 
+/** The admin API's field names, as the flags that set them. */
+const FLAG_OF: Readonly<Record<string, string>> = {
+  name: "--name", models: "--models", rpm: "--rpm", tpm: "--tpm", budget_usd: "--budget", budget_period: "--period", expires_at: "--expires",
+};
+
+/** An admin API message ("budget_period: expected …; rpm: …") in the flags the user typed ("--period: expected …"). */
+export function inFlagNames(message: string): string {
+  return message.replace(/(^|; )([a-z_]+)(?=[:[.])/g, (whole, lead: string, field: string) => (FLAG_OF[field] ? `${lead}${FLAG_OF[field]}` : whole));
+}
+
 export async function runKeysCreate(options: KeysOptions): Promise<void> {
-  const created = (await adminCall(options, "POST", "/admin/keys", {
+  const body = {
     name: options.name,
     models: modelList(options.models),
     rpm: limit("--rpm", options.rpm),
@@ -93,12 +104,16 @@ export async function runKeysCreate(options: KeysOptions): Promise<void> {
     budget_usd: limit("--budget", options.budget),
     budget_period: options.period,
     expires_at: options.expires,
+  };
+  const created = (await adminCall(options, "POST", "/admin/keys", body).catch((error: unknown) => {
+    throw error instanceof Error ? new Error(inFlagNames(error.message), { cause: error }) : error;
   })) as { id: string; key: string; name: string };
   console.log(`Created key ${created.id} (${created.name}). Store it now; it is not shown again:\n\n  ${created.key}\n`);
 }
 
 export async function runKeysList(options: KeysOptions): Promise<void> {
-  const { data } = (await adminCall(options, "GET", "/admin/keys")) as { data: Array<Record<string, unknown>> };
+  const { data } = (await adminCall(options, "GET", "/admin/keys")) as { data?: Array<Record<string, unknown>> };
+  if (!Array.isArray(data)) throw new Error("the answer holds no key list: is --url a Switchyard gateway?");
   printTable(
     ["id", "name", "prefix", "models", "rpm", "tpm", "budget", "period", "expires", "status"],
     data.map((k) => [

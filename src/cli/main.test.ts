@@ -52,6 +52,7 @@ it.each([
   [["start", "--workers", "0"], "--workers"],
   [["demo", "--port", "4704x"], "--port"],
   [["demo", "--requests", "ten"], "--requests"],
+  [["spend", "--by", "bogus"], "--by"],
 ])("rejects %j with exit 2 naming %s", async (args, flag) => {
   expect(await run(...args)).toBe(2);
   expect(stderr).toContain(flag);

@@ -2,7 +2,7 @@
  * The `switchyard` command line.
  */
 import { readFileSync } from "node:fs";
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError } from "../config/load.js";
 import { runDemo } from "./demo.js";
 import { runDoctor } from "./doctor.js";
@@ -77,7 +77,7 @@ export async function main(argv: string[]): Promise<void> {
     .command("spend")
     .description("spend from the ledger, grouped; --savings compares with markup gateways")
     .option("-c, --config <file>", "config file")
-    .option("--by <group>", "key | model | provider | day", "model")
+    .addOption(new Option("--by <group>", "how to group").choices(["key", "model", "provider", "day"]).default("model"))
     .option("--since <span>", "e.g. 7d, 24h, or a date", "30d")
     .option("--savings", "also print the savings report")
     .action((options) => runSpend(options));

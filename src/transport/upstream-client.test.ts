@@ -29,7 +29,9 @@ describe("transport errors and what the router does with them", () => {
 
   it("retries what may pass: a refused or reset connection, a DNS timeout", () => {
     for (const code of ["ECONNREFUSED", "ECONNRESET", "EAI_AGAIN", "UND_ERR_SOCKET"]) {
-      expect(classifyError(client.transportError(failure(code), signal))).toBe("retry");
+      const error = client.transportError(failure(code), signal);
+      expect(error).toMatchObject({ kind: "upstream_unavailable", code: "upstream_connection_failed", status: 503, message: `Connection to provider 'p' failed (${code})` });
+      expect(classifyError(error)).toBe("retry");
     }
   });
 });

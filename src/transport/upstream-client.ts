@@ -83,7 +83,7 @@ export class UpstreamClient {
       return new GatewayError("upstream_error", `Cannot reach provider '${provider}' (${code}): check its base_url`, { provider, code: "upstream_unreachable", cause: error });
     }
     const reason = code ?? (error instanceof Error ? error.name : "error");
-    return new GatewayError("upstream_unavailable", `Connection to provider '${provider}' failed (${reason})`, { provider, cause: error });
+    return new GatewayError("upstream_unavailable", `Connection to provider '${provider}' failed (${reason})`, { provider, code: "upstream_connection_failed", cause: error });
   }
 
   close(): Promise<void> {
