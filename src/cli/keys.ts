@@ -27,12 +27,13 @@ async function adminCall(options: KeysOptions, method: string, path: string, bod
   const url = options.url ?? process.env.SWITCHYARD_URL;
   if (url) {
     const base = url.replace(/\/$/, "");
-    if (!process.env.SWITCHYARD_MASTER_KEY) throw new Error(`set SWITCHYARD_MASTER_KEY to the master key of the gateway at ${base}`);
+    const masterKey = process.env.SWITCHYARD_MASTER_KEY;
+    if (!masterKey) throw new Error(`set SWITCHYARD_MASTER_KEY to the master key of the gateway at ${base}`);
     let response: Response;
     try {
       response = await fetch(`${base}${path}`, {
         method,
-        headers: { "content-type": "application/json", authorization: `Bearer ${process.env.SWITCHYARD_MASTER_KEY ?? ""}` },
+        headers: { "content-type": "application/json", authorization: `Bearer ${masterKey}` },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {

@@ -33,6 +33,11 @@ export function parseEnd(value: string | null | undefined, param: string, now = 
   return end !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(value!) ? end + 86_400_000 : end;
 }
 
+/** A database that could not be read or written: a 503 the client may retry, its cause kept for the log. */
+export function storageUnavailable(message: string, cause: unknown): GatewayError {
+  return new GatewayError("internal", message, { status: 503, code: "storage_unavailable", cause });
+}
+
 /**
  * A read of the ledger or the audit log: a database that cannot answer (down, unreachable,
  * locked) is a 503 the client may retry, as for a key change, not an internal error.
@@ -42,7 +47,7 @@ export async function readStorage<T>(read: () => Promise<T>): Promise<T> {
     return await read();
   } catch (error) {
     if (error instanceof GatewayError) throw error;
-    throw new GatewayError("internal", "The database could not be read; try again", { status: 503, code: "storage_unavailable", cause: error });
+    throw storageUnavailable("The database could not be read; try again", error);
   }
 }
 

@@ -10,9 +10,7 @@
  * A request from `/v1/chat/completions` has these as ordinary fields, sent as written.
  */
 import type { ChatMessage, ChatRequest } from "../core/chat.js";
-
-const isOutOfBand = (target: object, key: string): boolean =>
-  key in target && !Object.prototype.propertyIsEnumerable.call(target, key);
+import { isOutOfBand } from "./anthropic/out-of-band.js";
 
 /** Copies the out-of-band thinking toggle and tool turns' reasoning into the body DeepSeek is sent. */
 export function deepseekThinking(body: ChatRequest, request: ChatRequest): void {

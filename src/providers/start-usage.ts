@@ -6,12 +6,13 @@
  */
 import type { ChatChunk } from "../core/chat.js";
 import type { Usage } from "../core/usage.js";
+import { setOutOfBand } from "./anthropic/out-of-band.js";
 
 const START_USAGE = "start_usage";
 
 /** Canonical usage, so an Anthropic upstream's cache writes keep their lifetimes. */
 export function setStartUsage(chunk: ChatChunk, usage: Usage): void {
-  Object.defineProperty(chunk, START_USAGE, { value: usage, enumerable: false, writable: true, configurable: true });
+  setOutOfBand(chunk, START_USAGE, usage);
 }
 
 export function startUsageOf(chunk: ChatChunk | undefined): Usage | undefined {

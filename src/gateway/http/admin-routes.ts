@@ -6,7 +6,7 @@ import { AUDIT_ACTIONS } from "../../auth/audit-log.js";
 import { parseKeyCreate, parseKeyPatch } from "../../auth/key-input.js";
 import { toPublicKey } from "../../auth/virtual-key.js";
 import { GatewayError } from "../../core/errors.js";
-import { readStorage, recentRequests, parseBeforeId, parseEnd, parseTime, savingsReport, spendReport } from "../reports.js";
+import { readStorage, recentRequests, storageUnavailable, parseBeforeId, parseEnd, parseTime, savingsReport, spendReport } from "../reports.js";
 import type { Runtime } from "../runtime.js";
 import { providersReport } from "./admin-providers.js";
 import { methodNotAllowed, readJson, type Route } from "./common.js";
@@ -32,7 +32,7 @@ async function stored(runtime: Runtime): Promise<void> {
   try {
     await runtime.stores.keys.flush?.();
   } catch (error) {
-    throw new GatewayError("internal", "The key change could not be stored in the database; try again", { status: 503, code: "storage_unavailable", cause: error });
+    throw storageUnavailable("The key change could not be stored in the database; try again", error);
   }
 }
 

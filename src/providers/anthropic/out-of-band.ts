@@ -13,6 +13,11 @@ export function setOutOfBand(target: object, key: string, value: unknown): void 
   Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
 }
 
+/** Whether `target` holds `key` out of band (set by `setOutOfBand`, not sent as JSON). */
+export function isOutOfBand(target: object, key: string): boolean {
+  return key in target && !Object.prototype.propertyIsEnumerable.call(target, key);
+}
+
 /** Top-level Messages fields a client sent that the canonical request has no place for; an Anthropic upstream gets them as sent. */
 export const ANTHROPIC_EXTRAS = "anthropic_extras";
 
